@@ -1,0 +1,7 @@
+# tg-callgen: SIP/RTP call generator over UDP sockets (lab, tests, benchmarks).
+BINS += tg-callgen
+tg-callgen_SRCS := tools/callgen/callgen.cpp
+tg-callgen_LDLIBS := -lboost_program_options
+
+UNIT_TESTS += unit-callgen
+unit-callgen_SRCS := $(wildcard tests/unit/tools/callgen/*_test.cpp)
