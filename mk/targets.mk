@@ -43,7 +43,7 @@ run: all
 	board/virtual/run
 
 lab-clean:
-	board/virtual/lab-clean
+	board/virtual/lab clean
 
 clean:
 	rm -rf build
