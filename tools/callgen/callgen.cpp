@@ -40,6 +40,8 @@ constexpr uint64_t kMs = 1'000'000, kSec = 1'000'000'000;
 constexpr uint64_t kPacketInterval = 20 * kMs;
 constexpr uint64_t kT1 = 500 * kMs, kT2 = 4 * kSec, kTimerB = 32 * kSec;
 
+const char* reason_of_code(int code);
+
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
 
@@ -181,6 +183,14 @@ struct Options {
   double rtcp_interval_s = 5;
   std::string from_user = "tgcaller", to_user = "tgcallee";
   std::string summary_path;
+  // UAC: put each answered call on hold (re-INVITE a=sendonly) after
+  // hold_at_s for hold_for_s, then resume (a=sendrecv); 0 = never.
+  double hold_at_s = 0, hold_for_s = 5;
+  // UAC: transfer each answered call (REFER) after transfer_at_s; 0 = never.
+  double transfer_at_s = 0;
+  std::string transfer_to;  // Refer-To URI (default sip:transfer@REMOTE)
+  // UAS: outcome the transferee reports in its final NOTIFY (sipfrag).
+  int transfer_code = 200;
 };
 
 struct RxStream {
@@ -235,6 +245,14 @@ struct Call {
   uint64_t retx_at = 0, retx_interval = 0, retx_deadline = 0;
   uint64_t answer_at = 0, bye_at = 0, invite_at = 0;
   uint64_t started = 0, answered_at = 0;
+  // Mid-call: hold/resume re-INVITEs and transfer (REFER + NOTIFY sipfrag).
+  std::string direction = "sendrecv";   // what our SDP offers/answers
+  uint64_t hold_at = 0, resume_at = 0, refer_at = 0;
+  uint32_t reinvite_cseq = 0;            // UAC: re-INVITE awaiting its 2xx
+  uint32_t last_invite_cseq = 1;         // UAS: tells re-INVITE from retransmission
+  int holds = 0;
+  int transfer_code = 0;                 // final sipfrag status seen (UAC) / sent (UAS)
+  std::string uas_contact;               // UAS: the caller's Contact (NOTIFY target)
 };
 
 class CallGen {
@@ -261,6 +279,10 @@ class CallGen {
   void stop_media(Call& c) { c.sending = false; }
   void timers(uint64_t now, uint64_t& next_due);
   std::string sdp(const Call& c) const;
+  void send_reinvite(Call& c, const char* direction, uint64_t now);
+  void send_refer(Call& c, uint64_t now);
+  void uas_notify(Call& c, int code, bool final);
+  void on_notify(Call& c, std::string_view msg, uint64_t now);
   std::string response(const Call& c, std::string_view req, int code, const char* reason, bool with_sdp) const;
   std::string token(size_t n);
   bool finished() const;
@@ -352,7 +374,7 @@ std::string CallGen::sdp(const Call& c) const {
     << "c=IN " << ipv << ' ' << opt_.local.ip << "\r\nt=0 0\r\n"
     << "m=audio " << c.rtp_port << " RTP/AVP " << int(opt_.codec->pt) << "\r\n"
     << "a=rtpmap:" << int(opt_.codec->pt) << ' ' << opt_.codec->rtpmap << "\r\n"
-    << "a=ptime:20\r\na=sendrecv\r\n";
+    << "a=ptime:20\r\na=" << c.direction << "\r\n";
   return s.str();
 }
 
@@ -381,7 +403,9 @@ void CallGen::start_invite(Call& c, uint64_t now) {
 }
 
 // In-dialog request from the UAC (ACK for 2xx, BYE): new branch, route set.
-static std::string in_dialog(const Options& o, const Call& c, const char* method, uint32_t cseq, const std::string& branch) {
+static std::string in_dialog(const Options& o, const Call& c, const char* method, uint32_t cseq, const std::string& branch,
+                             const std::string& extra_headers = {}, const std::string& body = {},
+                             const char* content_type = "application/sdp") {
   std::ostringstream m;
   std::string target = c.remote_target.empty() ? "sip:" + o.to_user + "@" + o.remote.hostport() : c.remote_target;
   m << method << ' ' << target << " SIP/2.0\r\n"
@@ -392,17 +416,72 @@ static std::string in_dialog(const Options& o, const Call& c, const char* method
     << "To: <sip:" << o.to_user << "@" << o.remote.hostport() << ">" << (c.remote_tag.empty() ? "" : ";tag=")
     << c.remote_tag << "\r\n"
     << "Call-ID: " << c.call_id << "\r\nCSeq: " << cseq << ' ' << method << "\r\n"
-    << "User-Agent: tg-callgen\r\nContent-Length: 0\r\n\r\n";
+    << "Contact: <sip:" << o.from_user << "@" << o.local.hostport() << ">\r\n"
+    << extra_headers << "User-Agent: tg-callgen\r\n";
+  if (!body.empty()) m << "Content-Type: " << content_type << "\r\n";
+  m << "Content-Length: " << body.size() << "\r\n\r\n" << body;
   return m.str();
 }
 
 void CallGen::send_bye(Call& c, uint64_t now) {
   stop_media(c);
   c.state = CallState::ending;
-  c.cseq = 2;
+  ++c.cseq;
   std::string msg = in_dialog(opt_, c, "BYE", c.cseq, "z9hG4bK" + token(12));
   send_sip(msg, opt_.remote);
   arm_retx(c, msg, opt_.remote, now, kT2);
+}
+
+// Hold (sendonly) or resume (sendrecv): RFC 3264 8.4. The far end answers
+// recvonly and stops sending while held, which is what the appliance's
+// blackout detector must not mistake for a dead uplink.
+void CallGen::send_reinvite(Call& c, const char* direction, uint64_t now) {
+  c.direction = direction;
+  c.reinvite_cseq = ++c.cseq;
+  std::string msg = in_dialog(opt_, c, "INVITE", c.cseq, "z9hG4bK" + token(12), {}, sdp(c));
+  send_sip(msg, opt_.remote);
+  arm_retx(c, msg, opt_.remote, now, kT2);
+}
+
+// Blind transfer (RFC 3515): the far end reports the outcome in NOTIFYs.
+void CallGen::send_refer(Call& c, uint64_t now) {
+  std::string target = opt_.transfer_to.empty() ? "sip:transfer@" + opt_.remote.hostport() : opt_.transfer_to;
+  std::string hdrs = "Refer-To: <" + target + ">\r\nReferred-By: <sip:" + opt_.from_user + "@" +
+                     opt_.local.hostport() + ">\r\n";
+  std::string msg = in_dialog(opt_, c, "REFER", ++c.cseq, "z9hG4bK" + token(12), hdrs);
+  send_sip(msg, opt_.remote);
+  arm_retx(c, msg, opt_.remote, now, kT2);
+}
+
+// UAC side: a NOTIFY with the transfer's progress. A final 2xx ends our part
+// of the call (the transferor hangs up, RFC 5589 6.1).
+void CallGen::on_notify(Call& c, std::string_view msg, uint64_t now) {
+  int code = sipfrag_code(sip_body(msg));
+  if (code < 200) return;
+  c.transfer_code = code;
+  if (code < 300 && c.state == CallState::answered) send_bye(c, now);
+}
+
+// UAS side: NOTIFY in the dialog the INVITE made: From/To swapped, the
+// caller's Contact as target, the Record-Route set in order as the route.
+void CallGen::uas_notify(Call& c, int code, bool final) {
+  std::ostringstream body;
+  body << "SIP/2.0 " << code << ' ' << (code == 100 ? "Trying" : reason_of_code(code)) << "\r\n";
+  std::string b = body.str();
+  std::ostringstream m;
+  std::string target = c.uas_contact.empty() ? "sip:" + c.signalling_peer.hostport() : c.uas_contact;
+  m << "NOTIFY " << target << " SIP/2.0\r\n"
+    << "Via: SIP/2.0/UDP " << opt_.local.hostport() << ";branch=z9hG4bK" << token(12) << ";rport\r\n"
+    << "Max-Forwards: 70\r\n";
+  for (auto r : sip_headers(c.invite, "Record-Route")) m << "Route: " << r << "\r\n";
+  std::string_view to = sip_header(c.invite, "To", 't');
+  m << "From: " << to << (tag_param(to).empty() ? ";tag=" + c.local_tag : "") << "\r\n"
+    << "To: " << sip_header(c.invite, "From", 'f') << "\r\n"
+    << "Call-ID: " << c.call_id << "\r\nCSeq: " << ++c.cseq << " NOTIFY\r\n"
+    << "Contact: <sip:" << opt_.to_user << "@" << opt_.local.hostport() << ">\r\n"
+    << "Event: refer\r\nSubscription-State: " << (final ? "terminated;reason=noresource" : "active;expires=60")
+    << "\r\nContent-Type: message/sipfrag;version=2.0\r\nContent-Length: " << b.size() << "\r\n\r\n" << b;
+  send_sip(m.str(), c.signalling_peer);
 }
 
 void CallGen::start_media(Call& c, uint64_t now) {
@@ -421,7 +500,22 @@ void CallGen::uac_response(Call& c, std::string_view msg, int code, uint64_t now
     }
     return;
   }
+  if (method == "REFER") {
+    if (code >= 200) c.retx_at = 0;
+    if (code >= 300 && !c.transfer_code) c.transfer_code = code;  // refused outright
+    return;
+  }
   if (method != "INVITE") return;
+  uint32_t cseq = cseq_number(sip_header(msg, "CSeq"));
+  if (c.reinvite_cseq && cseq == c.reinvite_cseq) {  // answer to our hold/resume
+    if (code >= 200) {
+      c.retx_at = 0;
+      if (code < 300) send_sip(in_dialog(opt_, c, "ACK", cseq, "z9hG4bK" + token(12)), opt_.remote);
+      c.reinvite_cseq = 0;
+      c.sending = c.media_known && c.direction != "inactive" && c.direction != "recvonly";
+    }
+    return;
+  }
   if (code < 200) {
     if (c.state == CallState::calling) {
       c.state = CallState::ringing;
@@ -465,6 +559,8 @@ void CallGen::uac_response(Call& c, std::string_view msg, int code, uint64_t now
     c.answered_at = now;
     c.retx_at = 0;
     c.bye_at = now + uint64_t(opt_.duration_s * double(kSec));
+    if (opt_.hold_at_s > 0) c.hold_at = now + uint64_t(opt_.hold_at_s * double(kSec));
+    if (opt_.transfer_at_s > 0) c.refer_at = now + uint64_t(opt_.transfer_at_s * double(kSec));
     start_media(c, now);
   }
   if (c.state == CallState::answered) send_sip(in_dialog(opt_, c, "ACK", 1, "z9hG4bK" + token(12)), opt_.remote);
@@ -492,7 +588,7 @@ std::string CallGen::response(const Call& c, std::string_view req, int code, con
   return m.str();
 }
 
-const char* reason_of(int code) {
+const char* reason_of_code(int code) {
   switch (code) {
     case 200: return "OK";
     case 404: return "Not Found";
@@ -511,6 +607,18 @@ void CallGen::uas_request(std::string_view msg, const Addr& from, uint64_t now) 
   std::string_view call_id = sip_header(msg, "Call-ID", 'i');
   Call* c = by_call_id(call_id);
   if (method == "INVITE") {
+    uint32_t cseq = cseq_number(sip_header(msg, "CSeq"));
+    if (c && c->state == CallState::answered && cseq > c->last_invite_cseq) {
+      // re-INVITE: answer the offered direction and follow it ourselves
+      c->last_invite_cseq = cseq;
+      c->direction = sdp_answer_direction(sdp_direction(sip_body(msg)));
+      c->sending = c->media_known && (c->direction == "sendrecv" || c->direction == "sendonly");
+      if (c->direction == "recvonly") ++c->holds;
+      std::string ok = response(*c, msg, 200, "OK", true);
+      send_sip(ok, from);
+      arm_retx(*c, ok, from, now, kT2);
+      return;
+    }
     if (c) {  // retransmission: repeat the last response
       if (!c->retx_msg.empty()) send_sip(c->retx_msg, c->signalling_peer);
       return;
@@ -527,6 +635,8 @@ void CallGen::uas_request(std::string_view msg, const Addr& from, uint64_t now) 
     c->signalling_peer = from;
     c->local_tag = token(10);
     c->remote_tag = std::string(tag_param(sip_header(msg, "From", 'f')));
+    c->uas_contact = std::string(uri_in(sip_header(msg, "Contact", 'm')));
+    c->last_invite_cseq = cseq;
     c->started = now;
     std::string ip;
     uint16_t port = 0;
@@ -559,6 +669,14 @@ void CallGen::uas_request(std::string_view msg, const Addr& from, uint64_t now) 
       c->retx_at = 0;
       ++ended_;
     }
+    return;
+  }
+  if (method == "REFER" && c->state == CallState::answered) {
+    // The transferee: accept, report progress and the configured outcome.
+    send_sip(response(*c, msg, 202, "Accepted", false), from);
+    uas_notify(*c, 100, false);
+    uas_notify(*c, opt_.transfer_code, true);
+    c->transfer_code = opt_.transfer_code;
     return;
   }
   if (method == "CANCEL") {
@@ -594,6 +712,7 @@ void CallGen::on_sip(std::string_view msg, const Addr& from, uint64_t now) {
     }
   } else if (sip_method(msg) != "ACK") {
     send_sip(response(*c, msg, 200, "OK", false), from);
+    if (sip_method(msg) == "NOTIFY") on_notify(*c, msg, now);
   }
 }
 
@@ -755,7 +874,7 @@ void CallGen::timers(uint64_t now, uint64_t& due) {
         c.answered_at = now;
         start_media(c, now);
       } else {
-        std::string fail = response(c, c.invite, opt_.answer_code, reason_of(opt_.answer_code), false);
+        std::string fail = response(c, c.invite, opt_.answer_code, reason_of_code(opt_.answer_code), false);
         send_sip(fail, c.signalling_peer);
         c.retx_msg = fail;
         c.state = CallState::failed;
@@ -764,6 +883,25 @@ void CallGen::timers(uint64_t now, uint64_t& due) {
       }
     }
     consider(c.answer_at);
+    if (c.state == CallState::answered && !c.reinvite_cseq) {
+      if (c.hold_at && c.hold_at <= now) {
+        c.hold_at = 0;
+        ++c.holds;
+        c.resume_at = now + uint64_t(opt_.hold_for_s * double(kSec));
+        send_reinvite(c, "sendonly", now);
+      } else if (c.resume_at && c.resume_at <= now) {
+        c.resume_at = 0;
+        send_reinvite(c, "sendrecv", now);
+      } else if (c.refer_at && c.refer_at <= now) {
+        c.refer_at = 0;
+        send_refer(c, now);
+      }
+    }
+    if (c.state == CallState::answered) {
+      consider(c.hold_at);
+      consider(c.resume_at);
+      consider(c.refer_at);
+    }
     if (c.bye_at && c.bye_at <= now && c.state == CallState::answered) {
       c.bye_at = 0;
       send_bye(c, now);
@@ -811,6 +949,9 @@ void CallGen::write_summary(uint64_t elapsed) const {
     std::snprintf(hex, sizeof hex, "0x%08x", c.ssrc);
     j << hex << "\",\"sent_packets\":" << c.sent_packets << ",\"sent_rtcp\":" << c.sent_rtcp << ",\"rtt_ms\":";
     if (c.rtt_ms >= 0) j << c.rtt_ms; else j << "null";
+    j << ",\"holds\":" << c.holds << ",\"transfer\":";
+    if (c.transfer_code) j << "{\"code\":" << c.transfer_code << ",\"ok\":" << (c.transfer_code < 300 ? "true" : "false") << "}";
+    else j << "null";
     j << ",\"received\":[";
     bool first_stream = true;
     for (auto& r : c.rx) {
@@ -914,7 +1055,12 @@ int main(int argc, char** argv) {
       ("from-user", po::value(&o.from_user)->default_value("tgcaller"), "uac: From user part")
       ("to-user", po::value(&o.to_user)->default_value("tgcallee"), "uac: To/Request-URI user part")
       ("max-time", po::value(&o.max_time_s)->default_value(0), "hard bound in seconds (default: enough for the calls)")
-      ("summary", po::value(&o.summary_path), "write the JSON summary to FILE instead of stdout");
+      ("summary", po::value(&o.summary_path), "write the JSON summary to FILE instead of stdout")
+      ("hold-at", po::value(&o.hold_at_s)->default_value(0), "uac: put each call on hold after S seconds (0: never)")
+      ("hold-for", po::value(&o.hold_for_s)->default_value(5), "uac: seconds on hold before resuming")
+      ("transfer-at", po::value(&o.transfer_at_s)->default_value(0), "uac: transfer (REFER) each call after S seconds (0: never)")
+      ("transfer-to", po::value(&o.transfer_to), "uac: Refer-To URI (default sip:transfer@REMOTE)")
+      ("transfer-code", po::value(&o.transfer_code)->default_value(200), "uas: transfer outcome reported in the final NOTIFY");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);

@@ -96,6 +96,40 @@ inline std::string_view cseq_method(std::string_view cseq) {
   return sp == std::string_view::npos ? std::string_view() : trim(cseq.substr(sp + 1));
 }
 
+// CSeq "2 BYE" -> 2 (0 if malformed).
+inline uint32_t cseq_number(std::string_view cseq) {
+  uint32_t n = 0;
+  cseq = trim(cseq);
+  auto r = std::from_chars(cseq.data(), cseq.data() + cseq.size(), n);
+  return r.ec == std::errc() ? n : 0;
+}
+
+// Media direction attribute of an SDP (RFC 4566 6, RFC 3264 5.1): the last
+// sendrecv/sendonly/recvonly/inactive seen; "sendrecv" when absent.
+inline std::string_view sdp_direction(std::string_view body) {
+  std::string_view dir = "sendrecv";
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    std::string_view line = trim(body.substr(pos, end == std::string_view::npos ? body.npos : end - pos));
+    pos = end == std::string_view::npos ? body.size() : end + 1;
+    for (std::string_view d : {"sendonly", "recvonly", "inactive", "sendrecv"})
+      if (line.size() == d.size() + 2 && line.substr(0, 2) == "a=" && line.substr(2) == d) dir = d;
+  }
+  return dir;
+}
+
+// The direction to answer an offered one with (RFC 3264 6.1).
+inline std::string_view sdp_answer_direction(std::string_view offered) {
+  if (offered == "sendonly") return "recvonly";
+  if (offered == "recvonly") return "sendonly";
+  if (offered == "inactive") return "inactive";
+  return "sendrecv";
+}
+
+// Status code of a message/sipfrag body: "SIP/2.0 200 OK" -> 200 (0 if none).
+inline int sipfrag_code(std::string_view body) { return body.substr(0, 8) == "SIP/2.0 " ? sip_status_code(body) : 0; }
+
 // ";tag=abc" parameter of a From/To value.
 inline std::string_view tag_param(std::string_view v) {
   size_t gt = v.rfind('>');

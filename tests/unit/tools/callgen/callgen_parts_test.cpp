@@ -78,3 +78,24 @@ TEST(RtpReceiver, JitterFollowsRfc3550) {
   r.on_packet(2, 160, 28'000'000);
   DOUBLES_EQUAL(0.5, r.jitter_ms(), 1e-9);
 }
+
+TEST(SipText, CseqNumberAndSipfrag) {
+  LONGS_EQUAL(2, cseq_number("2 BYE"));
+  LONGS_EQUAL(314159, cseq_number(" 314159 INVITE"));
+  LONGS_EQUAL(0, cseq_number("BYE"));
+  LONGS_EQUAL(200, sipfrag_code("SIP/2.0 200 OK\r\n"));
+  LONGS_EQUAL(603, sipfrag_code("SIP/2.0 603 Declined"));
+  LONGS_EQUAL(0, sipfrag_code("INVITE sip:x SIP/2.0"));
+}
+
+TEST(SipText, SdpDirectionOfferAndAnswer) {
+  STRCMP_EQUAL("sendrecv", std::string(sdp_direction("v=0\r\nm=audio 4000 RTP/AVP 0\r\n")).c_str());
+  STRCMP_EQUAL("sendonly", std::string(sdp_direction("v=0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n")).c_str());
+  STRCMP_EQUAL("inactive", std::string(sdp_direction("v=0\na=sendrecv\nm=audio 4000 RTP/AVP 0\na=inactive\n")).c_str());
+  // an attribute that merely starts with a direction word is not one
+  STRCMP_EQUAL("sendrecv", std::string(sdp_direction("a=sendonlyx\r\n")).c_str());
+  STRCMP_EQUAL("recvonly", std::string(sdp_answer_direction("sendonly")).c_str());
+  STRCMP_EQUAL("sendonly", std::string(sdp_answer_direction("recvonly")).c_str());
+  STRCMP_EQUAL("inactive", std::string(sdp_answer_direction("inactive")).c_str());
+  STRCMP_EQUAL("sendrecv", std::string(sdp_answer_direction("sendrecv")).c_str());
+}
