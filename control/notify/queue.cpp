@@ -314,4 +314,11 @@ size_t NotifyQueue::purge_delivered(WallMs before_ms) {
   return tx.commit(error) ? n : 0;
 }
 
+uint64_t NotifyQueue::max_alarm_id() {
+  std::lock_guard lock(mu_);
+  std::string error;
+  sql::Stmt s = db_.prepare("SELECT COALESCE(MAX(alarm_id), 0) FROM notices", error);
+  return s && s.step() == SQLITE_ROW ? uint64_t(s.i64(0)) : 0;
+}
+
 }  // namespace tg::notify

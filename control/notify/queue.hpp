@@ -103,6 +103,8 @@ class NotifyQueue {
   std::vector<ChannelStatus> status();
   // Drops delivered deliveries older than `before_ms` and notices left with none.
   size_t purge_delivered(WallMs before_ms);
+  // Largest alarm id queued so far (tg-notify numbers its own alarms after it).
+  uint64_t max_alarm_id();
   const Backoff& backoff() const { return backoff_; }
   std::string last_error() const { return last_error_; }
 
