@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdint>
 
 #include "control/notify/sender.hpp"
 
@@ -22,7 +23,11 @@ Dispatcher::PassResult Dispatcher::run_once() {
   PassResult r;
   for (const auto& s : senders_) {
     WallMs now = clock_();
-    std::vector<Delivery> due = queue_.due(s->channel(), now, s->batch_limit());
+    // Back-off is per receiver: once any retry on a channel is due, try
+    // everything pending there (a relay that is back gets one digest, not
+    // notices trickling out on their own retry clocks).
+    if (queue_.due(s->channel(), now, 1).empty()) continue;
+    std::vector<Delivery> due = queue_.due(s->channel(), INT64_MAX, s->batch_limit());
     if (due.empty()) continue;
     SendOutcome out = s->send(due, now);
     WallMs done = clock_();

@@ -51,6 +51,7 @@ class CurlTransport : public MailTransport {
       if (o.starttls == "required") curl_easy_setopt(c, CURLOPT_USE_SSL, long(CURLUSESSL_ALL));
       if (o.starttls == "opportunistic") curl_easy_setopt(c, CURLOPT_USE_SSL, long(CURLUSESSL_TRY));
     }
+    if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
     if (!o.user.empty()) {
       curl_easy_setopt(c, CURLOPT_USERNAME, o.user.c_str());
       curl_easy_setopt(c, CURLOPT_PASSWORD, o.password.c_str());

@@ -17,6 +17,7 @@ struct SmtpOptions {
   std::string url;                   // smtp://HOST[:PORT] | smtps://HOST[:PORT]
   std::string starttls = "required"; // none | opportunistic | required (smtp:// only)
   std::string user, password;        // AUTH when user is set
+  std::string ca_file;               // PEM CA bundle for the relay's certificate; "" = system CAs
   std::string from;
   std::vector<std::string> recipients;
   int rate_limit_per_hour = 30;

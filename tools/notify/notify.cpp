@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -76,7 +77,7 @@ const char* kKeys[] = {
     "alarm.snmp.priv_protocol", "alarm.snmp.priv_key", "alarm.snmp.engine_id", "alarm.snmp.targets",
     "alarm.snmp.notification", "alarm.snmp.inform_timeout_ms", "alarm.snmp.inform_retries",
     "alarm.email.enabled", "alarm.email.smtp_url", "alarm.email.starttls", "alarm.email.user",
-    "alarm.email.password", "alarm.email.from", "alarm.email.recipients",
+    "alarm.email.password", "alarm.email.ca_file", "alarm.email.from", "alarm.email.recipients",
     "alarm.email.rate_limit_per_hour", "alarm.email.group_window_s", "alarm.email.timeout_ms",
     "alarm.syslog.enabled", "alarm.syslog.remote", "alarm.syslog.facility", "alarm.syslog.app_name",
 };
@@ -158,6 +159,7 @@ NotifyConfig notify_config(const Settings& s) {
     o.starttls = get(s, "alarm.email.starttls", o.url.rfind("smtps://", 0) == 0 ? "none" : "required");
     o.user = get(s, "alarm.email.user");
     o.password = get(s, "alarm.email.password");
+    o.ca_file = get(s, "alarm.email.ca_file");
     o.from = get(s, "alarm.email.from");
     o.recipients = split_list(get(s, "alarm.email.recipients"));
     o.rate_limit_per_hour = get_int(s, "alarm.email.rate_limit_per_hour", 30);

@@ -260,3 +260,26 @@ TEST(Dispatcher, DownReceiverGetsEverythingOnceAfterItReturns) {
   for (auto& [key, count] : s->got) LONGS_EQUAL_TEXT(1, count, key.c_str());
   for (auto& [key, count] : m->got) LONGS_EQUAL_TEXT(1, count, key.c_str());
 }
+
+TEST(Dispatcher, OneDueRetryFlushesTheWholeChannel) {
+  NotifyQueue q(Backoff{1000, 60000, 2});
+  std::string err;
+  CHECK_TRUE(q.open(dir.file("q.db"), err));
+  Dispatcher disp(q, [this] { return now; });
+  auto mail = std::make_unique<FakeSender>("email");
+  FakeSender* m = mail.get();
+  disp.add(std::move(mail));
+  m->up = false;
+  disp.enqueue(notice(1), err);
+  disp.run_once();  // fails: next try in 1 s
+  now += 1000;
+  disp.run_once();  // fails again: next try in 2 s
+  disp.enqueue(notice(2), err);
+  disp.run_once();  // notice 2 is due now; notice 1 is waiting but goes along
+  m->up = true;
+  now += 1000;
+  disp.enqueue(notice(3), err);
+  auto r = disp.run_once();
+  LONGS_EQUAL(3, r.delivered);
+  LONGS_EQUAL(0, q.pending());
+}
