@@ -9,3 +9,4 @@ UNIT_TESTS += unit-dpdk
 unit-dpdk_SRCS := $(wildcard tests/unit/drivers/dpdk/*_test.cpp)
 unit-dpdk_LIBS := tgdpdk
 unit-dpdk_PKGS := libdpdk
+unit-dpdk_CXXFLAGS := -Wno-volatile
