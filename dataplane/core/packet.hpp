@@ -16,7 +16,7 @@ namespace tg {
   X(not_ip, "not IPv4/IPv6 (ARP, LLDP, ...)")                    \
   X(not_udp_tcp, "IP protocol other than UDP/TCP")               \
   X(ip_fragment, "IP fragment (not reassembled)")                \
-  X(eth_truncated, "Ethernet header truncated")                  \
+  X(eth_truncated, "link header truncated (Ethernet/SLL/null)")  \
   X(vlan_truncated, "802.1Q tag truncated")                      \
   X(vlan_too_deep, "more than two VLAN tags")                    \
   X(ipv4_truncated, "IPv4 header truncated")                     \
@@ -24,6 +24,7 @@ namespace tg {
   X(ipv4_bad_ihl, "IPv4 header length < 20")                     \
   X(ipv4_bad_length, "IPv4 total length beyond frame")           \
   X(ipv6_truncated, "IPv6 header truncated")                     \
+  X(ipv6_bad_version, "IPv6 version field not 6")                \
   X(ipv6_bad_length, "IPv6 payload length beyond frame")         \
   X(ipv6_bad_ext_header, "IPv6 extension header truncated")      \
   X(udp_truncated, "UDP header truncated")                       \

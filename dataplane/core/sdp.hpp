@@ -66,6 +66,8 @@ enum class SdpStatus : uint8_t {
       count_
 };
 const char* sdp_status_name(SdpStatus);
+const char* sdp_status_text(SdpStatus);
+constexpr size_t kSdpStatusCount = size_t(SdpStatus::count_);
 
 SdpStatus parse_sdp(std::string_view body, SdpSession& out);
 

@@ -48,6 +48,8 @@ enum class SipStatus : uint8_t {
       count_
 };
 const char* sip_status_name(SipStatus);
+const char* sip_status_text(SipStatus);
+constexpr size_t kSipStatusCount = size_t(SipStatus::count_);
 
 struct SipMessage {
   bool is_request = false;
@@ -68,10 +70,15 @@ struct SipMessage {
   std::string_view content_type;
   int32_t content_length = -1;            // -1: header absent
   std::string_view reason;                // Reason header value (RFC 3326)
+  std::string_view reason_protocol;       // first Reason value: "SIP", "Q.850"
+  int32_t reason_cause = -1;              // its cause= parameter, -1: absent
+  std::string_view reason_text;           // its text= parameter, quotes removed
   int32_t retry_after = -1;               // seconds, -1: absent
   std::string_view refer_to;              // Refer-To URI
-  std::string_view event;                 // Event header (NOTIFY "refer")
-  std::string_view subscription_state;
+  std::string_view event;                 // Event package without params (NOTIFY "refer")
+  std::string_view event_id;              // Event id= parameter
+  std::string_view subscription_state;    // state token: "active", "terminated", ...
+  std::string_view subscription_reason;   // Subscription-State reason= parameter
   std::string_view user_agent;            // User-Agent or Server
   std::string_view body;                  // bounded by Content-Length if present
   uint16_t header_count = 0;
@@ -82,6 +89,10 @@ struct SipMessage {
 // segment). For TCP the message may be followed by another: message_length
 // tells where it ends.
 SipStatus parse_sip(std::string_view text, SipMessage& out);
+// Same, with the framing rule of the transport: over a stream (TCP, TLS) a
+// message without Content-Length has an empty body (RFC 3261 18.3), over a
+// datagram the body is the rest of the datagram.
+SipStatus parse_sip(std::string_view text, SipMessage& out, bool stream);
 
 // Cheap pre-check used before parse_sip on arbitrary UDP/TCP payloads.
 bool looks_like_sip(std::string_view text);
