@@ -11,7 +11,7 @@ BIN_PATHS   := $(addprefix $(BUILD)/bin/,$(BINS))
 TEST_PATHS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 BENCH_PATHS := $(addprefix $(BUILD)/bench/,$(BENCHES))
 
-.PHONY: all unit test asan fuzz fuzz-build bench deps run clean lab-clean
+.PHONY: all unit test asan fuzz fuzz-build bench deps run clean lab-clean image
 all: $(BIN_PATHS) $(TEST_PATHS) $(BENCH_PATHS)
 
 unit: $(TEST_PATHS)
@@ -41,6 +41,10 @@ deps:
 
 run: all
 	board/virtual/run
+
+# Firmware image of the current build for a board (BOARD=virtual by default).
+image: all
+	firmware/mkimage --build $(BUILD) --board $(or $(BOARD),virtual)
 
 lab-clean:
 	board/virtual/lab clean

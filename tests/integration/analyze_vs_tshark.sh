@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# timeout: 120
+# tg-analyze agrees with Wireshark on a capture made by real software: two
+# namespaces joined by a veth, tg-callgen UAS on one side and two UACs on the
+# other (concurrent G.711 calls answered 200, plus calls refused 486), RTP
+# impaired both ways with loss, delay and jitter large enough to reorder
+# (tg-impair over NFQUEUE: this kernel has no sch_netem), captured by tcpdump
+# on the UAS side. Then, per RTP stream, `tg-analyze --json` must match
+# `tshark -q -z rtp,streams`: packets and lost exactly, max and mean jitter
+# within 0.1 ms or 2 %; and the calls (count, answered, final code per
+# Call-ID) must match what tshark decodes.
+#   KEEP=DIR   keep the capture and the outputs in DIR
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-build}
+[[ $build = /* ]] || build=$top/$build
+callgen=$build/bin/tg-callgen impair=$build/bin/tg-impair analyze=$build/bin/tg-analyze
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+for t in tshark tcpdump iptables-legacy python3; do command -v $t >/dev/null || skip "$t missing"; done
+for b in "$callgen" "$impair" "$analyze"; do [ -x "$b" ] || fail "$b missing: run make first"; done
+
+P=tgan$$
+A=${P}a B=${P}b
+work=$(mktemp -d /tmp/$P.XXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  ip netns del "$A" 2>/dev/null || true
+  ip netns del "$B" 2>/dev/null || true
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# until CMD succeeds or SECONDS_ pass
+poll() {
+  local limit=$1; shift
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.05
+  done
+}
+
+ip netns add "$A"
+ip netns add "$B"
+ip link add va netns "$A" type veth peer name vb netns "$B"
+ip -n "$A" addr add 192.0.2.1/24 dev va
+ip -n "$B" addr add 192.0.2.2/24 dev vb
+ip -n "$B" addr add 192.0.2.3/24 dev vb
+for n in "$A" "$B"; do ip -n "$n" link set lo up; done
+ip -n "$A" link set va up
+ip -n "$B" link set vb up
+
+# Media (everything but SIP on 5060) leaves each side through tg-impair:
+# 15 ms +- 14 ms (20 ms packet spacing, so some packets overtake others) and
+# 4 % loss. SIP is left alone so the call outcomes are deterministic.
+for n in "$A" "$B"; do
+  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp --dport 5060 -j ACCEPT
+  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp --sport 5060 -j ACCEPT
+  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp -j NFQUEUE --queue-num 1 \
+    || skip "no NFQUEUE target in this kernel"
+  echo "delay_ms=15 jitter_ms=14 loss_pct=4" >"$work/impair-$n.params"
+  ip netns exec "$n" "$impair" --queue 1 --params "$work/impair-$n.params" --seed "$RANDOM" \
+    --max-time 90 2>"$work/impair-$n.log" &
+  pids+=($!)
+done
+
+cap=$work/calls.pcap
+ip netns exec "$B" tcpdump -i vb -U -n -w "$cap" -c 50000 udp 2>"$work/tcpdump.log" &
+tcpdump_pid=$!
+pids+=("$tcpdump_pid")
+poll 10 grep -q "listening on" "$work/tcpdump.log" || fail "tcpdump did not start"
+
+udp_bound() { ip netns exec "$1" ss -Hnlu "sport = :$2" | grep -q .; }
+ip netns exec "$B" "$callgen" --mode uas --local 192.0.2.2:5060 --calls 4 --rtcp-interval 1 --max-time 60 \
+  --summary "$work/uas200.json" 2>"$work/uas200.log" &
+pids+=($!)
+uas200=$!
+ip netns exec "$B" "$callgen" --mode uas --local 192.0.2.3:5060 --calls 2 --answer-code 486 --max-time 60 \
+  --summary "$work/uas486.json" 2>"$work/uas486.log" &
+pids+=($!)
+poll 10 udp_bound "$B" 5060 || fail "UAS did not bind 5060"
+poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -q 192.0.2.3:5060" || fail "busy UAS did not bind"
+
+ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5060 --remote 192.0.2.2:5060 --calls 4 --rate 8 \
+  --duration 5 --rtcp-interval 1 --max-time 40 --summary "$work/uac200.json" 2>"$work/uac200.log" &
+uac200=$!
+pids+=("$uac200")
+ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5062 --remote 192.0.2.3:5060 --calls 2 --rate 8 \
+  --duration 2 --rtp-base 21000 --max-time 40 --summary "$work/uac486.json" 2>"$work/uac486.log" &
+uac486=$!
+pids+=("$uac486")
+wait "$uac200" || fail "UAC (200) failed: $(cat "$work/uac200.log")"
+wait "$uac486" || true  # exits non-zero because its calls fail, as asked
+poll 15 bash -c "! kill -0 $uas200 2>/dev/null" || fail "UAS did not finish its calls"
+
+# Let packets still held by tg-impair (< 30 ms) reach the capture: wait until
+# the capture stops growing, then stop tcpdump.
+size() { stat -c %s "$cap"; }
+last=-1
+stable() { local s; s=$(size); [ "$s" = "$last" ] && return 0; last=$s; sleep 0.2; return 1; }
+poll 10 stable || fail "capture never settled"
+kill -INT "$tcpdump_pid"
+wait "$tcpdump_pid" || true
+echo "capture: $(grep captured "$work/tcpdump.log")"
+
+tshark -q -o rtp.heuristic_rtp:FALSE -z rtp,streams -r "$cap" >"$work/tshark-rtp.txt" 2>/dev/null
+tshark -r "$cap" -Y 'sip.CSeq.method == "INVITE" && sip.Status-Code >= 200' \
+  -T fields -e sip.Call-ID -e sip.Status-Code >"$work/tshark-final.txt" 2>/dev/null
+"$analyze" --json "$cap" >"$work/analyze.json" || fail "tg-analyze failed on $cap"
+
+python3 - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
+import json, re, sys
+rtp_txt, finals_txt, ours_path = sys.argv[1:4]
+ours = json.load(open(ours_path))
+bad = []
+
+# tshark 4.0 rtp,streams rows:
+# start end src sport dst dport SSRC payload pkts lost (pct) mind meand maxd minj meanj maxj [X]
+row = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+(.+?)\s+"
+                 r"(\d+)\s+(-?\d+)\s+\(\s*-?[\d.]+%\)\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)")
+theirs = {}
+for line in open(rtp_txt):
+    m = row.match(line)
+    if m:
+        src, sport, dst, dport, ssrc = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
+        theirs[(f"{src}:{sport}", f"{dst}:{dport}", int(ssrc, 16))] = {
+            "packets": int(m.group(7)), "lost": int(m.group(8)), "max_delta_ms": float(m.group(9)),
+            "mean_jitter_ms": float(m.group(10)), "max_jitter_ms": float(m.group(11))}
+mine = {(s["src"], s["dst"], int(s["ssrc"], 16)): s for s in ours["streams"]}
+if len(theirs) < 8:
+    bad.append(f"tshark found only {len(theirs)} RTP streams (expected 8 from 4 answered calls)")
+if set(theirs) != set(mine):
+    bad.append(f"stream sets differ: only tshark {sorted(set(theirs) - set(mine))}, "
+               f"only tg-analyze {sorted(set(mine) - set(theirs))}")
+def close(a, b):
+    return abs(a - b) <= max(0.1, 0.02 * abs(b))
+total_lost = 0
+for key in sorted(set(theirs) & set(mine)):
+    t, o = theirs[key], mine[key]
+    name = f"{key[0]} -> {key[1]} ssrc 0x{key[2]:08x}"
+    total_lost += t["lost"]
+    print(f"{name}: packets {o['packets']}/{t['packets']} lost {o['lost']}/{t['lost']} "
+          f"max jitter {o['max_jitter_ms']:.3f}/{t['max_jitter_ms']:.3f} "
+          f"mean jitter {o['mean_jitter_ms']:.3f}/{t['mean_jitter_ms']:.3f} (tg-analyze/tshark)")
+    for f in ("packets", "lost"):
+        if o[f] != t[f]:
+            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
+    for f in ("max_jitter_ms", "mean_jitter_ms"):
+        if not close(o[f], t[f]):
+            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
+if theirs and total_lost == 0:
+    bad.append("no loss in the capture: the impairment did not work, the comparison proves little")
+
+# Calls: one final response to each INVITE, per Call-ID.
+finals = {}
+for line in open(finals_txt):
+    parts = line.split()
+    if len(parts) == 2:
+        finals[parts[0]] = int(parts[1])
+calls = {c["call_id"]: c for c in ours["calls"]}
+answered = sum(1 for c in ours["calls"] if 200 <= (c["final_code"] or 0) < 300)
+print(f"calls: tg-analyze {len(calls)} ({answered} answered), tshark {len(finals)} "
+      f"({sum(1 for v in finals.values() if v == 200)} answered)")
+if len(finals) != 6:
+    bad.append(f"tshark saw {len(finals)} final INVITE responses, expected 6")
+if set(finals) != set(calls):
+    bad.append(f"call sets differ: tshark {sorted(finals)}, tg-analyze {sorted(calls)}")
+for cid in set(finals) & set(calls):
+    c = calls[cid]
+    if c["final_code"] != finals[cid]:
+        bad.append(f"call {cid}: final_code {c['final_code']} vs tshark {finals[cid]}")
+    if (c["state"] == "answered") != (finals[cid] == 200):
+        bad.append(f"call {cid}: state {c['state']} with final code {finals[cid]}")
+if answered != sum(1 for v in finals.values() if v == 200):
+    bad.append(f"answered {answered} vs tshark {sum(1 for v in finals.values() if v == 200)}")
+s = ours["summary"]
+if s["calls"] != len(calls) or s["streams"] != len(mine):
+    bad.append(f"summary {s} disagrees with the lists")
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+echo "tg-analyze agrees with tshark"
