@@ -31,7 +31,7 @@ struct HealthTimers {
 };
 
 struct BlackoutConfig {
-  TimeNs blackout = 150 * kNsPerMs;   // silence on the quorum that makes a blackout
+  TimeNs blackout = 120 * kNsPerMs;   // silence on the quorum that makes a blackout
   uint32_t flow_min_packets = 10;     // in the last second before the last packet: "flowing"
   uint32_t min_streams = 2;           // fewer active streams: the rule does not apply
   uint32_t quorum_pct = 100;          // share of active streams that must be silent

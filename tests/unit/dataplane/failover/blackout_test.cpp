@@ -13,7 +13,12 @@ StreamSample stream(TimeNs last_rx, UplinkIndex u = 0, uint8_t flags = 0, uint32
 struct Fixture {
   BlackoutDetector d;
   TimeNs since[kMaxUplinks] = {};
-  explicit Fixture(BlackoutConfig c = {}) {
+  static BlackoutConfig ms150() {
+    BlackoutConfig c;
+    c.blackout = 150 * kMs;  // fixed here so the figures below do not follow the default
+    return c;
+  }
+  explicit Fixture(BlackoutConfig c = ms150()) {
     for (uint8_t u = 0; u < kMaxUplinks; ++u) d.configure(u, c);
   }
   const BlackoutResult& scan(TimeNs now, std::initializer_list<StreamSample> ss, UplinkIndex u = 0) {
@@ -45,14 +50,14 @@ TEST(Blackout, MinimumNumberOfStreams) {
   const BlackoutResult& r = f.scan(t + 500 * kMs, {stream(t)});
   CHECK_FALSE(r.blackout);  // one call going quiet is that call, not the uplink
   LONGS_EQUAL(1, r.silent);
-  BlackoutConfig one;
+  BlackoutConfig one = Fixture::ms150();
   one.min_streams = 1;
   Fixture g(one);
   CHECK_TRUE(g.scan(t + 500 * kMs, {stream(t)}).blackout);
 }
 
 TEST(Blackout, QuorumOfStreams) {
-  BlackoutConfig c;
+  BlackoutConfig c = Fixture::ms150();
   c.quorum_pct = 75;
   Fixture f(c);
   const TimeNs t = 10'000 * kMs;
