@@ -1,0 +1,9 @@
+# Benchmarks (`make bench` runs tests/bench/*.bench scripts).
+BENCHES += bench-parsers
+bench-parsers_SRCS := tests/bench/bench_parsers.cpp
+bench-parsers_LIBS := tgcapture tgcore
+
+BENCHES += bench-streams
+bench-streams_SRCS := tests/bench/bench_streams.cpp
+bench-streams_LIBS := tgcore
+bench-streams_LDLIBS := -lpcap
