@@ -190,8 +190,9 @@ bool OptionsProber::probe(const std::string& target, Done done, std::string* err
   std::string local = local_uri();
   std::string from = "<sip:" + im.config.from_user + "@" + local.substr(4) + ">;tag=" + tag;
   std::string to = "<" + target + ">";
-  // A leg outside any dialog: it only carries From/To/Call-ID for the request.
-  p.leg = nta_leg_tcreate(im.agent, nullptr, nullptr, NTATAG_NO_DIALOG(1), SIPTAG_FROM_STR(from.c_str()),
+  // One leg per probe carries its From/To/Call-ID (sofia allows only one
+  // dialog-less default leg per agent, and probes overlap).
+  p.leg = nta_leg_tcreate(im.agent, nullptr, nullptr, SIPTAG_FROM_STR(from.c_str()),
                           SIPTAG_TO_STR(to.c_str()), SIPTAG_CALL_ID_STR(call_id), TAG_END());
   p.timer = su_timer_create(su_root_task(im.loop->root()), 0);
   p.sent = monotonic_ns();
