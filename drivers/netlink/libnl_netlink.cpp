@@ -172,6 +172,8 @@ class LibnlNetlink final : public Netlink {
 
   bool del_default_route(int family, uint32_t table, std::string& error) override {
     RoutePtr route = default_route(family == 6 ? IpAddr::v6_bytes(zero16) : IpAddr::v4(0), table);
+    // Any scope (as `ip route del`); protocol static: only routes we made.
+    rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);
     int err = rtnl_route_delete(requests_.get(), route.get(), 0);
     if (err < 0) return nl_fail(error, "delete default route table " + std::to_string(table), err);
     return true;
