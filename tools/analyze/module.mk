@@ -1,8 +1,13 @@
 # tg-analyze: offline (pcap/pcapng) and live analysis of SIP calls and RTP
 # streams on the inspection core; text report for people, JSON for machines.
 LIBS += tganalyze
-tganalyze_SRCS := $(wildcard tools/analyze/*.cpp)
+tganalyze_SRCS := $(filter-out tools/analyze/main.cpp,$(wildcard tools/analyze/*.cpp))
+
+BINS += tg-analyze
+tg-analyze_SRCS := tools/analyze/main.cpp
+tg-analyze_LIBS := tganalyze tgcapture tgcore
+tg-analyze_LDLIBS := -lboost_program_options
 
 UNIT_TESTS += unit-analyze
 unit-analyze_SRCS := $(wildcard tests/unit/tools/analyze/*_test.cpp)
-unit-analyze_LIBS := tganalyze
+unit-analyze_LIBS := tganalyze tgcore
