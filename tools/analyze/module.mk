@@ -11,3 +11,8 @@ tg-analyze_LDLIBS := -lboost_program_options
 UNIT_TESTS += unit-analyze
 unit-analyze_SRCS := $(wildcard tests/unit/tools/analyze/*_test.cpp)
 unit-analyze_LIBS := tganalyze tgcore
+
+# Packets/s of the inspection core over a capture in memory (tests/bench/analyze.bench).
+BENCHES += bench-inspect
+bench-inspect_SRCS := tests/bench/inspect_bench.cpp
+bench-inspect_LIBS := tgcapture tgcore
