@@ -67,7 +67,11 @@ const char* inspect_outcome_text(InspectOutcome o) {
 }
 
 Inspector::Inspector(const InspectorConfig& cfg)
-    : cfg_(cfg), streams_(cfg.streams), calls_(cfg.calls), activity_(new Activity[cfg.streams.capacity]) {}
+    : cfg_(cfg),
+      streams_(cfg.streams),
+      calls_(cfg.calls, this),
+      activity_(new Activity[cfg.streams.capacity]),
+      call_generation_(new uint32_t[cfg.calls.capacity]()) {}
 
 uint64_t Inspector::malformed() const {
   uint64_t n = 0;
@@ -80,6 +84,7 @@ InspectOutcome Inspector::inspect(Bytes frame, LinkType link, TimeNs now, uint8_
   ++frames_;
   if (first_seen_ == 0) first_seen_ = now;
   last_seen_ = now;
+  now_ = now;
   InspectOutcome o;
   PacketStatus ps = parse_packet(frame, link, packet_);
   if (ps != PacketStatus::ok) {
@@ -107,7 +112,7 @@ InspectOutcome Inspector::udp_(const PacketInfo& p, TimeNs now, uint8_t ingress)
   UdpMediaResult r = streams_.on_udp(p.src(), p.dst(), p.payload, now);
   switch (r.kind) {
     case UdpMediaKind::rtp:
-      note_rtp_(r.stream, r.flags, now, ingress);
+      note_rtp_(r.stream, r.flags, r.call_slot, now, ingress);
       return InspectOutcome::rtp;
     case UdpMediaKind::rtcp: return InspectOutcome::rtcp;
     case UdpMediaKind::malformed: return InspectOutcome::malformed_rtp;
@@ -156,41 +161,66 @@ InspectOutcome Inspector::on_sip_(std::string_view text, const PacketInfo& p, Ti
   ++sip_status_[size_t(SipStatus::ok)];
   ++sip_messages_;
   consumed = sip_msg_.message_length;
-  uint32_t slot = calls_.on_sip(sip_msg_, p.src(), p.dst(), now);
-  if (is_sdp_body(sip_msg_) && !learn_sdp_(sip_msg_, slot, now)) return InspectOutcome::malformed_sdp;
-  return InspectOutcome::sip;
-}
-
-bool Inspector::learn_sdp_(const SipMessage& m, uint32_t call_slot, TimeNs now) {
-  SdpStatus st = parse_sdp(m.body, sdp_);
-  ++sdp_status_[size_t(st)];
-  if (st != SdpStatus::ok) return false;
-  for (uint8_t i = 0; i < sdp_.media_count; ++i) {
-    const SdpMedia& media = sdp_.media[i];
-    // Port 0 is a declined stream; c=0.0.0.0 (RFC 2543 hold) names no
-    // address to key on, the hold shows through a=sendonly/inactive instead.
-    if (media.port == 0 || media.connection.empty() || unspecified(media.connection)) continue;
-    if (!is_rtp_proto(media.proto)) continue;
-    streams_.expect(Endpoint{media.connection, media.port}, call_slot, RtpMediaInfo::from_sdp(media), now);
+  const SdpSession* sdp = nullptr;
+  bool bad_sdp = false;
+  if (is_sdp_body(sip_msg_)) {
+    SdpStatus ss = parse_sdp(sip_msg_.body, sdp_);
+    ++sdp_status_[size_t(ss)];
+    if (ss == SdpStatus::ok) sdp = &sdp_;
+    else bad_sdp = true;
   }
-  return true;
+  // The call table calls on_media() back for the SDP's media lines.
+  calls_.on_sip(sip_msg_, sdp, p.src(), p.dst(), now);
+  return bad_sdp ? InspectOutcome::malformed_sdp : InspectOutcome::sip;
 }
 
-void Inspector::note_rtp_(uint32_t stream, uint16_t flags, TimeNs now, uint8_t ingress) {
+void Inspector::on_media(const MediaAnnouncement& a) {
+  if (!a.media || !a.call.valid() || a.call.slot >= cfg_.calls.capacity) return;
+  const SdpMedia& m = *a.media;
+  // Port 0 is a declined stream; c=0.0.0.0 (RFC 2543 hold) names no
+  // address to key on, the hold shows through the direction instead.
+  if (a.rtp.port == 0 || a.rtp.addr.empty() || unspecified(a.rtp.addr) || !is_rtp_proto(m.proto)) return;
+  RtpMediaInfo info = RtpMediaInfo::from_sdp(m);
+  info.direction = a.direction;  // after offer/answer and session-level defaults
+  if (a.rtcp.port != 0 && a.rtcp.port != a.rtp.port + 1 && !info.rtcp_mux) info.rtcp_port = a.rtcp.port;
+  streams_.expect(a.rtp, a.call.slot, info, now_);
+  call_generation_[a.call.slot] = a.call.generation;
+}
+
+void Inspector::on_call_removed(const Call& c) {
+  if (call_removed_fn_) call_removed_fn_(c, calls_.ref_of(c), call_removed_ctx_);
+}
+
+void Inspector::note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, TimeNs now, uint8_t ingress) {
   if (stream >= cfg_.streams.capacity) return;
   Activity& a = activity_[stream];
   uint32_t ms = ms_of(now);
-  if (flags & kRtpFlagFirst) a = Activity{};  // new stream (slots are reused)
-  uint32_t age = ms - a.bucket_start_ms;
-  if (a.current == 0 && a.previous == 0) {
+  bool link_call = call_slot < cfg_.calls.capacity;
+  if (flags & kRtpFlagFirst) {  // new stream (slots are reused)
+    a = Activity{};
     a.bucket_start_ms = ms;
-  } else if (age >= 1000) {
+    if (link_call) {
+      a.call_generation = call_generation_[call_slot];
+      const RtpStream* s = streams_.get(stream);
+      if (s) calls_.add_ssrc(CallRef{call_slot, a.call_generation}, s->ssrc);
+    }
+  }
+  uint32_t age = ms - a.bucket_start_ms;
+  if (age >= 1000) {
     a.previous = age < 2000 ? a.current : 0;
     a.current = 0;
     a.bucket_start_ms = ms - age % 1000;
+    // Once a second per stream: media keeps an answered call from idling out.
+    if (link_call) calls_.touch(CallRef{call_slot, a.call_generation}, now);
   }
   if (a.current != UINT16_MAX) ++a.current;
   a.ingress = ingress;
+}
+
+CallRef Inspector::stream_call(uint32_t stream) const {
+  const RtpStream* s = streams_.get(stream);
+  if (!s || s->call_slot >= cfg_.calls.capacity) return CallRef{};
+  return CallRef{s->call_slot, activity_[stream].call_generation};
 }
 
 StreamActivityView Inspector::activity_view_(uint32_t stream, const RtpStream& s) const {
@@ -209,7 +239,11 @@ StreamActivityView Inspector::activity_view_(uint32_t stream, const RtpStream& s
   }
   if (s.flags & kStreamHeld) v.flags |= kActivityOnHold;
   if (s.flags & kStreamComfortNoise) v.flags |= kActivityComfortNoise;
-  if ((s.flags & kStreamBye) || calls_.ended(s.call_slot)) v.flags |= kActivityEnded;
+  if (s.flags & kStreamBye) v.flags |= kActivityEnded;
+  if (s.call_slot != kNoCallSlot) {
+    const Call* c = calls_.get(CallRef{s.call_slot, a.call_generation});
+    if (!c || !call_state_live(c->state)) v.flags |= kActivityEnded;
+  }
   return v;
 }
 
@@ -218,9 +252,14 @@ StreamActivityView Inspector::activity(uint32_t stream) const {
   return s ? activity_view_(stream, *s) : StreamActivityView{};
 }
 
-void Inspector::tick(TimeNs now, size_t budget) {
+void Inspector::tick(TimeNs now, uint32_t budget) {
   streams_.expire(now, budget);
-  calls_.expire(now, budget);
+  calls_.expire(now, budget < cfg_.calls.capacity ? budget : cfg_.calls.capacity);
+}
+
+void Inspector::finish(TimeNs now) {
+  calls_.expire(now);
+  calls_.flush();
 }
 
 }  // namespace tg

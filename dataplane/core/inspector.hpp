@@ -18,6 +18,11 @@
 // stream slot, when the stream last had a packet, which ingress (uplink/LAN
 // tag passed to inspect()) it came from, and a one-second packet count; see
 // for_each_activity().
+//
+// Calls and their media: the call table reports each SDP offer/answer's
+// media address (CallObserver::on_media) and the inspector turns it into a
+// stream table expectation; a stream's first packet links it to its call
+// (CallRef kept per stream slot, SSRC added to the call's list).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -87,7 +92,7 @@ struct InspectorConfig {
   uint16_t sip_tls_port = 5061;
 };
 
-class Inspector {
+class Inspector : private CallObserver {
  public:
   explicit Inspector(const InspectorConfig& cfg = {});
   Inspector(const Inspector&) = delete;
@@ -97,9 +102,17 @@ class Inspector {
   // parse, one stream lookup. No allocation, no syscalls, no exceptions.
   InspectOutcome inspect(Bytes frame, LinkType link, TimeNs now, uint8_t ingress = kIngressUnknown);
 
-  // Periodic housekeeping (fast path tick, or end of a capture): expires idle
-  // streams/expectations and calls, at most `budget` slots of each table.
-  void tick(TimeNs now, size_t budget = SIZE_MAX);
+  // Periodic housekeeping (fast path tick, or end of a capture): call timers
+  // and idle streams/expectations, at most `budget` slots of each table.
+  void tick(TimeNs now, uint32_t budget = UINT32_MAX);
+
+  // Sees every call record just before the call table frees it (settled and
+  // lingered, or flushed): the place to keep call records. May be null.
+  using CallRemovedFn = void (*)(const Call&, CallRef, void* ctx);
+  void set_call_removed_hook(CallRemovedFn fn, void* ctx) { call_removed_fn_ = fn; call_removed_ctx_ = ctx; }
+  // End of input (tg-analyze): run timers at `now`, then hand every call
+  // still in the table to the hook.
+  void finish(TimeNs now);
 
   // --- reports ---
   const StreamTable& streams() const { return streams_; }
@@ -127,14 +140,27 @@ class Inspector {
   }
   StreamActivityView activity(uint32_t stream) const;
 
+  // The call a stream belongs to (invalid for streams without SDP). The ref
+  // stays meaningful after the call record is freed: compare it with the
+  // refs the call-removed hook was given.
+  CallRef stream_call(uint32_t stream) const;
+  // fn(uint32_t stream, const RtpStream&) for every live stream, in slot order.
+  template <class Fn>
+  void for_each_stream(Fn&& fn) const {
+    for (uint32_t i = 0, n = streams_.capacity(); i < n; ++i)
+      if (const RtpStream* s = streams_.get(i)) fn(i, *s);
+  }
+
  private:
-  // 16 bytes per stream slot, parallel to the stream table: ingress and a
-  // two-bucket one-second packet count, updated per RTP packet.
+  // 16 bytes per stream slot, parallel to the stream table: ingress, the
+  // call's generation (with the slot the stream table keeps, a CallRef) and
+  // a two-bucket one-second packet count, updated per RTP packet.
   struct Activity {
     uint32_t bucket_start_ms = 0;  // wraps after 49 days; differences are modular
     uint16_t current = 0, previous = 0;
+    uint32_t call_generation = 0;
     uint8_t ingress = kIngressUnknown;
-    uint8_t reserved[7] = {};
+    uint8_t reserved[3] = {};
   };
   static_assert(sizeof(Activity) == 16);
 
@@ -142,9 +168,10 @@ class Inspector {
   InspectOutcome tcp_(const PacketInfo& p, TimeNs now);
   // One SIP message at the start of `text`; sets consumed to its length.
   InspectOutcome on_sip_(std::string_view text, const PacketInfo& p, TimeNs now, size_t& consumed);
-  // SDP of a tracked SIP message: expectations for its media.
-  bool learn_sdp_(const SipMessage& m, uint32_t call_slot, TimeNs now);
-  void note_rtp_(uint32_t stream, uint16_t flags, TimeNs now, uint8_t ingress);
+  // CallObserver: SDP media of a call -> stream table expectation.
+  void on_media(const MediaAnnouncement& a) override;
+  void on_call_removed(const Call& c) override;
+  void note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, TimeNs now, uint8_t ingress);
   StreamActivityView activity_view_(uint32_t stream, const RtpStream& s) const;
   bool is_sip_port_(uint16_t port) const { return port == cfg_.sip_port || port == cfg_.sip_tls_port; }
 
@@ -152,6 +179,12 @@ class Inspector {
   StreamTable streams_;
   CallTable calls_;
   std::unique_ptr<Activity[]> activity_;
+  // Per call slot: generation of the call whose SDP last named it, so a
+  // stream's first packet can take a full CallRef.
+  std::unique_ptr<uint32_t[]> call_generation_;
+  TimeNs now_ = 0;  // time of the frame being inspected (for callbacks)
+  CallRemovedFn call_removed_fn_ = nullptr;
+  void* call_removed_ctx_ = nullptr;
   // Parse results, reused for every message (SdpSession is ~1.5 kB).
   PacketInfo packet_;
   SipMessage sip_msg_;

@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     rtp = in->outcome(tg::InspectOutcome::rtp);
     sip = in->outcome(tg::InspectOutcome::sip);
     streams = in->streams().size();
-    calls = in->calls().size();
+    calls = in->calls().counter(tg::CallTableCounter::calls_created);
     malformed = in->malformed();
   }
   std::vector<double> sorted = pps;

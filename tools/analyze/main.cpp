@@ -90,8 +90,10 @@ int main(int argc, char** argv) {
   cfg.streams.stream_idle = 0;
   cfg.streams.heuristic = vm.count("heuristic") > 0;
   cfg.calls.capacity = max_calls;
-  cfg.calls.idle = 0;
   auto inspector = std::make_unique<tg::Inspector>(cfg);
+  // Call records leave the table some time after they settle; keep them all.
+  tg::analyze::CallLog calls;
+  calls.attach(*inspector);
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -100,11 +102,17 @@ int main(int argc, char** argv) {
   info.live = live;
   tg::CapturedFrame frame;
   bool read_error = false;
+  tg::TimeNs next_tick = 0;
   while (!g_stop) {
     tg::SourceResult r = source->next(frame);
     if (r == tg::SourceResult::frame) {
       inspector->inspect(frame.data, frame.link, frame.ts);
       if (frame.data.size() < frame.wire_length) ++info.snapped;
+      // Call timers (setup timeout, linger) run on capture time, once a second.
+      if (frame.ts >= next_tick) {
+        if (next_tick != 0) inspector->tick(frame.ts);
+        next_tick = frame.ts + tg::kNsPerSec;
+      }
       continue;
     }
     if (r == tg::SourceResult::idle) continue;
@@ -115,13 +123,14 @@ int main(int argc, char** argv) {
     break;
   }
   info.kernel_dropped = source->dropped();
+  inspector->finish(inspector->last_seen());
 
   if (vm.count("json")) {
     tg::analyze::JsonWriter w(vm.count("pretty") ? 2 : 0);
-    tg::analyze::write_json(*inspector, info, w);
+    tg::analyze::write_json(*inspector, calls, info, w);
     std::cout << w.str() << "\n";
   } else {
-    tg::analyze::write_text(*inspector, info, std::cout);
+    tg::analyze::write_text(*inspector, calls, info, std::cout);
   }
   std::cout.flush();
   if (read_error) {

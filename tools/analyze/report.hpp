@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dataplane/core/inspector.hpp"
+#include "tools/analyze/call_log.hpp"
 #include "tools/analyze/json_writer.hpp"
 
 namespace tg::analyze {
@@ -22,7 +23,12 @@ struct ReportInfo {
 // "0x1234abcd"
 std::string ssrc_text(uint32_t ssrc);
 
-void write_json(const Inspector& in, const ReportInfo& info, JsonWriter& w);
-void write_text(const Inspector& in, const ReportInfo& info, std::ostream& out);
+// What a call's outcome is called in reports: "answered" for a 2xx (ended
+// or not; "ended" and "hangup" say the rest), else the call table's state.
+const char* call_outcome_name(const Call& c);
+
+// `in` after finish(), `calls` attached to it before the first frame.
+void write_json(const Inspector& in, const CallLog& calls, const ReportInfo& info, JsonWriter& w);
+void write_text(const Inspector& in, const CallLog& calls, const ReportInfo& info, std::ostream& out);
 
 }  // namespace tg::analyze
