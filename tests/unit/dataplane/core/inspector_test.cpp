@@ -1,11 +1,12 @@
 #include "dataplane/core/inspector.hpp"
 
-#include <CppUTest/TestHarness.h>
-
 #include <cstring>
 #include <set>
 #include <string>
 #include <vector>
+
+// After the standard headers: CppUTest's leak detector redefines new.
+#include <CppUTest/TestHarness.h>
 
 using namespace tg;
 
