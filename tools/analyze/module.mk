@@ -10,7 +10,9 @@ tg-analyze_LDLIBS := -lboost_program_options
 
 UNIT_TESTS += unit-analyze
 unit-analyze_SRCS := $(wildcard tests/unit/tools/analyze/*_test.cpp)
-unit-analyze_LIBS := tganalyze tgcore
+unit-analyze_LIBS := tganalyze tgcapture tgcore
+unit-analyze_LDLIBS := -lpcap
+unit-analyze_CXXFLAGS := -DTG_TEST_DATA='"$(CURDIR)/tests/data"'
 
 # Packets/s of the inspection core over a capture in memory (tests/bench/analyze.bench).
 BENCHES += bench-inspect
