@@ -18,3 +18,8 @@ unit-analyze_CXXFLAGS := -DTG_TEST_DATA='"$(CURDIR)/tests/data"'
 BENCHES += bench-inspect
 bench-inspect_SRCS := tests/bench/inspect_bench.cpp
 bench-inspect_LIBS := tgcapture tgcore
+
+# The whole per-packet path with state across frames, and the reports (make fuzz).
+FUZZERS += fuzz-inspect
+fuzz-inspect_SRCS := tests/fuzz/fuzz_inspect.cpp
+fuzz-inspect_LIBS := tganalyze tgcore
