@@ -51,29 +51,33 @@ Hdr classify(std::string_view name) {
       default: return Hdr::other;             // k s e u b x a j d y n ...: not read
     }
   }
-  struct Entry {
-    std::string_view name;
-    Hdr id;
-  };
-  static constexpr Entry kTable[] = {
-      {"call-id", Hdr::call_id},
-      {"cseq", Hdr::cseq},
-      {"from", Hdr::from},
-      {"to", Hdr::to},
-      {"via", Hdr::via},
-      {"contact", Hdr::contact},
-      {"content-type", Hdr::content_type},
-      {"content-length", Hdr::content_length},
-      {"reason", Hdr::reason},
-      {"retry-after", Hdr::retry_after},
-      {"refer-to", Hdr::refer_to},
-      {"event", Hdr::event},
-      {"subscription-state", Hdr::subscription_state},
-      {"user-agent", Hdr::user_agent},
-      {"server", Hdr::server},
-  };
-  for (const Entry& e : kTable)
-    if (iequals(name, e.name)) return e.id;
+  // Dispatch on length first: one case-insensitive compare per header line
+  // instead of a walk over the whole table.
+  auto is = [&](std::string_view full) { return iequals(name, full); };
+  switch (name.size()) {
+    case 2: if (is("to")) return Hdr::to; break;
+    case 3: if (is("via")) return Hdr::via; break;
+    case 4:
+      if (is("cseq")) return Hdr::cseq;
+      if (is("from")) return Hdr::from;
+      break;
+    case 5: if (is("event")) return Hdr::event; break;
+    case 6:
+      if (is("reason")) return Hdr::reason;
+      if (is("server")) return Hdr::server;
+      break;
+    case 7:
+      if (is("call-id")) return Hdr::call_id;
+      if (is("contact")) return Hdr::contact;
+      break;
+    case 8: if (is("refer-to")) return Hdr::refer_to; break;
+    case 10: if (is("user-agent")) return Hdr::user_agent; break;
+    case 11: if (is("retry-after")) return Hdr::retry_after; break;
+    case 12: if (is("content-type")) return Hdr::content_type; break;
+    case 14: if (is("content-length")) return Hdr::content_length; break;
+    case 18: if (is("subscription-state")) return Hdr::subscription_state; break;
+    default: break;
+  }
   return Hdr::other;
 }
 
@@ -404,11 +408,18 @@ SipStatus parse_sip(std::string_view text, SipMessage& out) { return parse_sip(t
 SipStatus parse_sip(std::string_view text, SipMessage& out, bool stream) {
   out = SipMessage{};
   const size_t n = text.size();
-  if (n == 0) return SipStatus::not_sip;
+  // Empty lines before the start line are ignored (RFC 3261 7.5): CRLF
+  // keep-alives (RFC 5626 4.4.1) precede messages on TCP. They count in
+  // message_length, which is measured from the start of `text`.
+  size_t start = 0;
+  while (start < n && (text[start] == '\r' || text[start] == '\n')) ++start;
+  if (start == n) return SipStatus::not_sip;
 
-  size_t eol = text.find('\n');
-  if (eol == std::string_view::npos) return looks_like_sip(text) ? SipStatus::incomplete : SipStatus::not_sip;
-  if (SipStatus s = parse_start_line(trim_right(text.substr(0, eol)), out); s != SipStatus::ok) return s;
+  size_t eol = text.find('\n', start);
+  if (eol == std::string_view::npos)
+    return looks_like_sip(text.substr(start)) ? SipStatus::incomplete : SipStatus::not_sip;
+  if (SipStatus s = parse_start_line(trim_right(text.substr(start, eol - start)), out); s != SipStatus::ok)
+    return s;
 
   Seen seen;
   SipStatus deferred = SipStatus::ok;  // keep reading headers so tracking gets Call-ID even then

@@ -186,6 +186,15 @@ TEST(Packet, Ipv4HeaderErrors) {
   LONGS_EQUAL(int(PacketStatus::ipv4_bad_length), int(Parsed(short_total).status));
 }
 
+TEST(Packet, Ipv4ZeroTotalLengthFromSegmentationOffload) {
+  Frame f;
+  f.eth(0x0800).ipv4(6).tcp(5060, 40000).text(kSip).finish();
+  f.put16(16, 0);  // TSO: the NIC fills the length in later
+  Parsed p(f);
+  LONGS_EQUAL(int(PacketStatus::ok), int(p.status));
+  STRCMP_EQUAL(kSip.c_str(), p.payload().c_str());
+}
+
 TEST(Packet, Ipv4OptionsAreSkipped) {
   Frame f;
   f.eth(0x0800).ipv4(17);

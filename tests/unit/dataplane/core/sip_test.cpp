@@ -389,6 +389,17 @@ TEST(Sip, TcpStreamFraming) {
   LONGS_EQUAL(long(nolen.size()), long(dgram.m.message_length));
 }
 
+TEST(Sip, KeepAlivesBeforeAMessageAreSkipped) {
+  const std::string msg = "\r\n\r\n" + kInvite;
+  Sip p(msg, true);
+  STRCMP_EQUAL("ok", sip_status_name(p.status));
+  CHECK_TRUE(p.m.method == SipMethod::invite);
+  LONGS_EQUAL(long(msg.size()), long(p.m.message_length));  // keep-alive bytes included
+  LONGS_EQUAL(int(SipStatus::not_sip), int(Sip("\r\n\r\n", true).status));
+  LONGS_EQUAL(int(SipStatus::not_sip), int(Sip("\n", true).status));
+  LONGS_EQUAL(int(SipStatus::incomplete), int(Sip("\r\nINVITE sip:a@b SIP/2.0", true).status));
+}
+
 TEST(Sip, LooksLikeSip) {
   CHECK_TRUE(looks_like_sip("SIP/2.0 200 OK\r\n"));
   CHECK_TRUE(looks_like_sip("INVITE sip:a@b SIP/2.0\r\n"));

@@ -1,0 +1,278 @@
+// RTP stream table: streams learned from SDP (and optionally heuristically),
+// preallocated at construction, O(1) lookup, idle expiry.
+//
+// Two open-addressing tables (linear probing, backward-shift deletion, so no
+// tombstones and lookups stay short), both sized at construction:
+//  - expectations, keyed by the destination an SDP advertised (c= + m= port):
+//    "RTP to 203.0.113.5:5004 belongs to call slot 17, PT 0 = PCMU/8000";
+//  - streams, keyed by (src endpoint, dst endpoint, SSRC), as Wireshark keys
+//    its RTP streams: a new SSRC on the same 5-tuple is a new stream.
+// RTCP to port+1 (or a=rtcp:) or on the RTP port itself (rtcp-mux, RFC 5761)
+// is matched to the streams it reports on.
+//
+// Nothing allocates after construction; a full table counts and drops.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+
+#include "dataplane/core/bytes.hpp"
+#include "dataplane/core/emodel.hpp"
+#include "dataplane/core/net.hpp"
+#include "dataplane/core/rtp.hpp"
+#include "dataplane/core/rtp_stats.hpp"
+#include "dataplane/core/sdp.hpp"
+
+namespace tg {
+
+constexpr uint32_t kNoCallSlot = UINT32_MAX;
+constexpr uint32_t kNoStream = UINT32_MAX;
+constexpr int kRtpMaxCodecs = 6;
+
+// One payload type as negotiated (copied out of the SDP: the SDP buffer is
+// gone by the time RTP flows).
+struct RtpCodecEntry {
+  uint8_t payload_type = 0;
+  Codec codec = Codec::unknown;
+  uint8_t reserved[2] = {0, 0};
+  uint32_t clock_rate = 0;  // rtp_clock_rate(); 0 for telephone-event/unknown
+};
+
+// What an SDP m= line says about RTP going to its address.
+struct RtpMediaInfo {
+  RtpCodecEntry codecs[kRtpMaxCodecs];
+  uint8_t codec_count = 0;
+  MediaDirection direction = MediaDirection::sendrecv;  // of the SDP that advertised dst
+  bool rtcp_mux = false;
+  uint16_t rtcp_port = 0;   // 0: RTP port + 1
+  uint16_t ptime_ms = 0;
+
+  // Codecs from the m= formats with their rtpmaps (or RFC 3551 static
+  // assignments), direction, rtcp-mux and a=rtcp from the parsed SDP.
+  static RtpMediaInfo from_sdp(const SdpMedia& m);
+  const RtpCodecEntry* find(uint8_t payload_type) const;
+  void add(uint8_t payload_type, Codec codec, uint32_t clock_rate);
+};
+
+// Per-stream flags (bits of RtpStream::flags).
+enum RtpStreamFlags : uint8_t {
+  kStreamHeuristic = 1 << 0,     // learned without SDP
+  kStreamComfortNoise = 1 << 1,  // last packet was CN (PT 13/19): silence, not a blackout
+  kStreamRtcpSeen = 1 << 2,      // RTCP SR or RR about this stream seen
+  kStreamBye = 1 << 3,           // RTCP BYE from this SSRC
+  kStreamHeld = 1 << 4,          // SDP says no media to dst (sendonly/inactive at dst)
+};
+
+// What the media-blackout detector reads per stream.
+enum class StreamMediaState : uint8_t { flowing, on_hold, comfort_noise, ended };
+
+// RTCP seen about one stream (sender = the stream's source).
+struct RtpStreamRtcp {
+  // Last SRs from the stream's sender: middle 32 bits of their NTP time and
+  // when we saw them; a later RR from the far end quoting one as LSR gives
+  // the round trip between this observation point and the receiver.
+  static constexpr int kSrHistory = 4;
+  uint32_t sr_lsr[kSrHistory] = {};
+  TimeNs sr_seen[kSrHistory] = {};
+  uint8_t sr_next = 0;
+  uint32_t sr_count = 0;
+  uint32_t rr_count = 0;
+  RtcpReportBlock last_rr;       // far end's last report block about this SSRC
+  TimeNs last_rr_at = 0;
+  // Observer-to-receiver round trip: RR arrival - SR arrival - DLSR.
+  float rtt_segment_ms = -1;     // -1: not known
+  uint32_t peer_ssrc = 0;        // SSRC of the receiver that sent the RR (its own stream back)
+  bool have_peer = false;
+  RtcpXrVoip xr_voip;            // far end's RFC 3611 VoIP metrics, if any
+};
+
+struct RtpStream {
+  // Identity.
+  Endpoint src, dst;
+  uint32_t ssrc = 0;
+  uint32_t call_slot = kNoCallSlot;
+  uint64_t serial = 0;           // unique per stream created (ids are reused)
+  TimeNs first_seen = 0, last_seen = 0;
+  // Media.
+  uint8_t payload_type = 0;      // last packet's
+  uint8_t first_payload_type = 0;
+  Codec codec = Codec::unknown;  // main voice codec (first non-DTMF/CN payload seen)
+  MediaDirection direction = MediaDirection::sendrecv;
+  uint8_t flags = 0;             // RtpStreamFlags
+  uint8_t codec_count = 0;
+  uint16_t ptime_ms = 0;
+  RtpCodecEntry codecs[kRtpMaxCodecs];
+  RtpStats stats;
+  RtpStreamRtcp rtcp;
+  // Quality: R computed when a window closes (with one-way delay from RTT/2
+  // when known), and the worst seen; -1 = no window yet.
+  float r_short = -1, r_short_min = -1;   // 1 s windows
+  float r_long = -1, r_long_min = -1;     // 10 s windows
+
+  uint32_t clock_rate_for(uint8_t pt) const;
+  const char* codec_text() const { return codec_name(codec); }
+  bool heuristic() const { return flags & kStreamHeuristic; }
+};
+
+// Fixed memory per tracked stream: the entry is 760 bytes (RtpStats 472 of
+// them); the table adds per stream at most 2 index slots of 8 bytes (slots =
+// 2 x capacity rounded up to a power of two), a used flag and a free-list
+// word: <= 781 bytes per stream, 3.2 MB for the default 4096 streams. All of
+// it is allocated by the constructor.
+constexpr size_t kRtpStreamBytes = 760;
+static_assert(sizeof(RtpStream) == kRtpStreamBytes, "per-stream memory is a stated figure");
+static_assert(std::is_trivially_copyable_v<RtpStream>);
+
+#define TG_STREAM_TABLE_COUNTERS(X)                                          \
+  X(rtp_packets, "RTP packets accounted to a stream")                        \
+  X(rtcp_packets, "RTCP compound packets parsed")                            \
+  X(rtp_malformed, "UDP to an expected RTP port that is not valid RTP")      \
+  X(rtcp_malformed, "UDP to an expected RTCP port that is not valid RTCP")   \
+  X(rtcp_unmatched, "RTCP report about no known stream")                     \
+  X(not_rtp, "UDP not expected and not taken heuristically")                 \
+  X(streams_created, "streams created")                                      \
+  X(streams_heuristic, "streams created heuristically (no SDP)")             \
+  X(streams_ssrc_change, "new SSRC on a 5-tuple that had another stream")    \
+  X(streams_expired, "streams removed after idle timeout")                   \
+  X(table_full, "RTP packets not tracked: stream table full")                \
+  X(expect_added, "SDP expectations added or refreshed")                     \
+  X(expect_full, "SDP expectations dropped: table full")                     \
+  X(expect_expired, "SDP expectations removed after idle timeout")           \
+  X(rtt_samples, "round-trip samples from LSR/DLSR")
+
+enum class StreamCounter : uint8_t {
+#define TG_X(name, text) name,
+  TG_STREAM_TABLE_COUNTERS(TG_X)
+#undef TG_X
+      count_
+};
+constexpr size_t kStreamCounterCount = size_t(StreamCounter::count_);
+const char* stream_counter_name(StreamCounter);
+const char* stream_counter_text(StreamCounter);
+
+struct StreamTableConfig {
+  uint32_t capacity = 4096;              // streams
+  uint32_t expect_capacity = 4096;       // SDP destinations
+  TimeNs stream_idle = 60 * kNsPerSec;   // 0: never expire (offline analysis)
+  TimeNs expect_idle = 4 * 3600 * kNsPerSec;  // a call's SDP lives as long as the call
+  bool heuristic = false;                // take RTP-looking UDP without SDP (tshark's heuristic)
+};
+
+// Result of offering a UDP datagram to the table.
+enum class UdpMediaKind : uint8_t { none, rtp, rtcp, malformed, dropped };
+
+struct UdpMediaResult {
+  UdpMediaKind kind = UdpMediaKind::none;
+  uint32_t stream = kNoStream;   // RTP: the stream it was accounted to
+  uint16_t flags = 0;            // RTP: RtpPacketFlags
+  uint32_t call_slot = kNoCallSlot;
+};
+
+class StreamTable {
+ public:
+  explicit StreamTable(const StreamTableConfig& cfg);
+  StreamTable(const StreamTable&) = delete;
+  StreamTable& operator=(const StreamTable&) = delete;
+
+  // SDP learned: RTP to `dst` belongs to `call_slot` with these codecs.
+  // Re-calling for the same dst (re-INVITE, answer after offer) updates it
+  // (codecs, direction -> hold flag of its streams). False if table full.
+  bool expect(const Endpoint& dst, uint32_t call_slot, const RtpMediaInfo& media, TimeNs now);
+  // The call is over or the SDP withdrew the address: forget the expectation
+  // (its streams stay until idle expiry, for reports).
+  void unexpect(const Endpoint& dst);
+  bool expected(const Endpoint& dst) const;
+
+  // One UDP datagram (L4 payload) seen at `now`: RTP or RTCP to an expected
+  // destination (or heuristically), else kind none. Zero allocation.
+  UdpMediaResult on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now);
+
+  // Lower level, for callers that parsed already.
+  UdpMediaResult on_rtp(const Endpoint& src, const Endpoint& dst, const RtpHeader& h, TimeNs now);
+  void on_rtcp(const Endpoint& src, const Endpoint& dst, const RtcpPacket& p, TimeNs now);
+
+  // Removes streams idle longer than stream_idle and expectations idle longer
+  // than expect_idle, visiting at most `budget` slots of each table per call
+  // (the fast path calls it every tick with a small budget). Returns streams
+  // removed. If set, on_retire sees each stream before it goes.
+  size_t expire(TimeNs now, size_t budget = SIZE_MAX);
+  using RetireFn = void (*)(const RtpStream&, void* ctx);
+  void set_retire_hook(RetireFn fn, void* ctx) { retire_fn_ = fn; retire_ctx_ = ctx; }
+
+  // Closes 1 s / 10 s windows of a stream with no packets (call it from the
+  // tick for streams the blackout detector looks at) and rates them.
+  void advance(uint32_t stream, TimeNs now);
+
+  const RtpStream* find(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
+  const RtpStream* get(uint32_t stream) const;
+  StreamMediaState media_state(uint32_t stream, TimeNs now) const;
+
+  // Every live stream, in slot order: fn(const RtpStream&).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (uint32_t i = 0; i < cfg_.capacity; ++i)
+      if (used_[i]) fn(streams_[i]);
+  }
+  uint32_t size() const { return stream_count_; }
+  uint32_t capacity() const { return cfg_.capacity; }
+  uint32_t expect_size() const { return expect_count_; }
+
+  // Round trip between the two ends, when both directions' RTCP gave a
+  // segment: rtt_segment(a->b) + rtt_segment(b->a). -1 when unknown.
+  double round_trip_ms(const RtpStream& s) const;
+  // R / MOS of a stream over its whole life (loss, BurstR, RTT/2 delay).
+  EModelResult quality(const RtpStream& s) const;
+
+  uint64_t counter(StreamCounter c) const { return counters_[size_t(c)]; }
+  const uint64_t* counters() const { return counters_; }
+  const StreamTableConfig& config() const { return cfg_; }
+
+ private:
+  struct Expect {
+    Endpoint dst;
+    uint32_t call_slot = kNoCallSlot;
+    TimeNs last_used = 0;
+    RtpMediaInfo media;
+    uint32_t streams[2] = {kNoStream, kNoStream};  // newest streams to dst, for hold updates
+    bool rtcp_port = false;  // this entry is the RTCP side of an RTP expectation
+    uint16_t rtp_port = 0;   // RTCP entries: the RTP port it belongs to
+  };
+  struct Slot {             // index entry: 8 bytes
+    uint32_t tag = 0;       // upper hash bits, for a cheap mismatch test
+    uint32_t index = kNoStream;
+  };
+
+  uint64_t stream_hash_(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
+  uint32_t find_stream_(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
+  uint32_t create_stream_(const Endpoint& src, const Endpoint& dst, uint32_t ssrc,
+                          const Expect* e, TimeNs now);
+  void remove_stream_(uint32_t index);
+  uint32_t find_expect_(const Endpoint& dst) const;
+  bool put_expect_(const Expect& e);
+  void remove_expect_(uint32_t index);
+  void rate_windows_(RtpStream& s, uint16_t flags);
+  RtpStream* stream_for_rtcp_(const Endpoint& rtp_src, const Endpoint& rtp_dst, uint32_t ssrc);
+  void count_(StreamCounter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
+
+  StreamTableConfig cfg_;
+  uint32_t stream_mask_ = 0, expect_mask_ = 0;
+  std::unique_ptr<RtpStream[]> streams_;
+  std::unique_ptr<bool[]> used_;
+  std::unique_ptr<uint32_t[]> free_list_;
+  uint32_t free_top_ = 0;
+  std::unique_ptr<Slot[]> stream_slots_;
+  std::unique_ptr<Expect[]> expects_;
+  std::unique_ptr<bool[]> expect_used_;
+  std::unique_ptr<uint32_t[]> expect_slots_;  // index into expects_, kNoStream = empty
+  std::unique_ptr<uint32_t[]> expect_free_;
+  uint32_t expect_free_top_ = 0;
+  uint32_t stream_count_ = 0, expect_count_ = 0;
+  uint64_t next_serial_ = 1;
+  size_t expire_cursor_ = 0, expect_cursor_ = 0;
+  RetireFn retire_fn_ = nullptr;
+  void* retire_ctx_ = nullptr;
+  uint64_t counters_[kStreamCounterCount] = {};
+};
+
+}  // namespace tg

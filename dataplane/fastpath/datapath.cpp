@@ -1,0 +1,140 @@
+#include "dataplane/fastpath/datapath.hpp"
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "dataplane/fastpath/frame.hpp"
+
+namespace tg::fastpath {
+
+namespace {
+constexpr const char* kTxNames[] = {
+#define TG_X(name, text) #name,
+    TG_FP_TX_COUNTERS(TG_X)
+#undef TG_X
+};
+// Prefetch this many packets ahead of the one being classified (l3fwd).
+constexpr uint16_t kPrefetchAhead = 3;
+}  // namespace
+
+const char* tx_counter_name(TxCounter c) { return size_t(c) < kTxCounterCount ? kTxNames[size_t(c)] : "?"; }
+
+Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool)
+    : fwd_(cfg), pool_(pool) {
+  for (uint8_t p = 0; p < kMaxPorts; ++p) {
+    ports_[p] = cfg.ports[p].present ? ports[p] : nullptr;
+    link_up_[p].store(ports_[p] != nullptr, std::memory_order_relaxed);
+  }
+}
+
+uint32_t Datapath::poll(uint8_t active, TimeNs now) {
+  uint32_t total = 0;
+  rte_mbuf* pkts[kBurst];
+  for (uint8_t p = 0; p < kMaxPorts; ++p) {
+    if (!ports_[p]) continue;
+    const uint16_t n = ports_[p]->rx_burst(pkts, kBurst);
+    if (n == 0) continue;
+    rx_[p] += n;
+    total += n;
+    for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    for (uint16_t i = 0; i < n; ++i) {
+      if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+      rte_mbuf* m = pkts[i];
+      // Multi-segment frames (jumbo on a small mbuf) are not parsed across
+      // segments: the first segment is what the forwarder sees.
+      const Verdict v = fwd_.on_rx(p, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), active, now);
+      switch (v.action) {
+        case Action::forward:
+        case Action::reply: {
+          const uint8_t out = v.action == Action::reply ? p : v.out;
+          if (!ports_[out] || !link(out)) {
+            fwd_.recount(p, v.why, Disposition::port_down);
+            free_[free_n_++] = m;
+            break;
+          }
+          out_why_[out][out_n_[out]] = v.why;
+          out_[out][out_n_[out]++] = m;
+          break;
+        }
+        case Action::to_kernel:  // no exception path yet: counted by the forwarder as to_kernel
+        case Action::consumed:
+        case Action::drop:
+          free_[free_n_++] = m;
+          break;
+      }
+    }
+    flush(p);
+  }
+  return total;
+}
+
+void Datapath::flush(uint8_t rx_port) {
+  for (uint8_t o = 0; o < kMaxPorts; ++o) {
+    const uint16_t n = out_n_[o];
+    if (n == 0) continue;
+    out_n_[o] = 0;
+    const uint16_t sent = ports_[o]->tx_burst(out_[o], n);
+    tx_[o] += sent;
+    if (sent < n) {
+      for (uint16_t i = sent; i < n; ++i) fwd_.recount(rx_port, out_why_[o][i], Disposition::tx_full);
+      rte_pktmbuf_free_bulk(&out_[o][sent], n - sent);
+    }
+  }
+  if (free_n_) {
+    rte_pktmbuf_free_bulk(free_, free_n_);
+    free_n_ = 0;
+  }
+}
+
+bool Datapath::send_generated(uint8_t port, rte_mbuf* m, TxCounter what) {
+  if (!ports_[port] || !link(port) || ports_[port]->tx_burst(&m, 1) != 1) {
+    rte_pktmbuf_free(m);
+    ++gen_[port][size_t(TxCounter::generated_failed)];
+    return false;
+  }
+  ++tx_[port];
+  ++gen_[port][size_t(what)];
+  return true;
+}
+
+uint32_t Datapath::send_arp_requests(TimeNs now) {
+  ArpWant wants[8];
+  uint32_t sent = 0;
+  const uint32_t n = fwd_.take_arp_wants(wants, 8, now);
+  for (uint32_t i = 0; i < n; ++i) {
+    const Interface& itf = fwd_.port(wants[i].port);
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (!m) {
+      ++gen_[wants[i].port][size_t(TxCounter::generated_failed)];
+      continue;
+    }
+    uint8_t* buf = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60));
+    build_arp_request(buf, itf.mac, itf.ip, wants[i].ip);
+    sent += send_generated(wants[i].port, m, TxCounter::arp_requests);
+  }
+  return sent;
+}
+
+bool Datapath::send_probe(uint8_t uplink, uint32_t target, uint16_t seq, TimeNs now) {
+  const uint8_t port = uplink_port(uplink);
+  if (port >= kMaxPorts || !ports_[port]) return false;
+  const Interface& itf = fwd_.port(port);
+  const Neighbor* gw = itf.gateway ? fwd_.neighbors(port).lookup(itf.gateway) : nullptr;
+  if (!gw || itf.ip == 0) {
+    // Cannot reach the next hop yet: the probe is lost, which is what the
+    // failover engine should see; resolution starts now.
+    if (itf.gateway) fwd_.want_arp(port, itf.gateway, now);
+    ++gen_[port][size_t(TxCounter::generated_failed)];
+    return false;
+  }
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (!m) {
+    ++gen_[port][size_t(TxCounter::generated_failed)];
+    return false;
+  }
+  uint8_t* buf = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kProbeFrameLen));
+  build_icmp_probe(buf, itf.mac, gw->mac, itf.ip, target, fwd_.probe_id(uplink), seq, uplink, now);
+  return send_generated(port, m, TxCounter::probes);
+}
+
+}  // namespace tg::fastpath

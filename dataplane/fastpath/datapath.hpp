@@ -1,0 +1,81 @@
+// One forwarding lcore: burst rx on every port, the Forwarder's verdict per
+// packet, burst tx per output port. Owns its Forwarder (NAT, neighbours,
+// counters): state is per lcore, nothing shared but the active uplink the
+// caller passes in. Ports are drivers::Port, so unit tests run it on
+// FakePorts. poll() neither allocates nor locks nor makes syscalls beyond
+// what the PMD's burst calls do.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/fastpath/forwarder.hpp"
+#include "drivers/dpdk/port.hpp"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace tg::fastpath {
+
+constexpr uint16_t kBurst = 32;
+
+// Packets this lcore generated itself, per port.
+#define TG_FP_TX_COUNTERS(X)                                  \
+  X(arp_requests, "ARP requests sent for next hops and hosts") \
+  X(probes, "ICMP echo probes sent")                          \
+  X(generated_failed, "generated packet: no mbuf or tx full")
+
+enum class TxCounter : uint8_t {
+#define TG_X(name, text) name,
+  TG_FP_TX_COUNTERS(TG_X)
+#undef TG_X
+      count_
+};
+constexpr size_t kTxCounterCount = size_t(TxCounter::count_);
+const char* tx_counter_name(TxCounter);
+
+class alignas(64) Datapath {
+ public:
+  // ports[p] may be nullptr for a port the board does not have.
+  Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool);
+  Datapath(const Datapath&) = delete;
+  Datapath& operator=(const Datapath&) = delete;
+
+  // One pass over every port. Returns the packets received.
+  uint32_t poll(uint8_t active_uplink, TimeNs now);
+
+  // Control work of the same lcore, between polls: ARP requests the
+  // forwarder wants, probes. Returns packets sent.
+  uint32_t send_arp_requests(TimeNs now);
+  bool send_probe(uint8_t uplink, uint32_t target, uint16_t seq, TimeNs now);
+
+  // Carrier of a port as last polled; packets to a port without carrier
+  // are counted port_down instead of vanishing in the driver.
+  void set_link(uint8_t port, bool up) { link_up_[port].store(up, std::memory_order_relaxed); }
+  bool link(uint8_t port) const { return link_up_[port].load(std::memory_order_relaxed); }
+
+  Forwarder& forwarder() { return fwd_; }
+  const Forwarder& forwarder() const { return fwd_; }
+  uint64_t rx_packets(uint8_t port) const { return rx_[port]; }
+  uint64_t tx_packets(uint8_t port) const { return tx_[port]; }
+  uint64_t tx_count(uint8_t port, TxCounter c) const { return gen_[port][size_t(c)]; }
+
+ private:
+  void flush(uint8_t rx_port);
+  bool send_generated(uint8_t port, rte_mbuf* m, TxCounter what);
+
+  Forwarder fwd_;
+  drivers::Port* ports_[kMaxPorts] = {};
+  rte_mempool* pool_;
+  std::atomic<bool> link_up_[kMaxPorts];
+  // Per output port, packets of the current rx burst waiting for tx_burst.
+  rte_mbuf* out_[kMaxPorts][kBurst];
+  uint16_t out_n_[kMaxPorts] = {};
+  Disposition out_why_[kMaxPorts][kBurst];
+  rte_mbuf* free_[kBurst];
+  uint16_t free_n_ = 0;
+  uint64_t rx_[kMaxPorts] = {};
+  uint64_t tx_[kMaxPorts] = {};
+  uint64_t gen_[kMaxPorts][kTxCounterCount] = {};
+};
+
+}  // namespace tg::fastpath

@@ -1,0 +1,147 @@
+// Per-lcore forwarding logic on frames in place: LAN -> active uplink with
+// SNAT, uplink -> LAN with reverse NAT, ARP (answer for our addresses, learn
+// and resolve next hops), ICMP echo for our addresses, probe replies, and the
+// exception path decision. No DPDK and no allocation after construction: the
+// caller owns the mbufs and acts on the Verdict.
+#pragma once
+#include <cstdint>
+
+#include "dataplane/core/bytes.hpp"
+#include "dataplane/fastpath/disposition.hpp"
+#include "dataplane/fastpath/nat.hpp"
+#include "dataplane/fastpath/neighbor.hpp"
+
+namespace tg::fastpath {
+
+// Port indices: the LAN is 0, uplink u is port u + 1.
+constexpr uint8_t kMaxUplinkPorts = 4;
+constexpr uint8_t kMaxPorts = 1 + kMaxUplinkPorts;
+constexpr uint8_t kLanPort = 0;
+constexpr uint8_t kNoUplinkIndex = 0xFF;
+inline uint8_t uplink_port(uint8_t uplink) { return uint8_t(uplink + 1); }
+
+struct Interface {
+  bool present = false;   // the board has this port
+  Mac mac{};
+  uint32_t ip = 0;        // host order; 0 = no address
+  uint8_t prefix_len = 0;
+  uint32_t gateway = 0;   // uplinks: next hop for everything
+  bool has_tap = false;   // exception path to the kernel exists
+  // A next hop that does not answer ARP (net_null, point-to-point links,
+  // benchmarks): its MAC is configured instead of resolved.
+  bool gateway_mac_static = false;
+  Mac gateway_mac{};
+  // Accept frames whatever their destination MAC (replayed captures).
+  bool accept_any_mac = false;
+};
+
+struct ForwarderConfig {
+  Interface ports[kMaxPorts];
+  uint32_t nat_capacity = 65536;
+  NatTimeouts nat_timeouts;
+  uint16_t probe_id_base = 0x5447;  // ICMP id of uplink u's probes: base + u
+  TimeNs arp_retry = 100 * kNsPerMs;
+};
+
+enum class Action : uint8_t {
+  drop,       // free it; `why` says why
+  forward,    // send on port `out`
+  reply,      // rewritten into an answer: send back on the receiving port
+  to_kernel,  // hand unchanged to the receiving port's tap
+  consumed,   // fully handled here (probe reply, ARP learned): free it
+};
+
+struct Verdict {
+  Action action = Action::drop;
+  uint8_t out = 0;
+  Disposition why = Disposition::frame_truncated;
+  bool copy_to_kernel = false;  // ARP the kernel should also see (tap ports)
+};
+
+struct ProbeReply {
+  uint8_t uplink = 0;
+  uint32_t target = 0;  // host order
+  uint16_t seq = 0;
+  TimeNs sent_ns = 0;   // from the echoed payload
+  TimeNs recv_ns = 0;
+};
+
+struct ArpWant {
+  uint8_t port = 0;
+  uint32_t ip = 0;
+};
+
+// Called for every forwarded packet with the LAN-side view (before SNAT on
+// the way out, after reverse NAT on the way in), so flows keep their keys
+// across an uplink switch. `uplink` is the uplink the packet uses.
+using InspectHook = void (*)(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink,
+                             bool inbound);
+
+class alignas(64) Forwarder {
+ public:
+  explicit Forwarder(const ForwarderConfig& cfg);
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  Verdict on_rx(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active_uplink, TimeNs now);
+  void set_inspect_hook(InspectHook fn, void* ctx) {
+    inspect_ = fn;
+    inspect_ctx_ = ctx;
+  }
+
+  // Address resolutions the caller should send now (rate-limited per
+  // address by cfg.arp_retry). Returns how many were written to out.
+  uint32_t take_arp_wants(ArpWant* out, uint32_t max, TimeNs now);
+  // Asks for a resolution (gateway refresh, start-up).
+  void want_arp(uint8_t port, uint32_t ip, TimeNs now);
+  // Probe replies received since the last call.
+  uint32_t take_probe_replies(ProbeReply* out, uint32_t max);
+
+  const Interface& port(uint8_t p) const { return cfg_.ports[p]; }
+  NatTable& nat() { return nat_; }
+  const NatTable& nat() const { return nat_; }
+  const NeighborTable& neighbors(uint8_t p) const { return neigh_[p]; }
+  uint16_t probe_id(uint8_t uplink) const { return uint16_t(cfg_.probe_id_base + uplink); }
+
+  // Counter of one disposition on one receiving port.
+  uint64_t count(uint8_t port, Disposition d) const { return counts_[port][size_t(d)]; }
+  void add_count(uint8_t port, Disposition d, uint64_t n = 1) { counts_[port][size_t(d)] += n; }
+  // A packet on_rx classified as `from` met a later fate (tx ring full, port
+  // down): move it so each packet keeps exactly one disposition.
+  void recount(uint8_t port, Disposition from, Disposition to, uint64_t n = 1) {
+    counts_[port][size_t(from)] -= n;
+    counts_[port][size_t(to)] += n;
+  }
+
+ private:
+  Verdict classify(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active, TimeNs now);
+  Verdict on_arp(uint8_t port, uint8_t* frame, uint16_t len, TimeNs now);
+  Verdict from_lan(uint8_t* frame, uint16_t len, uint8_t active, TimeNs now);
+  Verdict from_uplink(uint8_t uplink, uint8_t* frame, uint16_t len, TimeNs now);
+  Verdict local(uint8_t port, Disposition no_tap_reason) const;
+  Verdict answer_echo(uint8_t port, uint8_t* frame, uint16_t len);
+  bool is_our_address(uint32_t ip) const;
+  void arp_resolved(uint8_t port, uint32_t ip);
+
+  static constexpr uint32_t kMaxArpPending = 32;
+  static constexpr uint32_t kMaxProbeReplies = 64;
+  struct ArpPending {
+    uint8_t port = 0;
+    uint32_t ip = 0;  // 0: free slot
+    TimeNs last_sent = 0;
+    uint8_t tries = 0;  // requests sent; given up after kArpTries
+  };
+  static constexpr uint8_t kArpTries = 5;
+
+  ForwarderConfig cfg_;
+  uint64_t counts_[kMaxPorts][kDispositionCount] = {};
+  NatTable nat_;
+  NeighborTable neigh_[kMaxPorts];
+  ArpPending arp_[kMaxArpPending];
+  ProbeReply replies_[kMaxProbeReplies];
+  uint32_t reply_count_ = 0;
+  InspectHook inspect_ = nullptr;
+  void* inspect_ctx_ = nullptr;
+};
+
+}  // namespace tg::fastpath

@@ -1,0 +1,81 @@
+// SNAT table for LAN -> uplink traffic. Endpoint-independent mapping
+// (RFC 4787 REQ-1): one external port per (protocol, LAN address, LAN port),
+// the same on every uplink, and the LAN port itself whenever it is free, so a
+// far end that latched onto our RTP source port keeps it across a switch
+// (only the address changes). ICMP echo uses its identifier as the port.
+//
+// Fixed capacity, all memory allocated by the constructor: entries, a free
+// list, a linear-probing index on the LAN side and a direct 64 K array per
+// protocol on the external side. No allocation after construction.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/core/bytes.hpp"
+
+namespace tg::fastpath {
+
+enum class NatProto : uint8_t { udp = 0, tcp = 1, icmp = 2 };
+constexpr int kNatProtoCount = 3;
+
+struct NatTimeouts {
+  TimeNs udp = 300 * kNsPerSec;   // RTP refreshes it every 20 ms
+  TimeNs tcp = 7440 * kNsPerSec;  // RFC 5382 REQ-5 established idle
+  TimeNs icmp = 60 * kNsPerSec;
+};
+
+struct NatEntry {
+  uint32_t lan_ip = 0;      // host order
+  uint16_t lan_port = 0;
+  uint16_t ext_port = 0;
+  TimeNs last_seen = 0;
+  NatProto proto = NatProto::udp;
+  bool in_use = false;
+};
+
+enum class NatResult : uint8_t { ok, table_full, ports_exhausted };
+
+class NatTable {
+ public:
+  // capacity: maximum simultaneous mappings (>= 1).
+  explicit NatTable(uint32_t capacity, NatTimeouts timeouts = {});
+  NatTable(const NatTable&) = delete;
+  NatTable& operator=(const NatTable&) = delete;
+
+  // Finds or creates the mapping of a LAN flow and refreshes it.
+  const NatEntry* outbound(NatProto proto, uint32_t lan_ip, uint16_t lan_port, TimeNs now, NatResult& result);
+  // Keeps an external port out of the pool (our own probe identifiers).
+  void reserve(NatProto proto, uint16_t ext_port);
+  // Mapping owning an external port, refreshed; nullptr if none.
+  const NatEntry* inbound(NatProto proto, uint16_t ext_port, TimeNs now);
+  // Looks at up to `budget` entries (round robin) and removes the expired
+  // ones; returns how many were removed. Called once per loop iteration.
+  uint32_t expire(TimeNs now, uint32_t budget);
+
+  uint32_t size() const { return used_; }
+  uint32_t capacity() const { return capacity_; }
+  // Bytes this table preallocated.
+  size_t memory_bytes() const;
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static constexpr uint32_t kReserved = UINT32_MAX - 1;
+  uint32_t find_slot(NatProto proto, uint32_t lan_ip, uint16_t lan_port) const;
+  uint64_t key_hash(NatProto proto, uint32_t lan_ip, uint16_t lan_port) const;
+  bool pick_port(NatProto proto, uint16_t wanted, uint16_t& out) const;
+  void remove(uint32_t idx);
+  TimeNs timeout(NatProto p) const;
+
+  uint32_t capacity_;
+  uint32_t used_ = 0;
+  uint32_t index_mask_;
+  uint32_t sweep_ = 0;
+  uint32_t free_top_ = 0;
+  NatTimeouts timeouts_;
+  std::unique_ptr<NatEntry[]> entries_;
+  std::unique_ptr<uint32_t[]> free_;    // stack of free entry indices
+  std::unique_ptr<uint32_t[]> index_;   // LAN key -> entry, kEmpty if free
+  std::unique_ptr<uint32_t[]> by_ext_;  // [proto][port] -> entry, kEmpty
+};
+
+}  // namespace tg::fastpath

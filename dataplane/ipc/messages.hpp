@@ -1,0 +1,154 @@
+// Versioned plain-struct messages carried by the two SPSC rings:
+//   events   fast path -> control daemon (switches, uplink state, command results)
+//   commands control daemon -> fast path (force/auto, soft faults, admin, timers)
+// Fixed sizes, no pointers, trivially copyable (FRR bfdd style). Each message
+// also carries its own version so a reader can skip what it does not know.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "dataplane/ipc/uplink.hpp"
+
+namespace tg::ipc {
+
+using TimeNs = uint64_t;  // same unit as tg::TimeNs (monotonic ns, injected)
+
+constexpr uint16_t kMessageVersion = 1;
+
+// ---------------------------------------------------------------- events
+
+#define TG_EVENT_KINDS(X)                                        \
+  X(uplink_switch, "active uplink changed")                      \
+  X(uplink_state, "health state of one uplink changed")          \
+  X(command_result, "fast path applied or rejected a command")
+
+enum class EventKind : uint16_t {
+#define TG_X(name, text) name,
+  TG_EVENT_KINDS(TG_X)
+#undef TG_X
+      count_
+};
+const char* event_kind_name(EventKind);
+
+// One failover: the three times let the control daemon report detection
+// latency (decided - fault_first_seen) and actuation (switched - decided).
+struct SwitchEvent {
+  TimeNs fault_first_seen_ns;  // link-down report, first lost probe sent, media onset, command received
+  TimeNs decided_ns;           // selector chose the new uplink
+  TimeNs switched_ns;          // active-uplink atomic stored: the next burst uses it
+  uint32_t calls_affected;     // active calls on the old uplink (from the caller)
+  uint8_t uplink_from;         // kNoUplink at start
+  uint8_t uplink_to;
+  SwitchReason reason;
+  uint8_t soft_faults;         // soft_fault_bit() mask when reason == soft_fault
+  uint8_t fault_mask;          // FaultBit mask of uplink_from at decision time
+  SelectMode mode;
+  uint8_t reserved[6];
+};
+static_assert(sizeof(SwitchEvent) == 40);
+
+struct UplinkStateEvent {
+  TimeNs since_ns;             // time of the transition
+  uint32_t holddown_ms;        // hold-down that applies to the next recovery
+  uint32_t flaps;              // current flap penalty level
+  uint8_t uplink;
+  UplinkState from;
+  UplinkState to;
+  uint8_t fault_mask;          // FaultBit mask after the transition
+  uint8_t soft_faults;
+  uint8_t reserved[11];
+};
+static_assert(sizeof(UplinkStateEvent) == 32);
+
+#define TG_COMMAND_RESULTS(X)                                                   \
+  X(ok, "applied")                                                              \
+  X(ok_uplink_down, "applied; forced uplink is hard-down, auto until it is back") \
+  X(bad_version, "message version not supported")                              \
+  X(bad_kind, "unknown command kind")                                           \
+  X(bad_uplink, "uplink index out of range")                                    \
+  X(bad_reason, "soft-fault reason out of range")                               \
+  X(bad_timers, "timer values rejected (see README limits)")
+
+enum class CommandResult : uint8_t {
+#define TG_X(name, text) name,
+  TG_COMMAND_RESULTS(TG_X)
+#undef TG_X
+      count_
+};
+const char* command_result_name(CommandResult);
+const char* command_result_text(CommandResult);
+
+struct CommandResultEvent {
+  uint32_t command_seq;        // Command::seq echoed
+  uint16_t command_kind;       // CommandKind as sent
+  CommandResult result;
+  uint8_t uplink;
+  uint8_t reserved[24];
+};
+static_assert(sizeof(CommandResultEvent) == 32);
+
+struct Event {
+  uint16_t version;            // kMessageVersion
+  EventKind kind;
+  uint32_t seq;                // per-producer sequence; gaps = dropped events
+  TimeNs time_ns;              // when recorded
+  union {
+    SwitchEvent uplink_switch;
+    UplinkStateEvent uplink_state;
+    CommandResultEvent command_result;
+    uint8_t raw[48];
+  };
+};
+static_assert(sizeof(Event) == 64);
+static_assert(std::is_trivially_copyable_v<Event>);
+
+// -------------------------------------------------------------- commands
+
+#define TG_COMMAND_KINDS(X)                                                  \
+  X(force_uplink, "use `uplink` regardless of priority (auto while it is hard-down)") \
+  X(auto_select, "return to automatic selection")                            \
+  X(soft_fault_raise, "raise soft fault `reason` on `uplink`")               \
+  X(soft_fault_clear, "clear soft fault `reason` on `uplink`")               \
+  X(admin_down, "disable `uplink`")                                          \
+  X(admin_up, "enable `uplink`")                                             \
+  X(set_timers, "replace timers of `uplink` (kNoUplink = all)")
+
+enum class CommandKind : uint16_t {
+#define TG_X(name, text) name,
+  TG_COMMAND_KINDS(TG_X)
+#undef TG_X
+      count_
+};
+const char* command_kind_name(CommandKind);
+
+// Every health/probe/blackout timer the fast path accepts at run time.
+// Units are in the field names; 0 is never a valid value.
+struct TimersWire {
+  uint32_t probe_interval_ms;     // one probe round per interval (>= 10)
+  uint32_t probe_timeout_ms;      // a round is lost if no target answers by then
+  uint32_t miss_threshold;        // N consecutive lost rounds -> down
+  uint32_t holddown_initial_ms;   // clean time required after the first fault
+  uint32_t holddown_max_ms;       // cap of the doubling hold-down
+  uint32_t holddown_decay_ms;     // continuous up time that halves the penalty
+  uint32_t blackout_ms;           // inbound silence that makes a blackout
+  uint32_t flow_min_packets;      // packets in the last second to count as flowing
+  uint32_t blackout_min_streams;  // fewer active streams: rule does not apply
+  uint32_t blackout_quorum_pct;   // % of active streams that must be silent (1..100)
+};
+static_assert(sizeof(TimersWire) == 40);
+
+struct Command {
+  uint16_t version;            // kMessageVersion
+  CommandKind kind;
+  uint32_t seq;                // echoed in CommandResultEvent
+  TimeNs sent_ns;              // sender's clock (CLOCK_MONOTONIC), for logs
+  uint8_t uplink;              // target uplink, or kNoUplink
+  SoftFault reason;            // soft_fault_raise / soft_fault_clear
+  uint8_t reserved[6];
+  TimersWire timers;           // set_timers only
+};
+static_assert(sizeof(Command) == 64);
+static_assert(std::is_trivially_copyable_v<Command>);
+
+}  // namespace tg::ipc

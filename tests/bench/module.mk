@@ -1,0 +1,4 @@
+# Benchmarks (`make bench` runs tests/bench/*.bench scripts).
+BENCHES += bench-parsers
+bench-parsers_SRCS := tests/bench/bench_parsers.cpp
+bench-parsers_LIBS := tgcapture tgcore

@@ -1,0 +1,11 @@
+# libFuzzer targets (`make fuzz`, clang): one per parser plus the whole
+# per-packet path. Seeds in tests/fuzz/corpus/<name without fuzz->/.
+FUZZERS += fuzz-packet fuzz-sip fuzz-sdp fuzz-rtp
+fuzz-packet_SRCS := tests/fuzz/fuzz_packet.cpp
+fuzz-packet_LIBS := tgcore
+fuzz-sip_SRCS := tests/fuzz/fuzz_sip.cpp
+fuzz-sip_LIBS := tgcore
+fuzz-sdp_SRCS := tests/fuzz/fuzz_sdp.cpp
+fuzz-sdp_LIBS := tgcore
+fuzz-rtp_SRCS := tests/fuzz/fuzz_rtp.cpp
+fuzz-rtp_LIBS := tgcore

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# timeout: 120
+# tg-dataplane forwards in the virtual lab: net_af_packet ports on the
+# gateway's veths, LAN host -> far side through Carrier A (wan0) with SNAT to
+# wan0's address, port preserved, and the replies back; ARP and echo for the
+# gateway's own address; counters add up in the JSON stats.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+export TG_BUILD=${BUILD:-build}
+[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
+[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+P=tgfp$$
+run=$(mktemp -d /tmp/tgfp-fwd.XXXXXX)
+pids=()
+lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  lab down >/dev/null 2>&1 || true
+  rm -rf "$run"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$run/dp.log" ] && tail -n 20 "$run/dp.log"; exit 1; }
+. "$top/board/virtual/lab.env"
+
+lab up
+lab exec gw "$TG_BUILD/bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
+  -- --board "$top/board/virtual" --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
+pids+=($!)
+
+# The first packets wait for ARP; poll until a ping makes it through.
+deadline=$((SECONDS + 20))
+until lab exec lan ping -c 1 -W 1 "$FAR_PHONES" >/dev/null 2>&1; do
+  kill -0 "${pids[0]}" 2>/dev/null || fail "tg-dataplane exited"
+  ((SECONDS < deadline)) || fail "no ping through the gateway within 20 s"
+done
+
+out=$(lab exec lan ping -q -c 50 -i 0.02 -W 1 "$FAR_PHONES" || true)
+echo "$out" | tail -n 2
+grep -q ' 0% packet loss' <<<"$out" || fail "ping lost packets: $out"
+lab exec lan ping -q -c 3 -i 0.1 -W 1 "$LAN_GW" | grep -q ' 0% packet loss' || fail "gateway's LAN address does not answer"
+
+# UDP: the far side echoes and reports the source it saw (the SNAT address
+# and port); the LAN host sends 200 datagrams from port 40000.
+cat >"$run/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5004)); s.settimeout(15)
+seen = set(); n = 0
+try:
+    while n < 200:
+        d, a = s.recvfrom(2048); n += 1; seen.add(a); s.sendto(d, a)
+except socket.timeout:
+    pass
+print(n, " ".join(f"{h}:{p}" for h, p in sorted(seen)), flush=True)
+PY
+cat >"$run/send.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 40000)); s.settimeout(0.5)
+got = 0
+for i in range(200):
+    s.sendto(b"x%04d" % i + b"." * 160, (sys.argv[1], 5004))
+    time.sleep(0.005)
+    try:
+        while True:
+            s.recvfrom(2048); got += 1
+            s.settimeout(0.001)
+    except socket.timeout:
+        s.settimeout(0.5)
+end = time.time() + 2
+s.settimeout(0.2)
+while got < 200 and time.time() < end:
+    try: s.recvfrom(2048); got += 1
+    except socket.timeout: pass
+print(got)
+PY
+lab exec far python3 "$run/echo.py" "$FAR_PHONES" >"$run/far.txt" &
+pids+=($!)
+deadline=$((SECONDS + 5))
+until lab exec far ss -Hlun | grep -q ":5004"; do
+  ((SECONDS < deadline)) || fail "UDP echo did not start"
+done
+echoed=$(lab exec lan python3 "$run/send.py" "$FAR_PHONES")
+wait "${pids[1]}" || true
+far=$(cat "$run/far.txt")
+echo "udp: far side got '$far', LAN got $echoed echoes back"
+read -r far_n far_src <<<"$far"
+[ "$far_n" -ge 198 ] || fail "far side received $far_n of 200 datagrams"
+[ "$echoed" -ge 196 ] || fail "LAN received $echoed of 200 echoes"
+[ "$far_src" = "$WAN0_GW:40000" ] || fail "far side saw source $far_src, want $WAN0_GW:40000 (SNAT, port kept)"
+
+# Counters: out on wan0 only, every LAN packet has one disposition.
+deadline=$((SECONDS + 5))
+until python3 - "$run/stats.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+lan, wan0, wan1 = s["ports"]["lan"], s["ports"]["wan0"], s["ports"]["wan1"]
+d = lan["rx_dispositions"]
+ok = (s["active_uplink"] == "wan0" and d.get("forwarded_out", 0) >= 250
+      and wan0["rx_dispositions"].get("forwarded_in", 0) >= 240
+      and "forwarded_in" not in wan1["rx_dispositions"]
+      and sum(d.values()) == lan["rx"])
+print(json.dumps({"active": s["active_uplink"], "lan": d, "wan0_in": wan0["rx_dispositions"], "wan1_tx": wan1["tx"]}))
+sys.exit(0 if ok else 1)
+PY
+do
+  ((SECONDS < deadline)) || fail "counters do not add up"
+  sleep 0.2
+done
+
+# A clean stop on SIGTERM, within a deadline.
+kill -TERM "${pids[0]}"
+deadline=$((SECONDS + 10))
+while kill -0 "${pids[0]}" 2>/dev/null; do
+  ((SECONDS < deadline)) || fail "tg-dataplane ignored SIGTERM"
+  sleep 0.1
+done
+echo "PASS"

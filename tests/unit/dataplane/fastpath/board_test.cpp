@@ -1,0 +1,66 @@
+// Board port file: a valid file and each kind of error with file:line.
+#include <CppUTest/TestHarness.h>
+
+#include "dataplane/fastpath/board.hpp"
+
+using namespace tg::fastpath;
+
+TEST_GROUP(Board) {
+  Board b;
+  std::string err;
+  bool parse(const char* text) { return parse_board(text, "ports", b, err); }
+};
+
+TEST(Board, ParsesRolesAddressesAndOptions) {
+  CHECK_TRUE(parse(
+      "# comment\n"
+      "lan  dev=net_af_packet0,iface=lan addr=192.0.2.1/26\n"
+      "\n"
+      "wan0\tdev=net_null0 addr=198.51.100.2/28 gw=198.51.100.1 gw_mac=02:00:00:00:00:2a carrier=wan0 "
+      "probe=203.0.113.10,203.0.113.11  # trailing\n"
+      "lte dev=net_null1\n"));
+  CHECK(b.ports[0].present);
+  STRCMP_EQUAL("net_af_packet0,iface=lan", b.ports[0].devargs.c_str());
+  LONGS_EQUAL(0xC0000201, b.ports[0].itf.ip);
+  LONGS_EQUAL(26, b.ports[0].itf.prefix_len);
+  LONGS_EQUAL(0xC6336401, b.ports[1].itf.gateway);
+  CHECK(b.ports[1].itf.gateway_mac_static);
+  LONGS_EQUAL(0x2a, b.ports[1].itf.gateway_mac[5]);
+  STRCMP_EQUAL("wan0", b.ports[1].carrier_iface.c_str());
+  LONGS_EQUAL(2, b.ports[1].probe_targets.size());
+  CHECK_FALSE(b.ports[2].present);
+  CHECK(b.ports[3].present);
+  LONGS_EQUAL(0, b.ports[3].itf.ip);
+}
+
+TEST(Board, RejectsWithFileAndLine) {
+  const char* base = "lan dev=x addr=192.0.2.1/26\n";
+  struct Case {
+    std::string text;
+    const char* want;
+  } cases[] = {
+      {std::string(base) + "wan9 dev=y\n", "ports:2: unknown role 'wan9'"},
+      {std::string(base) + "wan0 addr=198.51.100.2/28 gw=198.51.100.1\n", "ports:2: port wan0 has no dev="},
+      {std::string(base) + "wan0 dev=y addr=198.51.100.2\n", "ports:2: addr needs"},
+      {std::string(base) + "wan0 dev=y addr=198.51.100.2/33 gw=1.2.3.4\n", "ports:2: addr needs"},
+      {std::string(base) + "wan0 dev=y addr=198.51.100.2/28\n", "ports:2: uplink wan0 has an address but no gw="},
+      {std::string(base) + "wan0 dev=y gw=nope\n", "ports:2: gw needs"},
+      {std::string(base) + "wan0 dev=y gw_mac=02:00:00:00:00\n", "ports:2: gw_mac needs"},
+      {std::string(base) + "wan0 dev=y probe=1.2.3.4,x\n", "ports:2: probe needs"},
+      {std::string(base) + "wan0 dev=y colour=blue\n", "ports:2: unknown key 'colour'"},
+      {std::string(base) + "wan0 dev=y junk\n", "ports:2: expected key=value"},
+      {std::string(base) + "lan dev=z addr=192.0.2.1/26\n", "ports:2: port lan declared twice"},
+      {"wan0 dev=y\n", "ports: no lan port"},
+      {"lan dev=y\n", "ports: lan port needs addr="},
+      {"lan dev=y addr=192.0.2.1/26 gw=192.0.2.2\n", "ports:1: lan takes no gw="},
+  };
+  for (auto& c : cases) {
+    Board keep;
+    keep.ports[0].devargs = "untouched";
+    b = std::move(keep);
+    err.clear();
+    CHECK_FALSE(parse(c.text.c_str()));
+    if (err.rfind(c.want, 0) != 0) FAIL((c.text + " -> " + err).c_str());
+    STRCMP_EQUAL("untouched", b.ports[0].devargs.c_str());  // rejected whole
+  }
+}
