@@ -15,6 +15,8 @@ data=$top/tests/data/callgen_impaired.pcap
 fail() { echo "FAIL: $*"; exit 1; }
 [ -x "$analyze" ] || fail "$analyze missing: run make first"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+# Debian's interpreter directly: a pyenv shim on PATH costs seconds per call.
+py=$(command -v /usr/bin/python3 || command -v python3)
 
 P=tganc$$
 work=$(mktemp -d /tmp/$P.XXXX)
@@ -61,7 +63,7 @@ run 1 --interface "nosuch$P" --duration 1; err_names "nosuch$P"
 
 # The JSON shape: issue 2's names with their types, summary consistent.
 check_json() {  # file [expect_streams_min]
-  python3 - "$1" "${2:-1}" <<'PY'
+  "$py" - "$1" "${2:-1}" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 need_streams = int(sys.argv[2])
@@ -95,16 +97,16 @@ PY
 run 0 --json "$data"
 cp "$work/out" "$work/pcap.json"
 check_json "$work/pcap.json" 8 || fail "JSON shape"
-frames=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["packets"])' "$work/pcap.json")
+frames=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["packets"])' "$work/pcap.json")
 want=$(capinfos -Mc "$data" | sed -nE 's/^Number of packets: *([0-9]+).*/\1/p')
 [ "$frames" = "$want" ] || fail "summary.packets $frames, capinfos says $want"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["summary"]["malformed"] != 0)' \
+"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["summary"]["malformed"] != 0)' \
   "$work/pcap.json" || fail "clean capture reported malformed frames"
 
 # pcapng: same report.
 editcap -F pcapng "$data" "$work/same.pcapng"
 run 0 --json "$work/same.pcapng"
-python3 - "$work/pcap.json" "$work/out" <<'PY' || fail "pcap and pcapng reports differ"
+"$py" - "$work/pcap.json" "$work/out" <<'PY' || fail "pcap and pcapng reports differ"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for d in (a, b):
@@ -120,7 +122,7 @@ grep -q "^Calls: " "$work/out" || fail "text report has no call section"
 
 # Malformed frames are counted, not fatal: the capture plus a frame whose
 # IPv4 header is cut and one whose UDP length lies.
-python3 - "$data" "$work/bad.pcap" <<'PY'
+"$py" - "$data" "$work/bad.pcap" <<'PY'
 import struct, sys
 src, dst = sys.argv[1:3]
 raw = open(src, "rb").read()
@@ -136,7 +138,7 @@ def rec(frame, sec):
 open(dst, "wb").write(hdr + body + rec(cut_ip, 2000000000) + rec(bad_udp, 2000000001))
 PY
 run 0 --json "$work/bad.pcap"
-python3 - "$work/out" <<'PY' || fail "malformed frames not counted"
+"$py" - "$work/out" <<'PY' || fail "malformed frames not counted"
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["summary"]
@@ -149,7 +151,7 @@ PY
 size=$(stat -c %s "$data")
 head -c $((size - 100)) "$data" >"$work/cut.pcap"
 run 3 --json "$work/cut.pcap"; err_names "$work/cut.pcap"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not d["summary"]["read_error"])' \
+"$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not d["summary"]["read_error"])' \
   "$work/out" || fail "cut capture: report does not say it was cut"
 
 # Live capture: tg-analyze on a veth in a namespace while tg-callgen calls.
@@ -171,7 +173,7 @@ live=$!
 pids+=("$live")
 # tg-analyze is capturing once its packet socket exists in the namespace.
 deadline=$((SECONDS + 10))
-until [ "$(ip netns exec "$B" wc -l </proc/net/packet)" -gt 1 ]; do
+until [ "$(ip netns exec "$B" cat /proc/net/packet | wc -l)" -gt 1 ]; do
   ((SECONDS < deadline)) || fail "live tg-analyze did not open vb: $(cat "$work/live.err")"
   sleep 0.05
 done
@@ -186,7 +188,7 @@ ip netns exec "$A" "$callgen" --mode uac --local 203.0.113.1:5060 --remote 203.0
   --duration 2 --max-time 20 --summary /dev/null || fail "call failed"
 wait "$live" || fail "live tg-analyze failed: $(cat "$work/live.err")"
 check_json "$work/live.json" 2 || fail "live JSON"
-python3 - "$work/live.json" <<'PY' || fail "live capture did not see the call"
+"$py" - "$work/live.json" <<'PY' || fail "live capture did not see the call"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["summary"]["live"] is True

@@ -19,6 +19,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 for t in tshark tcpdump iptables-legacy python3; do command -v $t >/dev/null || skip "$t missing"; done
+# Debian's interpreter directly: a pyenv shim on PATH costs seconds per call.
+py=$(command -v /usr/bin/python3 || command -v python3)
 for b in "$callgen" "$impair" "$analyze"; do [ -x "$b" ] || fail "$b missing: run make first"; done
 
 P=tgan$$
@@ -115,7 +117,7 @@ tshark -r "$cap" -Y 'sip.CSeq.method == "INVITE" && sip.Status-Code >= 200' \
   -T fields -e sip.Call-ID -e sip.Status-Code >"$work/tshark-final.txt" 2>/dev/null
 "$analyze" --json "$cap" >"$work/analyze.json" || fail "tg-analyze failed on $cap"
 
-python3 - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
+"$py" - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
 import json, re, sys
 rtp_txt, finals_txt, ours_path = sys.argv[1:4]
 ours = json.load(open(ours_path))

@@ -7,9 +7,11 @@
 // Exit codes: 0 report written; 1 input unreadable (the message names the
 // file or interface); 2 usage; 3 input failed part way (report covers the
 // frames read before the error, the message says what happened).
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -43,8 +45,8 @@ int main(int argc, char** argv) {
       ("interface,i", po::value(&interface), "capture live on this interface")
       ("duration,d", po::value(&duration_s), "live capture: seconds to capture (Ctrl-C stops early)")
       ("heuristic", "also take RTP that no SDP announced (like Wireshark's rtp_udp heuristic)")
-      ("max-streams", po::value(&max_streams)->default_value(65536), "RTP streams tracked at most")
-      ("max-calls", po::value(&max_calls)->default_value(65536), "calls tracked at most");
+      ("max-streams", po::value(&max_streams), "RTP streams tracked at most (default: from the file size; live 16384)")
+      ("max-calls", po::value(&max_calls), "calls in progress tracked at most (default: as --max-streams / 2)");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&file));
   po::options_description all;
@@ -71,8 +73,10 @@ int main(int argc, char** argv) {
   if (live == !file.empty()) return usage("give either a capture FILE or --interface IFACE");
   if (live && !(duration_s > 0 && duration_s <= 86400)) return usage("--duration must be in (0, 86400] seconds");
   if (!live && vm.count("duration")) return usage("--duration applies to --interface only");
-  if (max_streams < 1 || max_streams > (1u << 22)) return usage("--max-streams must be 1..4194304");
-  if (max_calls < 1 || max_calls > (1u << 22)) return usage("--max-calls must be 1..4194304");
+  if (vm.count("max-streams") && (max_streams < 1 || max_streams > (1u << 22)))
+    return usage("--max-streams must be 1..4194304");
+  if (vm.count("max-calls") && (max_calls < 1 || max_calls > (1u << 22)))
+    return usage("--max-calls must be 1..4194304");
 
   std::string err;
   std::unique_ptr<tg::PacketSource> source =
@@ -83,7 +87,23 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Offline: nothing expires, every stream and call of the file is reported.
+  // Tables are fixed at construction and zeroed, so size them to the input:
+  // a stream of a few seconds of G.711 is tens of kB of capture, so one
+  // stream slot per 8 kB of file is ample (a full table is counted and the
+  // report says to raise --max-streams). Calls free their records after
+  // settling, so they need slots only for the calls in progress at once.
+  if (!vm.count("max-streams")) {
+    std::error_code fs_err;
+    uint64_t by_size = 16384;  // live, or a pipe/device with no size
+    if (!live) {
+      uint64_t bytes = std::filesystem::file_size(file, fs_err);
+      if (!fs_err) by_size = bytes / 8192;
+    }
+    max_streams = uint32_t(std::clamp<uint64_t>(by_size, 1024, 1u << 20));
+  }
+  if (!vm.count("max-calls")) max_calls = std::max<uint32_t>(512, max_streams / 2);
+
+  // Offline: no stream expires, every stream of the file is reported.
   tg::InspectorConfig cfg;
   cfg.streams.capacity = max_streams;
   cfg.streams.expect_capacity = max_streams;

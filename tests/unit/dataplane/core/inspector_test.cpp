@@ -199,7 +199,7 @@ TEST(Inspector, ActivityViewGivesIngressRecentCountAndEnd) {
   lab.media(75);  // 1.5 s
   StreamActivityView v = lab.in->activity(lab.stream_to(kCalleeRtp));
   LONGS_EQUAL(1, v.ingress);
-  LONGS_EQUAL(lab.now - 20 * kNsPerMs, v.last_arrival);  // caller's packet came first in the pair
+  LONGS_EQUAL(lab.now, v.last_arrival);
   CHECK(v.recent_packets >= 48 && v.recent_packets <= 52);  // 50 packets/s
   LONGS_EQUAL(0, v.flags);
   StreamActivityView w = lab.in->activity(lab.stream_to(kCallerRtp));
