@@ -274,8 +274,8 @@ TEST(StreamTable, OpusClockFromSdp) {
   // RTCP on the same port (mux) is recognised as RTCP.
   Rtcp rr;
   rr.rr(0x99, 5, 0, 0);
-  tg::UdpMediaResult r = t.on_udp(ep("203.0.113.5", 5004), ep("198.51.100.1", 4000), rr.bytes(), kT0);
-  CHECK(r.kind == tg::UdpMediaKind::none);  // 198.51.100.1:4000 not expected
+  tg::UdpMediaResult r = t.on_udp(ep("198.51.100.9", 4000), ep("198.51.100.1", 4000), rr.bytes(), kT0);
+  CHECK(r.kind == tg::UdpMediaKind::none);  // neither side advertised
   r = t.on_udp(a, b, rr.bytes(), kT0);
   CHECK(r.kind == tg::UdpMediaKind::rtcp);
   LONGS_EQUAL(9, r.call_slot);
@@ -387,4 +387,22 @@ TEST(StreamTable, SilentStreamWindowsCloseOnAdvance) {
   t.advance(r.stream, kT0 + 3500 * kNsPerMs);
   DOUBLES_EQUAL(-1, s->r_short, 0);        // empty window: no rating
   DOUBLES_EQUAL(93.2, s->r_short_min, 0.01);  // worst rated window kept
+}
+
+TEST(StreamTable, SymmetricRtpFromAnAdvertisedEndpoint) {
+  // Only B's SDP is known; B sends from the address it advertised to a NATed
+  // address no SDP named (RFC 4961 symmetric RTP). Wireshark decodes it
+  // through B's SDP conversation, and so do we.
+  tg::StreamTable t({});
+  Endpoint b = ep("203.0.113.5", 5004), nat = ep("192.0.2.77", 61000);
+  t.expect(b, 4, pcmu_media(), kT0);
+  send(t, b, nat, 0xB, 1, 5, kT0);
+  const tg::RtpStream* s = t.find(b, nat, 0xB);
+  CHECK_TRUE(s != nullptr);
+  LONGS_EQUAL(4, s->call_slot);
+  CHECK_FALSE(s->heuristic());
+  LONGS_EQUAL(5, s->stats.packets());
+  // From and to nobody advertised: still not RTP.
+  send(t, ep("192.0.2.78", 61000), nat, 0xC, 1, 5, kT0);
+  LONGS_EQUAL(1, t.size());
 }
