@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/core/emodel.hpp"
 #include "tools/callgen/g711.hpp"
 #include "tools/callgen/rtp_receiver.hpp"
 #include "tools/callgen/sip_text.hpp"
@@ -974,7 +975,16 @@ void CallGen::write_summary(uint64_t elapsed) const {
       std::snprintf(hex, sizeof hex, "0x%08x", r.ssrc);
       j << (first_stream ? "" : ",") << "{\"ssrc\":\"" << hex << "\",\"src\":\"" << json_escape(r.src)
         << "\",\"packets\":" << r.rx.packets() << ",\"expected\":" << r.rx.expected() << ",\"lost\":" << r.rx.lost()
-        << ",\"longest_gap_ms\":" << r.rx.longest_gap_ms() << ",\"jitter_ms\":" << r.rx.jitter_ms() << "}";
+        << ",\"longest_gap_ms\":" << r.rx.longest_gap_ms() << ",\"jitter_ms\":" << r.rx.jitter_ms();
+      // What a listener on this side would rate (G.107): loss as measured;
+      // delay = half the RTCP RTT when known plus a jitter buffer of twice
+      // the measured jitter, a common de-jitter sizing. Random loss assumed.
+      tg::EModelInput in;
+      in.codec = tg::codec_from_encoding(std::string_view(opt_.codec->rtpmap).substr(0, std::string_view(opt_.codec->rtpmap).find('/')));
+      in.ppl_pct = r.rx.expected() ? 100.0 * double(std::max<int64_t>(0, r.rx.lost())) / double(r.rx.expected()) : 0;
+      in.one_way_delay_ms = (c.rtt_ms > 0 ? c.rtt_ms / 2 : 0) + 2 * r.rx.jitter_ms();
+      tg::EModelResult q = tg::emodel_rate(in);
+      j << ",\"r_factor\":" << std::round(q.r * 10) / 10 << ",\"mos\":" << std::round(q.mos * 100) / 100 << "}";
       first_stream = false;
     }
     j << "]}";
