@@ -61,6 +61,10 @@ bool validate(const Config& c, std::string& error) {
     std::string where = "uplinks[" + std::to_string(u) + "].";
     if (up.name[0] == '\0' || std::memchr(up.name, '\0', sizeof up.name) == nullptr)
       return fail(error, where + "name", " must be 1..15 characters");
+    if (up.probe_proto != ProbeProto::icmp_echo && up.probe_proto != ProbeProto::udp_echo)
+      return fail(error, where + "probe_proto", " must be icmp_echo or udp_echo");
+    if (up.probe_proto == ProbeProto::udp_echo && up.udp_echo_port == 0)
+      return fail(error, where + "udp_echo_port", " must be 1..65535");
     if (up.target_count > kMaxProbeTargets) return fail(error, where + "target_count", " must be <= 4");
     for (uint8_t t = 0; t < up.target_count; ++t)
       if (up.targets[t].family != 4 && up.targets[t].family != 6)

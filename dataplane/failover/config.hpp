@@ -37,12 +37,19 @@ struct BlackoutConfig {
   uint32_t quorum_pct = 100;          // share of active streams that must be silent
 };
 
+// How the fast path builds a probe: ICMP echo (ident/seq in the ICMP
+// header) or a UDP datagram to an echo service that reflects it (ident/seq
+// in the first 4 payload bytes, big-endian).
+enum class ProbeProto : uint8_t { icmp_echo = 0, udp_echo = 1 };
+
 struct UplinkConfig {
   char name[16] = {};
   HealthTimers timers;
   BlackoutConfig blackout;
   IpAddr targets[kMaxProbeTargets];
   uint8_t target_count = 0;           // 0: no probes (link status and media only)
+  ProbeProto probe_proto = ProbeProto::icmp_echo;
+  uint16_t udp_echo_port = 7;         // udp_echo only (RFC 862 echo)
 };
 
 struct Config {

@@ -10,6 +10,8 @@ void ProbeScheduler::configure(const Config& config, TimeNs now) {
   for (uint8_t u = 0; u < count_; ++u) {
     timers_[u] = config.uplinks[u].timers;
     target_count_[u] = config.uplinks[u].target_count;
+    proto_[u] = config.uplinks[u].probe_proto;
+    udp_port_[u] = config.uplinks[u].udp_echo_port;
     for (uint8_t t = 0; t < target_count_[u]; ++t) targets_[u][t] = config.uplinks[u].targets[t];
     next_send_[u] = now;
     enabled_[u] = true;
@@ -35,7 +37,7 @@ size_t ProbeScheduler::due(TimeNs now, ProbeRequest* out, size_t cap) {
     if (slot.in_use) record(u, true, 0);
     slot = Slot{now, seq, true, true, false};
     for (uint8_t t = 0; t < targets; ++t)
-      out[n++] = ProbeRequest{targets_[u][t], now, uint16_t(ident_base_ + u), seq, u, t};
+      out[n++] = ProbeRequest{targets_[u][t], now, uint16_t(ident_base_ + u), seq, u, t, proto_[u], udp_port_[u]};
     totals_[u].sent += targets;
     next_send_[u] = now + timers_[u].probe_interval;  // no catch-up after a stall
   }

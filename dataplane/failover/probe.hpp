@@ -21,6 +21,8 @@ struct ProbeRequest {
   uint16_t seq;                // echo sequence number (= round)
   UplinkIndex uplink;          // send out this uplink
   uint8_t target;              // index into UplinkConfig::targets
+  ProbeProto proto;            // ICMP echo or UDP echo
+  uint16_t udp_port;           // udp_echo: destination port
 };
 
 struct RoundOutcome {
@@ -76,6 +78,8 @@ class ProbeScheduler {
   HealthTimers timers_[kMaxUplinks];
   IpAddr targets_[kMaxUplinks][kMaxProbeTargets];
   uint8_t target_count_[kMaxUplinks] = {};
+  ProbeProto proto_[kMaxUplinks] = {};
+  uint16_t udp_port_[kMaxUplinks] = {};
   TimeNs next_send_[kMaxUplinks] = {};
   bool enabled_[kMaxUplinks] = {};
   uint16_t next_seq_[kMaxUplinks] = {};

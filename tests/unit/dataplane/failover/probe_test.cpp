@@ -14,6 +14,8 @@ Config two_targets() {
   c.uplinks[0].targets[1] = IpAddr::v4(0xC6336401);  // 198.51.100.1
   c.uplinks[1].target_count = 1;
   c.uplinks[1].targets[0] = IpAddr::v4(0xCB007101);  // 203.0.113.1
+  c.uplinks[1].probe_proto = ProbeProto::udp_echo;
+  c.uplinks[1].udp_echo_port = 7007;
   c.probe_window_rounds = 10;
   return c;
 }
@@ -32,6 +34,10 @@ TEST(Probe, OneRoundPerIntervalToEveryTarget) {
   LONGS_EQUAL(out[0].seq, out[1].seq);
   LONGS_EQUAL(1, out[1].target);
   LONGS_EQUAL(0x5448, out[2].ident);
+  CHECK(out[0].proto == ProbeProto::icmp_echo);
+  CHECK(out[2].proto == ProbeProto::udp_echo);
+  LONGS_EQUAL(7007, out[2].udp_port);
+  CHECK(out[1].dst == IpAddr::v4(0xC6336401));
   LONGS_EQUAL(0, p.due(9 * kMs, out, 16));
   LONGS_EQUAL(3, p.due(10 * kMs, out, 16));
   LONGS_EQUAL(1, out[0].seq);
