@@ -520,6 +520,7 @@ EModelResult StreamTable::quality(const RtpStream& s) const {
   in.burst_r = s.stats.runs().burst_r();
   double rtt = round_trip_ms(s);
   in.one_way_delay_ms = rtt > 0 ? rtt / 2 : 0;
+  in.g711_plc = cfg_.g711_plc;
   return emodel_rate_default(in);
 }
 
@@ -532,6 +533,7 @@ void StreamTable::rate_windows_(RtpStream& s, uint16_t flags) {
     in.ppl_pct = w.loss_pct();
     in.burst_r = w.runs.burst_r();
     in.one_way_delay_ms = rtt > 0 ? rtt / 2 : 0;
+    in.g711_plc = cfg_.g711_plc;
     return float(emodel_rate_default(in).r);
   };
   if (flags & kRtpFlagWindowShort) {

@@ -157,6 +157,7 @@ struct StreamTableConfig {
   TimeNs stream_idle = 60 * kNsPerSec;   // 0: never expire (offline analysis)
   TimeNs expect_idle = 4 * 3600 * kNsPerSec;  // a call's SDP lives as long as the call
   bool heuristic = false;                // take RTP-looking UDP without SDP (tshark's heuristic)
+  bool g711_plc = true;                  // E-model: G.711 receivers conceal loss (Bpl 25.1, else 4.3)
 };
 
 // Result of offering a UDP datagram to the table.

@@ -406,3 +406,26 @@ TEST(StreamTable, SymmetricRtpFromAnAdvertisedEndpoint) {
   send(t, ep("192.0.2.78", 61000), nat, 0xC, 1, 5, kT0);
   LONGS_EQUAL(1, t.size());
 }
+
+TEST(StreamTable, LossLowersWindowRatingMoreWithoutPlc) {
+  // 1 s window with 2 of 49 lost (random): Ie,eff = 95 * p / (p + Bpl).
+  for (bool plc : {true, false}) {
+    tg::StreamTableConfig cfg;
+    cfg.g711_plc = plc;
+    tg::StreamTable t(cfg);
+    Endpoint a = ep("198.51.100.1", 4000), b = ep("203.0.113.5", 5004);
+    t.expect(b, 1, pcmu_media(), kT0);
+    for (uint16_t q = 1; q <= 51; ++q) {
+      if (q == 20 || q == 40) continue;
+      t.on_udp(a, b, bytes(rtp(q, 160u * q, 1)), kT0 + TimeNs(q - 1) * 20 * kNsPerMs);
+    }
+    const tg::RtpStream* s = t.find(a, b, 1);
+    double ppl = 100.0 * 2 / 49;
+    const tg::RtpWindow& w = s->stats.window_short();
+    LONGS_EQUAL(2, w.lost);
+    // Transitions 2..50: 44 found->found, 2 found->lost, 2 lost->found.
+    DOUBLES_EQUAL(1.0 / (2.0 / 46 + 2.0 / 2), w.runs.burst_r(), 1e-9);
+    double ie = 95 * ppl / (ppl / w.runs.burst_r() + (plc ? 25.1 : 4.3));
+    DOUBLES_EQUAL(93.206 - ie, s->r_short, 0.01);
+  }
+}
