@@ -1,0 +1,9 @@
+# Configuration of tg-controld: INI reader with FILE:LINE, schema, typed load
+# through Boost.Program_options, validation, candidate/commit/rollback store.
+LIBS += tgconfig
+tgconfig_SRCS := $(wildcard control/config/*.cpp)
+tgconfig_LDLIBS := -lboost_program_options
+
+UNIT_TESTS += unit-config
+unit-config_SRCS := $(wildcard tests/unit/control/config/*_test.cpp)
+unit-config_LIBS := tgconfig tgcore

@@ -1,0 +1,168 @@
+#include "control/config/config.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+using namespace tg::config;
+
+namespace {
+
+const char* kMinimal =
+    "[uplink.wan0]\n"                      // 1
+    "role = wan\n"                         // 2
+    "device = wan0\n"                      // 3
+    "address = 198.51.100.2/28\n"          // 4
+    "gateway = 198.51.100.1\n"             // 5
+    "probe_targets = 203.0.113.10\n"       // 6
+    "priority = 1\n"                       // 7
+    "[trunk.carrierA]\n"                   // 8
+    "sbc_address = 203.0.113.10\n";        // 9
+
+std::string errors_of(const LoadResult& r) { return r.error_text(); }
+
+}  // namespace
+
+TEST_GROUP(Config){};
+
+TEST(Config, MinimalFileGetsIssueDefaults) {
+  auto r = load_config(kMinimal, "t.conf");
+  CHECK_TRUE_TEXT(r.ok(), errors_of(r).c_str());
+  const Config& c = *r.config;
+  LONGS_EQUAL(150, c.thresholds.one_way_delay_ms);
+  LONGS_EQUAL(100, c.thresholds.rtt_ms);
+  DOUBLES_EQUAL(3.6, c.thresholds.mos, 1e-9);
+  DOUBLES_EQUAL(1.0, c.thresholds.loss_percent, 1e-9);
+  LONGS_EQUAL(1, c.uplinks.size());
+  STRCMP_EQUAL("198.51.100.2", c.uplinks[0].address.c_str());
+  LONGS_EQUAL(28, c.uplinks[0].prefix);
+  LONGS_EQUAL(100, c.uplinks[0].probe_interval_ms);
+  const TrunkConfig* t = c.trunk("carrierA");
+  CHECK(t);
+  LONGS_EQUAL(5060, t->sbc_port);
+  STRCMP_EQUAL("203.0.113.10", t->domain.c_str());
+  LONGS_EQUAL(1, t->uplinks.size());  // all uplinks by default
+  STRCMP_EQUAL("wan0", t->uplinks[0].c_str());
+  STRCMP_EQUAL("/run/trunkguard/mgmt.sock", c.box.mgmt_socket.c_str());
+  STRCMP_EQUAL("tgadmin", c.box.admin_group.c_str());
+  CHECK_FALSE(c.snmp.enabled);
+}
+
+TEST(Config, ShippedExampleForTheVirtualBoardIsValid) {
+  auto r = load_config_file("board/virtual/trunkguard.conf");
+  CHECK_TRUE_TEXT(r.ok(), errors_of(r).c_str());
+  LONGS_EQUAL(3, r.config->uplinks.size());
+  STRCMP_EQUAL("lte", r.config->uplinks[2].name.c_str());
+  STRCMP_EQUAL("Carrier A", r.config->uplinks[0].carrier.c_str());
+  LONGS_EQUAL(3, r.config->trunk("carrierA")->uplinks.size());
+}
+
+TEST(Config, EveryBadValueIsReportedWithItsLineInOnePass) {
+  std::string text = std::string(kMinimal) +
+                     "sbc_port = 70000\n"        // 10
+                     "transport = sctp\n"        // 11
+                     "[thresholds]\n"            // 12
+                     "mos = high\n"              // 13
+                     "rtt_ms = 80\n"             // 14
+                     "colour = blue\n"           // 15
+                     "[trunks.x]\n"              // 16
+                     "a = b\n";                  // 17
+  auto r = load_config(text, "t.conf");
+  CHECK_FALSE(r.ok());
+  CHECK_FALSE(r.config.has_value());
+  std::string e = errors_of(r);
+  LONGS_EQUAL(5, r.errors.size());
+  STRCMP_CONTAINS("t.conf:10: sbc_port: must be 1..65535, got 70000\n", e.c_str());
+  STRCMP_CONTAINS("t.conf:11: transport: must be one of udp|tcp|tls, got 'sctp'\n", e.c_str());
+  STRCMP_CONTAINS("t.conf:13: mos: expected a number, got 'high'\n", e.c_str());
+  STRCMP_CONTAINS("t.conf:15: unknown option 'colour' in [thresholds]", e.c_str());
+  STRCMP_CONTAINS("t.conf:16: section [trunks.x]: unknown section", e.c_str());
+  LONGS_EQUAL(10, r.errors[0].where.line);  // sorted by line
+}
+
+TEST(Config, MissingRequiredOptionPointsAtTheSection) {
+  auto r = load_config("[uplink.wan0]\nrole = wan\n", "t.conf");
+  CHECK_FALSE(r.ok());
+  STRCMP_CONTAINS("t.conf:1: [uplink.wan0] needs device", errors_of(r).c_str());
+  STRCMP_CONTAINS("t.conf:1: [uplink.wan0] needs priority", errors_of(r).c_str());
+}
+
+TEST(Config, CrossFieldChecks) {
+  std::string text = std::string(kMinimal) +
+                     "options_interval_ms = 1000\n"    // 10
+                     "options_timeout_ms = 2000\n"     // 11
+                     "uplinks = wan0, wan1\n"          // 12
+                     "[uplink.wan1]\n"                 // 13
+                     "role = wan\n"                    // 14
+                     "device = wan0\n"                 // 15
+                     "address = 198.51.100.18/28\n"    // 16
+                     "gateway = 198.51.100.1\n"        // 17
+                     "probe_targets = 203.0.113.10\n"  // 18
+                     "priority = 1\n";                 // 19
+  auto r = load_config(text, "t.conf");
+  std::string e = errors_of(r);
+  CHECK_FALSE(r.ok());
+  STRCMP_CONTAINS("t.conf:11: options_timeout_ms (2000) must be shorter than options_interval_ms (1000)", e.c_str());
+  STRCMP_CONTAINS("t.conf:15: device 'wan0' already used by uplink wan0", e.c_str());
+  STRCMP_CONTAINS("t.conf:17: gateway 198.51.100.1 is outside 198.51.100.18/28", e.c_str());
+  STRCMP_CONTAINS("t.conf:19: priority 1 already used by uplink wan0", e.c_str());
+}
+
+TEST(Config, UndefinedUplinkInTrunk) {
+  auto r = load_config(std::string(kMinimal) + "uplinks = wan0, lte\n", "t.conf");
+  STRCMP_CONTAINS("t.conf:10: trunk carrierA uses uplink 'lte', which is not defined", errors_of(r).c_str());
+}
+
+TEST(Config, NoUplinkAtAll) {
+  auto r = load_config("[thresholds]\nrtt_ms = 90\n", "t.conf");
+  STRCMP_CONTAINS("t.conf:1: no [uplink.NAME] section", errors_of(r).c_str());
+}
+
+TEST(Config, SnmpAndMailConsistency) {
+  std::string text = std::string(kMinimal) +
+                     "[alarm.snmp]\n"            // 10
+                     "enabled = true\n"          // 11
+                     "version = v2c\n"           // 12
+                     "[alarm.email]\n"           // 13
+                     "enabled = true\n"          // 14
+                     "user = noc\n";             // 15
+  auto r = load_config(text, "t.conf");
+  std::string e = errors_of(r);
+  STRCMP_CONTAINS("t.conf:10: SNMP enabled but no targets", e.c_str());
+  STRCMP_CONTAINS("t.conf:12: SNMP v2c needs a community", e.c_str());
+  STRCMP_CONTAINS("t.conf:14: mail enabled but no smtp_url", e.c_str());
+  STRCMP_CONTAINS("t.conf:15: SMTP user given without password", e.c_str());
+}
+
+TEST(Config, CommandLineOverridesWinAndAreCheckedToo) {
+  Override o1, o2;
+  std::string why;
+  CHECK(parse_override("thresholds.rtt_ms=80", o1, why));
+  CHECK(parse_override("trunk.carrierA.sbc_port = 5070", o2, why));
+  STRCMP_EQUAL("trunk.carrierA", o2.section.c_str());
+  auto r = load_config(kMinimal, "t.conf", {o1, o2});
+  CHECK_TRUE_TEXT(r.ok(), errors_of(r).c_str());
+  LONGS_EQUAL(80, r.config->thresholds.rtt_ms);
+  LONGS_EQUAL(5070, r.config->trunk("carrierA")->sbc_port);
+
+  Override bad;
+  CHECK(parse_override("thresholds.rtt_ms=-5", bad, why));
+  r = load_config(kMinimal, "t.conf", {bad});
+  STRCMP_CONTAINS("command-line:1: rtt_ms: must be 1..10000, got -5", errors_of(r).c_str());
+  CHECK_FALSE(parse_override("thresholds", bad, why));
+  CHECK_FALSE(parse_override("rtt_ms=5", bad, why));
+}
+
+TEST(Config, OverrideIntoUnknownSectionIsAnError) {
+  Override o{"nosuch", "x", "1"};
+  auto r = load_config(kMinimal, "t.conf", {o});
+  STRCMP_CONTAINS("command-line:1: --set nosuch.x: section [nosuch]: unknown section", errors_of(r).c_str());
+}
+
+TEST(Config, UnreadableFile) {
+  auto r = load_config_file("/nonexistent/trunkguard.conf");
+  STRCMP_CONTAINS("/nonexistent/trunkguard.conf:0: cannot read: No such file or directory", errors_of(r).c_str());
+}
+
+TEST(Config, TooBigIsRejected) {
+  std::string text(kMaxConfigBytes + 1, '#');
+  CHECK_FALSE(load_config(text, "t.conf").ok());
+}
