@@ -43,6 +43,7 @@ struct Options {
   std::string stats_file;
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
+  uint32_t mbufs = 8191;
 };
 
 // Parses the arguments after "--". False: exit with `rc`.
@@ -55,7 +56,8 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("shm-prefix", po::value(&o.shm_prefix), "shared-memory names for events, commands, stats (default /trunkguard); 'none' to run without")
       ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
-      ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)");
+      ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -89,12 +91,12 @@ class Clock {
 
 const char* role_name(uint8_t p) { return p < kRoleCount ? kRoleNames[p] : "?"; }
 
-std::string stats_json(const Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs now) {
+std::string stats_json(const Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs start, TimeNs now) {
   std::ostringstream j;
   const Forwarder& f = dp.forwarder();
   const uint8_t active = ctl.active();
   const failover::Engine& e = ctl.engine();
-  j << "{\"time_ns\":" << now << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
+  j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
     << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"nat_entries\":" << f.nat().size() << ",\"nat_memory_bytes\":" << f.nat().memory_bytes() << ",\"uplinks\":{";
@@ -196,7 +198,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  rte_mempool* pool = rte_pktmbuf_pool_create("tg_mbufs", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+  rte_mempool* pool = rte_pktmbuf_pool_create("tg_mbufs", opt.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               int(rte_socket_id()));
   if (!pool) {
     std::cerr << "tg-dataplane: mbuf pool: " << rte_strerror(rte_errno) << "\n";
@@ -257,11 +259,11 @@ int main(int argc, char** argv) {
     dp->forwarder().nat().expire(now, 256);
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
-      if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, now));
+      if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
   }
-  const std::string final_stats = stats_json(board, *dp, *ctl, now);
+  const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);
   std::cout << final_stats << std::endl;
   ctl.reset();
