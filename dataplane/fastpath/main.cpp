@@ -99,7 +99,9 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
     << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
-    << ",\"nat_entries\":" << f.nat().size() << ",\"nat_memory_bytes\":" << f.nat().memory_bytes() << ",\"uplinks\":{";
+    << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
+    << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes << "},\"uplinks\":{";
   for (uint8_t u = 0; u < e.config().uplink_count; ++u) {
     const failover::UplinkHealth& h = e.health(u);
     const ipc::ProbeStatsWire ps = e.probes().stats(u);

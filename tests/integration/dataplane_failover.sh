@@ -66,8 +66,8 @@ call() {  # name secs fault-args...
     --max-time $((secs + 20)) --summary "$run/$name-uas.json" >"$run/$name-uas.log" 2>&1 &
   local uas=$!
   pids+=($uas)
-  local deadline=$((SECONDS + 5))
-  until lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"; do
+  local deadline=$((SECONDS + 20))
+  until [[ $(lab exec far ss -Hlun) == *"$FAR_PHONES:5060 "* ]]; do
     ((SECONDS < deadline)) || fail "$name: UAS did not start"
   done
   lab exec lan "$TG_BUILD/bin/tg-callgen" --mode uac --local "$LAN_PBX:5060" --remote "$FAR_PHONES:5060" \
@@ -76,7 +76,7 @@ call() {  # name secs fault-args...
   pids+=($uac)
   # RTP is flowing once the gateway has forwarded a few hundred packets.
   local base; base=$(jq '.ports.lan.rx_dispositions.forwarded_out // 0' "$run/stats.json")
-  deadline=$((SECONDS + 10))
+  deadline=$((SECONDS + 20))
   until (( $(jq '.ports.lan.rx_dispositions.forwarded_out // 0' "$run/stats.json") > base + 100 )); do
     ((SECONDS < deadline)) || fail "$name: no RTP through the gateway"
     sleep 0.05
