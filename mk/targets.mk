@@ -39,7 +39,10 @@ bench: all
 deps:
 	tools/install-deps
 
-run: all
+# On a fresh machine: what is missing gets installed, then built, then run.
+run:
+	tools/install-deps
+	$(MAKE) all
 	board/virtual/run
 
 # Firmware image of the current build for a board (BOARD=virtual by default).

@@ -84,7 +84,8 @@ enum class EventType : uint8_t {
   X(queueSizeExceeded, 537)                        \
   X(softwareProgramAbnormallyTerminated, 545)      \
   X(thresholdCrossed, 549)                         \
-  X(underlyingResourceUnavailable, 554)
+  X(underlyingResourceUnavailable, 554)           \
+  X(other, 1024)
 
 enum class ProbableCause : uint16_t {
 #define TG_X(name, value) name = value,
@@ -128,7 +129,8 @@ struct ManagedObject {
   X(store_full, box, processingErrorAlarm, storageCapacityProblem, minor, "event store full")      \
   X(notify_backlog, box, processingErrorAlarm, queueSizeExceeded, minor,                            \
     "notifications waiting for a receiver")                                                        \
-  X(alarm_storm, box, processingErrorAlarm, thresholdCrossed, warning, "alarm storm")
+  X(alarm_storm, box, processingErrorAlarm, thresholdCrossed, warning, "alarm storm")              \
+  X(notify_test, box, other, other, warning, "test notification")
 
 enum class AlarmType : uint16_t {
 #define TG_X(name, kind, et, pc, sev, text) name,

@@ -20,6 +20,10 @@
 // G.113 narrowband value: we rate it as G.711 with PLC (0, 25.1) and mark it
 // "assumed" (codec_impairment() says why).
 //
+// Jitter enters only through loss: a receiver discards what arrives after its
+// jitter buffer, which it reports as RTCP XR discard rate; we do not model a
+// jitter buffer, so Ppl is network loss.
+//
 // Pure functions, no allocation: safe on the fast path (a few pow/log calls,
 // so the fast path evaluates it per window, not per packet).
 #pragma once

@@ -72,7 +72,7 @@ double LossRuns::burst_r() const {
 
 // ---------------------------------------------------------------- Wireshark
 
-void WiresharkRtpStats::on_packet(const RtpHeader& h, uint32_t clock_rate, double now_ms) {
+void WiresharkRtpStats::on_packet(const RtpHeader& h, uint32_t clock_rate, double now_ms) noexcept {
   if (packets == 0) {
     start_seq = stop_seq = seq_num = h.seq;
     first_timestamp = h.timestamp;
@@ -217,12 +217,12 @@ uint16_t RtpStats::roll_windows_(TimeNs now) {
   return flags;
 }
 
-uint16_t RtpStats::advance(TimeNs now) {
+uint16_t RtpStats::advance(TimeNs now) noexcept {
   if (!started_) return 0;
   return roll_windows_(now);
 }
 
-uint16_t RtpStats::on_packet(const RtpHeader& h, uint32_t clock_rate, TimeNs arrival) {
+uint16_t RtpStats::on_packet(const RtpHeader& h, uint32_t clock_rate, TimeNs arrival) noexcept {
   uint16_t flags = 0;
   if (!started_) {
     started_ = true;

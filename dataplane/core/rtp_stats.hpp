@@ -141,7 +141,7 @@ struct WiresharkRtpStats {
     return e ? double(lost()) * 100.0 / double(e) : 0.0;
   }
   // One packet; arrival_ms relative to any fixed origin.
-  void on_packet(const RtpHeader& h, uint32_t clock_rate, double arrival_ms);
+  void on_packet(const RtpHeader& h, uint32_t clock_rate, double arrival_ms) noexcept;
 };
 
 class RtpStats {
@@ -149,10 +149,10 @@ class RtpStats {
   // Processes one RTP packet of this stream (same src, dst, SSRC).
   // clock_rate: rtp_clock_rate() of this packet's payload type; 0 = no jitter.
   // Returns RtpPacketFlags.
-  uint16_t on_packet(const RtpHeader& h, uint32_t clock_rate, TimeNs arrival);
+  uint16_t on_packet(const RtpHeader& h, uint32_t clock_rate, TimeNs arrival) noexcept;
   // Closes windows whose time is over although no packet arrived (silence,
   // hold, blackout). Returns kRtpFlagWindow* bits for windows closed.
-  uint16_t advance(TimeNs now);
+  uint16_t advance(TimeNs now) noexcept;
 
   // --- RFC 3550 A.1 / A.3 / A.8 ---
   uint32_t packets() const { return packets_; }       // every packet handed in

@@ -311,9 +311,10 @@ void StreamTable::unexpect(const Endpoint& dst) {
 
 bool StreamTable::expected(const Endpoint& dst) const { return find_expect_(dst) != kNoStream; }
 
-UdpMediaResult StreamTable::on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now) {
+UdpMediaResult StreamTable::on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now) noexcept {
   UdpMediaResult res;
   uint32_t ei = find_expect_(dst);
+  if (ei == kNoStream) ei = find_expect_(src);  // from an advertised endpoint
   bool rtcp_port = ei != kNoStream && expects_[ei].rtcp_port;
   if (ei == kNoStream && !cfg_.heuristic) {
     count_(StreamCounter::not_rtp);
@@ -351,11 +352,12 @@ UdpMediaResult StreamTable::on_udp(const Endpoint& src, const Endpoint& dst, Byt
   return on_rtp(src, dst, h, now);
 }
 
-UdpMediaResult StreamTable::on_rtp(const Endpoint& src, const Endpoint& dst, const RtpHeader& h, TimeNs now) {
+UdpMediaResult StreamTable::on_rtp(const Endpoint& src, const Endpoint& dst, const RtpHeader& h, TimeNs now) noexcept {
   UdpMediaResult res;
   uint32_t idx = find_stream_(src, dst, h.ssrc);
   if (idx == kNoStream) {
     uint32_t ei = find_expect_(dst);
+    if (ei == kNoStream) ei = find_expect_(src);  // symmetric RTP from an advertised endpoint
     Expect* e = ei == kNoStream ? nullptr : &expects_[ei];
     if (e && e->rtcp_port) e = nullptr;  // RTP to an RTCP port: not from SDP
     if (!e) {
@@ -415,7 +417,7 @@ RtpStream* StreamTable::stream_for_rtcp_(const Endpoint& rtp_src, const Endpoint
   return i == kNoStream ? nullptr : &streams_[i];
 }
 
-void StreamTable::on_rtcp(const Endpoint& src, const Endpoint& dst, const RtcpPacket& p, TimeNs now) {
+void StreamTable::on_rtcp(const Endpoint& src, const Endpoint& dst, const RtcpPacket& p, TimeNs now) noexcept {
   count_(StreamCounter::rtcp_packets);
   // The RTP endpoints that go with the RTCP ones: the SDP's a=rtcp or
   // port+1 pairing when an expectation knows it, the same port for an
@@ -518,6 +520,7 @@ EModelResult StreamTable::quality(const RtpStream& s) const {
   in.burst_r = s.stats.runs().burst_r();
   double rtt = round_trip_ms(s);
   in.one_way_delay_ms = rtt > 0 ? rtt / 2 : 0;
+  in.g711_plc = cfg_.g711_plc;
   return emodel_rate_default(in);
 }
 
@@ -530,6 +533,7 @@ void StreamTable::rate_windows_(RtpStream& s, uint16_t flags) {
     in.ppl_pct = w.loss_pct();
     in.burst_r = w.runs.burst_r();
     in.one_way_delay_ms = rtt > 0 ? rtt / 2 : 0;
+    in.g711_plc = cfg_.g711_plc;
     return float(emodel_rate_default(in).r);
   };
   if (flags & kRtpFlagWindowShort) {
@@ -542,7 +546,7 @@ void StreamTable::rate_windows_(RtpStream& s, uint16_t flags) {
   }
 }
 
-void StreamTable::advance(uint32_t stream, TimeNs now) {
+void StreamTable::advance(uint32_t stream, TimeNs now) noexcept {
   if (stream >= cfg_.capacity || !used_[stream]) return;
   RtpStream& s = streams_[stream];
   uint16_t flags = s.stats.advance(now);
@@ -566,7 +570,7 @@ StreamMediaState StreamTable::media_state(uint32_t stream, TimeNs) const {
   return StreamMediaState::flowing;
 }
 
-size_t StreamTable::expire(TimeNs now, size_t budget) {
+size_t StreamTable::expire(TimeNs now, size_t budget) noexcept {
   size_t removed = 0;
   if (cfg_.stream_idle) {
     size_t n = std::min<size_t>(budget, cfg_.capacity);

@@ -157,6 +157,7 @@ struct StreamTableConfig {
   TimeNs stream_idle = 60 * kNsPerSec;   // 0: never expire (offline analysis)
   TimeNs expect_idle = 4 * 3600 * kNsPerSec;  // a call's SDP lives as long as the call
   bool heuristic = false;                // take RTP-looking UDP without SDP (tshark's heuristic)
+  bool g711_plc = true;                  // E-model: G.711 receivers conceal loss (Bpl 25.1, else 4.3)
 };
 
 // Result of offering a UDP datagram to the table.
@@ -185,24 +186,27 @@ class StreamTable {
   bool expected(const Endpoint& dst) const;
 
   // One UDP datagram (L4 payload) seen at `now`: RTP or RTCP to an expected
-  // destination (or heuristically), else kind none. Zero allocation.
-  UdpMediaResult on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now);
+  // destination, or from one (symmetric RTP, RFC 4961: a NATed far end sends
+  // from the address its SDP gave but to an address no SDP named; Wireshark's
+  // SDP-learned conversations match either side too), or heuristically;
+  // else kind none. Zero allocation.
+  UdpMediaResult on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now) noexcept;
 
   // Lower level, for callers that parsed already.
-  UdpMediaResult on_rtp(const Endpoint& src, const Endpoint& dst, const RtpHeader& h, TimeNs now);
-  void on_rtcp(const Endpoint& src, const Endpoint& dst, const RtcpPacket& p, TimeNs now);
+  UdpMediaResult on_rtp(const Endpoint& src, const Endpoint& dst, const RtpHeader& h, TimeNs now) noexcept;
+  void on_rtcp(const Endpoint& src, const Endpoint& dst, const RtcpPacket& p, TimeNs now) noexcept;
 
   // Removes streams idle longer than stream_idle and expectations idle longer
   // than expect_idle, visiting at most `budget` slots of each table per call
   // (the fast path calls it every tick with a small budget). Returns streams
   // removed. If set, on_retire sees each stream before it goes.
-  size_t expire(TimeNs now, size_t budget = SIZE_MAX);
+  size_t expire(TimeNs now, size_t budget = SIZE_MAX) noexcept;
   using RetireFn = void (*)(const RtpStream&, void* ctx);
   void set_retire_hook(RetireFn fn, void* ctx) { retire_fn_ = fn; retire_ctx_ = ctx; }
 
   // Closes 1 s / 10 s windows of a stream with no packets (call it from the
   // tick for streams the blackout detector looks at) and rates them.
-  void advance(uint32_t stream, TimeNs now);
+  void advance(uint32_t stream, TimeNs now) noexcept;
 
   const RtpStream* find(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
   const RtpStream* get(uint32_t stream) const;

@@ -2,3 +2,8 @@
 BENCHES += bench-parsers
 bench-parsers_SRCS := tests/bench/bench_parsers.cpp
 bench-parsers_LIBS := tgcapture tgcore
+
+BENCHES += bench-streams
+bench-streams_SRCS := tests/bench/bench_streams.cpp
+bench-streams_LIBS := tgcore
+bench-streams_LDLIBS := -lpcap

@@ -9,3 +9,8 @@ fuzz-sdp_SRCS := tests/fuzz/fuzz_sdp.cpp
 fuzz-sdp_LIBS := tgcore
 fuzz-rtp_SRCS := tests/fuzz/fuzz_rtp.cpp
 fuzz-rtp_LIBS := tgcore
+
+# The RTP stream table driven by a script of operations (stateful).
+FUZZERS += fuzz-streams
+fuzz-streams_SRCS := tests/fuzz/fuzz_streams.cpp
+fuzz-streams_LIBS := tgcore

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/core/emodel.hpp"
 #include "tools/callgen/g711.hpp"
 #include "tools/callgen/rtp_receiver.hpp"
 #include "tools/callgen/sip_text.hpp"
@@ -191,6 +192,11 @@ struct Options {
   std::string transfer_to;  // Refer-To URI (default sip:transfer@REMOTE)
   // UAS: outcome the transferee reports in its final NOTIFY (sipfrag).
   int transfer_code = 200;
+  // Symmetric RTP (RFC 4961) / SBC-style latching: send media to where the
+  // peer's RTP comes from, not only to the SDP address. That is how a carrier
+  // SBC reaches a PBX behind NAT, and why a failover that keeps the NAT port
+  // keeps the audio: the far end re-latches to the backup uplink's address.
+  bool latch = false;
 };
 
 struct RxStream {
@@ -252,6 +258,7 @@ struct Call {
   uint32_t last_invite_cseq = 1;         // UAS: tells re-INVITE from retransmission
   int holds = 0;
   int transfer_code = 0;                 // final sipfrag status seen (UAC) / sent (UAS)
+  int relatched = 0;                     // media destination changes by latching
   std::string uas_contact;               // UAS: the caller's Contact (NOTIFY target)
 };
 
@@ -730,6 +737,16 @@ void CallGen::on_rtp(Call& c, const uint8_t* p, size_t n, const Addr& from, uint
     s = &c.rx.back();
   }
   s->rx.on_packet(seq, ts, now);
+  if (opt_.latch && (from.ip != c.media_remote.ip || from.port != c.media_remote.port)) {
+    c.media_remote = from;
+    make_addr(from.ip, uint16_t(from.port + 1), c.rtcp_remote);
+    c.media_known = true;
+    ++c.relatched;
+    if (c.state == CallState::answered && !c.sending && c.direction != "recvonly" && c.direction != "inactive") {
+      c.sending = true;
+      c.next_rtp = now;
+    }
+  }
 }
 
 void CallGen::on_rtcp(Call& c, const uint8_t* p, size_t n, uint64_t now) {
@@ -949,7 +966,7 @@ void CallGen::write_summary(uint64_t elapsed) const {
     std::snprintf(hex, sizeof hex, "0x%08x", c.ssrc);
     j << hex << "\",\"sent_packets\":" << c.sent_packets << ",\"sent_rtcp\":" << c.sent_rtcp << ",\"rtt_ms\":";
     if (c.rtt_ms >= 0) j << c.rtt_ms; else j << "null";
-    j << ",\"holds\":" << c.holds << ",\"transfer\":";
+    j << ",\"holds\":" << c.holds << ",\"relatched\":" << c.relatched << ",\"transfer\":";
     if (c.transfer_code) j << "{\"code\":" << c.transfer_code << ",\"ok\":" << (c.transfer_code < 300 ? "true" : "false") << "}";
     else j << "null";
     j << ",\"received\":[";
@@ -958,7 +975,16 @@ void CallGen::write_summary(uint64_t elapsed) const {
       std::snprintf(hex, sizeof hex, "0x%08x", r.ssrc);
       j << (first_stream ? "" : ",") << "{\"ssrc\":\"" << hex << "\",\"src\":\"" << json_escape(r.src)
         << "\",\"packets\":" << r.rx.packets() << ",\"expected\":" << r.rx.expected() << ",\"lost\":" << r.rx.lost()
-        << ",\"longest_gap_ms\":" << r.rx.longest_gap_ms() << ",\"jitter_ms\":" << r.rx.jitter_ms() << "}";
+        << ",\"longest_gap_ms\":" << r.rx.longest_gap_ms() << ",\"jitter_ms\":" << r.rx.jitter_ms();
+      // What a listener on this side would rate (G.107): loss as measured;
+      // delay = half the RTCP RTT when known plus a jitter buffer of twice
+      // the measured jitter, a common de-jitter sizing. Random loss assumed.
+      tg::EModelInput in;
+      in.codec = tg::codec_from_encoding(std::string_view(opt_.codec->rtpmap).substr(0, std::string_view(opt_.codec->rtpmap).find('/')));
+      in.ppl_pct = r.rx.expected() ? 100.0 * double(std::max<int64_t>(0, r.rx.lost())) / double(r.rx.expected()) : 0;
+      in.one_way_delay_ms = (c.rtt_ms > 0 ? c.rtt_ms / 2 : 0) + 2 * r.rx.jitter_ms();
+      tg::EModelResult q = tg::emodel_rate(in);
+      j << ",\"r_factor\":" << std::round(q.r * 10) / 10 << ",\"mos\":" << std::round(q.mos * 100) / 100 << "}";
       first_stream = false;
     }
     j << "]}";
@@ -1060,7 +1086,8 @@ int main(int argc, char** argv) {
       ("hold-for", po::value(&o.hold_for_s)->default_value(5), "uac: seconds on hold before resuming")
       ("transfer-at", po::value(&o.transfer_at_s)->default_value(0), "uac: transfer (REFER) each call after S seconds (0: never)")
       ("transfer-to", po::value(&o.transfer_to), "uac: Refer-To URI (default sip:transfer@REMOTE)")
-      ("transfer-code", po::value(&o.transfer_code)->default_value(200), "uas: transfer outcome reported in the final NOTIFY");
+      ("transfer-code", po::value(&o.transfer_code)->default_value(200), "uas: transfer outcome reported in the final NOTIFY")
+      ("latch", po::bool_switch(&o.latch), "send RTP to where the peer's RTP comes from (symmetric RTP, SBC latching)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);

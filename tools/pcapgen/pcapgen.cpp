@@ -278,10 +278,14 @@ std::vector<RtpPkt> case_seqwrap(uint64_t t0, std::mt19937_64& rng) {
 
 std::vector<RtpPkt> case_ssrc_change(uint64_t t0, std::mt19937_64& rng) {
   // Same 5-tuple, new SSRC / seq / timestamp half way (a re-INVITE to another
-  // media server, or a restarted sender): two streams.
+  // media server, or a restarted sender): two streams, plus a stray.
   auto v = plain_stream(kPcmu, kSsrcA, 100, 5000, t0, 250, 4, rng);
   auto w = plain_stream(kPcmu, 0x55667788, 31000, 900000, t0 + 250 * kFrameInterval, 250, 4, rng);
   v.insert(v.end(), w.begin(), w.end());
+  // A stray single packet of a third SSRC in between (a one-packet stream:
+  // tshark prints its min delta/jitter as -1).
+  RtpPkt stray{t0 + 249 * kFrameInterval + 9 * kMs, 4242, 77, 0x0000BEEF, kPcmu.pt, true, kPcmu.payload_bytes};
+  v.push_back(stray);
   return v;
 }
 

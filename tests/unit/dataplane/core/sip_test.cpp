@@ -289,6 +289,37 @@ TEST(Sip, FirstHeaderOccurrenceWins) {
   STRCMP_EQUAL("ua", s(p.m.user_agent).c_str());
 }
 
+TEST(Sip, Ipv6AndMultiValueVia) {
+  Sip p(
+      "SIP/2.0 200 OK\r\n"
+      "Via: SIP/2.0/TCP [2001:db8::10]:5061;branch=z9hG4bKv6a;alias, SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKnext\r\n"
+      "Via: SIP/2.0/UDP 192.0.2.8;branch=z9hG4bKthird\r\n"
+      "From: \"Quote \\\" and <angle>\" <sip:a@[2001:db8::10]>;tag=x1\r\n"
+      "To: <sip:b@[2001:db8::20]>;tag=y2\r\n"
+      "Call-ID: v6\r\n"
+      "CSeq: 5 OPTIONS\r\n"
+      "Reason: SIP;cause=480;text=\"Temporarily \\\"away\\\"; back soon\"\r\n"
+      "Content-Length: 0\r\n\r\n");
+  STRCMP_EQUAL("ok", sip_status_name(p.status));
+  STRCMP_EQUAL("[2001:db8::10]:5061", s(p.m.via_sent_by).c_str());
+  STRCMP_EQUAL("z9hG4bKv6a", s(p.m.via_branch).c_str());
+  STRCMP_EQUAL("sip:a@[2001:db8::10]", s(p.m.from_uri).c_str());
+  STRCMP_EQUAL("x1", s(p.m.from_tag).c_str());
+  STRCMP_EQUAL("Quote \\\" and <angle>", s(p.m.from_display).c_str());  // raw, escapes kept
+  STRCMP_EQUAL("y2", s(p.m.to_tag).c_str());
+  LONGS_EQUAL(480, p.m.reason_cause);
+  STRCMP_EQUAL("Temporarily \\\"away\\\"; back soon", s(p.m.reason_text).c_str());
+}
+
+TEST(Sip, UnterminatedNameAddrLeavesFieldsEmpty) {
+  Sip p("BYE sip:a@b SIP/2.0\r\nCall-ID: u\r\nCSeq: 1 BYE\r\nFrom: \"Open <sip:a@b>;tag=1\r\n"
+        "To: <sip:c@d;tag=2\r\n\r\n");
+  STRCMP_EQUAL("ok", sip_status_name(p.status));  // the dialog is still identified by Call-ID
+  CHECK_TRUE(p.m.from_uri.empty());
+  CHECK_TRUE(p.m.from_tag.empty());
+  CHECK_TRUE(p.m.to_uri.empty());
+}
+
 TEST(Sip, ContactForms) {
   std::string base = "REGISTER sip:203.0.113.5 SIP/2.0\r\nCall-ID: r1\r\nCSeq: 1 REGISTER\r\n";
   Sip star(base + "Contact: *\r\nExpires: 0\r\n\r\n");

@@ -274,8 +274,8 @@ TEST(StreamTable, OpusClockFromSdp) {
   // RTCP on the same port (mux) is recognised as RTCP.
   Rtcp rr;
   rr.rr(0x99, 5, 0, 0);
-  tg::UdpMediaResult r = t.on_udp(ep("203.0.113.5", 5004), ep("198.51.100.1", 4000), rr.bytes(), kT0);
-  CHECK(r.kind == tg::UdpMediaKind::none);  // 198.51.100.1:4000 not expected
+  tg::UdpMediaResult r = t.on_udp(ep("198.51.100.9", 4000), ep("198.51.100.1", 4000), rr.bytes(), kT0);
+  CHECK(r.kind == tg::UdpMediaKind::none);  // neither side advertised
   r = t.on_udp(a, b, rr.bytes(), kT0);
   CHECK(r.kind == tg::UdpMediaKind::rtcp);
   LONGS_EQUAL(9, r.call_slot);
@@ -387,4 +387,45 @@ TEST(StreamTable, SilentStreamWindowsCloseOnAdvance) {
   t.advance(r.stream, kT0 + 3500 * kNsPerMs);
   DOUBLES_EQUAL(-1, s->r_short, 0);        // empty window: no rating
   DOUBLES_EQUAL(93.2, s->r_short_min, 0.01);  // worst rated window kept
+}
+
+TEST(StreamTable, SymmetricRtpFromAnAdvertisedEndpoint) {
+  // Only B's SDP is known; B sends from the address it advertised to a NATed
+  // address no SDP named (RFC 4961 symmetric RTP). Wireshark decodes it
+  // through B's SDP conversation, and so do we.
+  tg::StreamTable t({});
+  Endpoint b = ep("203.0.113.5", 5004), nat = ep("192.0.2.77", 61000);
+  t.expect(b, 4, pcmu_media(), kT0);
+  send(t, b, nat, 0xB, 1, 5, kT0);
+  const tg::RtpStream* s = t.find(b, nat, 0xB);
+  CHECK_TRUE(s != nullptr);
+  LONGS_EQUAL(4, s->call_slot);
+  CHECK_FALSE(s->heuristic());
+  LONGS_EQUAL(5, s->stats.packets());
+  // From and to nobody advertised: still not RTP.
+  send(t, ep("192.0.2.78", 61000), nat, 0xC, 1, 5, kT0);
+  LONGS_EQUAL(1, t.size());
+}
+
+TEST(StreamTable, LossLowersWindowRatingMoreWithoutPlc) {
+  // 1 s window with 2 of 49 lost (random): Ie,eff = 95 * p / (p + Bpl).
+  for (bool plc : {true, false}) {
+    tg::StreamTableConfig cfg;
+    cfg.g711_plc = plc;
+    tg::StreamTable t(cfg);
+    Endpoint a = ep("198.51.100.1", 4000), b = ep("203.0.113.5", 5004);
+    t.expect(b, 1, pcmu_media(), kT0);
+    for (uint16_t q = 1; q <= 51; ++q) {
+      if (q == 20 || q == 40) continue;
+      t.on_udp(a, b, bytes(rtp(q, 160u * q, 1)), kT0 + TimeNs(q - 1) * 20 * kNsPerMs);
+    }
+    const tg::RtpStream* s = t.find(a, b, 1);
+    double ppl = 100.0 * 2 / 49;
+    const tg::RtpWindow& w = s->stats.window_short();
+    LONGS_EQUAL(2, w.lost);
+    // Transitions 2..50: 44 found->found, 2 found->lost, 2 lost->found.
+    DOUBLES_EQUAL(1.0 / (2.0 / 46 + 2.0 / 2), w.runs.burst_r(), 1e-9);
+    double ie = 95 * ppl / (ppl / w.runs.burst_r() + (plc ? 25.1 : 4.3));
+    DOUBLES_EQUAL(93.206 - ie, s->r_short, 0.01);
+  }
 }

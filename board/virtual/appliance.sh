@@ -1,0 +1,62 @@
+# The box inside the lab, for `make run` and the end-to-end tests (sourced).
+# Needs: top, prefix, bin (build/bin), run (/run/PREFIX) and lab() defined,
+# lab.env sourced, and the lab up. Every process runs in a lab namespace, so
+# `lab down` stops them all; PIDs are also kept in $run/*.pid.
+
+# NOC receivers on the gateway's loopback, where tg-controld sends alarms:
+# snmptrapd (one line per notification, numeric OIDs, no MIB files needed)
+# and an SMTP sink writing a Maildir.
+ap_receivers() {
+  mkdir -p "$run/mail"
+  echo "disableAuthorization yes" >"$run/snmptrapd.conf"
+  lab exec gw env MIBS= snmptrapd -f -Lf "$run/snmptrapd.log" -C -c "$run/snmptrapd.conf" -n -On \
+    -F "TRAP %B %V%v\n" "udp:127.0.0.1:10162" >/dev/null 2>&1 &
+  echo $! >"$run/snmptrapd.pid"
+  lab exec gw python3 -m aiosmtpd -n -l 127.0.0.1:10025 -c aiosmtpd.handlers.Mailbox "$run/mail" \
+    >"$run/smtp.log" 2>&1 &
+  echo $! >"$run/smtp.pid"
+}
+
+# The fast path; returns once LAN -> SBC forwarding works (or fails in 30 s).
+ap_dataplane() {
+  lab exec gw "$bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
+    -- --board "$top/board/virtual" --stats "$run/dataplane.json" "$@" >>"$run/dataplane.log" 2>&1 &
+  echo $! >"$run/dataplane.pid"
+  local deadline=$((SECONDS + 30))
+  until lab exec lan ping -c 1 -W 1 "$FAR_SBC" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$run/dataplane.pid")" 2>/dev/null || ((SECONDS >= deadline)); then
+      echo "appliance: no forwarding LAN -> SBC (tg-dataplane log follows)" >&2
+      tail -n 20 "$run/dataplane.log" >&2
+      return 1
+    fi
+  done
+}
+
+# The control daemon with the virtual board's example config, its runtime
+# files under $run. No-op (status 1) when it is not built.
+ap_controld() {
+  [ -x "$bin/tg-controld" ] || return 1
+  lab exec gw "$bin/tg-controld" --config "$top/board/virtual/trunkguard.conf" \
+    --set "box.mgmt_socket=$run/mgmt.sock" --set "box.pidfile=$run/tg-controld.pid" \
+    --set "box.state_dir=$run/state" "$@" >>"$run/controld.log" 2>&1 &
+  echo $! >"$run/controld.pid"
+}
+
+# Calls: far phones (latching, as a carrier SBC does: they send media to
+# where the PBX's RTP comes from, i.e. the active uplink's SNAT address) and
+# the PBX placing N calls of D seconds. Summaries: $run/far-phones.json and
+# $run/pbx.json when the calls end. Extra args go to the PBX side.
+ap_calls() {
+  local n=$1 d=$2; shift 2
+  lab exec far "$bin/tg-callgen" --mode uas --latch --local "$FAR_PHONES:5060" --calls "$n" \
+    --max-time "$((d + 30))" --summary "$run/far-phones.json" >"$run/far-phones.log" 2>&1 &
+  echo $! >"$run/far-phones.pid"
+  local deadline=$((SECONDS + 5))
+  until lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"; do
+    ((SECONDS < deadline)) || { echo "appliance: far phones did not start" >&2; return 1; }
+  done
+  lab exec lan "$bin/tg-callgen" --mode uac --local "$LAN_PBX:5060" --remote "$FAR_SBC:5060" \
+    --calls "$n" --rate 5 --duration "$d" --max-time "$((d + 30))" \
+    --summary "$run/pbx.json" "$@" >"$run/pbx.log" 2>&1 &
+  echo $! >"$run/pbx.pid"
+}

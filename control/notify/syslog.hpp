@@ -1,0 +1,41 @@
+// RFC 5424 syslog of every notice: to the local syslog socket (/dev/log),
+// or to a remote collector over UDP (RFC 5426, fire and forget) or TCP
+// (RFC 6587 octet counting; a refused or broken connection is a failed
+// delivery, retried from the queue).
+#pragma once
+#include <string>
+
+#include "control/notify/sender.hpp"
+
+namespace tg::notify {
+
+struct SyslogOptions {
+  std::string remote;             // "" = local /dev/log; udp://HOST[:PORT]; tcp://HOST[:PORT]
+  std::string facility = "local0";
+  std::string app_name = "trunkguard";
+  std::string hostname;           // default: gethostname()
+  std::string local_socket = "/dev/log";
+  int timeout_ms = 2000;
+};
+
+std::string validate(const SyslogOptions& o);
+
+class SyslogSender : public Sender {
+ public:
+  explicit SyslogSender(SyslogOptions o);
+  ~SyslogSender() override;
+  const std::string& channel() const override { return channel_; }
+  size_t batch_limit() const override { return 64; }
+  SendOutcome send(const std::vector<Delivery>& due, WallMs now) override;
+
+ private:
+  bool connect_socket(std::string& error);
+  void close_socket();
+  SyslogOptions o_;
+  std::string channel_ = "syslog";
+  std::string scheme_, host_;
+  int port_ = 514;
+  int fd_ = -1;
+};
+
+}  // namespace tg::notify

@@ -1,0 +1,64 @@
+#include "dataplane/failover/blackout.hpp"
+
+namespace tg::failover {
+
+void FlowMeter::on_packet(TimeNs now) {
+  const uint32_t ms = uint32_t(now / kNsPerMs);
+  const uint32_t elapsed = ms - bucket_start_ms_;
+  if (elapsed >= 1000) {
+    previous_ = elapsed < 2000 ? current_ : 0;
+    current_ = 0;
+    bucket_start_ms_ = ms - elapsed % 1000;  // keep one-second alignment
+  }
+  if (current_ < 0xFFFF) ++current_;
+}
+
+uint32_t FlowMeter::recent(TimeNs at) const {
+  const uint32_t elapsed = uint32_t(at / kNsPerMs) - bucket_start_ms_;
+  if (elapsed >= 2000) return 0;
+  // Sliding window: the part of the older bucket still inside the second.
+  if (elapsed >= 1000) return uint32_t(current_) * (2000 - elapsed) / 1000;
+  return current_ + uint32_t(previous_) * (1000 - elapsed) / 1000;
+}
+
+void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since) {
+  now_ = now;
+  for (uint8_t u = 0; u < kMaxUplinks; ++u) {
+    results_[u] = BlackoutResult{};
+    since_[u] = carrying_since ? carrying_since[u] : 0;
+  }
+}
+
+void BlackoutDetector::add(const StreamSample& s) {
+  if (s.uplink >= kMaxUplinks) {
+    ++bad_uplink_;
+    return;
+  }
+  BlackoutResult& r = results_[s.uplink];
+  const BlackoutConfig& c = config_[s.uplink];
+  ++r.streams;
+  if (s.flags & (kStreamOnHold | kStreamComfortNoise | kStreamEnded)) return;  // no inbound expected
+  if (s.last_rx_ns == 0 || s.recent_rx_packets < c.flow_min_packets) return;   // was not flowing
+  // A stream already silent for the blackout time when this uplink took it
+  // over proves nothing about this uplink.
+  const TimeNs since = since_[s.uplink];
+  if (s.last_rx_ns + c.blackout <= since) return;
+  ++r.active;
+  // Silence on this uplink counts from when it started carrying the stream.
+  const TimeNs ref = s.last_rx_ns > since ? s.last_rx_ns : since;
+  if (now_ >= ref + c.blackout) {
+    ++r.silent;
+    if (ref > r.onset) r.onset = ref;
+  }
+}
+
+void BlackoutDetector::end() {
+  for (uint8_t u = 0; u < kMaxUplinks; ++u) {
+    BlackoutResult& r = results_[u];
+    const BlackoutConfig& c = config_[u];
+    r.blackout = r.active > 0 && r.active >= c.min_streams && uint64_t(r.silent) * 100 >= uint64_t(c.quorum_pct) * r.active;
+    if (!r.blackout) r.onset = 0;
+  }
+}
+
+}  // namespace tg::failover

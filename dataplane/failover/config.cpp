@@ -1,0 +1,110 @@
+#include "dataplane/failover/config.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+namespace tg::failover {
+
+Config Config::defaults() {
+  Config c;
+  for (uint8_t u = 0; u < kMaxUplinks; ++u) {
+    std::snprintf(c.uplinks[u].name, sizeof c.uplinks[u].name, "%s", ipc::default_uplink_name(u));
+  }
+  // LTE: metered and higher, more variable RTT (tens to hundreds of ms), so
+  // slower probes and a longer timeout; it is the last resort anyway.
+  HealthTimers& lte = c.uplinks[ipc::kUplinkLte].timers;
+  lte.probe_interval = 100 * kNsPerMs;
+  lte.probe_timeout = 500 * kNsPerMs;
+  lte.miss_threshold = 5;
+  return c;
+}
+
+namespace {
+bool fail(std::string& error, const std::string& where, const char* what) {
+  error = where + what;
+  return false;
+}
+}  // namespace
+
+bool validate(const HealthTimers& t, const BlackoutConfig& b, std::string& error) {
+  if (t.probe_interval < 10 * kNsPerMs) return fail(error, "probe_interval", " must be >= 10 ms");
+  if (t.probe_timeout < t.probe_interval) return fail(error, "probe_timeout", " must be >= probe_interval");
+  // Rounds in flight live in a fixed table; one slot is kept for the round being sent.
+  if (t.probe_timeout / t.probe_interval >= kMaxProbesInFlight - 1)
+    return fail(error, "probe_timeout", " / probe_interval must be < 63 (rounds in flight)");
+  if (t.miss_threshold < 1 || t.miss_threshold > 1000) return fail(error, "miss_threshold", " must be 1..1000");
+  if (t.holddown_initial < kNsPerMs) return fail(error, "holddown_initial", " must be >= 1 ms");
+  if (t.holddown_max < t.holddown_initial) return fail(error, "holddown_max", " must be >= holddown_initial");
+  if (t.holddown_max > 24ull * 3600 * kNsPerSec) return fail(error, "holddown_max", " must be <= 24 h");
+  if (t.holddown_decay < kNsPerMs) return fail(error, "holddown_decay", " must be >= 1 ms");
+  if (b.blackout < 20 * kNsPerMs) return fail(error, "blackout", " must be >= 20 ms (one RTP packet time)");
+  if (b.flow_min_packets < 1) return fail(error, "flow_min_packets", " must be >= 1");
+  if (b.min_streams < 1) return fail(error, "blackout_min_streams", " must be >= 1");
+  if (b.quorum_pct < 1 || b.quorum_pct > 100) return fail(error, "blackout_quorum_pct", " must be 1..100");
+  return true;
+}
+
+bool validate(const Config& c, std::string& error) {
+  if (c.uplink_count < 1 || c.uplink_count > kMaxUplinks) return fail(error, "uplink_count", " must be 1..4");
+  bool seen[kMaxUplinks] = {};
+  for (uint8_t i = 0; i < c.uplink_count; ++i) {
+    UplinkIndex p = c.priority[i];
+    if (p >= c.uplink_count || seen[p])
+      return fail(error, "priority[" + std::to_string(i) + "]", " must be a permutation of the uplink indices");
+    seen[p] = true;
+  }
+  if (c.probe_window_rounds < 2 || c.probe_window_rounds > kMaxProbeWindow)
+    return fail(error, "probe_window_rounds", " must be 2..256");
+  if (uint32_t(c.probe_ident_base) + c.uplink_count > 0xFFFF) return fail(error, "probe_ident_base", " too large");
+  for (uint8_t u = 0; u < c.uplink_count; ++u) {
+    const UplinkConfig& up = c.uplinks[u];
+    std::string where = "uplinks[" + std::to_string(u) + "].";
+    if (up.name[0] == '\0' || std::memchr(up.name, '\0', sizeof up.name) == nullptr)
+      return fail(error, where + "name", " must be 1..15 characters");
+    if (up.probe_proto != ProbeProto::icmp_echo && up.probe_proto != ProbeProto::udp_echo)
+      return fail(error, where + "probe_proto", " must be icmp_echo or udp_echo");
+    if (up.probe_proto == ProbeProto::udp_echo && up.udp_echo_port == 0)
+      return fail(error, where + "udp_echo_port", " must be 1..65535");
+    if (up.target_count > kMaxProbeTargets) return fail(error, where + "target_count", " must be <= 4");
+    for (uint8_t t = 0; t < up.target_count; ++t)
+      if (up.targets[t].family != 4 && up.targets[t].family != 6)
+        return fail(error, where + "targets[" + std::to_string(t) + "]", " is not an address");
+    std::string sub;
+    if (!validate(up.timers, up.blackout, sub)) return fail(error, where + sub, "");
+  }
+  return true;
+}
+
+namespace {
+uint32_t to_ms(TimeNs ns) { return uint32_t(ns / kNsPerMs); }
+}  // namespace
+
+ipc::TimersWire to_wire(const HealthTimers& t, const BlackoutConfig& b) {
+  ipc::TimersWire w{};
+  w.probe_interval_ms = to_ms(t.probe_interval);
+  w.probe_timeout_ms = to_ms(t.probe_timeout);
+  w.miss_threshold = t.miss_threshold;
+  w.holddown_initial_ms = to_ms(t.holddown_initial);
+  w.holddown_max_ms = to_ms(t.holddown_max);
+  w.holddown_decay_ms = to_ms(t.holddown_decay);
+  w.blackout_ms = to_ms(b.blackout);
+  w.flow_min_packets = b.flow_min_packets;
+  w.blackout_min_streams = b.min_streams;
+  w.blackout_quorum_pct = b.quorum_pct;
+  return w;
+}
+
+void from_wire(const ipc::TimersWire& w, HealthTimers& t, BlackoutConfig& b) {
+  t.probe_interval = w.probe_interval_ms * kNsPerMs;
+  t.probe_timeout = w.probe_timeout_ms * kNsPerMs;
+  t.miss_threshold = w.miss_threshold;
+  t.holddown_initial = w.holddown_initial_ms * kNsPerMs;
+  t.holddown_max = w.holddown_max_ms * kNsPerMs;
+  t.holddown_decay = w.holddown_decay_ms * kNsPerMs;
+  b.blackout = w.blackout_ms * kNsPerMs;
+  b.flow_min_packets = w.flow_min_packets;
+  b.min_streams = w.blackout_min_streams;
+  b.quorum_pct = w.blackout_quorum_pct;
+}
+
+}  // namespace tg::failover

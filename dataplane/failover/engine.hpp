@@ -1,0 +1,106 @@
+// The failover decision, as tg-dataplane uses it. One Engine, driven from
+// one thread (the fast path's control/main lcore) with injected time; the
+// forwarding lcores only read active_uplink() each burst (grout's
+// active-backup bond: the decision picks, the forwarding loop reads).
+//
+// Each loop of that thread:
+//   n = engine.poll(now, probes, cap);        // timeouts, hold-downs, probes to send
+//   ... build and send the n probes ...
+//   engine.on_probe_reply(ident, seq, now);   // for each echo reply received
+//   engine.on_link(uplink, up, now);          // when a port's link status changes
+//   engine.apply(command, now);               // for each command popped from the ring
+// Every ~10 ms:
+//   engine.media_scan_begin(now); for each stream: engine.media_scan_add(sample);
+//   engine.media_scan_end(now);
+//   engine.set_active_calls(uplink, calls);   // whenever known
+// Selection runs after every input, so a link-down switches in that call.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "dataplane/failover/blackout.hpp"
+#include "dataplane/failover/config.hpp"
+#include "dataplane/failover/health.hpp"
+#include "dataplane/failover/probe.hpp"
+#include "dataplane/failover/selector.hpp"
+#include "dataplane/ipc/messages.hpp"
+#include "dataplane/ipc/stats.hpp"
+
+namespace tg::failover {
+
+// Where the engine's events go: the fast path pushes them to the event ring
+// (which counts drops and never blocks); tests collect them.
+class EventSink {
+ public:
+  virtual void emit(const ipc::Event& event) = 0;
+
+ protected:
+  ~EventSink() = default;
+};
+
+class Engine {
+ public:
+  // config must pass validate(). Selects the first uplink once links are known.
+  Engine(const Config& config, EventSink& sink, TimeNs now);
+
+  // Forwarding lcores: one acquire load per burst. kNoUplink until an uplink is up.
+  UplinkIndex active_uplink() const { return active_.load(std::memory_order_acquire); }
+  const std::atomic<UplinkIndex>& active_uplink_atomic() const { return active_; }
+
+  void on_link(UplinkIndex uplink, bool up, TimeNs now);
+  ReplyMatch on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now);
+  size_t poll(TimeNs now, ProbeRequest* out, size_t cap);
+
+  void media_scan_begin(TimeNs now);
+  void media_scan_add(const StreamSample& sample) { blackout_.add(sample); }
+  void media_scan_end(TimeNs now);
+
+  void set_active_calls(UplinkIndex uplink, uint32_t calls);
+  // Validates and applies one command; emits a command_result event.
+  ipc::CommandResult apply(const ipc::Command& command, TimeNs now);
+
+  // Fills the failover part of a stats body (mode, active, per-uplink health
+  // and probe figures); the fast path adds packet counters and trunks.
+  void fill_stats(ipc::StatsBody& body) const;
+
+  const UplinkHealth& health(UplinkIndex uplink) const { return health_[uplink]; }
+  const ProbeScheduler& probes() const { return probes_; }
+  const BlackoutDetector& blackout() const { return blackout_; }
+  ipc::SelectMode mode() const { return mode_; }
+  UplinkIndex forced_uplink() const { return forced_; }
+  const Config& config() const { return config_; }
+  uint64_t switches() const { return switches_; }
+  uint64_t commands_applied() const { return commands_applied_; }
+  uint64_t commands_rejected() const { return commands_rejected_; }
+
+ private:
+  void on_round_lost(const RoundOutcome& o, TimeNs now);
+  void update_probing(UplinkIndex u, TimeNs now);
+  void feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft = 0, TimeNs onset = 0);
+  void reselect(TimeNs now);
+  ipc::SwitchReason reason_for(UplinkIndex from, UplinkIndex to, const Selection& sel, TimeNs& first_seen) const;
+  void emit_state(UplinkIndex u, TimeNs now);
+  void emit_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now);
+  ipc::Event make_event(ipc::EventKind kind, TimeNs now);
+
+  Config config_;
+  EventSink& sink_;
+  UplinkHealth health_[kMaxUplinks];
+  ProbeScheduler probes_;
+  BlackoutDetector blackout_;
+  ipc::SelectMode mode_ = ipc::SelectMode::auto_select;
+  UplinkIndex forced_ = kNoUplink;
+  TimeNs mode_changed_ns_ = 0;
+  bool mode_changed_ = false;
+  TimeNs carrying_since_[kMaxUplinks] = {};
+  uint32_t calls_[kMaxUplinks] = {};
+  TimeNs last_ok_sent_[kMaxUplinks] = {};  // newest answered round: older losses are reordering, not a run
+  uint32_t event_seq_ = 0;
+  uint64_t switches_ = 0;
+  uint64_t commands_applied_ = 0;
+  uint64_t commands_rejected_ = 0;
+  alignas(64) std::atomic<UplinkIndex> active_{kNoUplink};
+};
+
+}  // namespace tg::failover

@@ -1,0 +1,94 @@
+// Probe scheduler, pure logic: says which echo probes to send when, matches
+// replies, times rounds out and keeps RTT/loss/jitter over a window. The
+// fast path builds and sends the ICMP echo (or UDP echo) packets.
+//
+// One round per uplink per interval = one probe to each target with the same
+// (ident, seq). A round is answered by the first reply in time from any target
+// (the uplink works if anything behind it answers), lost at the timeout.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "dataplane/failover/config.hpp"
+#include "dataplane/ipc/stats.hpp"
+
+namespace tg::failover {
+
+struct ProbeRequest {
+  IpAddr dst;                  // target to send to
+  TimeNs send_ns;              // when the scheduler asked
+  uint16_t ident;              // ICMP echo identifier (or UDP echo field)
+  uint16_t seq;                // echo sequence number (= round)
+  UplinkIndex uplink;          // send out this uplink
+  uint8_t target;              // index into UplinkConfig::targets
+  ProbeProto proto;            // ICMP echo or UDP echo
+  uint16_t udp_port;           // udp_echo: destination port
+};
+
+struct RoundOutcome {
+  UplinkIndex uplink;
+  bool answered;
+  TimeNs sent_ns;
+  TimeNs rtt;                  // answered only
+};
+
+enum class ReplyMatch : uint8_t {
+  answered,   // first reply of its round, in time: the round is answered
+  duplicate,  // another target (or a duplicate) of an already answered round
+  late,       // after the round's timeout: counted, the round stays lost
+  unknown,    // not one of ours (ident/seq unknown or too old)
+};
+
+class ProbeScheduler {
+ public:
+  void configure(const Config& config, TimeNs now);
+  void set_timers(UplinkIndex uplink, const HealthTimers& timers) { timers_[uplink] = timers; }
+  // No rounds for a disabled uplink (carrier down, admin down): lost probes
+  // would only repeat what the link fault already says. Re-enabling sends
+  // the next round at once.
+  void set_enabled(UplinkIndex uplink, bool enabled, TimeNs now);
+  bool enabled(UplinkIndex uplink) const { return enabled_[uplink]; }
+  uint8_t target_count(UplinkIndex uplink) const { return target_count_[uplink]; }
+
+  // Probes due at `now`, up to cap (one per target per due round). Rounds that
+  // were missed while not polled are not caught up: the next is at now + interval.
+  size_t due(TimeNs now, ProbeRequest* out, size_t cap);
+  // A reply; on `answered`, outcome describes the round.
+  ReplyMatch on_reply(uint16_t ident, uint16_t seq, TimeNs now, RoundOutcome& outcome);
+  // Rounds timed out by `now`, up to cap, oldest first.
+  size_t expire(TimeNs now, RoundOutcome* out, size_t cap);
+
+  ipc::ProbeStatsWire stats(UplinkIndex uplink) const;
+  TimeNs next_due(UplinkIndex uplink) const { return next_send_[uplink]; }
+
+ private:
+  struct Slot {
+    TimeNs sent_ns = 0;
+    uint16_t seq = 0;
+    bool in_use = false;       // sent, neither answered nor expired
+    bool valid = false;        // ever used (late replies are recognised)
+    bool answered = false;     // answered in time (further replies are duplicates)
+  };
+  struct Sample { uint32_t rtt_us; bool lost; };
+  void record(UplinkIndex u, bool lost, TimeNs rtt);
+
+  uint8_t count_ = 0;
+  uint16_t ident_base_ = 0;
+  uint32_t window_ = 0;
+  HealthTimers timers_[kMaxUplinks];
+  IpAddr targets_[kMaxUplinks][kMaxProbeTargets];
+  uint8_t target_count_[kMaxUplinks] = {};
+  ProbeProto proto_[kMaxUplinks] = {};
+  uint16_t udp_port_[kMaxUplinks] = {};
+  TimeNs next_send_[kMaxUplinks] = {};
+  bool enabled_[kMaxUplinks] = {};
+  uint16_t next_seq_[kMaxUplinks] = {};
+  uint16_t oldest_seq_[kMaxUplinks] = {};   // oldest possibly in-flight round
+  Slot slots_[kMaxUplinks][kMaxProbesInFlight];
+  Sample window_samples_[kMaxUplinks][kMaxProbeWindow] = {};
+  uint32_t window_pos_[kMaxUplinks] = {};
+  uint32_t window_fill_[kMaxUplinks] = {};
+  ipc::ProbeStatsWire totals_[kMaxUplinks] = {};
+};
+
+}  // namespace tg::failover

@@ -1,0 +1,133 @@
+#include <CppUTest/TestHarness.h>
+
+#include "dataplane/failover/blackout.hpp"
+
+using namespace tg;
+using namespace tg::failover;
+
+namespace {
+constexpr TimeNs kMs = kNsPerMs;
+StreamSample stream(TimeNs last_rx, UplinkIndex u = 0, uint8_t flags = 0, uint32_t recent = 50) {
+  return {last_rx, recent, u, flags};
+}
+struct Fixture {
+  BlackoutDetector d;
+  TimeNs since[kMaxUplinks] = {};
+  static BlackoutConfig ms150() {
+    BlackoutConfig c;
+    c.blackout = 150 * kMs;  // fixed here so the figures below do not follow the default
+    return c;
+  }
+  explicit Fixture(BlackoutConfig c = ms150()) {
+    for (uint8_t u = 0; u < kMaxUplinks; ++u) d.configure(u, c);
+  }
+  const BlackoutResult& scan(TimeNs now, std::initializer_list<StreamSample> ss, UplinkIndex u = 0) {
+    d.begin(now, since);
+    for (const auto& s : ss) d.add(s);
+    d.end();
+    return d.result(u);
+  }
+};
+}  // namespace
+
+TEST_GROUP(Blackout) {};
+
+TEST(Blackout, AllActiveStreamsSilentForTheThreshold) {
+  Fixture f;  // 150 ms, >= 2 streams, 100 %
+  const TimeNs t = 10'000 * kMs;
+  CHECK_FALSE(f.scan(t + 149 * kMs, {stream(t), stream(t - 5 * kMs)}).blackout);
+  CHECK_FALSE(f.scan(t + 150 * kMs, {stream(t), stream(t + 30 * kMs)}).blackout);  // one still talking
+  const BlackoutResult& r = f.scan(t + 150 * kMs, {stream(t), stream(t - 5 * kMs)});
+  CHECK_TRUE(r.blackout);
+  LONGS_EQUAL(2, r.active);
+  LONGS_EQUAL(2, r.silent);
+  LONGS_EQUAL(t, r.onset);  // the newest last packet: media had stopped by then
+}
+
+TEST(Blackout, MinimumNumberOfStreams) {
+  Fixture f;
+  const TimeNs t = 10'000 * kMs;
+  const BlackoutResult& r = f.scan(t + 500 * kMs, {stream(t)});
+  CHECK_FALSE(r.blackout);  // one call going quiet is that call, not the uplink
+  LONGS_EQUAL(1, r.silent);
+  BlackoutConfig one = Fixture::ms150();
+  one.min_streams = 1;
+  Fixture g(one);
+  CHECK_TRUE(g.scan(t + 500 * kMs, {stream(t)}).blackout);
+}
+
+TEST(Blackout, QuorumOfStreams) {
+  BlackoutConfig c = Fixture::ms150();
+  c.quorum_pct = 75;
+  Fixture f(c);
+  const TimeNs t = 10'000 * kMs;
+  const TimeNs now = t + 200 * kMs;
+  // 3 of 4 silent = 75 %: blackout; 2 of 4: not.
+  CHECK_TRUE(f.scan(now, {stream(t), stream(t), stream(t), stream(now - kMs)}).blackout);
+  CHECK_FALSE(f.scan(now, {stream(t), stream(t), stream(now - kMs), stream(now - kMs)}).blackout);
+}
+
+TEST(Blackout, HoldSendonlyInactiveComfortNoiseAndEndedAreExcluded) {
+  Fixture f;
+  const TimeNs t = 10'000 * kMs;
+  const TimeNs now = t + 1000 * kMs;
+  const BlackoutResult& r = f.scan(now, {stream(t, 0, kStreamOnHold), stream(t, 0, kStreamComfortNoise),
+                                         stream(t, 0, kStreamEnded), stream(t)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(4, r.streams);
+  LONGS_EQUAL(1, r.active);
+  CHECK_TRUE(f.scan(now, {stream(t, 0, kStreamOnHold), stream(t), stream(t)}).blackout);
+  CHECK_TRUE(is_comfort_noise_pt(13));
+  CHECK_TRUE(is_comfort_noise_pt(118, 118));
+  CHECK_FALSE(is_comfort_noise_pt(0, 118));
+  CHECK_FALSE(is_comfort_noise_pt(118));
+}
+
+TEST(Blackout, OnlyStreamsThatWereFlowingCount) {
+  Fixture f;
+  const TimeNs t = 10'000 * kMs;
+  CHECK_FALSE(f.scan(t + 500 * kMs, {stream(t, 0, 0, 9), stream(t, 0, 0, 3)}).blackout);  // < 10 packets/s
+  CHECK_FALSE(f.scan(t + 500 * kMs, {stream(0), stream(0)}).blackout);                     // never received
+}
+
+TEST(Blackout, StreamsMovedBySwitchCountOnlyIfStillFlowingWhenMoved) {
+  Fixture f;
+  const TimeNs sw = 20'000 * kMs;
+  f.since[1] = sw;
+  // Silent for 160 ms when moved to wan1 (the reason for the switch): not wan1's fault.
+  const BlackoutResult& r = f.scan(sw + 1000 * kMs, {stream(sw - 160 * kMs, 1), stream(sw - 170 * kMs, 1)}, 1);
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(0, r.active);
+  // Flowing until the switch, nothing since: wan1 carries nothing (failback to a dead uplink).
+  CHECK_FALSE(f.scan(sw + 149 * kMs, {stream(sw - 10 * kMs, 1), stream(sw - 20 * kMs, 1)}, 1).blackout);
+  const BlackoutResult& r2 = f.scan(sw + 150 * kMs, {stream(sw - 10 * kMs, 1), stream(sw - 20 * kMs, 1)}, 1);
+  CHECK_TRUE(r2.blackout);
+  LONGS_EQUAL(sw, r2.onset);  // silence measured from the switch
+}
+
+TEST(Blackout, UplinksAreIndependentAndBadIndicesCounted) {
+  Fixture f;
+  const TimeNs t = 10'000 * kMs;
+  f.d.begin(t + 300 * kMs, f.since);
+  f.d.add(stream(t, 0));
+  f.d.add(stream(t, 0));
+  f.d.add(stream(t + 290 * kMs, 1));
+  f.d.add(stream(t + 290 * kMs, 1));
+  f.d.add(stream(t, 9));
+  f.d.end();
+  CHECK_TRUE(f.d.result(0).blackout);
+  CHECK_FALSE(f.d.result(1).blackout);
+  LONGS_EQUAL(1, f.d.samples_bad_uplink());
+}
+
+TEST(Blackout, FlowMeterSlidingSecond) {
+  FlowMeter m;
+  const TimeNs t0 = 123'456 * kMs;
+  for (int i = 0; i < 100; ++i) m.on_packet(t0 + i * 20 * kMs);  // 2 s of 50 pps
+  const TimeNs last = t0 + 99 * 20 * kMs;
+  CHECK(m.recent(last) >= 45 && m.recent(last) <= 52);
+  LONGS_EQUAL(0, m.recent(last + 2100 * kMs));
+  FlowMeter slow;
+  for (int i = 0; i < 10; ++i) slow.on_packet(t0 + i * 500 * kMs);  // 2 pps
+  CHECK(slow.recent(t0 + 9 * 500 * kMs) <= 3);
+}
