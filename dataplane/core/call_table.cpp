@@ -14,7 +14,7 @@ namespace {
 template <size_t N>
 uint8_t copy_prefix(char (&dst)[N], std::string_view src) {
   size_t n = std::min(src.size(), N);
-  std::memcpy(dst, src.data(), n);
+  if (n) std::memcpy(dst, src.data(), n);
   return uint8_t(n);
 }
 
@@ -185,7 +185,7 @@ uint64_t CallTable::hash_text(std::string_view s) const {
     h = mix64(h ^ w);
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
   return mix64(h ^ tail ^ 0x9e3779b97f4a7c15ULL);
 }
 
@@ -240,7 +240,7 @@ uint8_t CallTable::add_trunk(std::string_view name, const Endpoint& sbc) {
   TrunkInfo& t = trunks_[trunk_count_];
   t = TrunkInfo{};
   size_t n = std::min(name.size(), sizeof(t.name) - 1);
-  std::memcpy(t.name, name.data(), n);
+  if (n) std::memcpy(t.name, name.data(), n);
   t.sbc = sbc;
   t.configured = true;
   return uint8_t(trunk_count_++);
@@ -291,6 +291,11 @@ Party CallTable::sender_of(const Call& c, const SipMessage& m) const {
 CallRef CallTable::on_sip(const SipMessage& msg, const SdpSession* sdp, const Endpoint& src,
                           const Endpoint& dst, TimeNs now) {
   count(CallTableCounter::messages);
+  if (msg.call_id.empty()) {
+    // parse_sip refuses these; a caller feeding its own messages may not.
+    count(CallTableCounter::ignored);
+    return {};
+  }
   if (msg.is_request) {
     if (msg.method == SipMethod::options) {
       on_options_request(msg, src, dst, now);
@@ -893,6 +898,11 @@ const Call* CallTable::get(CallRef ref) const {
   if (ref.slot >= config_.capacity || !in_use_[ref.slot]) return nullptr;
   const Call& c = calls_[ref.slot];
   return c.generation == ref.generation ? &c : nullptr;
+}
+
+CallRef CallTable::ref_at(uint32_t slot) const {
+  if (slot >= config_.capacity || !in_use_[slot]) return {};
+  return {slot, calls_[slot].generation};
 }
 
 CallRef CallTable::ref_of(const Call& c) const {

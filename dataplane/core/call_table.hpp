@@ -359,6 +359,8 @@ class CallTable {
   const Call* find(std::string_view call_id) const;
   const Call* get(CallRef) const;
   CallRef ref_of(const Call&) const;
+  // The call now in `slot` (what the stream table keeps), invalid if free.
+  CallRef ref_at(uint32_t slot) const;
   uint32_t active() const { return used_; }
   uint32_t capacity() const { return config_.capacity; }
   // Visits every record in use (order of slots).

@@ -152,8 +152,7 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
   BlackoutConfig blackout;
   if (r == CR::ok && c.kind == CK::set_timers) {
     from_wire(c.timers, timers, blackout);
-    std::string err;  // setup-rate command, not the packet path
-    if (!validate(timers, blackout, err)) r = CR::bad_timers;
+    if (check_timers(timers, blackout)) r = CR::bad_timers;
   }
   if (r != CR::ok) {
     ++commands_rejected_;

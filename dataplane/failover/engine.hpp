@@ -25,6 +25,7 @@
 #include "dataplane/failover/probe.hpp"
 #include "dataplane/failover/selector.hpp"
 #include "dataplane/ipc/messages.hpp"
+#include "dataplane/ipc/ring.hpp"
 #include "dataplane/ipc/stats.hpp"
 
 namespace tg::failover {
@@ -37,6 +38,16 @@ class EventSink {
 
  protected:
   ~EventSink() = default;
+};
+
+// The fast path's sink: the event ring (a full ring counts the drop).
+class RingEventSink final : public EventSink {
+ public:
+  explicit RingEventSink(ipc::EventProducer& ring) : ring_(ring) {}
+  void emit(const ipc::Event& event) override { ring_.push(event); }
+
+ private:
+  ipc::EventProducer& ring_;
 };
 
 class Engine {

@@ -7,3 +7,7 @@ BENCHES += bench-streams
 bench-streams_SRCS := tests/bench/bench_streams.cpp
 bench-streams_LIBS := tgcore
 bench-streams_LDLIBS := -lpcap
+
+BENCHES += bench-calls
+bench-calls_SRCS := tests/bench/bench_calls.cpp
+bench-calls_LIBS := tgcore

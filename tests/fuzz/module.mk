@@ -14,3 +14,8 @@ fuzz-rtp_LIBS := tgcore
 FUZZERS += fuzz-streams
 fuzz-streams_SRCS := tests/fuzz/fuzz_streams.cpp
 fuzz-streams_LIBS := tgcore
+
+# The call table driven by scripts of SIP messages and timer/SSRC operations.
+FUZZERS += fuzz-calls
+fuzz-calls_SRCS := tests/fuzz/fuzz_calls.cpp
+fuzz-calls_LIBS := tgcore

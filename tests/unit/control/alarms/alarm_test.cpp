@@ -1,9 +1,11 @@
 #include "control/alarms/alarm.hpp"
 
-#include <CppUTest/TestHarness.h>
 
 #include <string>
 #include <vector>
+
+// CppUTest last: its leak detector redefines new.
+#include <CppUTest/TestHarness.h>
 
 using namespace tg::alarm;
 

@@ -1,6 +1,8 @@
 #include "control/config/ini.hpp"
 
+// CppUTest last: its leak detector redefines new.
 #include <CppUTest/TestHarness.h>
+
 
 using namespace tg::config;
 

@@ -1,6 +1,8 @@
 #include "control/config/schema.hpp"
 
+// CppUTest last: its leak detector redefines new.
 #include <CppUTest/TestHarness.h>
+
 
 using namespace tg::config;
 

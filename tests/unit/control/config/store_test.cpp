@@ -1,6 +1,5 @@
 #include "control/config/store.hpp"
 
-#include <CppUTest/TestHarness.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +7,9 @@
 #include <fstream>
 
 #include "control/config/atomic_file.hpp"
+
+// CppUTest last: its leak detector redefines new.
+#include <CppUTest/TestHarness.h>
 
 using namespace tg::config;
 

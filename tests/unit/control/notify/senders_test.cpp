@@ -1,4 +1,9 @@
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -230,4 +235,51 @@ TEST(Syslog, TcpRefusedIsAFailedDelivery) {
   CHECK(r.error.find("tcp://127.0.0.1:1") != std::string::npos);
   o.remote = "ftp://x";
   CHECK(!validate(o).empty());
+}
+
+TEST(Syslog, TcpOctetCountedFramesReachTheCollector) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK_EQUAL(0, bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof sa));
+  socklen_t len = sizeof sa;
+  getsockname(ls, reinterpret_cast<sockaddr*>(&sa), &len);
+  CHECK_EQUAL(0, listen(ls, 4));
+  SyslogOptions o;
+  o.remote = "tcp://127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  o.hostname = "gw1";
+  o.facility = "local0";
+  SyslogSender s(o);
+  SendOutcome r = s.send(deliveries({blackhole(1), blackhole(2)}), 0);
+  LONGS_EQUAL(2, r.delivered.size());
+  std::string err;
+  CHECK_TRUE(s.log_event(1795428754123, 5, "FAILOVER", "wan0", "traffic switched from wan0 to wan1 in 212 ms", err));
+  int c = accept(ls, nullptr, nullptr);
+  CHECK(c >= 0);
+  std::string got;
+  char buf[4096];
+  // three frames; read until the last one is complete
+  while (got.find("in 212 ms") == std::string::npos) {
+    ssize_t n = read(c, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, size_t(n));
+  }
+  close(c);
+  close(ls);
+  // RFC 6587: "LEN SP MSG", MSG exactly LEN octets
+  size_t pos = 0;
+  std::vector<std::string> frames;
+  while (pos < got.size()) {
+    size_t sp = got.find(' ', pos);
+    size_t n = std::stoul(got.substr(pos, sp - pos));
+    frames.push_back(got.substr(sp + 1, n));
+    pos = sp + 1 + n;
+  }
+  LONGS_EQUAL(3, frames.size());
+  CHECK(frames[0].rfind("<130>1 2026-11-23T10:12:34.123Z gw1 trunkguard ", 0) == 0);
+  CHECK(frames[1].find("notice=\"2\"") != std::string::npos);
+  CHECK(frames[2].rfind("<133>1 2026-11-23T10:12:34.123Z gw1 trunkguard ", 0) == 0);
+  CHECK(frames[2].find(" FAILOVER [tgEvent@32473 object=\"wan0\"] traffic switched from wan0 to wan1 in 212 ms") !=
+        std::string::npos);
 }

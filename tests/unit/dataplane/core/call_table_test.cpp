@@ -689,3 +689,33 @@ TEST(CallTable, IndexStaysConsistentUnderChurn) {
     CHECK_TRUE(table.find("absent@x") == nullptr);
   }
 }
+
+// Tags missing everywhere (RFC 2543 style): tracked without crashing; the
+// BYE is taken from the caller since nothing tells the sides apart.
+TEST(CallTable, MissingTagsStillTracked) {
+  Fixture f;
+  Dialog d;
+  d.caller_tag = "";
+  std::string inv = invite(d);
+  size_t at = inv.find(";tag=\r\n");
+  CHECK_TRUE(at != std::string::npos);
+  inv.erase(at, 5);  // From without any tag parameter
+  f.feed(inv, ms(0));
+  f.back(response(d, 200, "OK", "INVITE", 1, ""), ms(50));
+  STRCMP_EQUAL("answered", call_state_name(f.call().state));
+  f.feed(request(d, "BYE", 2, true, false), ms(1050));
+  STRCMP_EQUAL("ended", call_state_name(f.call().state));
+  STRCMP_EQUAL("caller", party_name(f.call().hangup));
+  LONGS_EQUAL(1000, f.call().duration_ms());
+}
+
+TEST(CallTable, RefAtFollowsTheSlot) {
+  Fixture f;
+  Dialog d;
+  CallRef ref = f.feed(invite(d), 0);
+  CallRef again = f.table.ref_at(ref.slot);
+  LONGS_EQUAL(ref.slot, again.slot);
+  LONGS_EQUAL(ref.generation, again.generation);
+  CHECK_FALSE(f.table.ref_at(ref.slot + 1).valid());
+  CHECK_FALSE(f.table.ref_at(kNoCall).valid());
+}

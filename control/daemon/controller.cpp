@@ -1,0 +1,832 @@
+#include "control/daemon/controller.hpp"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace tg::controld {
+
+using mgmt::Error;
+using mgmt::ErrorCode;
+using mgmt::Peer;
+using mgmt::Role;
+
+namespace {
+
+constexpr const char* kCounterNames[] = {
+#define TG_X(name, text) #name,
+    TG_CONTROLD_COUNTERS(TG_X)
+#undef TG_X
+};
+constexpr const char* kCounterTexts[] = {
+#define TG_X(name, text) text,
+    TG_CONTROLD_COUNTERS(TG_X)
+#undef TG_X
+};
+
+uint64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+double round_to(double v, int decimals) {
+  double f = std::pow(10.0, decimals);
+  return std::round(v * f) / f;
+}
+
+std::string faults_text(uint8_t mask) {
+  char buf[64];
+  return ipc::fault_mask_text(mask, buf, sizeof buf);
+}
+
+std::string soft_text(uint8_t mask) {
+  std::string out;
+  for (uint8_t i = 0; i < uint8_t(ipc::SoftFault::count_); ++i)
+    if (mask & (1u << i)) out += std::string(out.empty() ? "" : "+") + ipc::soft_fault_name(ipc::SoftFault(i));
+  return out.empty() ? "none" : out;
+}
+
+std::string read_sys(const std::string& path) {
+  std::ifstream in(path);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+Error not_available(std::string why) { return {ErrorCode::not_available, "not available: " + std::move(why), {}}; }
+
+}  // namespace
+
+Clock Clock::system() {
+  return {[] { return clock_ns(CLOCK_MONOTONIC); }, [] { return int64_t(clock_ns(CLOCK_REALTIME) / 1'000'000); },
+          [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }};
+}
+
+// The command table: name, least role, one-line summary (shown by "help").
+const Controller::Command Controller::kCommands[] = {
+    {"hello", Role::operator_, "protocol and daemon version, your role", &Controller::cmd_hello},
+    {"help", Role::operator_, "this list", &Controller::cmd_help},
+    {"show.version", Role::operator_, "software version, uptime, config file, fast path", &Controller::cmd_show_version},
+    {"show.uplinks", Role::operator_, "uplinks: state, active, RTT/loss/jitter, since", &Controller::cmd_show_uplinks},
+    {"show.trunks", Role::operator_, "SIP trunks: OPTIONS state, calls, ASR", &Controller::cmd_show_trunks},
+    {"show.calls", Role::operator_, "live calls", &Controller::cmd_show_calls},
+    {"show.alarms", Role::operator_, "active alarms (args: history=true)", &Controller::cmd_show_alarms},
+    {"show.failover.history", Role::operator_, "uplink switches with detection/switch times (args: last)",
+     &Controller::cmd_show_failover_history},
+    {"show.fault-report", Role::operator_, "fault reports (args: n)", &Controller::cmd_show_fault_report},
+    {"show.counters", Role::operator_, "fast path and daemon counters", &Controller::cmd_show_counters},
+    {"show.interfaces", Role::operator_, "kernel interfaces and fast-path ports", &Controller::cmd_show_interfaces},
+    {"show.config", Role::operator_, "configuration (args: which=running|candidate|diff|history)",
+     &Controller::cmd_show_config},
+    {"config.set", Role::admin, "set an option in the candidate (args: section, key, value)", &Controller::cmd_config_set},
+    {"config.delete", Role::admin, "delete an option or section from the candidate (args: section, key)",
+     &Controller::cmd_config_delete},
+    {"config.check", Role::operator_, "validate the candidate", &Controller::cmd_config_check},
+    {"config.commit", Role::admin, "validate and apply the candidate (args: comment)", &Controller::cmd_config_commit},
+    {"config.rollback", Role::admin, "load history entry N into the candidate (args: n)", &Controller::cmd_config_rollback},
+    {"config.discard", Role::admin, "drop candidate edits", &Controller::cmd_config_discard},
+    {"failover.force", Role::admin, "force traffic onto an uplink (args: uplink)", &Controller::cmd_failover_force},
+    {"failover.auto", Role::admin, "return to automatic uplink selection", &Controller::cmd_failover_auto},
+    {"test.trunk", Role::admin, "send OPTIONS now and show the answer (args: trunk)", &Controller::cmd_test_trunk},
+    {"capture.start", Role::admin, "start writing a pcap", &Controller::cmd_capture},
+    {"capture.stop", Role::admin, "stop the capture", &Controller::cmd_capture},
+    {"diagnose.call", Role::operator_, "why a call failed (args: call_id)", &Controller::cmd_diagnose_call},
+};
+
+Controller::Controller(config::ConfigStore& store, FastPath& fastpath, Clock clock, Log log)
+    : store_(store), fp_(fastpath), clock_(std::move(clock)), log_(std::move(log)),
+      stats_buf_(std::make_unique<ipc::StatsBody>()) {
+  started_wall_ms_ = clock_.wall_ms();
+  started_ns_ = clock_.mono_ns();
+}
+
+std::string Controller::handle(const Peer& peer, Role role, std::string_view line) {
+  mgmt::Request req;
+  Error error;
+  Json id;
+  count(Counter::requests);
+  if (!mgmt::parse_request(line, req, error, id)) {
+    count(Counter::request_errors);
+    return mgmt::error_response(id, error);
+  }
+  const Command* cmd = nullptr;
+  for (const Command& c : kCommands)
+    if (req.cmd == c.name) cmd = &c;
+  if (!cmd) {
+    count(Counter::request_errors);
+    return mgmt::error_response(id, {ErrorCode::unknown_command,
+                                     "unknown command \"" + req.cmd + "\" (\"help\" lists them)", {}});
+  }
+  if (role < cmd->min_role) {
+    count(Counter::request_errors);
+    return mgmt::error_response(
+        id, {ErrorCode::permission_denied,
+             std::string(cmd->name) + " needs admin rights: root or group " + store_.running().box.admin_group +
+                 "; " + peer.user + " has " + mgmt::role_name(role),
+             {}});
+  }
+  bool failed = false;
+  Json result = (this->*(cmd->fn))(req.args, peer, role, error, failed);
+  if (failed) {
+    count(Counter::request_errors);
+    return mgmt::error_response(id, error);
+  }
+  return mgmt::ok_response(id, result);
+}
+
+// ------------------------------------------------------------------ events
+
+void Controller::tick() {
+  if (fp_.maintain(clock_.mono_ns())) {
+    count(Counter::fastpath_attaches);
+    event_seq_known_ = false;
+    have_names_ = false;
+    log_(LOG_NOTICE, "fast path " + fp_.status());
+    push_timers();
+  }
+  drain_events();
+}
+
+void Controller::drain_events() {
+  ipc::Event batch[32];
+  size_t n;
+  while ((n = fp_.poll_events(batch, 32)) > 0)
+    for (size_t i = 0; i < n; ++i) handle_event(batch[i]);
+}
+
+void Controller::handle_event(const ipc::Event& e) {
+  count(Counter::events);
+  if (event_seq_known_ && e.seq != last_event_seq_ + 1) {
+    uint32_t lost = e.seq - last_event_seq_ - 1;
+    count(Counter::events_lost, lost);
+    log_(LOG_WARNING, "fast path events lost: " + std::to_string(lost) + " (ring overflow)");
+  }
+  event_seq_known_ = true;
+  last_event_seq_ = e.seq;
+  if (e.version != ipc::kMessageVersion || size_t(e.kind) >= size_t(ipc::EventKind::count_)) {
+    count(Counter::events_unknown);
+    return;
+  }
+  switch (e.kind) {
+    case ipc::EventKind::uplink_switch: {
+      const auto& s = e.uplink_switch;
+      SwitchRecord r;
+      r.wall_ms = clock_.wall_ms();
+      r.from = s.uplink_from == ipc::kNoUplink ? "none" : uplink_name(s.uplink_from);
+      r.to = s.uplink_to == ipc::kNoUplink ? "none" : uplink_name(s.uplink_to);
+      r.reason = ipc::switch_reason_name(s.reason);
+      r.reason_text = ipc::switch_reason_text(s.reason);
+      if (s.reason == ipc::SwitchReason::soft_fault) r.reason += " (" + soft_text(s.soft_faults) + ")";
+      r.mode = ipc::select_mode_name(s.mode);
+      auto ms = [](uint64_t a, uint64_t b) { return b >= a ? round_to(double(b - a) / 1e6, 3) : 0.0; };
+      r.detection_ms = s.fault_first_seen_ns ? ms(s.fault_first_seen_ns, s.decided_ns) : 0;
+      r.switch_ms = ms(s.decided_ns, s.switched_ns);
+      r.total_ms = s.fault_first_seen_ns ? ms(s.fault_first_seen_ns, s.switched_ns) : r.switch_ms;
+      r.calls_affected = s.calls_affected;
+      r.faults = faults_text(s.fault_mask);
+      char text[256];
+      std::snprintf(text, sizeof text,
+                    "failover: %s -> %s, reason %s, faults %s, detected in %.1f ms, switched in %.1f ms, %u calls "
+                    "affected",
+                    r.from.c_str(), r.to.c_str(), r.reason.c_str(), r.faults.c_str(), r.detection_ms, r.switch_ms,
+                    r.calls_affected);
+      log_(s.reason == ipc::SwitchReason::initial ? LOG_INFO : LOG_WARNING, text);
+      switches_.push_back(r);
+      if (switches_.size() > kMaxSwitchHistory) switches_.pop_front();
+      if (hooks.on_switch) hooks.on_switch(r);
+      break;
+    }
+    case ipc::EventKind::uplink_state: {
+      const auto& s = e.uplink_state;
+      std::string name = uplink_name(s.uplink);
+      log_(s.to == ipc::UplinkState::down ? LOG_WARNING : LOG_INFO,
+           "uplink " + name + ": " + ipc::uplink_state_name(s.from) + " -> " + ipc::uplink_state_name(s.to) +
+               " (faults " + faults_text(s.fault_mask) + ", hold-down " + std::to_string(s.holddown_ms) + " ms)");
+      if (hooks.on_uplink_state)
+        hooks.on_uplink_state(name, ipc::uplink_state_name(s.from), ipc::uplink_state_name(s.to));
+      break;
+    }
+    case ipc::EventKind::command_result: {
+      const auto& c = e.command_result;
+      results_[c.command_seq] = c.result;
+      while (results_.size() > 64) results_.erase(results_.begin());
+      if (c.result != ipc::CommandResult::ok && c.result != ipc::CommandResult::ok_uplink_down)
+        log_(LOG_WARNING, std::string("fast path rejected command ") +
+                              ipc::command_kind_name(ipc::CommandKind(c.command_kind)) + ": " +
+                              ipc::command_result_text(c.result));
+      break;
+    }
+    default:
+      count(Counter::events_unknown);
+  }
+}
+
+bool Controller::send_and_wait(ipc::Command c, ipc::CommandResult& result, Error& error, int timeout_ms) {
+  if (!fp_.attached()) {
+    error = {ErrorCode::fastpath_unavailable, "fast path not running (" + fp_.status() + ")", {}};
+    return false;
+  }
+  c.version = ipc::kMessageVersion;
+  c.seq = command_seq_++;
+  c.sent_ns = clock_.mono_ns();
+  if (!fp_.push_command(c)) {
+    count(Counter::commands_ring_full);
+    error = {ErrorCode::fastpath_unavailable, "fast path command ring is full (fast path stuck?)", {}};
+    return false;
+  }
+  count(Counter::commands_sent);
+  uint64_t deadline = clock_.mono_ns() + uint64_t(timeout_ms) * 1'000'000ull;
+  while (true) {
+    drain_events();
+    if (auto it = results_.find(c.seq); it != results_.end()) {
+      result = it->second;
+      results_.erase(it);
+      return true;
+    }
+    if (clock_.mono_ns() >= deadline) break;
+    clock_.sleep_ms(2);
+  }
+  error = {ErrorCode::fastpath_unavailable,
+           "fast path did not answer within " + std::to_string(timeout_ms) + " ms (" + fp_.status() + ")", {}};
+  return false;
+}
+
+void Controller::push_timers() {
+  if (!fp_.attached()) return;
+  const config::Config& c = store_.running();
+  for (const auto& u : c.uplinks) {
+    int index = uplink_index(u.name);
+    if (index < 0) continue;
+    ipc::Command cmd{};
+    cmd.version = ipc::kMessageVersion;
+    cmd.kind = ipc::CommandKind::set_timers;
+    cmd.seq = command_seq_++;
+    cmd.sent_ns = clock_.mono_ns();
+    cmd.uplink = uint8_t(index);
+    cmd.timers = {uint32_t(u.probe_interval_ms), uint32_t(u.probe_timeout_ms), uint32_t(c.timers.miss_count),
+                  uint32_t(c.timers.holddown_base_ms), uint32_t(c.timers.holddown_max_ms),
+                  uint32_t(c.timers.holddown_decay_ms), uint32_t(c.timers.blackout_ms),
+                  uint32_t(c.timers.flow_min_packets), uint32_t(c.timers.blackout_min_streams),
+                  uint32_t(c.timers.quorum_percent)};
+    if (fp_.push_command(cmd))
+      count(Counter::commands_sent);
+    else
+      count(Counter::commands_ring_full);
+  }
+}
+
+void Controller::apply(const std::string& why) {
+  log_(LOG_NOTICE, "configuration applied (" + why + ")");
+  if (on_policy_change) on_policy_change();
+  push_timers();
+  if (hooks.on_config_applied) hooks.on_config_applied(store_.running());
+}
+
+void Controller::reload() {
+  auto r = store_.reload("SIGHUP", clock_.wall_ms() / 1000);
+  if (!r.ok()) {
+    std::string text = r.error_text();
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    log_(LOG_ERR, "reload rejected, running configuration unchanged:\n" + text);
+    return;
+  }
+  apply("reloaded " + store_.running_path());
+}
+
+bool Controller::stats(ipc::StatsBody& out) {
+  if (!fp_.attached() || !fp_.read_stats(out)) return false;
+  for (uint8_t i = 0; i < ipc::kMaxUplinks && i < out.uplink_count; ++i) {
+    std::memcpy(uplink_names_[i], out.uplinks[i].name, sizeof uplink_names_[i]);
+    uplink_names_[i][sizeof uplink_names_[i] - 1] = '\0';
+  }
+  have_names_ = out.uplink_count > 0;
+  return true;
+}
+
+std::string Controller::uplink_name(uint8_t index) const {
+  if (index >= ipc::kMaxUplinks) return "uplink" + std::to_string(index);
+  if (have_names_ && uplink_names_[index][0]) return uplink_names_[index];
+  return ipc::default_uplink_name(index);
+}
+
+int Controller::uplink_index(const std::string& name) const {
+  for (uint8_t i = 0; i < ipc::kMaxUplinks; ++i)
+    if (uplink_name(i) == name) return i;
+  return -1;
+}
+
+// ---------------------------------------------------------------- commands
+
+Json Controller::cmd_hello(const Json& args, const Peer& peer, Role role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  return {{"protocol", mgmt::kProtocolVersion}, {"daemon", "tg-controld"}, {"version", version},
+          {"user", peer.user}, {"uid", peer.uid}, {"role", mgmt::role_name(role)}};
+}
+
+Json Controller::cmd_help(const Json& args, const Peer&, Role role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  Json list = Json::array();
+  for (const Command& c : kCommands)
+    list.push_back({{"cmd", c.name}, {"summary", c.summary}, {"allowed", role >= c.min_role},
+                    {"needs", mgmt::role_name(c.min_role)}});
+  return {{"commands", list}};
+}
+
+Json Controller::cmd_show_version(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  const auto& box = store_.running().box;
+  auto h = store_.history();
+  Json j{{"software", "TrunkGuard"},
+         {"daemon", "tg-controld"},
+         {"version", version},
+         {"protocol", mgmt::kProtocolVersion},
+         {"box", box.name},
+         {"location", box.location},
+         {"started_unix_ms", started_wall_ms_},
+         {"uptime_s", (clock_.mono_ns() - started_ns_) / 1'000'000'000ull},
+         {"config_file", store_.running_path()},
+         {"config_sequence", h.empty() ? 0 : h.front().sequence},
+         {"candidate_changed", store_.candidate_changed()}};
+  j["fastpath"] = {{"attached", fp_.attached()}, {"alive", fp_.alive()}, {"status", fp_.status()},
+                   {"pid", fp_.pid()}};
+  return j;
+}
+
+Json Controller::uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkStatsWire* st, bool active,
+                             uint64_t now_ns) const {
+  Json j;
+  j["name"] = cfg ? cfg->name : std::string(st->name, strnlen(st->name, sizeof st->name));
+  j["configured"] = cfg != nullptr;
+  if (cfg) {
+    j["carrier"] = cfg->carrier;
+    j["role"] = cfg->role;
+    j["device"] = cfg->device;
+    j["address"] = cfg->dhcp ? "dhcp" : cfg->address + "/" + std::to_string(cfg->prefix);
+    j["priority"] = cfg->priority;
+    j["enabled"] = cfg->enabled;
+  }
+  if (!st) {
+    j["state"] = "unknown";
+    return j;
+  }
+  j["state"] = ipc::uplink_state_name(st->state);
+  j["active"] = active;
+  j["link_up"] = st->link_up != 0;
+  j["faults"] = faults_text(st->fault_mask);
+  j["soft_faults"] = soft_text(st->soft_faults);
+  j["misses"] = st->misses;
+  j["since_s"] = st->state_since_ns && now_ns >= st->state_since_ns
+                     ? Json(round_to(double(now_ns - st->state_since_ns) / 1e9, 1))
+                     : Json(nullptr);
+  j["holddown_ms"] = st->holddown_ms;
+  j["flaps"] = st->flaps;
+  const auto& p = st->probe;
+  if (p.window_rounds > 0) {
+    j["rtt_ms"] = round_to(p.rtt_avg_us / 1000.0, 2);
+    j["rtt_min_ms"] = round_to(p.rtt_min_us / 1000.0, 2);
+    j["rtt_max_ms"] = round_to(p.rtt_max_us / 1000.0, 2);
+    j["jitter_ms"] = round_to(p.jitter_us / 1000.0, 2);
+    j["loss_pct"] = round_to(p.loss_ppm / 10000.0, 2);
+  } else {
+    j["rtt_ms"] = j["jitter_ms"] = j["loss_pct"] = nullptr;
+  }
+  j["probe_rounds"] = p.window_rounds;
+  j["active_calls"] = st->active_calls;
+  j["active_streams"] = st->active_streams;
+  return j;
+}
+
+Json Controller::cmd_show_uplinks(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  const config::Config& c = store_.running();
+  ipc::StatsBody& s = *stats_buf_;
+  bool have = stats(s);
+  uint64_t now = clock_.mono_ns();
+  Json list = Json::array();
+  std::set<int> shown;
+  for (const auto& u : c.uplinks) {
+    int idx = uplink_index(u.name);
+    const ipc::UplinkStatsWire* st = have && idx >= 0 && idx < s.uplink_count ? &s.uplinks[idx] : nullptr;
+    list.push_back(uplink_json(&u, st, have && idx == s.active_uplink, now));
+    shown.insert(idx);
+  }
+  // Ports the fast path has but the configuration does not name.
+  for (int i = 0; have && i < s.uplink_count && i < ipc::kMaxUplinks; ++i)
+    if (!shown.count(i)) list.push_back(uplink_json(nullptr, &s.uplinks[i], i == s.active_uplink, now));
+  Json j{{"uplinks", list}};
+  j["fastpath"] = {{"attached", fp_.attached()}, {"alive", fp_.alive()}, {"status", fp_.status()}};
+  if (have) {
+    j["active"] = s.active_uplink == ipc::kNoUplink ? Json(nullptr) : Json(uplink_name(s.active_uplink));
+    j["mode"] = ipc::select_mode_name(s.mode);
+    j["forced"] = s.forced_uplink == ipc::kNoUplink ? Json(nullptr) : Json(uplink_name(s.forced_uplink));
+  }
+  return j;
+}
+
+Json Controller::cmd_show_trunks(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  ipc::StatsBody& s = *stats_buf_;
+  bool have = stats(s);
+  Json probes = hooks.trunk_probe_states ? hooks.trunk_probe_states() : Json(nullptr);
+  Json list = Json::array();
+  for (const auto& t : store_.running().trunks) {
+    Json j{{"name", t.name},
+           {"description", t.description},
+           {"sbc", t.sbc_address + ":" + std::to_string(t.sbc_port)},
+           {"transport", t.transport},
+           {"uplinks", t.uplinks}};
+    if (probes.is_object() && probes.contains(t.name))
+      j["options"] = probes[t.name];
+    else
+      j["options"] = {{"state", "unknown"}, {"why", "OPTIONS prober not running in this daemon"}};
+    const ipc::TrunkStatsWire* ts = nullptr;
+    for (uint32_t i = 0; have && i < s.trunk_count && i < ipc::kMaxTrunks; ++i)
+      if (t.name == std::string(s.trunks[i].name, strnlen(s.trunks[i].name, sizeof s.trunks[i].name)))
+        ts = &s.trunks[i];
+    if (ts) {
+      j["active_calls"] = ts->active_calls;
+      j["calls_total"] = ts->calls_total;
+      j["calls_answered"] = ts->calls_answered;
+      j["calls_failed"] = ts->calls_failed;
+      j["asr_pct"] = ts->calls_total ? Json(round_to(100.0 * double(ts->calls_answered) / double(ts->calls_total), 1))
+                                     : Json(nullptr);
+      j["mos"] = ts->mos_x100 ? Json(ts->mos_x100 / 100.0) : Json(nullptr);
+      j["jitter_ms"] = round_to(ts->jitter_us / 1000.0, 2);
+      j["rtp_lost"] = ts->rtp_lost;
+    }
+    list.push_back(j);
+  }
+  return {{"trunks", list}, {"fastpath", {{"attached", fp_.attached()}, {"status", fp_.status()}}}};
+}
+
+Json Controller::cmd_show_calls(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  failed = true;
+  error = not_available("the fast path publishes per-trunk and per-uplink call counts only (see show trunks, "
+                        "show uplinks); per-call MOS/loss/jitter needs the call-record store");
+  return {};
+}
+
+Json Controller::cmd_show_alarms(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {"history"}, error)) return failed = true, Json();
+  bool history = args.value("history", false);
+  auto& fn = history ? hooks.show_alarm_history : hooks.show_alarms;
+  if (!fn) {
+    failed = true;
+    error = not_available("the alarm manager is not running in this daemon");
+    return {};
+  }
+  return fn();
+}
+
+Json Controller::cmd_show_failover_history(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {"last"}, error)) return failed = true, Json();
+  int64_t last = int64_t(kMaxSwitchHistory);
+  if (!mgmt::arg_int(args, "last", last, error, 1, int64_t(kMaxSwitchHistory), false)) return failed = true, Json();
+  Json list = Json::array();
+  size_t start = switches_.size() > size_t(last) ? switches_.size() - size_t(last) : 0;
+  for (size_t i = start; i < switches_.size(); ++i) {
+    const SwitchRecord& r = switches_[i];
+    list.push_back({{"time_unix_ms", r.wall_ms},
+                    {"from", r.from},
+                    {"to", r.to},
+                    {"reason", r.reason},
+                    {"reason_text", r.reason_text},
+                    {"mode", r.mode},
+                    {"faults", r.faults},
+                    {"detection_ms", r.detection_ms},
+                    {"switch_ms", r.switch_ms},
+                    {"total_ms", r.total_ms},
+                    {"calls_affected", r.calls_affected}});
+  }
+  return {{"switches", list},
+          {"since_unix_ms", started_wall_ms_},
+          {"note", "switches seen since this daemon started"}};
+}
+
+Json Controller::cmd_show_fault_report(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {"n"}, error)) return failed = true, Json();
+  int64_t n = 1;
+  if (!mgmt::arg_int(args, "n", n, error, 1, 1000, false)) return failed = true, Json();
+  if (!hooks.fault_report) {
+    failed = true;
+    error = not_available("fault reports come from the event store, which is not running in this daemon");
+    return {};
+  }
+  return hooks.fault_report(int(n));
+}
+
+Json Controller::cmd_show_counters(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  Json daemon = Json::object();
+  for (size_t i = 0; i < size_t(Counter::count_); ++i) daemon[kCounterNames[i]] = counters_[i];
+  Json j{{"daemon", daemon}};
+  ipc::StatsBody& s = *stats_buf_;
+  if (stats(s)) {
+    Json fp{{"publish_count", s.publish_count},       {"switches_total", s.switches_total},
+            {"events_dropped", s.events_dropped},     {"commands_applied", s.commands_applied},
+            {"commands_rejected", s.commands_rejected}};
+    Json ups = Json::array();
+    for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i) {
+      const auto& u = s.uplinks[i];
+      Json drops = Json::object();
+      for (size_t d = 0; d < size_t(ipc::DropReason::count_); ++d)
+        if (u.drops[d]) drops[ipc::drop_reason_name(ipc::DropReason(d))] = u.drops[d];
+      ups.push_back({{"name", uplink_name(uint8_t(i))},
+                     {"rx_packets", u.rx_packets},
+                     {"rx_bytes", u.rx_bytes},
+                     {"tx_packets", u.tx_packets},
+                     {"tx_bytes", u.tx_bytes},
+                     {"probes_sent", u.probe.sent},
+                     {"probes_answered", u.probe.answered},
+                     {"probes_late", u.probe.late},
+                     {"probe_rounds_lost", u.probe.lost_rounds},
+                     {"flaps_total", u.flaps_total},
+                     {"drops", drops}});
+    }
+    fp["uplinks"] = ups;
+    j["fastpath"] = fp;
+  } else {
+    j["fastpath"] = {{"attached", false}, {"status", fp_.status()}};
+  }
+  Json texts = Json::object();
+  for (size_t i = 0; i < size_t(Counter::count_); ++i) texts[kCounterNames[i]] = kCounterTexts[i];
+  j["daemon_help"] = texts;
+  return j;
+}
+
+Json Controller::cmd_show_interfaces(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  std::map<std::string, Json> ifs;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) == 0) {
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+      Json& j = ifs[a->ifa_name];
+      if (j.is_null()) {
+        j = {{"name", a->ifa_name}, {"addresses", Json::array()}};
+        j["up"] = (a->ifa_flags & IFF_UP) != 0;
+        j["running"] = (a->ifa_flags & IFF_RUNNING) != 0;
+      }
+      if (a->ifa_addr && (a->ifa_addr->sa_family == AF_INET || a->ifa_addr->sa_family == AF_INET6)) {
+        char buf[INET6_ADDRSTRLEN] = {};
+        const void* src = a->ifa_addr->sa_family == AF_INET
+                              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr)
+                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr);
+        ::inet_ntop(a->ifa_addr->sa_family, src, buf, sizeof buf);
+        int prefix = 0;
+        if (a->ifa_netmask) {
+          const auto* m = reinterpret_cast<const uint8_t*>(
+              a->ifa_addr->sa_family == AF_INET
+                  ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ifa_netmask)->sin_addr)
+                  : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ifa_netmask)->sin6_addr));
+          for (int b = 0; b < (a->ifa_addr->sa_family == AF_INET ? 4 : 16); ++b) prefix += __builtin_popcount(m[b]);
+        }
+        j["addresses"].push_back(std::string(buf) + "/" + std::to_string(prefix));
+      }
+    }
+    ::freeifaddrs(list);
+  }
+  Json kernel = Json::array();
+  for (auto& [name, j] : ifs) {
+    std::string base = "/sys/class/net/" + name;
+    j["operstate"] = read_sys(base + "/operstate");
+    j["mac"] = read_sys(base + "/address");
+    std::string mtu = read_sys(base + "/mtu");
+    j["mtu"] = mtu.empty() ? 0 : std::atoi(mtu.c_str());
+    for (const char* c : {"rx_packets", "tx_packets", "rx_errors", "tx_errors", "rx_dropped", "tx_dropped"}) {
+      std::string v = read_sys(base + "/statistics/" + c);
+      j[c] = v.empty() ? 0 : std::strtoull(v.c_str(), nullptr, 10);
+    }
+    for (const auto& u : store_.running().uplinks)
+      if (u.device == name) j["uplink"] = u.name;
+    kernel.push_back(j);
+  }
+  Json j{{"kernel", kernel}};
+  ipc::StatsBody& s = *stats_buf_;
+  if (stats(s)) {
+    Json ports = Json::array();
+    for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i)
+      ports.push_back({{"name", uplink_name(uint8_t(i))},
+                       {"link_up", s.uplinks[i].link_up != 0},
+                       {"state", ipc::uplink_state_name(s.uplinks[i].state)},
+                       {"rx_packets", s.uplinks[i].rx_packets},
+                       {"tx_packets", s.uplinks[i].tx_packets}});
+    j["fastpath_ports"] = ports;
+  } else {
+    j["fastpath_ports"] = nullptr;
+    j["fastpath_status"] = fp_.status();
+  }
+  return j;
+}
+
+Json Controller::cmd_show_config(const Json& args, const Peer&, Role role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {"which"}, error)) return failed = true, Json();
+  std::string which = "running";
+  if (!mgmt::arg_string(args, "which", which, error, false)) return failed = true, Json();
+  // Operators read the configuration but not its passwords and keys.
+  auto shown = [&](const std::string& text) { return role == Role::admin ? text : config::mask_secrets(text); };
+  if (which == "running") return {{"which", which}, {"file", store_.running_path()}, {"text", shown(store_.running_text())}};
+  if (which == "candidate")
+    return {{"which", which}, {"changed", store_.candidate_changed()}, {"text", shown(store_.candidate_text())}};
+  if (which == "diff")
+    return {{"which", which},
+            {"changed", store_.candidate_changed()},
+            {"text", config::unified_diff(shown(store_.running_text()), shown(store_.candidate_text()), "running",
+                                          "candidate")}};
+  if (which == "history") {
+    Json list = Json::array();
+    for (const auto& h : store_.history())
+      list.push_back({{"index", h.index}, {"sequence", h.sequence}, {"time_unix", h.time}, {"user", h.user},
+                      {"comment", h.comment}});
+    return {{"which", which}, {"entries", list}};
+  }
+  failed = true;
+  error = {ErrorCode::bad_argument, "which must be running, candidate, diff or history, got '" + which + "'", {}};
+  return {};
+}
+
+Json Controller::cmd_config_set(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  std::string section, key, value;
+  if (!mgmt::args_only(args, {"section", "key", "value"}, error) || !mgmt::arg_string(args, "section", section, error) ||
+      !mgmt::arg_string(args, "key", key, error) || !mgmt::arg_string(args, "value", value, error))
+    return failed = true, Json();
+  if (auto why = store_.set(section, key, value)) {
+    failed = true;
+    error = {ErrorCode::bad_argument, *why, {}};
+    return {};
+  }
+  log_(LOG_INFO, peer.user + ": candidate set " + section + "." + key);
+  return {{"changed", store_.candidate_changed()}};
+}
+
+Json Controller::cmd_config_delete(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  std::string section, key;
+  if (!mgmt::args_only(args, {"section", "key"}, error) || !mgmt::arg_string(args, "section", section, error) ||
+      !mgmt::arg_string(args, "key", key, error, false))
+    return failed = true, Json();
+  std::optional<std::string> k;
+  if (!key.empty()) k = key;
+  if (auto why = store_.remove(section, k)) {
+    failed = true;
+    error = {ErrorCode::bad_argument, *why, {}};
+    return {};
+  }
+  log_(LOG_INFO, peer.user + ": candidate delete " + section + (k ? "." + *k : ""));
+  return {{"changed", store_.candidate_changed()}};
+}
+
+Json Controller::cmd_config_check(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  auto r = store_.check();
+  if (!r.ok()) {
+    failed = true;
+    error = {ErrorCode::config_invalid, std::to_string(r.errors.size()) + " error(s) in the candidate", {}};
+    for (const auto& e : r.errors) error.details.push_back(e.str());
+    return {};
+  }
+  return {{"valid", true}, {"changed", store_.candidate_changed()}};
+}
+
+Json Controller::cmd_config_commit(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  std::string comment;
+  if (!mgmt::args_only(args, {"comment"}, error) || !mgmt::arg_string(args, "comment", comment, error, false))
+    return failed = true, Json();
+  auto r = store_.commit(peer.user, comment, clock_.wall_ms() / 1000);
+  if (!r.ok) {
+    count(Counter::commits_rejected);
+    failed = true;
+    if (!r.errors.empty()) {
+      error = {ErrorCode::config_invalid,
+               "commit rejected: " + std::to_string(r.errors.size()) +
+                   " error(s) in the candidate; the running configuration is unchanged",
+               {}};
+      for (const auto& e : r.errors) error.details.push_back(e.str());
+    } else {
+      error = {ErrorCode::io_error, "commit failed, running configuration unchanged: " + r.io_error, {}};
+    }
+    log_(LOG_WARNING, peer.user + ": " + error.message);
+    return {};
+  }
+  if (!r.changed) return {{"changed", false}, {"message", "no changes to commit"}};
+  count(Counter::commits);
+  apply("commit " + std::to_string(r.sequence) + " by " + peer.user + (comment.empty() ? "" : ": " + comment));
+  return {{"changed", true}, {"sequence", r.sequence}};
+}
+
+Json Controller::cmd_config_rollback(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  int64_t n = 0;
+  if (!mgmt::args_only(args, {"n"}, error) || !mgmt::arg_int(args, "n", n, error, 0, 1000)) return failed = true, Json();
+  if (auto why = store_.rollback(int(n))) {
+    failed = true;
+    error = {ErrorCode::bad_argument, *why, {}};
+    return {};
+  }
+  log_(LOG_INFO, peer.user + ": candidate loaded from rollback " + std::to_string(n));
+  return {{"changed", store_.candidate_changed()},
+          {"message", "configuration " + std::to_string(n) + " loaded into the candidate; commit applies it"}};
+}
+
+Json Controller::cmd_config_discard(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  store_.discard();
+  return {{"changed", false}};
+}
+
+Json Controller::cmd_failover_force(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  std::string name;
+  if (!mgmt::args_only(args, {"uplink"}, error) || !mgmt::arg_string(args, "uplink", name, error))
+    return failed = true, Json();
+  ipc::StatsBody& s = *stats_buf_;
+  stats(s);  // refresh the index <-> name map
+  int idx = uplink_index(name);
+  if (idx < 0 || !store_.running().uplink(name)) {
+    std::string known;
+    for (const auto& u : store_.running().uplinks) known += (known.empty() ? "" : ", ") + u.name;
+    failed = true;
+    error = {ErrorCode::bad_argument, "no uplink '" + name + "' (configured: " + known + ")", {}};
+    return {};
+  }
+  ipc::Command c{};
+  c.kind = ipc::CommandKind::force_uplink;
+  c.uplink = uint8_t(idx);
+  ipc::CommandResult result;
+  if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
+  if (result != ipc::CommandResult::ok && result != ipc::CommandResult::ok_uplink_down) {
+    failed = true;
+    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}};
+    return {};
+  }
+  log_(LOG_WARNING, peer.user + ": failover forced to " + name + " (" + ipc::command_result_text(result) + ")");
+  return {{"uplink", name}, {"result", ipc::command_result_name(result)}, {"message", ipc::command_result_text(result)}};
+}
+
+Json Controller::cmd_failover_auto(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  ipc::Command c{};
+  c.kind = ipc::CommandKind::auto_select;
+  c.uplink = ipc::kNoUplink;
+  ipc::CommandResult result;
+  if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
+  if (result != ipc::CommandResult::ok) {
+    failed = true;
+    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}};
+    return {};
+  }
+  log_(LOG_NOTICE, peer.user + ": failover back to automatic selection");
+  return {{"result", ipc::command_result_name(result)}, {"message", ipc::command_result_text(result)}};
+}
+
+Json Controller::cmd_test_trunk(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  std::string trunk;
+  if (!mgmt::args_only(args, {"trunk"}, error) || !mgmt::arg_string(args, "trunk", trunk, error))
+    return failed = true, Json();
+  failed = true;
+  if (!store_.running().trunk(trunk)) {
+    std::string known;
+    for (const auto& t : store_.running().trunks) known += (known.empty() ? "" : ", ") + t.name;
+    error = {ErrorCode::bad_argument, "no trunk '" + trunk + "' (configured: " + (known.empty() ? "none" : known) + ")", {}};
+    return {};
+  }
+  if (!hooks.test_trunk) {
+    error = not_available("the SIP OPTIONS prober is not running in this daemon");
+    return {};
+  }
+  std::string why;
+  Json r = hooks.test_trunk(trunk, why);
+  if (!why.empty()) {
+    error = {ErrorCode::not_available, why, {}};
+    return {};
+  }
+  failed = false;
+  return r;
+}
+
+Json Controller::cmd_capture(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  failed = true;
+  error = not_available("the fast path has no capture command on its command ring yet; on the lab board use "
+                        "tcpdump -i IFACE -w FILE in the gateway namespace");
+  return {};
+}
+
+Json Controller::cmd_diagnose_call(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  std::string call_id;
+  if (!mgmt::args_only(args, {"call_id"}, error) || !mgmt::arg_string(args, "call_id", call_id, error))
+    return failed = true, Json();
+  failed = true;
+  error = not_available("call diagnosis needs the call-record store, which is not running in this daemon");
+  return {};
+}
+
+}  // namespace tg::controld

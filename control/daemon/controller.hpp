@@ -1,0 +1,159 @@
+// The daemon's request handler and fast-path event consumer: everything the
+// management socket can ask, answered from the running configuration, the
+// candidate, the fast path's stats and events, and the kernel. Single
+// threaded: called from the daemon's poll loop only.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "control/config/store.hpp"
+#include "control/daemon/fastpath_link.hpp"
+#include "control/mgmt/access.hpp"
+#include "control/mgmt/protocol.hpp"
+
+namespace tg::controld {
+
+using mgmt::Json;
+
+// Daemon counters, declared once.
+#define TG_CONTROLD_COUNTERS(X)                                       \
+  X(requests, "management requests answered")                        \
+  X(request_errors, "requests answered with an error")               \
+  X(commits, "configuration commits applied")                        \
+  X(commits_rejected, "commits rejected by validation or I/O")       \
+  X(events, "fast-path events consumed")                             \
+  X(events_lost, "fast-path events missing (sequence gaps)")         \
+  X(events_unknown, "fast-path events of an unknown kind or version") \
+  X(commands_sent, "commands pushed to the fast path")               \
+  X(commands_ring_full, "commands not sent: ring full")              \
+  X(fastpath_attaches, "times the fast path was (re)attached")
+
+enum class Counter {
+#define TG_X(name, text) name,
+  TG_CONTROLD_COUNTERS(TG_X)
+#undef TG_X
+      count_
+};
+
+// One switch of the active uplink as the NOC sees it.
+struct SwitchRecord {
+  int64_t wall_ms = 0;            // when the daemon consumed the event
+  std::string from, to;           // uplink names ("none" at start)
+  std::string reason, reason_text, mode;
+  double detection_ms = 0;        // decided - fault first seen
+  double switch_ms = 0;           // switched - decided
+  double total_ms = 0;            // switched - fault first seen
+  uint32_t calls_affected = 0;
+  std::string faults;             // fault causes on the old uplink
+};
+
+struct Clock {
+  std::function<uint64_t()> mono_ns;  // CLOCK_MONOTONIC (same clock as the fast path)
+  std::function<int64_t()> wall_ms;   // CLOCK_REALTIME
+  std::function<void(int)> sleep_ms;  // waiting for a fast-path answer
+  static Clock system();
+};
+
+// Hooks for the parts that live in other modules (alarms, store, prober):
+// the daemon calls them when set. Unset = the matching console command says
+// "not available" with the reason.
+struct Hooks {
+  std::function<void(const SwitchRecord&)> on_switch;
+  std::function<void(const std::string& uplink, const std::string& from, const std::string& to)> on_uplink_state;
+  std::function<void(const config::Config&)> on_config_applied;
+  std::function<Json()> show_alarms;                          // active alarms
+  std::function<Json()> show_alarm_history;
+  std::function<Json(int n)> fault_report;                    // last N reports
+  std::function<Json(const std::string& trunk, std::string& why)> test_trunk;
+  std::function<Json()> trunk_probe_states;                   // OPTIONS state per trunk
+};
+
+class Controller {
+ public:
+  using Log = std::function<void(int priority, const std::string&)>;  // syslog priorities
+
+  Controller(config::ConfigStore& store, FastPath& fastpath, Clock clock, Log log);
+
+  // One request line from a peer: the response line.
+  std::string handle(const mgmt::Peer& peer, mgmt::Role role, std::string_view line);
+  // Drains fast-path events; (re)attaches; pushes timers after an attach.
+  void tick();
+  // SIGHUP: re-read the file; a bad file leaves everything as it is.
+  void reload();
+
+  Hooks hooks;
+  std::string version = "unknown";
+  std::function<void()> on_policy_change;  // admin/operator groups may have changed
+
+  uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
+  const std::deque<SwitchRecord>& switches() const { return switches_; }
+  static constexpr size_t kMaxSwitchHistory = 512;
+
+ private:
+  struct Command {
+    const char* name;
+    mgmt::Role min_role;
+    const char* summary;
+    Json (Controller::*fn)(const Json& args, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool& failed);
+  };
+  static const Command kCommands[];
+
+  Json cmd_hello(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_help(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_version(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_uplinks(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_trunks(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_calls(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_alarms(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_failover_history(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_fault_report(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_counters(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_interfaces(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_config(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_set(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_delete(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_check(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_commit(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_rollback(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_config_discard(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_failover_force(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_failover_auto(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_test_trunk(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_diagnose_call(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+
+  void handle_event(const ipc::Event& e);
+  void drain_events();
+  // Sends a command and waits (bounded) for the fast path's verdict.
+  bool send_and_wait(ipc::Command c, ipc::CommandResult& result, mgmt::Error& error, int timeout_ms);
+  void push_timers();
+  void apply(const std::string& why);
+  bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
+  std::string uplink_name(uint8_t index) const;
+  int uplink_index(const std::string& name) const;  // -1 if unknown
+  Json uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkStatsWire* st, bool active, uint64_t now_ns) const;
+  void count(Counter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
+
+  config::ConfigStore& store_;
+  FastPath& fp_;
+  Clock clock_;
+  Log log_;
+  int64_t started_wall_ms_ = 0;
+  uint64_t started_ns_ = 0;
+  uint64_t counters_[size_t(Counter::count_)] = {};
+  std::deque<SwitchRecord> switches_;
+  uint32_t command_seq_ = 1;
+  std::map<uint32_t, ipc::CommandResult> results_;  // seq -> verdict, for send_and_wait
+  bool event_seq_known_ = false;
+  uint32_t last_event_seq_ = 0;
+  std::unique_ptr<ipc::StatsBody> stats_buf_;
+  char uplink_names_[ipc::kMaxUplinks][16] = {};  // from the last stats read
+  bool have_names_ = false;
+};
+
+}  // namespace tg::controld

@@ -1,0 +1,236 @@
+// tg-controld: the control daemon. Loads and validates the configuration
+// (a bad file is refused whole, with FILE:LINE for every error), attaches to
+// the fast path's shared memory when it is there, serves the management
+// socket, logs to syslog, and exits cleanly on SIGTERM. SIGHUP re-reads the
+// file (a bad file leaves the running configuration as it is).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "control/config/schema.hpp"
+#include "control/config/store.hpp"
+#include "control/daemon/controller.hpp"
+#include "control/daemon/fastpath_link.hpp"
+#include "control/daemon/log.hpp"
+#include "control/mgmt/server.hpp"
+
+#ifndef TG_VERSION
+#define TG_VERSION "dev"
+#endif
+
+namespace po = boost::program_options;
+using namespace tg;
+
+namespace {
+
+void print_schema() {
+  for (const config::SectionSpec& s : config::schema()) {
+    std::printf("[%s%s]  %s\n", s.name, s.named ? ".NAME" : "", s.help);
+    if (s.named && s.name_choices) std::printf("    NAME: one of %s\n", s.name_choices);
+    for (const config::OptionSpec& o : s.options) {
+      std::string type = config::value_type_text(o.type);
+      if (o.type == config::ValueType::choice) type = o.choices;
+      if ((o.type == config::ValueType::integer || o.type == config::ValueType::real) && o.max != 0) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %g..%g", o.min, o.max);
+        type += buf;
+      }
+      std::printf("  %-22s %s%s%s\n      %s\n", o.key, type.c_str(), o.required ? ", required" : "",
+                  o.default_value && *o.default_value ? (std::string(", default ") + o.default_value).c_str() : "",
+                  o.help);
+    }
+    std::printf("\n");
+  }
+}
+
+// Held (flock) while the daemon runs: a second daemon on the same box fails.
+int lock_pidfile(const std::string& path, std::string& why) {
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    std::string dir = path.substr(0, slash);
+    for (size_t p = 1; p <= dir.size(); ++p)
+      if (p == dir.size() || dir[p] == '/') ::mkdir(dir.substr(0, p).c_str(), 0755);
+  }
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    why = path + ": " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    why = path + " is locked: another tg-controld is running";
+    ::close(fd);
+    return -1;
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::write(fd, pid.data(), pid.size()) != ssize_t(pid.size())) {
+    why = path + ": " + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, socket_path, state_dir, shm_prefix, log_to, pidfile;
+  std::vector<std::string> sets;
+  po::options_description desc("tg-controld: TrunkGuard control daemon\nOptions");
+  desc.add_options()("help,h", "this text")("version", "print the version")(
+      "config,c", po::value(&config_path)->default_value("/etc/trunkguard/trunkguard.conf"), "configuration file")(
+      "set", po::value(&sets)->composing(), "override one option: SECTION.KEY=VALUE (repeatable)")(
+      "socket", po::value(&socket_path), "management socket (overrides box.mgmt_socket)")(
+      "state-dir", po::value(&state_dir), "state directory (overrides box.state_dir)")(
+      "pidfile", po::value(&pidfile), "pid file (overrides box.pidfile)")(
+      "log", po::value(&log_to), "stderr or syslog (overrides box.log)")(
+      "shm-prefix", po::value(&shm_prefix)->default_value("/trunkguard"), "fast path shared-memory name prefix")(
+      "check", "validate the configuration, print the errors and exit (0 = valid)")(
+      "help-config", "print every configuration option with type, range and default");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "tg-controld: %s (try --help)\n", e.what());
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::printf("tg-controld %s\n", TG_VERSION);
+    return 0;
+  }
+  if (vm.count("help-config")) {
+    print_schema();
+    return 0;
+  }
+  std::vector<config::Override> overrides;
+  for (const auto& s : sets) {
+    config::Override o;
+    std::string why;
+    if (!config::parse_override(s, o, why)) {
+      std::fprintf(stderr, "tg-controld: --set %s: %s\n", s.c_str(), why.c_str());
+      return 2;
+    }
+    overrides.push_back(o);
+  }
+  if (!socket_path.empty()) overrides.push_back({"box", "mgmt_socket", socket_path});
+  if (!state_dir.empty()) overrides.push_back({"box", "state_dir", state_dir});
+  if (!pidfile.empty()) overrides.push_back({"box", "pidfile", pidfile});
+  if (!log_to.empty()) overrides.push_back({"box", "log", log_to});
+
+  if (vm.count("check")) {
+    auto r = config::load_config_file(config_path, overrides);
+    if (!r.ok()) {
+      std::fputs(r.error_text().c_str(), stderr);
+      std::fprintf(stderr, "%s: %zu error(s), configuration rejected\n", config_path.c_str(), r.errors.size());
+      return 1;
+    }
+    std::printf("%s: valid\n", config_path.c_str());
+    return 0;
+  }
+
+  controld::Logger log;
+  config::ConfigStore store;
+  auto loaded = store.open({config_path, "", overrides});
+  if (!loaded.ok()) {
+    // Refuse to start: nothing half-configured ever runs. stderr is where
+    // systemd's journal and a technician at the console look.
+    std::fputs(loaded.error_text().c_str(), stderr);
+    std::fprintf(stderr, "tg-controld: %s: %zu error(s), configuration rejected, not starting\n",
+                 config_path.c_str(), loaded.errors.size());
+    log.to_syslog("tg-controld", LOG_DAEMON);
+    log(LOG_ERR, config_path + ": configuration rejected (" + std::to_string(loaded.errors.size()) +
+                     " errors), not starting; first: " + loaded.errors.front().str());
+    return 1;
+  }
+  const config::Config& cfg = store.running();
+  if (cfg.box.log == "syslog") log.to_syslog("tg-controld", controld::facility_from_name(cfg.syslog.facility));
+  log.set_level(cfg.box.log_level);
+
+  std::string why;
+  int pid_fd = lock_pidfile(cfg.box.pidfile, why);
+  if (pid_fd < 0) {
+    log(LOG_ERR, why);
+    std::fprintf(stderr, "tg-controld: %s\n", why.c_str());
+    return 1;
+  }
+  const std::string pid_path = cfg.box.pidfile;
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  int sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+  controld::ShmFastPath fastpath(shm_prefix);
+  controld::Controller controller(store, fastpath, controld::Clock::system(),
+                                  [&log](int p, const std::string& m) { log(p, m); });
+  controller.version = TG_VERSION;
+
+  mgmt::Server server;
+  const std::string socket_at = cfg.box.mgmt_socket;
+  if (!server.listen(socket_at, why)) {
+    log(LOG_ERR, "management socket: " + why);
+    std::fprintf(stderr, "tg-controld: management socket: %s\n", why.c_str());
+    ::unlink(pid_path.c_str());
+    return 1;
+  }
+  auto set_policy = [&] {
+    const auto& box = store.running().box;
+    server.set_policy(mgmt::AccessPolicy::resolve(box.admin_group, box.operator_group));
+    if (!server.policy().admin_gid_known)
+      log(LOG_WARNING, "admin group '" + box.admin_group + "' does not exist: only root has admin access");
+    if (box.mgmt_socket != socket_at || box.pidfile != pid_path)
+      log(LOG_NOTICE, "box.mgmt_socket / box.pidfile changes take effect at the next start");
+  };
+  set_policy();
+  controller.on_policy_change = set_policy;
+  server.set_handler([&](const mgmt::Peer& p, mgmt::Role r, std::string_view line) {
+    return controller.handle(p, r, line);
+  });
+  bool stop = false;
+  server.watch(sig_fd, [&] {
+    signalfd_siginfo si;
+    while (::read(sig_fd, &si, sizeof si) == ssize_t(sizeof si)) {
+      if (si.ssi_signo == SIGHUP) {
+        log(LOG_NOTICE, "SIGHUP: re-reading " + config_path);
+        controller.reload();
+      } else {
+        log(LOG_NOTICE, std::string("received ") + strsignal(int(si.ssi_signo)) + ", stopping");
+        stop = true;
+      }
+    }
+  });
+
+  log(LOG_NOTICE, std::string("started ") + TG_VERSION + ", config " + config_path + ", socket " + socket_at);
+  controller.tick();
+  if (!fastpath.attached()) log(LOG_NOTICE, "fast path " + fastpath.status() + "; will attach when it starts");
+  // 10 ms rounds: fast-path events (failovers) are logged and handed on
+  // within one round; the management socket wakes the loop immediately.
+  while (!stop) {
+    if (!server.run_once(10)) {
+      log(LOG_ERR, std::string("poll: ") + std::strerror(errno));
+      break;
+    }
+    controller.tick();
+  }
+  server.close();
+  ::unlink(pid_path.c_str());
+  ::close(pid_fd);
+  log(LOG_NOTICE, "stopped");
+  return 0;
+}

@@ -1,0 +1,171 @@
+#include "tools/cli/render.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace tg::cli {
+namespace {
+
+std::string title(const std::string& key) {
+  std::string t = key;
+  std::replace(t.begin(), t.end(), '_', ' ');
+  if (!t.empty()) t[0] = char(std::toupper(static_cast<unsigned char>(t[0])));
+  return t;
+}
+
+std::string scalar(const OrderedJson& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    char b[32];
+    if (std::fabs(d - std::round(d)) < 1e-9 && std::fabs(d) < 1e15) std::snprintf(b, sizeof b, "%.0f", d);
+    else std::snprintf(b, sizeof b, "%.2f", d);
+    return b;
+  }
+  if (v.is_number()) return v.dump();
+  if (v.is_array()) {
+    std::string o;
+    for (auto& e : v) o += (o.empty() ? "" : ", ") + scalar(e);
+    return o.empty() ? "-" : o;
+  }
+  return v.dump();
+}
+
+bool is_scalarish(const OrderedJson& v) {
+  if (!v.is_array()) return !v.is_object();
+  return std::all_of(v.begin(), v.end(), [](auto& e) { return !e.is_object() && !e.is_array(); });
+}
+
+void split_lines(const std::string& text, const std::string& indent, std::vector<std::string>& out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) {
+      if (start < text.size()) out.push_back(indent + text.substr(start));
+      break;
+    }
+    out.push_back(indent + text.substr(start, nl - start));
+    start = nl + 1;
+  }
+}
+
+void render_into(const OrderedJson& v, const std::string& indent, size_t width, std::vector<std::string>& out);
+
+void render_table(const OrderedJson& rows, const std::string& indent, size_t width, std::vector<std::string>& out) {
+  std::vector<std::string> cols;
+  for (auto& r : rows)
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (is_scalarish(it.value()) && std::find(cols.begin(), cols.end(), it.key()) == cols.end())
+        cols.push_back(it.key());
+  std::vector<size_t> w(cols.size());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    w[c] = cols[c].size();
+    for (auto& r : rows) w[c] = std::max(w[c], r.contains(cols[c]) ? scalar(r[cols[c]]).size() : 1);
+  }
+  size_t total = indent.size();
+  for (auto x : w) total += x + 2;
+  bool nested = false;
+  for (auto& r : rows)
+    for (auto it = r.begin(); it != r.end(); ++it) nested |= !is_scalarish(it.value());
+  if (total > width || nested) {
+    // Too wide for the terminal (or with nested parts): one block per row.
+    bool first = true;
+    for (auto& r : rows) {
+      if (!first) out.push_back("");
+      first = false;
+      render_into(r, indent, width, out);
+    }
+    return;
+  }
+  auto row_line = [&](auto cell) {
+    std::string l = indent;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      std::string s = cell(c);
+      l += s + std::string(w[c] - s.size() + (c + 1 < cols.size() ? 2 : 0), ' ');
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    return l;
+  };
+  out.push_back(row_line([&](size_t c) { return cols[c]; }));
+  out.push_back(row_line([&](size_t c) { return std::string(w[c], '-'); }));
+  for (auto& r : rows) out.push_back(row_line([&](size_t c) { return r.contains(cols[c]) ? scalar(r[cols[c]]) : "-"; }));
+}
+
+void render_into(const OrderedJson& v, const std::string& indent, size_t width, std::vector<std::string>& out) {
+  if (v.is_string()) {
+    split_lines(v.get<std::string>(), indent, out);
+    return;
+  }
+  if (v.is_array()) {
+    if (v.empty()) {
+      out.push_back(indent + "(none)");
+    } else if (is_scalarish(v)) {
+      for (auto& e : v) split_lines(scalar(e), indent, out);
+    } else {
+      render_table(v, indent, width, out);
+    }
+    return;
+  }
+  if (!v.is_object()) {
+    out.push_back(indent + scalar(v));
+    return;
+  }
+  size_t keyw = 0;
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (is_scalarish(it.value()) && !(it.value().is_string() && it.value().get<std::string>().find('\n') != std::string::npos))
+      keyw = std::max(keyw, title(it.key()).size());
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const auto& val = it.value();
+    bool multiline = val.is_string() && val.get<std::string>().find('\n') != std::string::npos;
+    if (is_scalarish(val) && !multiline) {
+      std::string t = title(it.key());
+      out.push_back(indent + t + ":" + std::string(keyw - t.size() + 1, ' ') + scalar(val));
+    } else {
+      out.push_back(indent + title(it.key()) + ":");
+      render_into(val, indent + "  ", width, out);
+    }
+  }
+}
+
+std::string lower(const std::string& s) {
+  std::string o = s;
+  for (auto& c : o) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return o;
+}
+
+}  // namespace
+
+std::vector<std::string> render(const OrderedJson& result, size_t width) {
+  std::vector<std::string> out;
+  render_into(result, "", width, out);
+  return out;
+}
+
+std::vector<std::string> apply_filters(const std::vector<std::string>& lines, const std::vector<Filter>& filters) {
+  std::vector<std::string> out;
+  for (auto& l : lines) {
+    std::string ll = lower(l);
+    bool keep = true;
+    for (auto& f : filters) {
+      bool has = ll.find(lower(f.word)) != std::string::npos;
+      if ((f.kind == Filter::include) != has) keep = false;
+    }
+    if (keep) out.push_back(l);
+  }
+  return out;
+}
+
+std::vector<std::string> error_lines(const std::string& line, size_t pos, const std::string& message,
+                                     size_t prompt_width) {
+  std::vector<std::string> out;
+  if (pos != std::string::npos && pos <= line.size()) out.push_back(std::string(prompt_width + pos, ' ') + "^");
+  out.push_back("% " + message + (pos != std::string::npos && pos <= line.size()
+                                      ? " (at column " + std::to_string(pos + 1) + ")"
+                                      : ""));
+  return out;
+}
+
+}  // namespace tg::cli
