@@ -25,18 +25,23 @@ calls $ncalls 30
 s0=$(switches)
 ok "$ncalls calls up on wan0 (fast-path switches so far: $s0)"
 
-# The flapping: toggles on a 500 ms schedule (down at 0, 1, 2 ... s, up half
-# a second later), while sampling the active uplink, the fast path's switch
-# count and wan0's hold-down as tg-controld reports it.
+# The flapping: a loop inside Carrier A's namespace (one process, so the
+# schedule holds on a loaded machine) takes its end of wan0 down at 0, 1,
+# 2 ... s and up half a second later, logging each link-up time. Meanwhile:
+# samples of the active uplink and of wan0's hold-down as tg-controld
+# reports it.
+lab exec cara bash -c '
+  t0=${EPOCHREALTIME/./}
+  for ((i = 0; i < 2 * '"$flap_s"'; i++)); do
+    due=$((t0 + i * 500000))
+    while ((${EPOCHREALTIME/./} < due)); do sleep 0.01; done
+    if ((i % 2 == 0)); then ip link set gw down; else ip link set gw up; echo "up ${EPOCHREALTIME/./}"; fi
+  done' >"$run/flap.log" 2>&1 &
+flapper=$!
 t0=$(now_ms)
-state=up toggles=0 max_hd=0 max_flaps=0 samples=()
-while ((toggles < 2 * flap_s)); do
-  if (($(now_ms) >= t0 + toggles * 500)); then
-    if [ $state = up ]; then lab fault wan0 down >/dev/null; state=down
-    else lab clear wan0 >/dev/null; state=up; fi
-    toggles=$((toggles + 1))
-    t_last_up=$(now_ms)
-  fi
+max_hd=0 max_flaps=0 samples=()
+while kill -0 $flapper 2>/dev/null; do
+  ((($(now_ms) - t0) < (flap_s + 20) * 1000)) || fail "the flap loop did not end"
   dp_alive || fail "tg-dataplane exited"
   samples+=("$(dp .active_uplink)")
   u=$(mgmt show.uplinks | jq -c '.result.uplinks[] | select(.name == "wan0") | {holddown_ms, flaps}') || u=
@@ -47,13 +52,15 @@ while ((toggles < 2 * flap_s)); do
   fi
   sleep 0.05
 done
-[ $state = up ] || fail "the flap loop must end with wan0 up"
+wait $flapper || fail "flap loop: $(cat "$run/flap.log")"
+(($(grep -c '^up ' "$run/flap.log") == flap_s)) || fail "flap loop: $(cat "$run/flap.log")"
+t_last_up=$(($(tail -n 1 "$run/flap.log" | cut -d' ' -f2) / 1000))
 s1=$(switches)
 flap_switches=$((s1 - s0))
 # Active-uplink changes seen by sampling (a bound on what the calls felt).
 changes=0 prev=${samples[0]}
 for a in "${samples[@]}"; do [ "$a" != "$prev" ] && changes=$((changes + 1)); prev=$a; done
-log "flapping over ($((($(now_ms) - t0) / 1000)) s, ${#samples[@]} samples): fast-path switches $flap_switches, sampled active changes $changes, wan0 hold-down up to $max_hd ms, flap level $max_flaps"
+log "flapping over ($(((t_last_up - t0) / 1000)) s, ${#samples[@]} samples): fast-path switches $flap_switches, sampled active changes $changes, wan0 hold-down up to $max_hd ms, flap level $max_flaps"
 ((flap_switches >= 1)) || fail "no switch while wan0 went down $flap_s times"
 ((flap_switches <= 2)) || fail "traffic flapped: $flap_switches switches in $flap_s s ($(dp -c .recent_switches))"
 active_is wan1 || fail "after the flapping the active uplink is $(dp .active_uplink), not wan1 (wan0 was up only 0.5 s)"
