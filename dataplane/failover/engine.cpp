@@ -18,9 +18,9 @@ void Engine::update_probing(UplinkIndex u, TimeNs now) {
   probes_.set_enabled(u, !(f & (ipc::kFault_link | ipc::kFault_admin)), now);
 }
 
-void Engine::on_link(UplinkIndex u, bool up, TimeNs now) {
+void Engine::on_link(UplinkIndex u, bool up, TimeNs now, TimeNs onset) {
   if (u >= config_.uplink_count) return;
-  feed(u, up ? HealthInput::link_up : HealthInput::link_down, now);
+  feed(u, up ? HealthInput::link_up : HealthInput::link_down, now, 0, onset);
   update_probing(u, now);
   reselect(now);
 }

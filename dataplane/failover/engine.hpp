@@ -59,7 +59,8 @@ class Engine {
   UplinkIndex active_uplink() const { return active_.load(std::memory_order_acquire); }
   const std::atomic<UplinkIndex>& active_uplink_atomic() const { return active_; }
 
-  void on_link(UplinkIndex uplink, bool up, TimeNs now);
+  // onset: when the port reported the change, if earlier than now (0 = now).
+  void on_link(UplinkIndex uplink, bool up, TimeNs now, TimeNs onset = 0);
   ReplyMatch on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now);
   size_t poll(TimeNs now, ProbeRequest* out, size_t cap);
 

@@ -96,6 +96,16 @@ TEST(Engine, LinkDownIsDecidedInTheSameCall) {
   LONGS_EQUAL(1, sw.uplink_to);
   LONGS_EQUAL(6, sw.calls_affected);
   LONGS_EQUAL(ipc::kFault_link, sw.fault_mask & ipc::kFault_link);
+  // A port that reports when the carrier dropped: that is the fault's onset.
+  net.set_link(0, true);
+  net.run_for(10 * kSec + 50 * kMs);  // back after the hold-down
+  LONGS_EQUAL(0, net.engine.active_uplink());
+  const TimeNs dropped = net.now - 3 * kMs;
+  net.paths[0].link = false;
+  net.engine.on_link(0, false, net.now, dropped);
+  auto sw2 = net.sink.switches().back();
+  LONGS_EQUAL(dropped, sw2.fault_first_seen_ns);
+  LONGS_EQUAL(net.now, sw2.decided_ns);
 }
 
 TEST(Engine, NoSwitchUnderThreePercentLossAndThirtyMsJitter) {
