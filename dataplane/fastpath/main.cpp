@@ -44,6 +44,9 @@ struct Options {
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
   uint32_t mbufs = 8191;
+  uint32_t streams = 4096;
+  uint32_t calls = 4096;
+  bool no_inspect = false;
 };
 
 // Parses the arguments after "--". False: exit with `rc`.
@@ -57,6 +60,9 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
       ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
+      ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
   try {
     po::variables_map vm;
@@ -72,8 +78,8 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
-  if (o.nat_capacity == 0) {
-    std::cerr << "tg-dataplane: --nat-capacity must be > 0\n";
+  if (o.nat_capacity == 0 || o.streams == 0 || o.calls == 0) {
+    std::cerr << "tg-dataplane: --nat-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
   }
@@ -101,7 +107,20 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
-    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes << "},\"uplinks\":{";
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
+  if (const Inspector* in = dp.inspector()) {
+    // Stream record plus the inspector's activity slot; the table's index
+    // adds at most 21 bytes more (dataplane/README.md).
+    j << ",\"inspector_bytes_per_stream\":" << kRtpStreamBytes + 16 << ",\"inspector_stream_capacity\":" << in->streams().capacity();
+  }
+  j << "}";
+  if (const Inspector* in = dp.inspector()) {
+    j << ",\"inspection\":{\"frames\":" << in->frames();
+    for (size_t o = 0; o < kInspectOutcomeCount; ++o)
+      if (in->outcome(InspectOutcome(o))) j << ",\"" << inspect_outcome_name(InspectOutcome(o)) << "\":" << in->outcome(InspectOutcome(o));
+    j << "}";
+  }
+  j << ",\"uplinks\":{";
   for (uint8_t u = 0; u < e.config().uplink_count; ++u) {
     const failover::UplinkHealth& h = e.health(u);
     const ipc::ProbeStatsWire ps = e.probes().stats(u);
@@ -229,7 +248,11 @@ int main(int argc, char** argv) {
     cfg.ports[p] = bp.itf;
   }
 
-  auto dp = std::make_unique<Datapath>(cfg, ports, pool);
+  InspectorConfig icfg;
+  icfg.streams.capacity = opt.streams;
+  icfg.streams.expect_capacity = opt.streams;
+  icfg.calls.capacity = opt.calls;
+  auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   Clock clock;
   TimeNs now = clock.now();
   const TimeNs start = now;
@@ -259,6 +282,7 @@ int main(int argc, char** argv) {
     if (now < next_10ms) continue;
     next_10ms = now + 10 * kNsPerMs;
     dp->forwarder().nat().expire(now, 256);
+    if (Inspector* in = dp->inspector()) in->tick(now, 256);
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
