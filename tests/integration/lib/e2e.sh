@@ -46,6 +46,7 @@ e2e_cleanup() {
   exit "$rc"
 }
 trap e2e_cleanup EXIT
+trap 'exit 143' TERM INT   # a run-tests timeout still tears the lab down
 
 log() { echo "[$e2e_name +$((SECONDS - e2e_t0))s] $*"; }
 ok() { log "ok: $*"; }
@@ -130,7 +131,7 @@ e2e_controld() {
   log "starting tg-controld"
   ap_controld --log stderr --shm-prefix "/$prefix" --set "store.path=$run/state/store.db" \
     "${controld_timers[@]}" "$@" || fail "tg-controld did not start"
-  wait_until 15 "tg-controld answers on $run/mgmt.sock" mgmt_ok hello
+  wait_until 15 "tg-controld answers on $run/mgmt.sock" controld_answers
   wait_until 15 "tg-controld attached to the fast path" controld_attached
   # Did its timers reach the fast path? (See e2e_timers.)
   local t=$SECONDS
@@ -162,7 +163,11 @@ mgmt() {
 }
 mgmt_ok() { mgmt "$@" | jq -e '.ok == true' >/dev/null 2>&1; }
 controld_attached() { mgmt show.version | jq -e '.result.fastpath.attached == true' >/dev/null 2>&1; }
-controld_pid() { cat "$run/controld.pid"; }
+controld_answers() {
+  mgmt_ok hello && return 0
+  kill -0 "$(cat "$run/controld.pid")" 2>/dev/null || fail "tg-controld exited: $(tail -n 3 "$run/controld.log")"
+  return 1
+}
 
 # The built tg-controld holds the alarm model (control/alarms) and the
 # notification senders: the alarm sub-cases apply.
