@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tg-dataplane tg-controld tg-callgen tg-impair
 
-ncalls=2   # the media-blackout rule needs two streams on the uplink
+ncalls=2
 # Short hold-downs that decay fast: every case is a flap of wan0.
 hd0=2000 hdmax=4000
 e2e_lab_up
