@@ -42,14 +42,12 @@ ok "tg-controld killed; fast path forwarding on wan0 ($(( $(forwarded) - f0 )) p
 
 # 2. link down with no control daemon.
 lab fault wan0 down >/dev/null
-t_fault=$(now_ms)
 wait_until 5 "fast path fails over to wan1 without tg-controld" active_is wan1
-seen_ms=$(($(now_ms) - t_fault))
 jq -e '.recent_switches[-1] | .from == "wan0" and .to == "wan1" and .reason == "link_down"' "$run/dataplane.json" >/dev/null ||
   fail "last switch: $(dp -c '.recent_switches[-1]')"
 ((($(switches) - s0) == 1)) || fail "$(($(switches) - s0)) switches for one link-down"
 decided_ms=$(jq '.recent_switches[-1] | (.decided_ns - .fault_first_seen_ns) / 1e6' "$run/dataplane.json")
-ok "wan0 down -> wan1 by the fast path alone: decided $decided_ms ms after it saw the carrier loss; in its stats file $seen_ms ms after the fault command returned"
+ok "wan0 down -> wan1 by the fast path alone: decided $decided_ms ms after it saw the carrier loss"
 
 # 3. restart: attach, catch up on the events of the dead time.
 mv "$run/controld.log" "$run/controld-1.log"
