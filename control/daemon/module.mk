@@ -1,6 +1,7 @@
 # tg-controld: configuration, fast-path link, management socket, logging.
 LIBS += tgcontrold
-tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp
+tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
+  control/daemon/stats_json.cpp
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp
