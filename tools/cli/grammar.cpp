@@ -116,7 +116,8 @@ ParseResult parse(const Node& root, const std::vector<Token>& tokens) {
       for (const Node* n : kws) list += (list.empty() ? "" : ", ") + n->word;
       r.kind = ParseResult::ambiguous;
       r.column = t.column;
-      r.message = "ambiguous command \"" + t.text + "\" (matches " + list + ")";
+      r.message = "ambiguous command \"" + t.text + "\"";
+      r.expected = "matches " + list;
       return r;
     } else if (const Node* a = arg_child(*at)) {
       next = a;
@@ -135,7 +136,8 @@ ParseResult parse(const Node& root, const std::vector<Token>& tokens) {
           for (const auto& [v, h] : cands) list += (list.empty() ? "" : ", ") + v;
           r.kind = hits.empty() ? ParseResult::bad_value : ParseResult::ambiguous;
           r.column = t.column;
-          r.message = (hits.empty() ? "invalid " : "ambiguous ") + a->word + " \"" + t.text + "\" (one of " + list + ")";
+          r.message = (hits.empty() ? "invalid " : "ambiguous ") + a->word + " \"" + t.text + "\"";
+          r.expected = "one of " + list;
           return r;
         }
         r.parsed.words.emplace_back(a, hits[0]);
@@ -153,9 +155,12 @@ ParseResult parse(const Node& root, const std::vector<Token>& tokens) {
     } else {
       r.kind = ParseResult::unknown;
       r.column = t.column;
-      r.message = at->children.empty()
-                      ? "unexpected \"" + t.text + "\": the command is complete before it"
-                      : "unknown command \"" + t.text + "\" (expected " + choices_of(*at, r.parsed) + ")";
+      if (at->children.empty()) {
+        r.message = "unexpected \"" + t.text + "\": the command is complete before it";
+      } else {
+        r.message = "unknown command \"" + t.text + "\"";
+        r.expected = "expected " + choices_of(*at, r.parsed);
+      }
       return r;
     }
     r.parsed.words.emplace_back(next, next->is_arg ? t.text : next->word);
@@ -165,7 +170,8 @@ ParseResult parse(const Node& root, const std::vector<Token>& tokens) {
   if (!at->action) {
     r.kind = ParseResult::incomplete;
     r.column = tokens.empty() ? 1 : tokens.back().column + tokens.back().text.size() + 1;
-    r.message = "incomplete command (next: " + choices_of(*at, r.parsed) + ")";
+    r.message = "incomplete command";
+    r.expected = "next: " + choices_of(*at, r.parsed);
   }
   return r;
 }

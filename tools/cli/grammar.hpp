@@ -50,7 +50,8 @@ struct ParseResult {
   const Node* node = nullptr;  // last matched node
   Parsed parsed;
   size_t column = 0;           // where the problem is
-  std::string message;
+  std::string message;         // what is wrong
+  std::string expected;        // what could come there instead (may be empty)
 };
 
 // Matches tokens against the tree under root.
