@@ -1,220 +1,154 @@
 #include "tools/cli/line_editor.hpp"
 
-#include <termios.h>
-#include <unistd.h>
-
-#include <cstring>
-#include <fstream>
+#include <algorithm>
 
 namespace tg::cli {
 
-bool LineEditor::raw() {
-  termios t{};
-  if (::tcgetattr(in_, &t) != 0) return false;
-  saved_.assign(reinterpret_cast<unsigned char*>(&t), reinterpret_cast<unsigned char*>(&t) + sizeof t);
-  termios r = t;
-  r.c_iflag &= ~tcflag_t(BRKINT | ICRNL | INPCK | ISTRIP | IXON);
-  r.c_oflag |= OPOST | ONLCR;  // keep "\n" -> "\r\n" for output
-  r.c_cflag |= CS8;
-  r.c_lflag &= ~tcflag_t(ECHO | ICANON | IEXTEN | ISIG);
-  r.c_cc[VMIN] = 1;
-  r.c_cc[VTIME] = 0;
-  if (::tcsetattr(in_, TCSAFLUSH, &r) != 0) return false;
-  raw_ = true;
-  return true;
+std::string format_choices(const std::vector<Choice>& choices) {
+  size_t w = 0;
+  for (auto& c : choices) w = std::max(w, c.word.size());
+  std::string o;
+  for (auto& c : choices) o += "  " + c.word + std::string(w - c.word.size() + 2, ' ') + c.help + "\r\n";
+  return o;
 }
 
-void LineEditor::restore() {
-  if (!raw_) return;
-  termios t{};
-  std::memcpy(&t, saved_.data(), sizeof t);
-  ::tcsetattr(in_, TCSAFLUSH, &t);
-  raw_ = false;
-}
-
-void LineEditor::write(const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t n = ::write(out_, s.data() + done, s.size() - done);
-    if (n <= 0) return;
-    done += size_t(n);
-  }
-}
-
-// Prompt + the part of the line that fits, cursor placed; long lines scroll
-// so the cursor stays visible (a serial terminal may not wrap sanely).
-void LineEditor::redraw() {
-  size_t avail = size_t(width_) - 1 > prompt_.size() + 8 ? size_t(width_) - 1 - prompt_.size() : 8;
-  size_t start = 0;
-  if (pos_ > avail - 1) start = pos_ - (avail - 1);
-  std::string visible = buf_.substr(start, avail);
-  if (start > 0) visible[0] = '<';
-  if (start + avail < buf_.size() && !visible.empty()) visible.back() = '>';
-  std::string s = "\r" + prompt_ + visible + "\x1b[K";
-  size_t back = visible.size() - (pos_ - start);
-  if (back > 0) s += "\x1b[" + std::to_string(back) + "D";
-  write(s);
-}
-
-void LineEditor::begin(const std::string& prompt) {
+void LineEditor::begin(const std::string& prompt, std::string& out) {
   prompt_ = prompt;
-  buf_.clear();
-  pos_ = 0;
+  line_.clear();
+  draft_.clear();
+  cursor_ = 0;
+  in_escape_ = false;
   esc_.clear();
-  hist_index_ = history_.size();
-  hist_saved_.clear();
+  hist_pos_ = history_.size();
+  out += prompt_;
 }
 
-bool LineEditor::handle_escape(Result&) {
-  // esc_ holds "\x1b[..." so far; act once complete.
-  if (esc_.size() < 2) return false;
-  if (esc_[1] != '[' && esc_[1] != 'O') {
-    esc_.clear();
-    return false;
+void LineEditor::remember(const std::string& line) {
+  if (line.empty() || (!history_.empty() && history_.back() == line)) return;
+  history_.push_back(line);
+  if (history_.size() > kHistoryMax) history_.erase(history_.begin());
+}
+
+// Whole-line redraw: CR, prompt, text, clear to end, cursor back. Plain
+// VT100, so it works on any serial terminal.
+void LineEditor::redraw(std::string& out) const {
+  out += "\r" + prompt_ + line_ + "\x1b[K";
+  if (cursor_ < line_.size()) out += "\x1b[" + std::to_string(line_.size() - cursor_) + "D";
+}
+
+void LineEditor::set_line(std::string s, std::string& out) {
+  line_ = std::move(s);
+  cursor_ = line_.size();
+  redraw(out);
+}
+
+void LineEditor::show_choices(const std::vector<Choice>& choices, std::string& out) {
+  out += "\r\n";
+  out += choices.empty() ? "% no command matches\r\n" : format_choices(choices);
+  out += prompt_ + line_;
+  if (cursor_ < line_.size()) out += "\x1b[" + std::to_string(line_.size() - cursor_) + "D";
+}
+
+LineEditor::Status LineEditor::feed(char byte, std::string& out) {
+  if (in_escape_) {
+    esc_ += byte;
+    // ESC [ A..D / H / F, ESC [ n ~, ESC O H/F: complete when a final byte arrives
+    bool final_byte = esc_.size() >= 2 && ((byte >= 'A' && byte <= 'Z') || byte == '~');
+    if (esc_.size() == 1 && byte != '[' && byte != 'O') final_byte = true;  // lone ESC + key: drop
+    if (final_byte || esc_.size() > 6) {
+      escape_done(out);
+      in_escape_ = false;
+      esc_.clear();
+    }
+    return Status::editing;
   }
-  char last = esc_.back();
-  if (esc_.size() == 2 || (last >= '0' && last <= '9') || last == ';') return false;  // incomplete
-  std::string seq = esc_.substr(2);
-  esc_.clear();
-  auto recall = [&](size_t idx) {
-    if (hist_index_ == history_.size()) hist_saved_ = buf_;
-    hist_index_ = idx;
-    buf_ = idx == history_.size() ? hist_saved_ : history_[idx];
-    pos_ = buf_.size();
+  return key(byte, out);
+}
+
+void LineEditor::escape_done(std::string& out) {
+  auto history_step = [&](int dir) {
+    if (history_.empty()) return;
+    if (dir < 0 && hist_pos_ == 0) return;
+    if (dir > 0 && hist_pos_ >= history_.size()) return;
+    if (hist_pos_ == history_.size()) draft_ = line_;
+    hist_pos_ = size_t(int(hist_pos_) + dir);
+    set_line(hist_pos_ == history_.size() ? draft_ : history_[hist_pos_], out);
   };
-  if (seq == "A") {
-    if (hist_index_ > 0) recall(hist_index_ - 1);
-  } else if (seq == "B") {
-    if (hist_index_ < history_.size()) recall(hist_index_ + 1);
-  } else if (seq == "C") {
-    if (pos_ < buf_.size()) ++pos_;
-  } else if (seq == "D") {
-    if (pos_ > 0) --pos_;
-  } else if (seq == "H" || seq == "1~") {
-    pos_ = 0;
-  } else if (seq == "F" || seq == "4~") {
-    pos_ = buf_.size();
-  } else if (seq == "3~") {
-    if (pos_ < buf_.size()) buf_.erase(pos_, 1);
-  }
-  redraw();
-  return false;
+  if (esc_ == "[A") history_step(-1);
+  else if (esc_ == "[B") history_step(+1);
+  else if (esc_ == "[C") { if (cursor_ < line_.size()) ++cursor_, out += "\x1b[C"; }
+  else if (esc_ == "[D") { if (cursor_ > 0) --cursor_, out += "\x1b[D"; }
+  else if (esc_ == "[H" || esc_ == "OH" || esc_ == "[1~") cursor_ = 0, redraw(out);
+  else if (esc_ == "[F" || esc_ == "OF" || esc_ == "[4~") cursor_ = line_.size(), redraw(out);
+  else if (esc_ == "[3~") { if (cursor_ < line_.size()) line_.erase(cursor_, 1), redraw(out); }
 }
 
-bool LineEditor::feed(char c, Result& result) {
-  if (!esc_.empty()) {
-    esc_ += c;
-    return handle_escape(result);
-  }
+LineEditor::Status LineEditor::key(char c, std::string& out) {
   switch (c) {
     case '\r':
     case '\n':
-      write("\r\n");
-      result = Result::line;
-      return true;
-    case 3:  // Ctrl-C: abandon the line
-      write("^C\r\n");
-      buf_.clear();
-      pos_ = 0;
-      result = Result::interrupted;
-      return true;
-    case 4:  // Ctrl-D: end of input on an empty line, else delete
-      if (buf_.empty()) {
-        write("\r\n");
-        result = Result::eof;
-        return true;
+      out += "\r\n";
+      return Status::done;
+    case 0x03:  // Ctrl-C: drop the line
+      out += "^C\r\n";
+      line_.clear();
+      return Status::cancelled;
+    case 0x04:  // Ctrl-D: leave on an empty line, else delete under cursor
+      if (line_.empty()) {
+        out += "\r\n";
+        return Status::eof;
       }
-      if (pos_ < buf_.size()) buf_.erase(pos_, 1);
-      break;
-    case 127:
-    case 8:
-      if (pos_ > 0) buf_.erase(--pos_, 1);
-      break;
-    case 1: pos_ = 0; break;                                // Ctrl-A
-    case 5: pos_ = buf_.size(); break;                      // Ctrl-E
-    case 2: if (pos_ > 0) --pos_; break;                    // Ctrl-B
-    case 6: if (pos_ < buf_.size()) ++pos_; break;          // Ctrl-F
-    case 11: buf_.erase(pos_); break;                       // Ctrl-K
-    case 21: buf_.erase(0, pos_); pos_ = 0; break;          // Ctrl-U
-    case 23: {                                              // Ctrl-W: previous word
-      size_t p = pos_;
-      while (p > 0 && buf_[p - 1] == ' ') --p;
-      while (p > 0 && buf_[p - 1] != ' ') --p;
-      buf_.erase(p, pos_ - p);
-      pos_ = p;
-      break;
+      if (cursor_ < line_.size()) line_.erase(cursor_, 1), redraw(out);
+      return Status::editing;
+    case 0x1b:
+      in_escape_ = true;
+      esc_.clear();
+      return Status::editing;
+    case 0x7f:
+    case 0x08:
+      if (cursor_ > 0) line_.erase(--cursor_, 1), redraw(out);
+      return Status::editing;
+    case 0x01: cursor_ = 0, redraw(out); return Status::editing;
+    case 0x05: cursor_ = line_.size(), redraw(out); return Status::editing;
+    case 0x02: if (cursor_ > 0) --cursor_, out += "\x1b[D"; return Status::editing;
+    case 0x06: if (cursor_ < line_.size()) ++cursor_, out += "\x1b[C"; return Status::editing;
+    case 0x0b: line_.erase(cursor_), redraw(out); return Status::editing;
+    case 0x15: line_.erase(0, cursor_), cursor_ = 0, redraw(out); return Status::editing;
+    case 0x17: {  // Ctrl-W: the word before the cursor
+      size_t s = cursor_;
+      while (s > 0 && line_[s - 1] == ' ') --s;
+      while (s > 0 && line_[s - 1] != ' ') --s;
+      line_.erase(s, cursor_ - s);
+      cursor_ = s;
+      redraw(out);
+      return Status::editing;
     }
-    case 12: write("\x1b[H\x1b[2J"); break;                 // Ctrl-L
-    case 16: esc_ = "\x1b["; return feed('A', result);      // Ctrl-P
-    case 14: esc_ = "\x1b["; return feed('B', result);      // Ctrl-N
-    case 27: esc_ = "\x1b"; return false;
-    case '\t':
-      if (complete_) {
-        std::string listing;
-        std::string line = complete_(buf_.substr(0, pos_), listing);
-        if (!listing.empty()) write("\r\n" + listing);
-        buf_ = line + buf_.substr(pos_);
-        pos_ = line.size();
+    case 0x0c: out += "\x1b[H\x1b[2J", redraw(out); return Status::editing;
+    case 0x10: esc_ = "[A"; escape_done(out); esc_.clear(); return Status::editing;
+    case 0x0e: esc_ = "[B"; escape_done(out); esc_.clear(); return Status::editing;
+    case '\t': {
+      std::vector<Choice> choices;
+      std::string done = complete_(std::string_view(line_).substr(0, cursor_), choices);
+      if (done.size() > cursor_) {
+        line_ = done + line_.substr(cursor_);
+        cursor_ = done.size();
+        redraw(out);
+      } else if (!choices.empty()) {
+        show_choices(choices, out);
       }
-      break;
+      return Status::editing;
+    }
     case '?':
-      if (help_) {
-        write("?\r\n" + help_(buf_.substr(0, pos_)));
-        break;
-      }
-      [[fallthrough]];
+      // Help, not text (router consoles): show what may come here.
+      show_choices(help_(std::string_view(line_).substr(0, cursor_)), out);
+      return Status::editing;
     default:
-      if (static_cast<unsigned char>(c) >= 32) {
-        buf_.insert(pos_, 1, c);
-        ++pos_;
-      }
+      if (static_cast<unsigned char>(c) < 0x20) return Status::editing;  // other controls ignored
+      line_.insert(cursor_++, 1, c);
+      if (cursor_ == line_.size()) out += c;
+      else redraw(out);
+      return Status::editing;
   }
-  redraw();
-  return false;
-}
-
-LineEditor::Result LineEditor::read_line(const std::string& prompt, std::string& out) {
-  bool is_raw = raw();
-  begin(prompt);
-  write(prompt);
-  Result result = Result::eof;
-  while (true) {
-    char c;
-    ssize_t n = ::read(in_, &c, 1);
-    if (n <= 0) {
-      result = Result::eof;
-      break;
-    }
-    if (!is_raw && c == '\n') {  // not a terminal: plain lines
-      result = Result::line;
-      break;
-    }
-    if (!is_raw) {
-      buf_ += c;
-      continue;
-    }
-    if (feed(c, result)) break;
-  }
-  restore();
-  out = buf_;
-  return result;
-}
-
-void LineEditor::add_history(const std::string& line) {
-  if (line.empty() || (!history_.empty() && history_.back() == line)) return;
-  history_.push_back(line);
-  if (history_.size() > kMaxHistory) history_.erase(history_.begin());
-}
-
-void LineEditor::load_history(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) add_history(line);
-}
-
-void LineEditor::save_history(const std::string& path) const {
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& l : history_) out << l << "\n";
 }
 
 }  // namespace tg::cli

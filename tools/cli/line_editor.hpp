@@ -1,67 +1,52 @@
-// A small line editor over termios for the console: works on a plain serial
-// terminal (VT100 subset, no colors, no mouse), keeps the cursor on one
-// line (long input scrolls horizontally inside the terminal width), history
-// with up/down, emacs keys, and two hooks the router-style CLI needs: TAB
-// completes, '?' shows help immediately without consuming the line.
+// Line editing for the console, as a byte-fed state machine (so tests drive
+// it without a terminal): VT100 keys only (arrows, Home/End, Delete), emacs
+// control keys, history, `?` help and Tab completion through hooks. The
+// owner writes `out` to the terminal after each feed().
 #pragma once
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "tools/cli/commands.hpp"
 
 namespace tg::cli {
 
 class LineEditor {
  public:
-  enum class Result { line, eof, interrupted };
+  enum class Status { editing, done, cancelled, eof };
+  using HelpHook = std::function<std::vector<Choice>(std::string_view line)>;
+  using CompleteHook = std::function<std::string(std::string_view line, std::vector<Choice>& choices)>;
 
-  // Returns the replacement line (completion) and may print a list; the
-  // editor redraws the prompt and line afterwards.
-  using CompleteFn = std::function<std::string(const std::string& line, std::string& listing)>;
-  using HelpFn = std::function<std::string(const std::string& line)>;  // text to print
+  LineEditor(HelpHook help, CompleteHook complete) : help_(std::move(help)), complete_(std::move(complete)) {}
 
-  LineEditor(int in_fd, int out_fd) : in_(in_fd), out_(out_fd) {}
-  ~LineEditor() { restore(); }
+  // Starts a new line (prints the prompt into `out`).
+  void begin(const std::string& prompt, std::string& out);
+  Status feed(char byte, std::string& out);
+  const std::string& line() const { return line_; }
 
-  void set_complete(CompleteFn f) { complete_ = std::move(f); }
-  void set_help(HelpFn f) { help_ = std::move(f); }
-  void set_width(int cols) { width_ = cols > 20 ? cols : 80; }
-
-  // Reads one line in raw mode (the terminal is restored before returning).
-  Result read_line(const std::string& prompt, std::string& out);
-
-  // Key handling without a terminal (tests): feed bytes, get state.
-  void begin(const std::string& prompt);
-  // Returns true when the line is finished (Enter, Ctrl-D on empty, Ctrl-C).
-  bool feed(char c, Result& result);
-  const std::string& buffer() const { return buf_; }
-  size_t cursor() const { return pos_; }
-
-  void add_history(const std::string& line);
+  // History: the caller adds accepted lines; bounded.
+  void remember(const std::string& line);
   const std::vector<std::string>& history() const { return history_; }
-  void load_history(const std::string& path);
-  void save_history(const std::string& path) const;
-  static constexpr size_t kMaxHistory = 500;
+  static constexpr size_t kHistoryMax = 500;
 
  private:
-  bool raw();
-  void restore();
-  void write(const std::string& s);
-  void redraw();
-  bool handle_escape(Result& r);
+  void redraw(std::string& out) const;
+  void set_line(std::string s, std::string& out);
+  void show_choices(const std::vector<Choice>& choices, std::string& out);
+  Status key(char c, std::string& out);
+  void escape_done(std::string& out);
 
-  int in_, out_;
-  bool raw_ = false;
-  struct termios_holder;
-  std::vector<unsigned char> saved_;  // struct termios bytes
-  CompleteFn complete_;
-  HelpFn help_;
-  int width_ = 80;
-  std::string prompt_, buf_;
-  size_t pos_ = 0;
+  HelpHook help_;
+  CompleteHook complete_;
+  std::string prompt_, line_, draft_, esc_;
+  size_t cursor_ = 0;
+  bool in_escape_ = false;
   std::vector<std::string> history_;
-  size_t hist_index_ = 0;
-  std::string hist_saved_;
-  std::string esc_;  // pending escape sequence
+  size_t hist_pos_ = 0;  // == history_.size(): the line being typed
 };
+
+// Choices formatted for the terminal: "  word      help" lines.
+std::string format_choices(const std::vector<Choice>& choices);
 
 }  // namespace tg::cli
