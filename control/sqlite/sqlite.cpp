@@ -54,7 +54,7 @@ std::string Stmt::text(int col) const {
            : std::string();
 }
 
-bool Db::open(const std::string& path, std::string& error) {
+bool Db::open(const std::string& path, std::string& error, bool durable) {
   close();
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -64,7 +64,9 @@ bool Db::open(const std::string& path, std::string& error) {
     return false;
   }
   sqlite3_busy_timeout(db_, 5000);
-  if (!exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", error)) {
+  std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=") +
+                        (durable ? "FULL;" : "NORMAL;");
+  if (!exec(pragmas, error)) {
     error = path + ": " + error;
     close();
     return false;

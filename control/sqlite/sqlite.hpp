@@ -53,9 +53,11 @@ class Db {
   Db& operator=(const Db&) = delete;
   ~Db() { close(); }
 
-  // Opens (creating) the file, WAL journal, synchronous=FULL (a queued alarm
-  // survives a power cut), busy timeout so a second process can read.
-  bool open(const std::string& path, std::string& error);
+  // Opens (creating) the file with a WAL journal and a busy timeout so a
+  // second process can read. durable: synchronous=FULL, every commit on disk
+  // before it returns (the notification queue); otherwise NORMAL, where a
+  // power cut may lose the last commits but never corrupts (the event store).
+  bool open(const std::string& path, std::string& error, bool durable = true);
   void close();
   bool is_open() const { return db_ != nullptr; }
   bool exec(std::string_view sql, std::string& error);

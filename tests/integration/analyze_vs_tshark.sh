@@ -19,6 +19,8 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 for t in tshark tcpdump iptables-legacy python3; do command -v $t >/dev/null || skip "$t missing"; done
+# Debian's interpreter directly: a pyenv shim on PATH costs seconds per call.
+py=$(command -v /usr/bin/python3 || command -v python3)
 for b in "$callgen" "$impair" "$analyze"; do [ -x "$b" ] || fail "$b missing: run make first"; done
 
 P=tgan$$
@@ -69,7 +71,7 @@ for n in "$A" "$B"; do
 done
 
 cap=$work/calls.pcap
-ip netns exec "$B" tcpdump -i vb -U -n -w "$cap" -c 50000 udp 2>"$work/tcpdump.log" &
+ip netns exec "$B" tcpdump -i vb --immediate-mode -U -n -w "$cap" -c 50000 udp 2>"$work/tcpdump.log" &
 tcpdump_pid=$!
 pids+=("$tcpdump_pid")
 poll 10 grep -q "listening on" "$work/tcpdump.log" || fail "tcpdump did not start"
@@ -101,18 +103,21 @@ poll 15 bash -c "! kill -0 $uas200 2>/dev/null" || fail "UAS did not finish its 
 # the capture stops growing, then stop tcpdump.
 size() { stat -c %s "$cap"; }
 last=-1
-stable() { local s; s=$(size); [ "$s" = "$last" ] && return 0; last=$s; sleep 0.2; return 1; }
+stable() { local s; s=$(size); [ "$s" = "$last" ] && return 0; last=$s; sleep 0.3; return 1; }
 poll 10 stable || fail "capture never settled"
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
-echo "capture: $(grep captured "$work/tcpdump.log")"
+got=$(sed -nE 's/^([0-9]+) packets captured/\1/p' "$work/tcpdump.log")
+seen=$(sed -nE 's/^([0-9]+) packets received by filter/\1/p' "$work/tcpdump.log")
+echo "capture: $got packets"
+[ -n "$got" ] && [ "$got" = "$seen" ] || fail "tcpdump wrote $got of $seen packets: capture incomplete"
 
 tshark -q -o rtp.heuristic_rtp:FALSE -z rtp,streams -r "$cap" >"$work/tshark-rtp.txt" 2>/dev/null
 tshark -r "$cap" -Y 'sip.CSeq.method == "INVITE" && sip.Status-Code >= 200' \
   -T fields -e sip.Call-ID -e sip.Status-Code >"$work/tshark-final.txt" 2>/dev/null
 "$analyze" --json "$cap" >"$work/analyze.json" || fail "tg-analyze failed on $cap"
 
-python3 - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
+"$py" - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
 import json, re, sys
 rtp_txt, finals_txt, ours_path = sys.argv[1:4]
 ours = json.load(open(ours_path))

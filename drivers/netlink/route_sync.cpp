@@ -1,0 +1,60 @@
+#include "drivers/netlink/route_sync.hpp"
+
+#include <set>
+
+namespace tg::netlink {
+
+bool validate(const RouteSyncConfig& c, std::string& error) {
+  std::set<uint32_t> tables, prios;
+  for (size_t u = 0; u < c.uplinks.size(); ++u) {
+    const UplinkRoute& r = c.uplinks[u];
+    const std::string where = "uplink " + std::to_string(u) + ": ";
+    if (r.ifname.empty() || r.ifname.size() > 15) return error = where + "interface name must be 1..15 characters", false;
+    if (r.address.addr.empty()) return error = where + "address missing", false;
+    if (!r.gateway.empty() && r.gateway.family != r.address.addr.family)
+      return error = where + "gateway and address families differ", false;
+    if (r.table == 0 || r.table == c.main_table || r.table >= 253)
+      return error = where + "table must be 1..252 and not the main table", false;
+    if (!tables.insert(r.table).second) return error = where + "table " + std::to_string(r.table) + " used twice", false;
+    if (r.rule_priority == 0 || r.rule_priority >= 32766)
+      return error = where + "rule priority must be 1..32765 (before the main table's rule)", false;
+    if (!prios.insert(r.rule_priority).second) return error = where + "rule priority used twice", false;
+  }
+  return true;
+}
+
+void RouteSync::invalidate() {
+  links_up_ = false;
+  uplink_done_.assign(config_.uplinks.size(), false);
+  applied_active_ = 0xFF;
+}
+
+bool RouteSync::apply(uint8_t active, std::string& error) {
+  if (uplink_done_.size() != config_.uplinks.size()) uplink_done_.assign(config_.uplinks.size(), false);
+  if (!links_up_) {
+    for (const std::string& l : config_.bring_up) {
+      if (!nl_.set_link_up(l, true, error)) return false;
+      ++operations_;
+    }
+    links_up_ = true;
+  }
+  for (size_t u = 0; u < config_.uplinks.size(); ++u) {
+    if (uplink_done_[u]) continue;
+    const UplinkRoute& r = config_.uplinks[u];
+    if (!nl_.add_address(r.ifname, r.address, error)) return false;
+    if (!nl_.set_default_route(r.ifname, r.gateway, r.table, error)) return false;
+    Prefix host{r.address.addr, uint8_t(r.address.addr.family == 4 ? 32 : 128)};
+    if (!nl_.add_rule(r.rule_priority, host, r.table, error)) return false;
+    operations_ += 3;
+    uplink_done_[u] = true;
+  }
+  if (active != applied_active_ && active < config_.uplinks.size()) {
+    const UplinkRoute& r = config_.uplinks[active];
+    if (!nl_.set_default_route(r.ifname, r.gateway, config_.main_table, error)) return false;
+    ++operations_;
+    applied_active_ = active;
+  }
+  return true;
+}
+
+}  // namespace tg::netlink

@@ -1,0 +1,326 @@
+#include "control/store/store.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CppUTest/TestHarness.h>  // last: its new/delete macros break std headers
+
+using namespace tg::store;
+namespace al = tg::alarm;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/tg-store-test-XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string file(const char* n) const { return path + "/" + n; }
+};
+
+constexpr WallMs T0 = 1795428754000;  // 2026-11-23T10:12:34Z
+
+const al::ManagedObject kWan0{al::ObjectKind::uplink, "wan0", "Carrier A"};
+
+CallRecord call(const std::string& id, WallMs start, WallMs answer, WallMs end, int code) {
+  CallRecord c;
+  c.call_id = id;
+  c.from = "sip:+4930123@pbx.example.net";
+  c.to = "sip:+4940999@carrier-a.example.net";
+  c.trunk = "carrierA";
+  c.uplink = "wan0";
+  c.start_ms = start;
+  c.answer_ms = answer;
+  c.end_ms = end;
+  c.final_code = code;
+  c.end_reason = answer ? "caller BYE" : "";
+  c.pdd_ms = 850;
+  return c;
+}
+
+}  // namespace
+
+TEST_GROUP(Store) {
+  TempDir dir;
+  Store st;
+  WallMs now = T0;
+  std::vector<std::optional<FaultReport>> reports;
+  std::unique_ptr<al::AlarmManager> am;
+
+  void setup() override {
+    std::string err;
+    CHECK_TRUE_TEXT(st.open({dir.file("store.db")}, err), err.c_str());
+    am = std::make_unique<al::AlarmManager>(
+        [this] { return now; }, al::ManagerOptions{},
+        [this](const al::AlarmNotification& n) { reports.push_back(st.record_alarm(n)); });
+  }
+  void teardown() override { am.reset(); }
+};
+
+TEST(Store, FailoverEventKeepsMeasuredTimes) {
+  FailoverRecord f;
+  f.time_ms = T0;
+  f.from_uplink = "wan0";
+  f.from_label = "Carrier A";
+  f.to_uplink = "wan1";
+  f.to_label = "Carrier B";
+  f.reason = "blackhole";
+  f.detect_ms = 180;
+  f.switch_ms = 32.4;
+  f.total_ms = 212.4;
+  f.calls_affected = 12;
+  CHECK_TRUE(st.record_failover(f));
+  auto ev = st.events();
+  LONGS_EQUAL(1, ev.size());
+  STRCMP_EQUAL("failover", ev[0].kind.c_str());
+  STRCMP_EQUAL("wan0", ev[0].object.c_str());
+  DOUBLES_EQUAL(180, ev[0].detect_ms, 1e-9);
+  DOUBLES_EQUAL(32.4, ev[0].switch_ms, 1e-9);
+  DOUBLES_EQUAL(212.4, ev[0].total_ms, 1e-9);
+  STRCMP_EQUAL(
+      "traffic switched from wan0 (Carrier A) to wan1 (Carrier B) in 212 ms (blackhole; detection 180 ms, "
+      "switch 32 ms); 12 calls affected",
+      ev[0].text.c_str());
+
+  std::ostringstream csv;
+  LONGS_EQUAL(1, st.export_events(csv, Format::csv));
+  STRCMP_EQUAL(
+      "id,time,kind,object,text,from_uplink,to_uplink,reason,detect_ms,switch_ms,total_ms,calls_affected\r\n"
+      "1,2026-11-23T10:12:34.000Z,failover,wan0,\"traffic switched from wan0 (Carrier A) to wan1 (Carrier B) in "
+      "212 ms (blackhole; detection 180 ms, switch 32 ms); 12 calls affected\",wan0,wan1,blackhole,180,32.4,212.4,12\r\n",
+      csv.str().c_str());
+}
+
+TEST(Store, CallRecordsExportCsvAndJson) {
+  CallRecord c = call("a84b4c76e66710@pbx", T0, T0 + 2000, T0 + 62000, 200);
+  c.from = "\"Front Desk\" <sip:100@pbx.example.net>";  // a comma-free quote: CSV must quote it
+  c.outbound = {4.21, 0.5, 3.2, 3000};
+  c.inbound = {3.87, 1.25, 12.5, 2990};
+  CHECK_TRUE(st.record_call(c));
+  std::ostringstream csv;
+  LONGS_EQUAL(1, st.export_calls(csv, Format::csv));
+  STRCMP_EQUAL(
+      "id,call_id,from,to,trunk,uplink,start,answer,end,duration_s,final_code,end_reason,pdd_ms,"
+      "out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,in_packets\r\n"
+      "1,a84b4c76e66710@pbx,\"\"\"Front Desk\"\" <sip:100@pbx.example.net>\",sip:+4940999@carrier-a.example.net,"
+      "carrierA,wan0,2026-11-23T10:12:34.000Z,2026-11-23T10:12:36.000Z,2026-11-23T10:13:36.000Z,60,200,"
+      "caller BYE,850,4.21,0.5,3.2,3000,3.87,1.25,12.5,2990\r\n",
+      csv.str().c_str());
+  std::ostringstream js;
+  LONGS_EQUAL(1, st.export_calls(js, Format::json));
+  CHECK(js.str().find("\"from\":\"\\\"Front Desk\\\" <sip:100@pbx.example.net>\"") != std::string::npos);
+  CHECK(js.str().find("\"inbound\":{\"mos\":3.87,\"loss_pct\":1.25,\"jitter_ms\":12.5,\"packets\":2990}") !=
+        std::string::npos);
+  CHECK(js.str().rfind("[\n{\"id\":1,", 0) == 0);
+  DOUBLES_EQUAL(3.87, c.worst_mos(), 1e-9);
+}
+
+TEST(Store, UnexportedRecordsGoOutOnce) {
+  // records made while the uplinks were down wait for the next export
+  st.record_call(call("c1", T0, T0 + 1000, T0 + 5000, 200));
+  st.record_call(call("c2", T0 + 10, 0, T0 + 900, 503));
+  std::ostringstream first, second, third;
+  ExportQuery q;
+  q.only_unexported = true;
+  q.mark_exported = true;
+  LONGS_EQUAL(2, st.export_calls(first, Format::json, q));
+  LONGS_EQUAL(0, st.export_calls(second, Format::json, q));
+  STRCMP_EQUAL("[]\n", second.str().c_str());
+  st.record_call(call("c3", T0 + 20, 0, T0 + 800, 408));
+  LONGS_EQUAL(1, st.export_calls(third, Format::csv, q));
+  CHECK(third.str().find(",c3,") != std::string::npos);
+  LONGS_EQUAL(3, st.calls().size());  // still stored after export
+}
+
+TEST(Store, CallFailureClassification) {
+  CHECK_FALSE(call("x", 0, 1, 2, 200).failed());
+  CHECK_TRUE(call("x", 0, 0, 2, 503).failed());
+  CHECK_TRUE(call("x", 0, 0, 2, 408).failed());
+  CHECK_FALSE(call("x", 0, 0, 2, 486).failed());  // busy is not a failure of the network
+  CHECK_FALSE(call("x", 0, 0, 2, 487).failed());
+  CallRecord dropped = call("x", 0, 1, 2, 200);
+  dropped.end_reason = "fault";
+  CHECK_TRUE(dropped.failed());
+}
+
+TEST(Store, FaultReportAfterRecovery) {
+  // calls: one up through the fault, one failing during it, one busy, one long before
+  CallRecord up = call("up@pbx", T0 - 30'000, T0 - 28'000, T0 + 90'000, 200);
+  up.outbound.mos = 4.3;
+  up.inbound.mos = 2.61;
+  st.record_call(up);
+  st.record_call(call("before@pbx", T0 - 900'000, T0 - 899'000, T0 - 800'000, 200));
+
+  al::RaiseRequest r;
+  r.type = al::AlarmType::uplink_blackhole;
+  r.object = kWan0;
+  r.detail = "no RTP on 12 calls for 180 ms";
+  r.action = al::text::switched_to("wan1", "Carrier B", 212);
+  r.calls_affected = 12;
+  am->raise(r);
+  CHECK_TRUE(st.open_fault_since().has_value());
+  LONGS_EQUAL(T0, *st.open_fault_since());
+
+  now += 212;
+  FailoverRecord f;
+  f.time_ms = now;
+  f.from_uplink = "wan0";
+  f.to_uplink = "wan1";
+  f.reason = "blackhole";
+  f.detect_ms = 180;
+  f.switch_ms = 32;
+  f.total_ms = 212;
+  f.calls_affected = 12;
+  st.record_failover(f);
+  st.record_call(call("failed@pbx", T0 + 1000, 0, T0 + 33'000, 503));
+  st.record_call(call("busy@pbx", T0 + 2000, 0, T0 + 3'000, 486));
+
+  // a minor alarm during the fault does not keep it open
+  al::RaiseRequest j;
+  j.type = al::AlarmType::uplink_jitter;
+  j.object = {al::ObjectKind::uplink, "wan1", "Carrier B"};
+  am->raise(j);
+
+  now = T0 + 125'000;
+  am->clear(al::AlarmType::uplink_blackhole, kWan0, "RTP flowing again");
+  LONGS_EQUAL(3, reports.size());
+  CHECK_FALSE(reports[0].has_value());
+  CHECK_FALSE(reports[1].has_value());
+  CHECK_TRUE(reports[2].has_value());
+  const FaultReport& rep = *reports[2];
+  LONGS_EQUAL(T0, rep.start_ms);
+  LONGS_EQUAL(T0 + 125'000, rep.end_ms);
+  LONGS_EQUAL(125'000, rep.duration_ms());
+  LONGS_EQUAL(1, rep.uplinks.size());
+  STRCMP_EQUAL("wan0", rep.uplinks[0].c_str());
+  LONGS_EQUAL(12, rep.calls_affected);  // failover count beats the 1 CDR that overlapped
+  LONGS_EQUAL(1, rep.calls_failed);
+  DOUBLES_EQUAL(2.61, rep.worst_mos, 1e-9);
+  STRCMP_EQUAL("up@pbx", rep.worst_mos_call.c_str());
+  LONGS_EQUAL(1, rep.actions.size());
+  STRCMP_EQUAL("traffic switched from wan0 to wan1 in 212 ms (blackhole; detection 180 ms, switch 32 ms); "
+               "12 calls affected",
+               rep.actions[0].c_str());
+  LONGS_EQUAL(2, rep.alarms.size());
+  CHECK_FALSE(st.open_fault_since().has_value());
+
+  std::string text = to_text(rep);
+  CHECK(text.find("  to        2026-11-23T10:14:39.000Z (2 min 5 s)\n") != std::string::npos);
+  CHECK(text.find("  calls     12 affected, 1 failed\n") != std::string::npos);
+  CHECK(text.find("  worst MOS 2.61 (call up@pbx)\n") != std::string::npos);
+  std::string json = to_json(rep);
+  CHECK(json.find("\"duration_ms\":125000,\"uplinks\":[\"wan0\"],\"trunks\":[],\"calls_affected\":12,"
+                  "\"calls_failed\":1,\"worst_mos\":2.61,") != std::string::npos);
+  CHECK(json.find("\"failovers\":[{\"time\":\"2026-11-23T10:12:34.212Z\",\"from\":\"wan0\",\"to\":\"wan1\","
+                  "\"reason\":\"blackhole\",\"detect_ms\":180,\"switch_ms\":32,\"total_ms\":212,"
+                  "\"calls_affected\":12}]}") != std::string::npos);
+
+  // stored, and the closing happens once
+  auto all = st.fault_reports();
+  LONGS_EQUAL(1, all.size());
+  LONGS_EQUAL(125'000, all[0].duration_ms());
+  am->clear(al::AlarmType::uplink_jitter, j.object);
+  CHECK_FALSE(reports.back().has_value());
+}
+
+TEST(Store, MinorAlarmsAloneAreNoFault) {
+  al::RaiseRequest j;
+  j.type = al::AlarmType::uplink_jitter;
+  j.object = kWan0;
+  am->raise(j);
+  al::RaiseRequest c;
+  c.type = al::AlarmType::trunk_congestion;
+  c.object = {al::ObjectKind::trunk, "carrierA", ""};
+  am->raise(c);
+  CHECK_FALSE(st.open_fault_since().has_value());
+}
+
+TEST(Store, FaultAndActiveAlarmsSurviveRestart) {
+  al::RaiseRequest r;
+  r.type = al::AlarmType::trunk_down;
+  r.object = {al::ObjectKind::trunk, "carrierA", "Carrier A SBC"};
+  r.detail = "3 OPTIONS unanswered";
+  uint64_t id = am->raise(r);
+  am.reset();
+  st.close();
+  std::string err;
+  CHECK_TRUE(st.open({dir.file("store.db")}, err));
+  auto active = st.active_alarms();
+  LONGS_EQUAL(1, active.size());
+  LONGS_EQUAL(id, active[0].id);
+  CHECK_TRUE(active[0].type == al::AlarmType::trunk_down);
+  STRCMP_EQUAL("Carrier A SBC", active[0].object.label.c_str());
+  CHECK_TRUE(active[0].severity == al::Severity::critical);
+  LONGS_EQUAL(id + 1, st.next_alarm_id());
+  CHECK_TRUE(st.open_fault_since().has_value());
+
+  // the restarted daemon restores the list and clears it later: the fault closes
+  al::ManagerOptions o;
+  o.first_id = st.next_alarm_id();
+  am = std::make_unique<al::AlarmManager>(
+      [this] { return now; }, o, [this](const al::AlarmNotification& n) { reports.push_back(st.record_alarm(n)); });
+  am->restore_active(active);
+  now += 60'000;
+  CHECK_TRUE(am->clear(al::AlarmType::trunk_down, r.object, "OPTIONS answered"));
+  CHECK_TRUE(reports.back().has_value());
+  LONGS_EQUAL(60'000, reports.back()->duration_ms());
+  LONGS_EQUAL(1, reports.back()->trunks.size());
+  CHECK_TRUE(st.active_alarms().empty());
+}
+
+TEST(Store, RowBoundDropsOldestFirst) {
+  Store small;
+  std::string err;
+  StoreOptions o;
+  o.path = dir.file("small.db");
+  o.max_rows = 100;
+  o.trim_every = 1;
+  CHECK_TRUE(small.open(o, err));
+  for (int i = 0; i < 130; ++i) {
+    Event e;
+    e.time_ms = T0 + i;
+    e.kind = "daemon";
+    e.object = "box";
+    e.text = "event " + std::to_string(i);
+    small.record_event(e);
+    small.record_call(call("call" + std::to_string(i), T0 + i, 0, T0 + i, 503));
+  }
+  auto ev = small.events(0, INT64_MAX, 1000);
+  LONGS_EQUAL(100, ev.size());
+  STRCMP_EQUAL("event 30", ev.front().text.c_str());
+  STRCMP_EQUAL("event 129", ev.back().text.c_str());
+  LONGS_EQUAL(100, small.calls(0, INT64_MAX, 1000).size());
+  LONGS_EQUAL(60, small.counters().trimmed_rows);
+  LONGS_EQUAL(30, small.counters().trimmed_unexported);  // said, not hidden
+}
+
+TEST(Store, SizeBoundKeepsFileSmall) {
+  Store small;
+  std::string err;
+  StoreOptions o;
+  o.path = dir.file("size.db");
+  o.max_size_mb = 1;
+  o.trim_every = 50;
+  CHECK_TRUE(small.open(o, err));
+  std::string big(2000, 'x');
+  for (int i = 0; i < 2000; ++i) {  // ~4 MB of events
+    Event e;
+    e.time_ms = T0 + i;
+    e.kind = "daemon";
+    e.object = "box";
+    e.text = std::to_string(i) + big;
+    small.record_event(e);
+  }
+  small.enforce_bounds();
+  CHECK(small.size_bytes() <= 1024 * 1024);
+  auto ev = small.events(0, INT64_MAX, 5000);
+  CHECK(ev.size() > 100);  // the newest are kept
+  CHECK(ev.back().text.rfind("1999", 0) == 0);
+  CHECK(small.counters().trimmed_rows > 0);
+}
