@@ -209,8 +209,7 @@ void Controller::handle_event(const ipc::Event& e) {
       log_(s.to == ipc::UplinkState::down ? LOG_WARNING : LOG_INFO,
            "uplink " + name + ": " + ipc::uplink_state_name(s.from) + " -> " + ipc::uplink_state_name(s.to) +
                " (faults " + faults_text(s.fault_mask) + ", hold-down " + std::to_string(s.holddown_ms) + " ms)");
-      if (hooks.on_uplink_state)
-        hooks.on_uplink_state(name, ipc::uplink_state_name(s.from), ipc::uplink_state_name(s.to));
+      if (hooks.on_uplink_state) hooks.on_uplink_state(name, s);
       break;
     }
     case ipc::EventKind::command_result: {
@@ -295,6 +294,7 @@ void Controller::reload() {
     std::string text = r.error_text();
     if (!text.empty() && text.back() == '\n') text.pop_back();
     log_(LOG_ERR, "reload rejected, running configuration unchanged:\n" + text);
+    if (hooks.on_config_rejected) hooks.on_config_rejected(r.errors.front().str());
     return;
   }
   apply("reloaded " + store_.running_path());
