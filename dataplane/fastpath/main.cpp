@@ -44,6 +44,10 @@ struct Options {
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
   uint32_t mbufs = 8191;
+  uint32_t streams = 4096;
+  uint32_t calls = 4096;
+  bool no_inspect = false;
+  std::string kernel_ports = "61000-65535";
 };
 
 // Parses the arguments after "--". False: exit with `rc`.
@@ -57,6 +61,10 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
       ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
+      ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
+      ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
   try {
     po::variables_map vm;
@@ -72,8 +80,8 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
-  if (o.nat_capacity == 0) {
-    std::cerr << "tg-dataplane: --nat-capacity must be > 0\n";
+  if (o.nat_capacity == 0 || o.streams == 0 || o.calls == 0) {
+    std::cerr << "tg-dataplane: --nat-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
   }
@@ -101,7 +109,20 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
-    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes << "},\"uplinks\":{";
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
+  if (const Inspector* in = dp.inspector()) {
+    // Stream record plus the inspector's activity slot; the table's index
+    // adds at most 21 bytes more (dataplane/README.md).
+    j << ",\"inspector_bytes_per_stream\":" << kRtpStreamBytes + 16 << ",\"inspector_stream_capacity\":" << in->streams().capacity();
+  }
+  j << "}";
+  if (const Inspector* in = dp.inspector()) {
+    j << ",\"inspection\":{\"frames\":" << in->frames();
+    for (size_t o = 0; o < kInspectOutcomeCount; ++o)
+      if (in->outcome(InspectOutcome(o))) j << ",\"" << inspect_outcome_name(InspectOutcome(o)) << "\":" << in->outcome(InspectOutcome(o));
+    j << "}";
+  }
+  j << ",\"uplinks\":{";
   for (uint8_t u = 0; u < e.config().uplink_count; ++u) {
     const failover::UplinkHealth& h = e.health(u);
     const ipc::ProbeStatsWire ps = e.probes().stats(u);
@@ -127,7 +148,8 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     if (!first) j << ",";
     first = false;
     j << "\"" << role_name(p) << "\":{\"link\":" << (dp.link(p) ? "true" : "false") << ",\"rx\":" << dp.rx_packets(p)
-      << ",\"tx\":" << dp.tx_packets(p) << ",\"rx_dispositions\":{";
+      << ",\"tx\":" << dp.tx_packets(p) << ",\"to_kernel\":" << dp.to_kernel_packets(p)
+      << ",\"from_kernel\":" << dp.from_kernel_packets(p) << ",\"rx_dispositions\":{";
     bool f1 = true;
     for (size_t d = 0; d < kDispositionCount; ++d) {
       uint64_t n = f.count(p, Disposition(d));
@@ -207,7 +229,13 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::unique_ptr<drivers::DpdkPort> owned[kMaxPorts];
+  uint16_t kport_lo = 0, kport_hi = 0;
+  if (std::sscanf(opt.kernel_ports.c_str(), "%hu-%hu", &kport_lo, &kport_hi) != 2 || kport_lo < 1024 ||
+      kport_hi < kport_lo) {
+    std::cerr << "tg-dataplane: --kernel-ports needs LO-HI within 1024-65535\n";
+    return 2;
+  }
+  std::unique_ptr<drivers::DpdkPort> owned[kMaxPorts], taps[kMaxPorts];
   drivers::Port* ports[kMaxPorts] = {};
   ForwarderConfig cfg;
   cfg.nat_capacity = opt.nat_capacity;
@@ -228,8 +256,43 @@ int main(int argc, char** argv) {
     bp.itf.mac = owned[p]->mac();
     cfg.ports[p] = bp.itf;
   }
+  // Exception path: one net_tap per port that asks for it, with the port's
+  // MAC and address, so the kernel's sockets work as if on the port.
+  bool any_tap = false;
+  for (uint8_t p = 0; p < kRoleCount; ++p) {
+    const BoardPort& bp = board.ports[p];
+    if (!bp.present || bp.tap_iface.empty()) continue;
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", bp.itf.mac[0], bp.itf.mac[1], bp.itf.mac[2],
+                  bp.itf.mac[3], bp.itf.mac[4], bp.itf.mac[5]);
+    drivers::PortSpec spec;
+    spec.role = std::string(role_name(p)) + " tap";
+    spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
+    spec.rx_desc = spec.tx_desc = 256;
+    taps[p] = drivers::DpdkPort::open(spec, pool, error);
+    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error))) {
+      std::cerr << "tg-dataplane: exception path " << error << "\n";
+      return 1;
+    }
+    any_tap = true;
+  }
+  if (any_tap) {
+    cfg.kernel_port_lo = kport_lo;
+    cfg.kernel_port_hi = kport_hi;
+    // The kernel's own connections must take their source ports from the
+    // range the NAT leaves alone.
+    std::ofstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    range << kport_lo << " " << kport_hi << "\n";
+    if (!range.flush()) std::cerr << "tg-dataplane: warning: cannot set ip_local_port_range\n";
+  }
 
-  auto dp = std::make_unique<Datapath>(cfg, ports, pool);
+  InspectorConfig icfg;
+  icfg.streams.capacity = opt.streams;
+  icfg.streams.expect_capacity = opt.streams;
+  icfg.calls.capacity = opt.calls;
+  auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
+  for (uint8_t p = 0; p < kRoleCount; ++p)
+    if (taps[p]) dp->set_tap(p, taps[p].get());
   Clock clock;
   TimeNs now = clock.now();
   const TimeNs start = now;
@@ -259,6 +322,7 @@ int main(int argc, char** argv) {
     if (now < next_10ms) continue;
     next_10ms = now + 10 * kNsPerMs;
     dp->forwarder().nat().expire(now, 256);
+    if (Inspector* in = dp->inspector()) in->tick(now, 256);
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
@@ -272,6 +336,7 @@ int main(int argc, char** argv) {
   if (channels) channels->unlink();
   dp.reset();
   for (auto& o : owned) o.reset();
+  for (auto& t : taps) t.reset();
   rte_eal_cleanup();
   return 0;
 }

@@ -4,6 +4,11 @@
 
 namespace tg::fastpath {
 
+// The inspector's activity flags are the blackout detector's stream flags.
+static_assert(uint8_t(kActivityOnHold) == uint8_t(failover::kStreamOnHold));
+static_assert(uint8_t(kActivityComfortNoise) == uint8_t(failover::kStreamComfortNoise));
+static_assert(uint8_t(kActivityEnded) == uint8_t(failover::kStreamEnded));
+
 uint8_t drop_reason_of(Disposition d) {
   using D = Disposition;
   using R = ipc::DropReason;
@@ -65,10 +70,35 @@ void UplinkControl::poll_links(TimeNs now) {
   }
 }
 
+void UplinkControl::scan_media(TimeNs now) {
+  const Inspector* in = dp_.inspector();
+  if (!in) return;
+  const uint8_t count = engine_.config().uplink_count;
+  uint32_t flowing[kMaxUplinkPorts] = {};
+  engine_.media_scan_begin(now);
+  in->for_each_activity([&](const StreamActivityView& v) {
+    // Only inbound streams tell whether an uplink delivers; the LAN's own
+    // streams (ingress kIngressLan) do not.
+    if (v.ingress >= count) return;
+    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, v.flags});
+    if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
+  });
+  engine_.media_scan_end(now);
+  for (uint8_t u = 0; u < count && u < kMaxUplinkPorts; ++u) {
+    inbound_streams_[u] = flowing[u];
+    // One inbound stream per call: the calls a switch away from u affects.
+    engine_.set_active_calls(u, flowing[u]);
+  }
+}
+
 void UplinkControl::tick(TimeNs now) {
   if (now >= next_link_) {
     next_link_ = now + periods_.link_poll;
     poll_links(now);
+  }
+  if (now >= next_media_) {
+    next_media_ = now + periods_.media;
+    scan_media(now);
   }
   if (now < next_engine_) return;
   next_engine_ = now + periods_.engine;
@@ -116,6 +146,7 @@ void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
     if (p >= kMaxPorts) break;
     ipc::UplinkStatsWire& w = body.uplinks[u];
     w.rx_packets = dp_.rx_packets(p);
+    w.active_streams = u < kMaxUplinkPorts ? inbound_streams_[u] : 0;
     w.tx_packets = dp_.tx_packets(p);
     for (size_t d = 0; d < kDispositionCount; ++d) {
       const uint8_t r = drop_reason_of(Disposition(d));

@@ -18,6 +18,7 @@ struct ControlPeriods {
   TimeNs link_poll = 10 * kNsPerMs;    // carrier of every port
   TimeNs engine = 1 * kNsPerMs;        // probes due, timeouts, hold-downs, commands
   TimeNs stats = 100 * kNsPerMs;       // publish the shared-memory stats
+  TimeNs media = 10 * kNsPerMs;        // blackout scan over the inspector's streams
 };
 
 // Where a datapath disposition lands in the shared per-uplink drop counters.
@@ -53,13 +54,15 @@ class UplinkControl final : public failover::EventSink {
 
  private:
   void poll_links(TimeNs now);
+  void scan_media(TimeNs now);
 
   failover::Engine engine_;
   Datapath& dp_;
   drivers::Port* ports_[kMaxPorts] = {};
   ipc::FastPathChannels* channels_;
   ControlPeriods periods_;
-  TimeNs next_link_ = 0, next_engine_ = 0, next_stats_ = 0;
+  TimeNs next_link_ = 0, next_engine_ = 0, next_stats_ = 0, next_media_ = 0;
+  uint32_t inbound_streams_[kMaxUplinkPorts] = {};  // flowing, per uplink, at the last scan
   bool link_known_[kMaxPorts] = {};
   bool link_[kMaxPorts] = {};
   uint64_t events_ = 0;

@@ -51,7 +51,13 @@ TEST_GROUP(UplinkControl) {
       fo.uplinks[u].target_count = 1;
     }
     drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
-    dp = std::make_unique<Datapath>(c, ports, test_pool());
+    // Small tables; RTP taken without SDP so tests need not set up calls.
+    InspectorConfig icfg;
+    icfg.streams.capacity = 64;
+    icfg.streams.expect_capacity = 64;
+    icfg.streams.heuristic = true;
+    icfg.calls.capacity = 16;
+    dp = std::make_unique<Datapath>(c, ports, test_pool(), &icfg);
     // Next hops and the host known, as after start-up.
     inject(*wan0, arp_frame(2, kGw0Mac, kGw0, kWan0Mac, kWan0Ip, kWan0Mac));
     inject(*wan1, arp_frame(2, kGw1Mac, kGw1, kWan1Mac, kWan1Ip, kWan1Mac));
@@ -179,6 +185,58 @@ TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
   LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
   LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
   LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
+}
+
+namespace {
+std::vector<uint8_t> rtp_frame(const Mac& dst, const Mac& src, uint32_t sip, uint16_t sport, uint32_t dip,
+                               uint16_t dport, uint16_t seq, uint32_t ssrc) {
+  auto f = udp_frame(dst, src, sip, sport, dip, dport, 172);
+  uint8_t* rtp = f.data() + 42;
+  rtp[0] = 0x80;
+  rtp[1] = 0;  // PCMU
+  store_be16(rtp + 2, seq);
+  store_be32(rtp + 4, uint32_t(seq) * 160);
+  store_be32(rtp + 8, ssrc);
+  fix_l4_checksum(f);
+  return f;
+}
+}  // namespace
+
+TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
+  run(50);
+  LONGS_EQUAL(0, ctl->active());
+  // Two calls: the LAN phones send first (SNAT mappings), the far end answers
+  // through wan0; probes keep being answered throughout.
+  for (uint16_t seq = 1; seq <= 60; ++seq) {
+    for (uint16_t c = 0; c < 2; ++c) {
+      const uint16_t port = uint16_t(40000 + 2 * c);
+      inject(*lan, rtp_frame(kLanMac, kHostMac, kHostIp, port, kFar, port, seq, 0x1000 + c));
+      inject(*wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, port, kWan0Ip, port, seq, 0x2000 + c));
+    }
+    run(20);
+    drop_sent(lan.get());
+  }
+  LONGS_EQUAL(0, ctl->active());
+  CHECK(dp->inspector()->outcome(InspectOutcome::rtp) >= 200);
+  ipc::StatsBody body;
+  ctl->fill_stats(body, now);
+  LONGS_EQUAL(2, body.uplinks[0].active_streams);
+  // Inbound media stops on both, outbound and probes go on.
+  const TimeNs stop = now;
+  TimeNs switched = 0;
+  for (uint16_t seq = 61; seq <= 100 && !switched; ++seq) {
+    for (uint16_t c = 0; c < 2; ++c)
+      inject(*lan, rtp_frame(kLanMac, kHostMac, kHostIp, uint16_t(40000 + 2 * c), kFar, 40000, seq, 0x1000 + c));
+    for (int ms = 0; ms < 20 && !switched; ++ms) {
+      run(1);
+      if (ctl->active() == 1) switched = now;
+    }
+  }
+  CHECK(switched != 0);
+  CHECK(switched - stop < 400 * kNsPerMs);
+  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == ipc::SwitchReason::media_blackout);
+  LONGS_EQUAL(2, sw.calls_affected);
 }
 
 TEST_GROUP(FailoverFile) {
