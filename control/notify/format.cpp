@@ -173,6 +173,17 @@ std::string format_syslog(const Notice& n, int facility, const std::string& host
   return s + msg;
 }
 
+std::string format_syslog_event(WallMs time_ms, int facility, int severity, const std::string& hostname,
+                                const std::string& app_name, int pid, const std::string& msgid,
+                                const std::string& object, const std::string& text) {
+  std::string msg = text;
+  for (char& c : msg)
+    if (c == '\n' || c == '\r') c = ' ';
+  return "<" + std::to_string(facility * 8 + (severity & 7)) + ">1 " + alarm::text::iso8601(time_ms) + " " +
+         header_field(hostname, 255) + " " + header_field(app_name, 48) + " " + std::to_string(pid) + " " +
+         header_field(msgid, 32) + " [tgEvent@32473 object=\"" + sd_escape(object) + "\"] " + msg;
+}
+
 std::array<uint8_t, 11> date_and_time(WallMs ms) {
   time_t t = time_t(ms / 1000);
   struct tm tm;

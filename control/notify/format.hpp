@@ -25,6 +25,10 @@ std::string render_mail(const MailMessage& m, const std::string& from,
 // RFC 5424 syslog line (no framing). facility: 0..23.
 std::string format_syslog(const Notice& n, int facility, const std::string& hostname,
                           const std::string& app_name, int pid);
+// RFC 5424 line for a plain event: [tgEvent@32473 object="..."] TEXT.
+std::string format_syslog_event(WallMs time_ms, int facility, int severity, const std::string& hostname,
+                                const std::string& app_name, int pid, const std::string& msgid,
+                                const std::string& object, const std::string& text);
 // local0 -> 16 ...; -1 if unknown.
 int syslog_facility_code(const std::string& name);
 // X.733 severity to syslog severity (critical->2 crit, major->3 err, minor/warning->4, cleared->5).

@@ -121,27 +121,46 @@ SendOutcome SyslogSender::send(const std::vector<Delivery>& due, WallMs) {
       return out;
     }
     std::string line = format_syslog(d.notice, facility, o_.hostname, o_.app_name, int(getpid()));
-    if (scheme_ == "tcp") line = std::to_string(line.size()) + " " + line;  // RFC 6587 octet counting
-    size_t off = 0;
-    while (off < line.size()) {
-      ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
-      if (n > 0) {
-        off += size_t(n);
-        if (scheme_ != "tcp") break;  // one datagram
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd p{fd_, POLLOUT, 0};
-        if (poll(&p, 1, o_.timeout_ms) == 1) continue;
-      }
-      out.error = (o_.remote.empty() ? o_.local_socket : o_.remote) + ": send: " +
-                  (n < 0 ? strerror(errno) : "timeout");
-      close_socket();
+    if (!write_line(std::move(line), error)) {
+      out.error = error;
       return out;
     }
     out.delivered.push_back(d.notice.id);
   }
   return out;
+}
+
+bool SyslogSender::write_line(std::string line, std::string& error) {
+  if (scheme_ == "tcp") line = std::to_string(line.size()) + " " + line;  // RFC 6587 octet counting
+  size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += size_t(n);
+      if (scheme_ != "tcp") break;  // one datagram
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, o_.timeout_ms) == 1) continue;
+    }
+    error = (o_.remote.empty() ? o_.local_socket : o_.remote) + ": send: " + (n < 0 ? strerror(errno) : "timeout");
+    close_socket();
+    return false;
+  }
+  return true;
+}
+
+bool SyslogSender::log_event(WallMs time_ms, int severity, const std::string& msgid, const std::string& object,
+                             const std::string& text, std::string& error) {
+  if (std::string bad = validate(o_); !bad.empty()) {
+    error = bad;
+    return false;
+  }
+  if (!connect_socket(error)) return false;
+  std::string line = format_syslog_event(time_ms, syslog_facility_code(o_.facility), severity, o_.hostname,
+                                         o_.app_name, int(getpid()), msgid, object, text);
+  return write_line(std::move(line), error);
 }
 
 }  // namespace tg::notify

@@ -27,9 +27,15 @@ class SyslogSender : public Sender {
   const std::string& channel() const override { return channel_; }
   size_t batch_limit() const override { return 64; }
   SendOutcome send(const std::vector<Delivery>& due, WallMs now) override;
+  // A plain event (failover, state change, config) that is not an alarm:
+  // logged at once, not queued (syslog of events is best effort; alarms go
+  // through the durable queue). msgid: RFC 5424 MSGID, e.g. "FAILOVER".
+  bool log_event(WallMs time_ms, int severity, const std::string& msgid, const std::string& object,
+                 const std::string& text, std::string& error);
 
  private:
   bool connect_socket(std::string& error);
+  bool write_line(std::string line, std::string& error);
   void close_socket();
   SyslogOptions o_;
   std::string channel_ = "syslog";

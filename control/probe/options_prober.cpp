@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <list>
+#include <optional>
 
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
@@ -48,6 +49,10 @@ struct OptionsProber::Pending {
   std::string target;
   TimeNs sent = 0;
   std::list<Pending>::iterator self;
+  // A transport error can make sofia answer inside nta_outgoing_tcreate();
+  // that report is kept and delivered from the loop, never from probe().
+  bool creating = true;
+  std::optional<ProbeReport> early;
 };
 
 struct OptionsProber::Impl {
@@ -105,8 +110,18 @@ int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* s
   } else {
     r.result.outcome = classify_response(status, sip && sip->sip_retry_after);
   }
+  if (p->creating) {
+    p->early = r;
+    return 0;
+  }
   p->owner->finish(*p, r);
   return 0;
+}
+
+void on_early(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
+  auto* p = reinterpret_cast<OptionsProber::Pending*>(arg);
+  ProbeReport r = *p->early;
+  p->owner->finish(*p, r);
 }
 
 void on_timeout(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg) {
@@ -207,6 +222,11 @@ bool OptionsProber::probe(const std::string& target, Done done, std::string* err
     Impl::release(p);
     im.pending.pop_back();
     return false;
+  }
+  p.creating = false;
+  if (p.early) {
+    su_timer_set_interval(p.timer, on_early, reinterpret_cast<su_timer_arg_t*>(&p), 1);
+    return true;
   }
   su_duration_t ms = su_duration_t(im.config.timeout / kNsPerMs);
   su_timer_set_interval(p.timer, on_timeout, reinterpret_cast<su_timer_arg_t*>(&p), ms ? ms : 1);

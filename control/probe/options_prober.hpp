@@ -44,19 +44,28 @@ class ProbeLoop {
   su_root_s* root_ = nullptr;
 };
 
-class OptionsProber {
+// What the trunk monitor needs from a prober: OptionsProber, or a test double.
+class Prober {
  public:
   using Done = std::function<void(const ProbeReport&)>;
+  virtual ~Prober() = default;
+  // Sends one probe; `done` runs exactly once later (never from inside this
+  // call). False, with *error set and no callback, if it cannot be sent.
+  virtual bool probe(const std::string& target, Done done, std::string* error) = 0;
+};
+
+class OptionsProber : public Prober {
+ public:
   // nullptr with *error set when the agent cannot bind.
   static std::unique_ptr<OptionsProber> create(ProbeLoop&, const ProberConfig&, std::string* error);
-  ~OptionsProber();
+  ~OptionsProber() override;
   OptionsProber(const OptionsProber&) = delete;
   OptionsProber& operator=(const OptionsProber&) = delete;
 
   // Sends one OPTIONS to `target` ("sip:203.0.113.5:5060"). `done` runs
   // exactly once, from the loop, with the final response or the timeout.
   // False (and no callback) if the request could not be created.
-  bool probe(const std::string& target, Done done, std::string* error = nullptr);
+  bool probe(const std::string& target, Done done, std::string* error = nullptr) override;
   size_t in_flight() const;
   // "sip:192.0.2.1:40123": where the agent listens.
   std::string local_uri() const;

@@ -103,9 +103,14 @@ TrunkHealth::TrunkHealth(const TrunkHealthConfig& config) : config_(config) {
 }
 
 void TrunkHealth::probe_sent(TimeNs now) {
+  last_sent_ = now;
+  reschedule();
+}
+
+void TrunkHealth::reschedule() {
   // While in doubt, probe at the retry pace to decide sooner.
   bool doubtful = state_ != TrunkState::up;
-  next_probe_ = now + (doubtful ? config_.retry_interval : config_.interval);
+  next_probe_ = last_sent_ + (doubtful ? config_.retry_interval : config_.interval);
 }
 
 std::optional<TrunkTransition> TrunkHealth::on_result(const ProbeResult& r, TimeNs now) {
@@ -119,6 +124,7 @@ std::optional<TrunkTransition> TrunkHealth::on_result(const ProbeResult& r, Time
   if (to == from) return std::nullopt;
   state_ = to;
   since_ = now;
+  reschedule();  // the pace follows the new state from the last send
   // Only a change of usability (or leaving unknown) is news for the NOC.
   bool was_known = from != TrunkState::unknown;
   if (was_known && trunk_usable(from) == trunk_usable(to)) return std::nullopt;

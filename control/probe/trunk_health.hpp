@@ -109,6 +109,7 @@ class TrunkHealth {
   static TrunkState on_failure_down(TrunkHealth&);
   // [state][0 = success, 1 = failure]
   static const Handler kTable[kTrunkStateCount][2];
+  void reschedule();
 
   TrunkHealthConfig config_;
   TrunkState state_ = TrunkState::unknown;
@@ -117,6 +118,7 @@ class TrunkHealth {
   ProbeOutcome last_failure_ = ProbeOutcome::ok;
   TimeNs since_ = 0;
   TimeNs next_probe_ = 0;
+  TimeNs last_sent_ = 0;
   uint64_t probes_ = 0;
   uint64_t outcomes_[kProbeOutcomeCount] = {};
 };

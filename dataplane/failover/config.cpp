@@ -26,22 +26,28 @@ bool fail(std::string& error, const std::string& where, const char* what) {
 }
 }  // namespace
 
-bool validate(const HealthTimers& t, const BlackoutConfig& b, std::string& error) {
-  if (t.probe_interval < 10 * kNsPerMs) return fail(error, "probe_interval", " must be >= 10 ms");
-  if (t.probe_timeout < t.probe_interval) return fail(error, "probe_timeout", " must be >= probe_interval");
+const char* check_timers(const HealthTimers& t, const BlackoutConfig& b) {
+  if (t.probe_interval < 10 * kNsPerMs) return "probe_interval must be >= 10 ms";
+  if (t.probe_timeout < t.probe_interval) return "probe_timeout must be >= probe_interval";
   // Rounds in flight live in a fixed table; one slot is kept for the round being sent.
   if (t.probe_timeout / t.probe_interval >= kMaxProbesInFlight - 1)
-    return fail(error, "probe_timeout", " / probe_interval must be < 63 (rounds in flight)");
-  if (t.miss_threshold < 1 || t.miss_threshold > 1000) return fail(error, "miss_threshold", " must be 1..1000");
-  if (t.holddown_initial < kNsPerMs) return fail(error, "holddown_initial", " must be >= 1 ms");
-  if (t.holddown_max < t.holddown_initial) return fail(error, "holddown_max", " must be >= holddown_initial");
-  if (t.holddown_max > 24ull * 3600 * kNsPerSec) return fail(error, "holddown_max", " must be <= 24 h");
-  if (t.holddown_decay < kNsPerMs) return fail(error, "holddown_decay", " must be >= 1 ms");
-  if (b.blackout < 20 * kNsPerMs) return fail(error, "blackout", " must be >= 20 ms (one RTP packet time)");
-  if (b.flow_min_packets < 1) return fail(error, "flow_min_packets", " must be >= 1");
-  if (b.min_streams < 1) return fail(error, "blackout_min_streams", " must be >= 1");
-  if (b.quorum_pct < 1 || b.quorum_pct > 100) return fail(error, "blackout_quorum_pct", " must be 1..100");
-  return true;
+    return "probe_timeout / probe_interval must be < 63 (rounds in flight)";
+  if (t.miss_threshold < 1 || t.miss_threshold > 1000) return "miss_threshold must be 1..1000";
+  if (t.holddown_initial < kNsPerMs) return "holddown_initial must be >= 1 ms";
+  if (t.holddown_max < t.holddown_initial) return "holddown_max must be >= holddown_initial";
+  if (t.holddown_max > 24ull * 3600 * kNsPerSec) return "holddown_max must be <= 24 h";
+  if (t.holddown_decay < kNsPerMs) return "holddown_decay must be >= 1 ms";
+  if (b.blackout < 20 * kNsPerMs) return "blackout must be >= 20 ms (one RTP packet time)";
+  if (b.flow_min_packets < 1) return "flow_min_packets must be >= 1";
+  if (b.min_streams < 1) return "blackout_min_streams must be >= 1";
+  if (b.quorum_pct < 1 || b.quorum_pct > 100) return "blackout_quorum_pct must be 1..100";
+  return nullptr;
+}
+
+bool validate(const HealthTimers& t, const BlackoutConfig& b, std::string& error) {
+  const char* e = check_timers(t, b);
+  if (e) error = e;
+  return e == nullptr;
 }
 
 bool validate(const Config& c, std::string& error) {

@@ -68,6 +68,9 @@ struct Config {
 // Setup path. Names the first offending field ("uplinks[1].probe_timeout ...").
 bool validate(const Config&, std::string& error);
 bool validate(const HealthTimers&, const BlackoutConfig&, std::string& error);
+// Same checks without allocating (the engine applies set_timers on the fast
+// path's main lcore): nullptr if valid, else "field must be ..." text.
+const char* check_timers(const HealthTimers&, const BlackoutConfig&);
 
 // Conversions for the set_timers command.
 ipc::TimersWire to_wire(const HealthTimers&, const BlackoutConfig&);

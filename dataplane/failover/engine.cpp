@@ -18,9 +18,9 @@ void Engine::update_probing(UplinkIndex u, TimeNs now) {
   probes_.set_enabled(u, !(f & (ipc::kFault_link | ipc::kFault_admin)), now);
 }
 
-void Engine::on_link(UplinkIndex u, bool up, TimeNs now) {
+void Engine::on_link(UplinkIndex u, bool up, TimeNs now, TimeNs onset) {
   if (u >= config_.uplink_count) return;
-  feed(u, up ? HealthInput::link_up : HealthInput::link_down, now);
+  feed(u, up ? HealthInput::link_up : HealthInput::link_down, now, 0, onset);
   update_probing(u, now);
   reselect(now);
 }
@@ -152,8 +152,7 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
   BlackoutConfig blackout;
   if (r == CR::ok && c.kind == CK::set_timers) {
     from_wire(c.timers, timers, blackout);
-    std::string err;  // setup-rate command, not the packet path
-    if (!validate(timers, blackout, err)) r = CR::bad_timers;
+    if (check_timers(timers, blackout)) r = CR::bad_timers;
   }
   if (r != CR::ok) {
     ++commands_rejected_;

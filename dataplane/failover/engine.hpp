@@ -25,6 +25,7 @@
 #include "dataplane/failover/probe.hpp"
 #include "dataplane/failover/selector.hpp"
 #include "dataplane/ipc/messages.hpp"
+#include "dataplane/ipc/ring.hpp"
 #include "dataplane/ipc/stats.hpp"
 
 namespace tg::failover {
@@ -39,6 +40,16 @@ class EventSink {
   ~EventSink() = default;
 };
 
+// The fast path's sink: the event ring (a full ring counts the drop).
+class RingEventSink final : public EventSink {
+ public:
+  explicit RingEventSink(ipc::EventProducer& ring) : ring_(ring) {}
+  void emit(const ipc::Event& event) override { ring_.push(event); }
+
+ private:
+  ipc::EventProducer& ring_;
+};
+
 class Engine {
  public:
   // config must pass validate(). Selects the first uplink once links are known.
@@ -48,7 +59,8 @@ class Engine {
   UplinkIndex active_uplink() const { return active_.load(std::memory_order_acquire); }
   const std::atomic<UplinkIndex>& active_uplink_atomic() const { return active_; }
 
-  void on_link(UplinkIndex uplink, bool up, TimeNs now);
+  // onset: when the port reported the change, if earlier than now (0 = now).
+  void on_link(UplinkIndex uplink, bool up, TimeNs now, TimeNs onset = 0);
   ReplyMatch on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now);
   size_t poll(TimeNs now, ProbeRequest* out, size_t cap);
 

@@ -151,4 +151,29 @@ struct Command {
 static_assert(sizeof(Command) == 64);
 static_assert(std::is_trivially_copyable_v<Command>);
 
+// Builders for the control daemon and the console.
+inline Command make_command(CommandKind kind, uint8_t uplink, uint32_t seq, TimeNs sent_ns,
+                            SoftFault reason = SoftFault::other) {
+  Command c{};
+  c.version = kMessageVersion;
+  c.kind = kind;
+  c.seq = seq;
+  c.sent_ns = sent_ns;
+  c.uplink = uplink;
+  c.reason = reason;
+  return c;
+}
+inline Command make_force(uint8_t uplink, uint32_t seq, TimeNs now) {
+  return make_command(CommandKind::force_uplink, uplink, seq, now);
+}
+inline Command make_auto(uint32_t seq, TimeNs now) { return make_command(CommandKind::auto_select, kNoUplink, seq, now); }
+inline Command make_soft_fault(bool raise, uint8_t uplink, SoftFault reason, uint32_t seq, TimeNs now) {
+  return make_command(raise ? CommandKind::soft_fault_raise : CommandKind::soft_fault_clear, uplink, seq, now, reason);
+}
+inline Command make_set_timers(uint8_t uplink, const TimersWire& timers, uint32_t seq, TimeNs now) {
+  Command c = make_command(CommandKind::set_timers, uplink, seq, now);
+  c.timers = timers;
+  return c;
+}
+
 }  // namespace tg::ipc

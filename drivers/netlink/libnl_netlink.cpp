@@ -76,12 +76,18 @@ bool parse_link(nlmsghdr* h, LinkState& out) {
 
 class LibnlNetlink final : public Netlink {
  public:
+  ~LibnlNetlink() override {
+    if (cb_) nl_cb_put(cb_);
+  }
+
   bool open(std::string& error) override {
     events_.reset(nl_socket_alloc());
     requests_.reset(nl_socket_alloc());
     if (!events_ || !requests_) return error = "nl_socket_alloc failed", false;
     nl_socket_disable_seq_check(events_.get());  // multicast: no sequence
     nl_socket_modify_cb(events_.get(), NL_CB_VALID, NL_CB_CUSTOM, &LibnlNetlink::on_event, this);
+    if (cb_) nl_cb_put(cb_);
+    cb_ = nl_socket_get_cb(events_.get());  // a reference, put in the destructor
     int err;
     if ((err = nl_connect(events_.get(), NETLINK_ROUTE)) < 0) return nl_fail(error, "netlink connect (events)", err);
     if ((err = nl_socket_add_membership(events_.get(), RTNLGRP_LINK)) < 0) return nl_fail(error, "join RTNLGRP_LINK", err);
@@ -98,7 +104,7 @@ class LibnlNetlink final : public Netlink {
     if (!events_) return error = "netlink not open", false;
     sink_ = &out;
     int n;
-    do n = nl_recvmsgs_report(events_.get(), nl_socket_get_cb(events_.get()));
+    do n = nl_recvmsgs_report(events_.get(), cb_);  // one datagram per call, 0 when drained
     while (n > 0);
     sink_ = nullptr;
     if (n < 0 && n != -NLE_AGAIN) {
@@ -250,6 +256,7 @@ class LibnlNetlink final : public Netlink {
   }
 
   SockPtr events_, requests_;
+  nl_cb* cb_ = nullptr;
   std::vector<LinkState>* sink_ = nullptr;
 };
 

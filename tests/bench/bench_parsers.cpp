@@ -3,6 +3,7 @@
 //   bench-parsers CAPTURE [--seconds S]
 // Prints packets/s for the whole per-packet path and for each parser alone,
 // and the number of heap allocations made inside the timed loops (must be 0).
+// Rates are the best 0.1 s slice of each run (see run_for).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -86,19 +87,29 @@ void inspect(tg::Bytes frame, tg::LinkType link, Counts& c) {
   }
 }
 
+// Runs `body` (one pass over `per_pass` items) for `seconds`, in slices of
+// about 0.1 s, and returns the best slice's items/s: on a shared, noisy
+// machine the fastest slice is the closest to what the code costs.
 template <typename Body>
 double run_for(double seconds, uint64_t per_pass, Body body, uint64_t& allocations) {
-  uint64_t passes = 0;
+  constexpr double kSlice = 0.1;
+  double best = 0;
   uint64_t before = g_allocations.load();
   auto start = Clock::now();
-  double elapsed = 0;
   do {
-    body();
-    ++passes;
-    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  } while (elapsed < seconds);
+    uint64_t passes = 0;
+    auto slice_start = Clock::now();
+    double elapsed = 0;
+    do {
+      body();
+      ++passes;
+      elapsed = std::chrono::duration<double>(Clock::now() - slice_start).count();
+    } while (elapsed < kSlice);
+    double rate = double(passes * per_pass) / elapsed;
+    if (rate > best) best = rate;
+  } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
   allocations += g_allocations.load() - before;
-  return double(passes * per_pass) / elapsed;
+  return best;
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 //
 //   tg-netlink watch [--ifname NAME]... [--until-down NAME] [--until-up NAME]
 //                    [--count N] [--timeout-ms MS] [--dump]
+//   tg-netlink watch --uplinks IF0,IF1,... [--count N] [--timeout-ms MS]
+//                    (carrier changes per uplink only, as the daemon sees them)
+//   tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO ...
 //   tg-netlink links
 //   tg-netlink up|down IFNAME
 //   tg-netlink addr-add|addr-del IFNAME PREFIX
@@ -14,12 +17,15 @@
 #include <time.h>
 
 #include <charconv>
+#include <memory>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "drivers/netlink/link_watch.hpp"
 #include "drivers/netlink/netlink.hpp"
+#include "drivers/netlink/route_sync.hpp"
 
 using namespace tg;
 using namespace tg::netlink;
@@ -56,10 +62,28 @@ void print_link(const char* event, const LinkState& l) {
               l.removed ? "true" : "false", l.flags, static_cast<unsigned long long>(l.mono_ns));
 }
 
+void print_carrier(const CarrierChange& c, const std::vector<std::string>& names) {
+  std::printf("{\"event\":\"carrier\",\"uplink\":%u,\"name\":%s,\"up\":%s,\"mono_ns\":%llu}\n", c.uplink,
+              json_str(names[c.uplink]).c_str(), c.up ? "true" : "false", static_cast<unsigned long long>(c.mono_ns));
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t p = s.find(sep, start);
+    out.push_back(s.substr(start, p == std::string::npos ? std::string::npos : p - start));
+    if (p == std::string::npos) return out;
+    start = p + 1;
+  }
+}
+
 int usage() {
   std::fprintf(stderr,
                "usage: tg-netlink watch [--ifname NAME]... [--until-down NAME] [--until-up NAME] [--count N]\n"
                "                        [--timeout-ms MS] [--dump]\n"
+               "       tg-netlink watch --uplinks IF0,IF1,... [--count N] [--timeout-ms MS]\n"
+               "       tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO ...\n"
                "       tg-netlink links | up IF | down IF | addr-add IF PREFIX | addr-del IF PREFIX\n"
                "       tg-netlink route IF GATEWAY|- TABLE | route-del 4|6 TABLE\n"
                "       tg-netlink rule PRIO FROM TABLE | rule-del PRIO FROM TABLE\n");
@@ -78,7 +102,7 @@ int report(const char* op, bool ok, uint64_t t, const std::string& error) {
 }
 
 int watch(Netlink& nl, int argc, char** argv) {
-  std::vector<std::string> names;
+  std::vector<std::string> names, uplinks;
   std::string until_down, until_up;
   uint32_t count = 0, timeout_ms = 0;
   bool dump = false;
@@ -88,6 +112,8 @@ int watch(Netlink& nl, int argc, char** argv) {
     const char* v = nullptr;
     if (a == "--dump") {
       dump = true;
+    } else if (a == "--uplinks" && (v = next())) {
+      uplinks = split(v, ',');
     } else if (a == "--ifname" && (v = next())) {
       names.push_back(v);
     } else if (a == "--until-down" && (v = next())) {
@@ -105,6 +131,15 @@ int watch(Netlink& nl, int argc, char** argv) {
   if (dump) {
     if (!nl.dump_links(links, err)) return report("dump", false, mono_now(), err);
     for (const LinkState& l : links) print_link("dump", l);
+    links.clear();
+  }
+  std::unique_ptr<LinkWatch> lw;
+  std::vector<CarrierChange> changes;
+  if (!uplinks.empty()) {
+    lw = std::make_unique<LinkWatch>(uplinks);
+    if (!nl.dump_links(links, err)) return report("dump", false, mono_now(), err);
+    lw->load(links, changes);
+    for (const auto& c : changes) print_carrier(c, uplinks);
     links.clear();
   }
   // Subscribed before "ready": a caller may act as soon as it reads this line.
@@ -126,6 +161,18 @@ int watch(Netlink& nl, int argc, char** argv) {
     if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) return report("poll", false, mono_now(), std::strerror(errno));
     links.clear();
     if (!nl.read_events(links, err)) report("read", false, mono_now(), err);  // keep watching
+    if (lw) {
+      changes.clear();
+      lw->feed(links, changes);
+      for (const auto& c : changes) {
+        print_carrier(c, uplinks);
+        if (count && ++seen >= count) {
+          std::fflush(stdout);
+          return 0;
+        }
+      }
+      links.clear();
+    }
     for (const LinkState& l : links) {
       bool wanted = names.empty();
       for (const auto& n : names) wanted |= n == l.name;
@@ -153,6 +200,37 @@ int main(int argc, char** argv) {
   std::string err;
   if (!nl->open(err)) return report("open", false, mono_now(), err);
   if (cmd == "watch") return watch(*nl, argc - 2, argv + 2);
+  if (cmd == "sync") {
+    RouteSyncConfig cfg;
+    uint32_t active = 0xFF;
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (i + 1 >= argc) return usage();
+      std::string v = argv[++i];
+      if (a == "--active") {
+        if (!to_u32(v.c_str(), active)) return usage();
+      } else if (a == "--bring-up") {
+        cfg.bring_up.push_back(v);
+      } else if (a == "--uplink") {
+        auto f = split(v, ',');
+        UplinkRoute r;
+        if (f.size() != 5 || !r.address.parse(f[1]) || (f[2] != "-" && !r.gateway.parse(f[2])) ||
+            !to_u32(f[3].c_str(), r.table) || !to_u32(f[4].c_str(), r.rule_priority))
+          return report("sync", false, mono_now(), "bad --uplink " + v + " (IF,ADDR/LEN,GW|-,TABLE,PRIO)");
+        r.ifname = f[0];
+        cfg.uplinks.push_back(r);
+      } else {
+        return usage();
+      }
+    }
+    if (!validate(cfg, err)) return report("sync", false, mono_now(), err);
+    RouteSync sync(*nl, cfg);
+    const uint64_t t = mono_now();
+    const bool ok = sync.apply(uint8_t(active > 0xFF ? 0xFF : active), err);
+    std::printf("{\"op\":\"sync\",\"ok\":%s,\"mono_ns\":%llu,\"operations\":%llu,\"error\":%s}\n", ok ? "true" : "false",
+                static_cast<unsigned long long>(t), static_cast<unsigned long long>(sync.operations()), json_str(err).c_str());
+    return ok ? 0 : 1;
+  }
   if (cmd == "links" && argc == 2) {
     std::vector<LinkState> links;
     if (!nl->dump_links(links, err)) return report("links", false, mono_now(), err);

@@ -208,7 +208,55 @@ void add_rtp(Capture& cap, const Leg& from, const Leg& to, const RtpPkt& p) {
   put32(r, 8, p.ssrc);
   // Payload: PCMU/PCMA silence-ish pattern; content does not matter to stats.
   for (size_t i = 12; i < r.size(); ++i) r[i] = uint8_t(0xD5 ^ (i & 0x0F));
+  // Opus: a valid RFC 6716 packet needs a TOC byte; config 15 (fullband
+  // hybrid 20 ms), mono, code 0 (one frame of the remaining bytes).
+  if (p.pt == kOpus.pt && r.size() > 12) r[12] = 0x78;
   cap.add(p.t_ns, udp_frame(from.addr, from.rtp_port, to.addr, to.rtp_port, r.data(), r.size()));
+}
+
+// NTP time (RFC 5905 era 0) of a capture time.
+uint64_t ntp_of(uint64_t t_ns) {
+  uint64_t secs = t_ns / kSec + 2208988800ULL;
+  uint64_t frac = ((t_ns % kSec) << 32) / kSec;
+  return secs << 32 | frac;
+}
+
+struct ReportBlock {
+  uint32_t ssrc, lsr, dlsr;
+};
+
+// RTCP compound SR (+ one report block if rb) + SDES CNAME, RFC 3550 6.4.1/6.5.
+void add_rtcp_sr(Capture& cap, uint64_t observed, const Leg& from, const Leg& to, uint32_t ssrc, uint64_t ntp,
+                 uint32_t rtp_ts, uint32_t packets, uint32_t octets, const ReportBlock* rb, const std::string& cname) {
+  std::vector<uint8_t> r(28 + (rb ? 24 : 0));
+  r[0] = uint8_t(0x80 | (rb ? 1 : 0));
+  r[1] = 200;
+  put16(r, 2, uint16_t(r.size() / 4 - 1));
+  put32(r, 4, ssrc);
+  put32(r, 8, uint32_t(ntp >> 32));
+  put32(r, 12, uint32_t(ntp));
+  put32(r, 16, rtp_ts);
+  put32(r, 20, packets);
+  put32(r, 24, octets);
+  if (rb) {
+    put32(r, 28, rb->ssrc);  // fraction/cumulative lost and jitter left 0
+    put32(r, 36, 0);
+    put32(r, 44, rb->lsr);
+    put32(r, 48, rb->dlsr);
+  }
+  size_t sdes = r.size();
+  size_t chunk = 4 + 2 + cname.size() + 1;  // SSRC, CNAME item, end
+  chunk = (chunk + 3) / 4 * 4;
+  r.resize(sdes + 4 + chunk, 0);
+  r[sdes] = 0x81;
+  r[sdes + 1] = 202;
+  put16(r, sdes + 2, uint16_t((4 + chunk) / 4 - 1));
+  put32(r, sdes + 4, ssrc);
+  r[sdes + 8] = 1;
+  r[sdes + 9] = uint8_t(cname.size());
+  std::memcpy(&r[sdes + 10], cname.data(), cname.size());
+  cap.add(observed, udp_frame(from.addr, uint16_t(from.rtp_port + 1), to.addr, uint16_t(to.rtp_port + 1), r.data(),
+                              r.size()));
 }
 
 // A plain stream: n frames from t0, 20 ms apart, each arrival delayed by a
@@ -389,7 +437,8 @@ std::vector<RtpPkt> case_loss_burst(uint64_t t0, std::mt19937_64& rng) {
 }
 
 // Many concurrent calls, both directions, codecs cycling PCMU/PCMA/G729/opus,
-// jitter up to 8 ms and 0.5 % random loss; call starts spread over the first
+// jitter up to 8 ms and 0.5 % random loss, RTCP SR with report blocks both
+// ways (round trip 80 ms by LSR/DLSR); call starts spread over the first
 // fifth of the run. Frames are generated and written per 20 ms tick so the
 // memory stays small however long the run.
 int multi_stream(pcap_dumper_t* out, int calls, int seconds, uint64_t seed) {
@@ -403,6 +452,9 @@ int multi_stream(pcap_dumper_t* out, int calls, int seconds, uint64_t seed) {
     uint32_t ssrc_ab, ssrc_ba;
     uint16_t seq_ab, seq_ba;
     uint32_t ts_ab, ts_ba;
+    uint32_t sent_ab = 0, sent_ba = 0;
+    uint64_t sr_a_seen = 0, sr_b_seen = 0;  // observed times of the last SRs
+    uint32_t sr_a_mid = 0, sr_b_mid = 0;    // their NTP middle 32 bits (LSR)
     bool setup_done = false, torn_down = false;
   };
   std::vector<Live> live;
@@ -452,11 +504,44 @@ int multi_stream(pcap_dumper_t* out, int calls, int seconds, uint64_t seed) {
           RtpPkt p{tick + uint64_t(jit(rng) * double(kMs)) + (dir ? 3 * kMs : 0), seq++, ts,
                    dir ? l.ssrc_ba : l.ssrc_ab, l.call.codec.pt, false, l.call.codec.payload_bytes};
           ts += l.call.codec.ts_per_frame;
+          ++(dir ? l.sent_ba : l.sent_ab);
           if (drop(rng)) continue;
           if (dir)
             add_rtp(cap, l.call.b, l.call.a, p);
           else
             add_rtp(cap, l.call.a, l.call.b, p);
+        }
+      }
+      // RTCP: A's SR 1 s into the media and every 5 s, B's 2.5 s after each.
+      // The capture point is 15 ms from A and 25 ms from B, so the LSR/DLSR
+      // round trip is 2 x 15 + 2 x 25 = 80 ms.
+      if (l.setup_done && !l.torn_down && tick >= l.media_start + kSec) {
+        uint64_t phase = (tick - l.media_start - kSec) % (5 * kSec);
+        for (int side = 0; side < 2; ++side) {
+          uint64_t at = side ? 2500 * kMs : 0;
+          uint64_t wait = (at + 5 * kSec - phase) % (5 * kSec);  // to the next scheduled SR
+          if (wait >= kFrameInterval) continue;
+          uint64_t seen = tick + wait;
+          if (seen >= l.media_end) continue;
+          const std::string cname = (side ? "sbc" : "pbx") + std::to_string(l.call.index);
+          if (side == 0) {
+            uint64_t sent = seen - 15 * kMs;
+            ReportBlock rb{l.ssrc_ba, l.sr_b_mid, 0};
+            if (l.sr_b_mid) rb.dlsr = uint32_t((sent - (l.sr_b_seen + 15 * kMs)) * 65536 / kSec);
+            uint64_t ntp = ntp_of(sent);
+            add_rtcp_sr(cap, seen, l.call.a, l.call.b, l.ssrc_ab, ntp, l.ts_ab, l.sent_ab,
+                        l.sent_ab * uint32_t(l.call.codec.payload_bytes), l.sr_b_mid ? &rb : nullptr, cname);
+            l.sr_a_seen = seen;
+            l.sr_a_mid = uint32_t(ntp >> 16);
+          } else if (l.sr_a_mid) {
+            uint64_t sent = seen - 25 * kMs;
+            ReportBlock rb{l.ssrc_ab, l.sr_a_mid, uint32_t((sent - (l.sr_a_seen + 25 * kMs)) * 65536 / kSec)};
+            uint64_t ntp = ntp_of(sent);
+            add_rtcp_sr(cap, seen, l.call.b, l.call.a, l.ssrc_ba, ntp, l.ts_ba, l.sent_ba,
+                        l.sent_ba * uint32_t(l.call.codec.payload_bytes), &rb, cname);
+            l.sr_b_seen = seen;
+            l.sr_b_mid = uint32_t(ntp >> 16);
+          }
         }
       }
       if (l.setup_done && !l.torn_down && tick >= l.media_end) {

@@ -1,4 +1,9 @@
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -132,17 +137,20 @@ TEST(Format, DateAndTime) {
 
 TEST_GROUP(SmtpPacing){};
 
-TEST(SmtpPacing, HoldsForGroupWindowThenSendsOneMail) {
+TEST(SmtpPacing, FirstGoesAtOnceThenGroupWindowCollects) {
   auto t = std::make_unique<FakeTransport>();
   FakeTransport* tr = t.get();
   SmtpSender s(mail_opts(), std::move(t));
-  auto due = deliveries({blackhole(1, 0), blackhole(2, 3000)});
-  SendOutcome o = s.send(due, 9'999);
-  CHECK_TRUE(o.delivered.empty() && o.error.empty());  // still inside the 10 s window
-  o = s.send(due, 10'000);
+  LONGS_EQUAL(1, s.send(deliveries({blackhole(1, 1000)}), 1000).delivered.size());
+  auto due = deliveries({blackhole(2, 3000), blackhole(3, 5000)});
+  SendOutcome o = s.send(due, 10'999);
+  CHECK_TRUE(o.delivered.empty() && o.error.empty());  // within 10 s of the last mail
+  o = s.send(due, 11'000);
   LONGS_EQUAL(2, o.delivered.size());
-  LONGS_EQUAL(1, tr->mails.size());
-  CHECK(tr->mails[0].find("Subject: [TrunkGuard gw1] 2 alarm notifications") != std::string::npos);
+  LONGS_EQUAL(2, tr->mails.size());
+  CHECK(tr->mails[0].find("Subject: [TrunkGuard gw1] CRITICAL raised: wan0 (Carrier A) silent blackhole") !=
+        std::string::npos);
+  CHECK(tr->mails[1].find("Subject: [TrunkGuard gw1] 2 alarm notifications") != std::string::npos);
 }
 
 TEST(SmtpPacing, RateLimitTurnsAStormIntoDigests) {
@@ -174,8 +182,12 @@ TEST(SmtpPacing, ErrorFailsBatchAndRetryIsNotHeld) {
   STRCMP_EQUAL("smtp://127.0.0.1:2525: Couldn't connect to server", r.error.c_str());
   CHECK_TRUE(r.delivered.empty());
   tr->error.clear();
-  // a retried notice created just now is not held for the group window again
-  r = s.send(deliveries({blackhole(1, 20'000)}, 1), 21'000);
+  r = s.send(deliveries({blackhole(2, 20'000)}), 20'000);  // first mail: not held
+  LONGS_EQUAL(1, r.delivered.size());
+  r = s.send(deliveries({blackhole(3, 21'000)}), 22'000);  // fresh, inside the window: held
+  CHECK_TRUE(r.delivered.empty() && r.error.empty());
+  // a retry goes at once even inside the group window of the last mail
+  r = s.send(deliveries({blackhole(3, 21'000)}, 1), 22'000);
   LONGS_EQUAL(1, r.delivered.size());
 }
 
@@ -230,4 +242,51 @@ TEST(Syslog, TcpRefusedIsAFailedDelivery) {
   CHECK(r.error.find("tcp://127.0.0.1:1") != std::string::npos);
   o.remote = "ftp://x";
   CHECK(!validate(o).empty());
+}
+
+TEST(Syslog, TcpOctetCountedFramesReachTheCollector) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK_EQUAL(0, bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof sa));
+  socklen_t len = sizeof sa;
+  getsockname(ls, reinterpret_cast<sockaddr*>(&sa), &len);
+  CHECK_EQUAL(0, listen(ls, 4));
+  SyslogOptions o;
+  o.remote = "tcp://127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  o.hostname = "gw1";
+  o.facility = "local0";
+  SyslogSender s(o);
+  SendOutcome r = s.send(deliveries({blackhole(1), blackhole(2)}), 0);
+  LONGS_EQUAL(2, r.delivered.size());
+  std::string err;
+  CHECK_TRUE(s.log_event(1795428754123, 5, "FAILOVER", "wan0", "traffic switched from wan0 to wan1 in 212 ms", err));
+  int c = accept(ls, nullptr, nullptr);
+  CHECK(c >= 0);
+  std::string got;
+  char buf[4096];
+  // three frames; read until the last one is complete
+  while (got.find("in 212 ms") == std::string::npos) {
+    ssize_t n = read(c, buf, sizeof buf);
+    if (n <= 0) break;
+    got.append(buf, size_t(n));
+  }
+  close(c);
+  close(ls);
+  // RFC 6587: "LEN SP MSG", MSG exactly LEN octets
+  size_t pos = 0;
+  std::vector<std::string> frames;
+  while (pos < got.size()) {
+    size_t sp = got.find(' ', pos);
+    size_t n = std::stoul(got.substr(pos, sp - pos));
+    frames.push_back(got.substr(sp + 1, n));
+    pos = sp + 1 + n;
+  }
+  LONGS_EQUAL(3, frames.size());
+  CHECK(frames[0].rfind("<130>1 2026-11-23T10:12:34.123Z gw1 trunkguard ", 0) == 0);
+  CHECK(frames[1].find("notice=\"2\"") != std::string::npos);
+  CHECK(frames[2].rfind("<133>1 2026-11-23T10:12:34.123Z gw1 trunkguard ", 0) == 0);
+  CHECK(frames[2].find(" FAILOVER [tgEvent@32473 object=\"wan0\"] traffic switched from wan0 to wan1 in 212 ms") !=
+        std::string::npos);
 }

@@ -218,3 +218,29 @@ TEST(OptionsProber, DestroyedWithProbesInFlightCallsNothing) {
   }
   LONGS_EQUAL(0, calls);
 }
+
+// A target our agent has no transport for ([::1] from an IPv4-bound agent):
+// sofia fails at once, inside nta_outgoing_tcreate; the report must still
+// come from the loop, never from inside probe(). No packet leaves the host.
+TEST(OptionsProber, ImmediateLocalFailureIsReportedFromTheLoop) {
+  Probe p;
+  bool inside = false, called_inside = false;
+  std::vector<ProbeReport> got;
+  std::string error;
+  inside = true;
+  bool sent = p.prober->probe("sip:[::1]:5", [&](const ProbeReport& r) {
+    called_inside |= inside;
+    got.push_back(r);
+  }, &error);
+  inside = false;
+  CHECK_FALSE(called_inside);
+  if (!sent) {
+    CHECK_FALSE(error.empty());  // refused up front: also fine, but said why
+    return;
+  }
+  TimeNs deadline = monotonic_ns() + ms(3000);
+  while (got.empty() && monotonic_ns() < deadline) p.loop.step(5);
+  LONGS_EQUAL(1, got.size());
+  CHECK_FALSE(probe_success(got[0].result.outcome));
+  LONGS_EQUAL(0, p.prober->in_flight());
+}

@@ -96,6 +96,16 @@ TEST(Engine, LinkDownIsDecidedInTheSameCall) {
   LONGS_EQUAL(1, sw.uplink_to);
   LONGS_EQUAL(6, sw.calls_affected);
   LONGS_EQUAL(ipc::kFault_link, sw.fault_mask & ipc::kFault_link);
+  // A port that reports when the carrier dropped: that is the fault's onset.
+  net.set_link(0, true);
+  net.run_for(10 * kSec + 50 * kMs);  // back after the hold-down
+  LONGS_EQUAL(0, net.engine.active_uplink());
+  const TimeNs dropped = net.now - 3 * kMs;
+  net.paths[0].link = false;
+  net.engine.on_link(0, false, net.now, dropped);
+  auto sw2 = net.sink.switches().back();
+  LONGS_EQUAL(dropped, sw2.fault_first_seen_ns);
+  LONGS_EQUAL(net.now, sw2.decided_ns);
 }
 
 TEST(Engine, NoSwitchUnderThreePercentLossAndThirtyMsJitter) {
@@ -345,4 +355,35 @@ TEST(Engine, FillStats) {
   LONGS_EQUAL(100, body->uplinks[0].probe.window_rounds);
   LONGS_EQUAL(2, body->uplinks[0].active_calls);
   LONGS_EQUAL(1, body->switches_total);
+}
+
+TEST(Engine, RingSinkAndCommandRingEndToEnd) {
+  // The fast path's wiring: commands popped from the ring, events pushed to
+  // the event ring; a full event ring drops and counts, the engine goes on.
+  std::vector<uint64_t> ev_mem(ipc::RingLayout<ipc::Event>::bytes_for(4) / 8 + 1);
+  std::vector<uint64_t> cmd_mem(ipc::RingLayout<ipc::Command>::bytes_for(4) / 8 + 1);
+  ipc::RingHeader* eh = ipc::RingLayout<ipc::Event>::init(ev_mem.data(), 4, ipc::kMessageVersion, 1, 0);
+  ipc::RingHeader* ch = ipc::RingLayout<ipc::Command>::init(cmd_mem.data(), 4, ipc::kMessageVersion, 1, 0);
+  ipc::EventProducer ev_out(eh);
+  ipc::EventConsumer ev_in(eh);
+  ipc::CommandProducer ctl(ch);
+  ipc::CommandConsumer fp(ch);
+  RingEventSink sink(ev_out);
+  Engine e(Config::defaults(), sink, 0);
+  for (UplinkIndex u = 0; u < 3; ++u) e.on_link(u, true, kMs);
+  CHECK_TRUE(ctl.push(ipc::make_force(2, 11, 5 * kMs)));
+  CHECK_TRUE(ctl.push(ipc::make_soft_fault(true, 0, ipc::SoftFault::sip_outage, 12, 5 * kMs)));
+  ipc::Command c;
+  while (fp.pop(c)) e.apply(c, 6 * kMs);
+  LONGS_EQUAL(2, e.active_uplink());
+  CHECK(ev_out.drops() > 0);  // 3 state + 2 switch + 2 results + ... > 4 slots
+  ipc::Event got[4];
+  LONGS_EQUAL(4, ev_in.pop_burst(got, 4));
+  LONGS_EQUAL(0, got[0].seq);
+  // Gaps in seq tell the reader how many it lost.
+  e.apply(ipc::make_auto(13, 7 * kMs), 7 * kMs);
+  ipc::Event next;
+  CHECK_TRUE(ev_in.pop(next));
+  CHECK(next.seq > got[3].seq + 1);
+  LONGS_EQUAL(1, e.active_uplink());  // auto, and wan0 has the SIP outage
 }

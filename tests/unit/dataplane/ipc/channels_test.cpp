@@ -96,3 +96,72 @@ TEST(Channels, RecreateReplacesStaleObject) {
   LONGS_EQUAL(32, ctl.events.capacity());
   second.unlink();
 }
+
+#include <sys/wait.h>
+#include <time.h>
+
+namespace {
+uint64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+// Control side in a child process: opens by name, reads kEvents in order,
+// answers each with a command. Exit code says what went wrong.
+constexpr uint32_t kEvents = 20000;
+int control_process(const ChannelNames& names) {
+  ControlChannels ctl;
+  std::string err;
+  const uint64_t deadline = mono_ns() + 20'000'000'000ull;
+  while (!ctl.open(names, err))
+    if (mono_ns() > deadline) return 10;
+  uint32_t want = 0;
+  Event ev;
+  while (want < kEvents) {
+    if (mono_ns() > deadline) return 11;
+    if (!ctl.events.pop(ev)) continue;
+    if (ev.seq != want || ev.version != kMessageVersion) return 12;
+    Command c{};
+    c.version = kMessageVersion;
+    c.kind = CommandKind::auto_select;
+    c.seq = want;
+    while (!ctl.commands.push(c))
+      if (mono_ns() > deadline) return 13;
+    ++want;
+  }
+  return 0;
+}
+}  // namespace
+
+TEST(Channels, ControlDaemonInAnotherProcess) {
+  ChannelNames names = ChannelNames::with_prefix(test_prefix("fork"));
+  FastPathChannels fp;
+  std::string err;
+  CHECK_TRUE(fp.create(names, 256, 256, 0, err));
+  fflush(nullptr);
+  pid_t child = fork();
+  if (child == 0) _exit(control_process(names));
+  CHECK(child > 0);
+  uint32_t next = 0, answered = 0;
+  const uint64_t deadline = mono_ns() + 30'000'000'000ull;
+  Command c;
+  while (answered < kEvents && mono_ns() < deadline) {
+    if (next < kEvents) {
+      Event ev{};
+      ev.version = kMessageVersion;
+      ev.kind = EventKind::uplink_state;
+      ev.seq = next;
+      if (fp.events.push(ev)) ++next;
+    }
+    while (fp.commands.pop(c)) {
+      if (c.seq != answered) break;
+      ++answered;
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  fp.unlink();
+  CHECK_TRUE(WIFEXITED(status));
+  LONGS_EQUAL(0, WEXITSTATUS(status));
+  LONGS_EQUAL(kEvents, answered);
+}
