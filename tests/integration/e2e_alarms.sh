@@ -20,7 +20,7 @@ command -v snmptrapd >/dev/null || { echo "SKIP: snmptrapd not installed"; exit 
 
 ncalls=2 hd0=2000 hdmax=4000
 mib=.1.3.6.1.4.1.32473.1
-oid_raised=$mib.0.1 oid_cleared=$mib.0.2
+oid_raised=$mib.0.1 oid_cleared=$mib.0.2 oid_changed=$mib.0.3
 vb() { echo "$mib.1.1.$1.0"; }   # tgAlarmObjects scalar N
 e2e_lab_up
 e2e_timers $hd0 $hdmax
@@ -50,6 +50,8 @@ traps() {  # OID of the notification
 ntraps() { traps "$1" | grep -c . || true; }
 mails_about_wan0() { grep -l -i "wan0" "$run"/mail/new/* 2>/dev/null || true; }
 nmails() { mails_about_wan0 | grep -c . || true; }
+clear_mails() { local m; for m in $(mails_about_wan0); do grep -qi clear "$m" && echo "$m"; done; }
+nclear_mails() { clear_mails | grep -c . || true; }
 
 # The receivers' real pids in the gateway namespace (the pid files name the
 # netns wrappers), to take them down and up again.
@@ -73,21 +75,29 @@ lab fault wan0 blackhole >/dev/null
 wait_until 5 "blackhole: switch to wan1" active_is wan1
 wait_until 15 "tgAlarmRaised trap about wan0" eval '(( $(ntraps $oid_raised) >= 1 ))'
 trap_line=$(traps $oid_raised | head -n 1)
-for n in 2 4 7 9 10 13; do   # severity, probable cause, object, text, calls, notice id
-  grep -qF -- "$(vb $n)" <<<"$trap_line" || fail "raise trap lacks varbind $(vb $n): $trap_line"
+for n in 1 2 4 5 7 8 9 10 11 13; do   # id, severity, cause, problem, object, label, text, calls, time, notice id
+  grep -qF -- "$(vb $n) = " <<<"$trap_line" || fail "raise trap lacks varbind $(vb $n): $trap_line"
 done
-grep -qE -- "$(vb 10) = Gauge32: $ncalls([^0-9]|$)" <<<"$trap_line" ||
-  fail "raise trap: calls affected is not $ncalls: $trap_line"
-ok "raise trap: $(grep -oE -- "$(vb 9)[^\"]*\"[^\"]*\"" <<<"$trap_line")"
-wait_until 15 "alarm mail about wan0" eval '(( $(nmails) >= 1 ))'
-mail=$(mails_about_wan0 | head -n 1)
-body=$(cat "$mail")
-# The uplink, the fault (the fast path sees a blackhole as lost probes or
-# silent media), the switch and the calls affected.
-for re in wan0 wan1 "blackhole|probe|no rtp|blackout" "$ncalls calls"; do
-  grep -qiE -- "$re" <<<"$body" || fail "alarm mail does not say '$re': $(grep -i '^subject' "$mail")"
-done
-ok "raise mail: $(grep -i '^subject:' "$mail")"
+ok "raise trap: $(grep -oE -- "$(vb 9) = STRING: \"[^\"]*\"" <<<"$trap_line")"
+# The alarm raised when wan0 went down gets the action (the switch) and the
+# calls affected once the switch is known: as a raise or a change.
+calls_trap() {
+  { traps $oid_raised; traps $oid_changed; } | grep -E -- "$(vb 10) = Gauge32: $ncalls([^0-9]|$)" | grep -F wan1 | head -n 1
+}
+wait_until 15 "a trap about wan0 with the switch to wan1 and $ncalls calls affected" eval '[ -n "$(calls_trap)" ]'
+ok "trap with the action: $(calls_trap | grep -oE -- "$(vb 9) = STRING: \"[^\"]*\"")"
+# A mail that names the uplink, the fault (the fast path sees a blackhole
+# as lost probes or silent media), the switch and the calls affected.
+full_mail() {
+  local m
+  for m in $(mails_about_wan0); do
+    grep -qiE 'blackhole|probe|no rtp|blackout' "$m" && grep -qF wan1 "$m" && grep -qE "(^|[^0-9])$ncalls calls" "$m" &&
+      { echo "$m"; return 0; }
+  done
+  return 1
+}
+wait_until 20 "a mail naming wan0, the fault, the switch to wan1 and $ncalls calls" full_mail
+ok "mail: $(grep -i -m1 '^subject:' "$(full_mail)")"
 
 # 2. clear: the alarm clears, the fault report tells the story.
 sleep_until_ms=$((t_fault + 3000))   # a fault of a known length, >= 3 s
@@ -96,48 +106,50 @@ t_clear=$(now_ms)
 lab clear wan0 >/dev/null
 wait_until $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
 wait_until 15 "tgAlarmCleared trap about wan0" eval '(( $(ntraps $oid_cleared) >= 1 ))'
-wait_until 15 "clear mail about wan0" eval '(( $(nmails) >= 2 ))'
+wait_until 15 "clear mail about wan0" eval '(( $(nclear_mails) >= 1 ))'
 wait_until 5 "no active alarm on wan0" eval \
   'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"wan0\"))] | length == 0" >/dev/null'
-fault_s=$(((t_clear - t_fault) / 1000))
+fault_ms=$((t_clear - t_fault))
 rep=$(mgmt show.fault-report)
 if jq -e '.ok == false and .error.code == "not_available"' <<<"$rep" >/dev/null; then
   skip_case "fault report" "tg-controld: $(jq -r .error.message <<<"$rep")"
 else
-  wait_until 10 "a fault report" eval 'mgmt show.fault-report | jq -e ".ok and (.result | tostring | test(\"wan0\"))" >/dev/null'
+  wait_until 10 "a fault report" eval 'mgmt show.fault-report | jq -e ".ok and (.result.reports | length) >= 1" >/dev/null'
   rep=$(mgmt show.fault-report)
-  # Duration from the fault to traffic back on wan0 (clear + hold-down), in
-  # whichever unit the report uses; calls affected as counted by the switch.
-  jq -e --argjson lo "$fault_s" --argjson n "$ncalls" '
-    [.. | objects | select(has("calls_affected"))][0] as $r
-    | ($r.duration_s // (($r.duration_ms // 0) / 1000)) as $d
-    | $r.calls_affected == $n and $d >= $lo and $d <= $lo + 20' <<<"$rep" >/dev/null ||
-    fail "fault report (fault ~$fault_s s + hold-down, $ncalls calls): $(jq -c .result <<<"$rep")"
-  ok "fault report: $(jq -c '[.. | objects | select(has("calls_affected"))][0]' <<<"$rep")"
+  # The fault lasts from its detection to wan0's recovery after the clear:
+  # the time between the two lab commands, give or take detection and
+  # recovery (1.5 s / 3 s on this machine). Calls affected: the calls up.
+  jq -e --argjson ms "$fault_ms" --argjson n "$ncalls" '
+    .result.reports[0] | .calls_affected == $n and (.uplinks | index("wan0")) != null
+    and .duration_ms >= $ms - 1500 and .duration_ms <= $ms + 3000' <<<"$rep" >/dev/null ||
+    fail "fault report (fault of $fault_ms ms, $ncalls calls): $(jq -c '.result.reports[0] | del(.text)' <<<"$rep")"
+  ok "fault report: $(jq -c '.result.reports[0] | {duration_ms, calls_affected, uplinks, actions}' <<<"$rep") (fault commands $fault_ms ms apart)"
 fi
 
 # 3. receivers down during a second fault: queued, delivered once each.
 for p in $(receiver_pids); do kill "$p"; done
 wait_until 10 "receivers down" eval '[ -z "$(receiver_pids)" ]'
-r0=$(ntraps $oid_raised) c0=$(ntraps $oid_cleared) m0=$(nmails)
+r0=$(ntraps $oid_raised) c0=$(ntraps $oid_cleared) m0=$(nmails) mc0=$(nclear_mails)
 lab fault wan0 blackhole >/dev/null
 wait_until 5 "second blackhole: switch to wan1" active_is wan1
 wait_until 15 "second alarm active" eval \
   'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"wan0\"))] | length >= 1" >/dev/null'
 lab clear wan0 >/dev/null
 wait_until $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
+wait_until 10 "second alarm cleared" eval \
+  'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"wan0\"))] | length == 0" >/dev/null'
 ap_receivers
 receivers_up
-wait_until 60 "queued raise + clear traps delivered" eval '(( $(ntraps $oid_raised) > r0 && $(ntraps $oid_cleared) > c0 ))'
-wait_until 60 "queued raise + clear mails delivered" eval '(( $(nmails) >= m0 + 2 ))'
-# None twice: give the retry loop time to misbehave, then count.
+wait_until 60 "queued raise and clear traps delivered" eval '(( $(ntraps $oid_raised) > r0 && $(ntraps $oid_cleared) > c0 ))'
+wait_until 60 "queued raise and clear mails delivered" eval '(( $(nmails) - $(nclear_mails) > m0 - mc0 && $(nclear_mails) > mc0 ))'
+# None twice: give the retry loop time to misbehave, then look for
+# duplicates (notice ids in traps, Message-IDs in mail).
 t=$(now_ms); wait_until 10 "" eval '(( $(now_ms) >= t + 3000 ))'
-(($(ntraps $oid_raised) == r0 + 1 && $(ntraps $oid_cleared) == c0 + 1)) ||
-  fail "after the outage: $(($(ntraps $oid_raised) - r0)) raise and $(($(ntraps $oid_cleared) - c0)) clear traps (1 each expected)"
-(($(nmails) == m0 + 2)) || fail "after the outage: $(($(nmails) - m0)) mails about wan0 (2 expected)"
-ids=$({ traps $oid_raised; traps $oid_cleared; } | grep -oE -- "$(vb 13)[^0-9]*[0-9]+" | grep -oE '[0-9]+$' | sort | uniq -d)
-[ -z "$ids" ] || fail "notice ids received twice: $ids"
-ok "receivers down: raise and clear delivered once each after they came back"
+dup=$({ traps $oid_raised; traps $oid_cleared; traps $oid_changed; } | grep -oE -- "$(vb 13) = [A-Za-z0-9]+: [0-9]+" | sort | uniq -d)
+[ -z "$dup" ] || fail "notifications received twice: $dup"
+dup=$(grep -h -i -m1 '^message-id:' "$run"/mail/new/* | sort | uniq -d)
+[ -z "$dup" ] || fail "mails received twice: $dup"
+ok "receivers down: $(($(ntraps $oid_raised) - r0)) raise and $(($(ntraps $oid_cleared) - c0)) clear traps, $(($(nmails) - m0)) mails delivered after they came back, none twice"
 
 lab clear wan0 >/dev/null
 calls_end 60
