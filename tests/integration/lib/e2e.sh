@@ -13,7 +13,9 @@ export TG_BUILD=${BUILD:-build}
 [[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
 bin=$TG_BUILD/bin
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-# The system python (a pyenv shim in PATH is slow and unreadable to other users).
+# System tools first: appliance.sh runs `python3 -m aiosmtpd`, which only
+# Debian's python3 has (a pyenv shim earlier in PATH lacks the module).
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
 
