@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <new>
 #include <string>
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
   }
   std::vector<uint8_t> bytes;
   std::vector<Frame> frames;
+  std::error_code ec;
+  if (uint64_t size = std::filesystem::file_size(path, ec); !ec) bytes.reserve(size);  // frames < file
   tg::CapturedFrame f;
   tg::SourceResult r;
   while ((r = src->next(f)) == tg::SourceResult::frame) {
