@@ -115,10 +115,16 @@ void AlarmService::reconfigure(const ServiceOptions& o) {
 
 void AlarmService::install(controld::Hooks& h) {
   h.on_switch = [this](const controld::SwitchRecord& r) { on_switch(r); };
-  h.on_uplink_state = [this](const std::string& u, const std::string& f, const std::string& t) {
-    on_uplink_state(u, f, t);
+  h.on_uplink_state = [this](const std::string& u, const ipc::UplinkStateEvent& e) {
+    on_uplink_state(u, ipc::uplink_state_name(e.from), ipc::uplink_state_name(e.to));
   };
-  h.on_config_applied = [this](const config::Config& c) { reconfigure(options_from(c)); };
+  h.on_config_rejected = [this](const std::string& first_error) { on_config_rejected(first_error); };
+  h.on_config_applied = [this](const config::Config& c) {
+    const al::ManagedObject box{al::ObjectKind::box, "box", ""};
+    if (manager_->find_active(al::AlarmType::config_rejected, "box"))
+      manager_->clear(al::AlarmType::config_rejected, box, "a valid configuration was applied");
+    reconfigure(options_from(c));
+  };
   h.show_alarms = [this] { return show_alarms(); };
   h.show_alarm_history = [this] { return show_alarm_history(); };
   h.fault_report = [this](int n) { return fault_reports(n); };
@@ -201,6 +207,15 @@ void AlarmService::on_uplink_state(const std::string& uplink, const std::string&
       if (manager_->find_active(t, uplink)) manager_->clear(t, uplink_object(uplink), "uplink " + to);
   }
   update_redundancy();
+}
+
+void AlarmService::on_config_rejected(const std::string& first_error) {
+  al::RaiseRequest rq;
+  rq.type = al::AlarmType::config_rejected;
+  rq.object = {al::ObjectKind::box, "box", ""};
+  rq.detail = first_error;
+  rq.action = "running configuration kept";
+  manager_->raise(rq);
 }
 
 void AlarmService::update_redundancy() {

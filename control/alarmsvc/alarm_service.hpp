@@ -9,7 +9,9 @@
 //                      no uplink left -> all_uplinks_down
 //   on_uplink_state    down -> no_redundancy (or all_uplinks_down); back out
 //                      of down -> that uplink's fault alarms clear
-//   on_config_applied  receivers, labels and store bounds follow the config
+//   on_config_applied  receivers, labels and store bounds follow the config;
+//                      clears config_rejected
+//   on_config_rejected config_rejected alarm with the first error (file:line)
 //   show_alarms / show_alarm_history / fault_report   console JSON
 //
 // Other modules raise their own alarms through alarms() (the OPTIONS prober:
@@ -69,6 +71,7 @@ class AlarmService {
   // Hook bodies (public so tests and other callers can drive them).
   void on_switch(const controld::SwitchRecord& r);
   void on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to);
+  void on_config_rejected(const std::string& first_error);
   nlohmann::json show_alarms() const;
   nlohmann::json show_alarm_history();
   nlohmann::json fault_reports(int n);

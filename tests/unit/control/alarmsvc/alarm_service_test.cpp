@@ -170,3 +170,24 @@ TEST(AlarmService, BacklogAlarmWhenReceiversStayAway) {
   CHECK(b != nullptr);
   CHECK(b->text.find("notifications waiting, oldest 6 min") != std::string::npos);
 }
+
+TEST(AlarmService, DrivenThroughTheDaemonHooks) {
+  controld::Hooks hooks;
+  svc->install(hooks);
+  ipc::UplinkStateEvent e{};
+  e.from = ipc::UplinkState::up;
+  e.to = ipc::UplinkState::down;
+  hooks.on_uplink_state("wan1", e);
+  hooks.on_switch(blackout());
+  LONGS_EQUAL(2, hooks.show_alarms().size());  // no_redundancy + blackhole on wan0
+  hooks.on_config_rejected("/etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section");
+  const al::Alarm* c = svc->alarms().find_active(al::AlarmType::config_rejected, "box");
+  CHECK(c != nullptr);
+  STRCMP_EQUAL(
+      "box configuration rejected: /etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section; running "
+      "configuration kept",
+      c->text.c_str());
+  hooks.on_config_applied(lab_config(dir.path));
+  CHECK(svc->alarms().find_active(al::AlarmType::config_rejected, "box") == nullptr);
+  LONGS_EQUAL(4, hooks.show_alarm_history().size());  // 3 raises, 1 clear
+}
