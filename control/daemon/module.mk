@@ -6,13 +6,13 @@ tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cp
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp
-tg-controld_LIBS := tgcontrold tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
+tg-controld_LIBS := tgcontrold tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'
 
 UNIT_TESTS += unit-controld
 unit-controld_SRCS := $(wildcard tests/unit/control/daemon/*_test.cpp)
-unit-controld_LIBS := tgcontrold tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
+unit-controld_LIBS := tgcontrold tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
 unit-controld_LDLIBS := -lboost_program_options -lrt
 unit-controld_PKGS := netsnmp libcurl
