@@ -99,14 +99,11 @@ SendOutcome SmtpSender::send(const std::vector<Delivery>& due, WallMs now) {
     out.error = bad;
     return out;
   }
-  WallMs oldest = due.front().notice.created_ms;
   bool retry = false;
-  for (const Delivery& d : due) {
-    oldest = std::min(oldest, d.notice.created_ms);
-    retry = retry || d.attempts > 0;
-  }
-  // Hold a fresh burst for the grouping window (retries go at once: they waited already).
-  if (!retry && now < oldest + WallMs(o_.group_window_s) * 1000) return out;
+  for (const Delivery& d : due) retry = retry || d.attempts > 0;
+  // The first alarm goes at once; what follows within group_window_s of the
+  // last mail waits and goes together (retries go at once: they waited already).
+  if (!retry && last_mail_ms_ && now < last_mail_ms_ + WallMs(o_.group_window_s) * 1000) return out;
   refill(now);
   if (tokens_ < 1.0) return out;  // rate limit: wait, the next mail will be a digest
 
@@ -120,6 +117,7 @@ SendOutcome SmtpSender::send(const std::vector<Delivery>& due, WallMs now) {
   }
   tokens_ -= 1.0;
   ++mails_;
+  last_mail_ms_ = now;
   for (const Delivery& d : due) out.delivered.push_back(d.notice.id);
   return out;
 }

@@ -1,8 +1,9 @@
 // Alarm mail over SMTP (libcurl): STARTTLS none/opportunistic/required or
-// smtps://, optional AUTH, a list of recipients. Mail is paced: notices are
-// held for group_window_s after the oldest so a burst goes out as one mail,
-// and a token bucket keeps to rate_limit_per_hour; what the limit holds back
-// goes out as one digest when the next token comes (alarm storms).
+// smtps://, optional AUTH, a list of recipients. Mail is paced: the first
+// alarm goes at once, what follows within group_window_s of the last mail
+// goes out together as one digest, and a token bucket keeps to
+// rate_limit_per_hour; what the limit holds back goes out as one digest when
+// the next token comes (alarm storms).
 #pragma once
 #include <memory>
 #include <string>
@@ -54,6 +55,7 @@ class SmtpSender : public Sender {
   std::string channel_ = "email";
   double tokens_;
   WallMs refilled_ms_ = 0;
+  WallMs last_mail_ms_ = 0;
   size_t mails_ = 0;
 };
 

@@ -19,12 +19,22 @@ constexpr uint16_t kPrefetchAhead = 3;
 
 const char* tx_counter_name(TxCounter c) { return size_t(c) < kTxCounterCount ? kTxNames[size_t(c)] : "?"; }
 
-Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool)
+Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool,
+                   const InspectorConfig* inspection)
     : fwd_(cfg), pool_(pool) {
+  if (inspection) {
+    inspector_ = std::make_unique<Inspector>(*inspection);
+    fwd_.set_inspect_hook(&Datapath::inspect_hook, this);
+  }
   for (uint8_t p = 0; p < kMaxPorts; ++p) {
     ports_[p] = cfg.ports[p].present ? ports[p] : nullptr;
     link_up_[p].store(ports_[p] != nullptr, std::memory_order_relaxed);
   }
+}
+
+void Datapath::inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink, bool inbound) {
+  auto* self = static_cast<Datapath*>(ctx);
+  self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
 }
 
 uint32_t Datapath::poll(uint8_t active, TimeNs now) {

@@ -8,6 +8,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include <memory>
+
+#include "dataplane/core/inspector.hpp"
 #include "dataplane/fastpath/forwarder.hpp"
 #include "drivers/dpdk/port.hpp"
 
@@ -17,6 +20,9 @@ struct rte_mempool;
 namespace tg::fastpath {
 
 constexpr uint16_t kBurst = 32;
+// Inspector ingress tag of packets from the LAN; uplink u's packets carry u,
+// so the media-blackout scan sees which uplink each inbound stream uses.
+constexpr uint8_t kIngressLan = 0x10;
 
 // Packets this lcore generated itself, per port.
 #define TG_FP_TX_COUNTERS(X)                                  \
@@ -35,8 +41,11 @@ const char* tx_counter_name(TxCounter);
 
 class alignas(64) Datapath {
  public:
-  // ports[p] may be nullptr for a port the board does not have.
-  Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool);
+  // ports[p] may be nullptr for a port the board does not have. With an
+  // InspectorConfig every forwarded packet also goes through the inspection
+  // core (SIP calls, RTP streams), in the LAN-side view.
+  Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_mempool* pool,
+           const InspectorConfig* inspection = nullptr);
   Datapath(const Datapath&) = delete;
   Datapath& operator=(const Datapath&) = delete;
 
@@ -53,6 +62,8 @@ class alignas(64) Datapath {
   void set_link(uint8_t port, bool up) { link_up_[port].store(up, std::memory_order_relaxed); }
   bool link(uint8_t port) const { return link_up_[port].load(std::memory_order_relaxed); }
 
+  Inspector* inspector() { return inspector_.get(); }
+  const Inspector* inspector() const { return inspector_.get(); }
   Forwarder& forwarder() { return fwd_; }
   const Forwarder& forwarder() const { return fwd_; }
   uint64_t rx_packets(uint8_t port) const { return rx_[port]; }
@@ -63,7 +74,10 @@ class alignas(64) Datapath {
   void flush(uint8_t rx_port);
   bool send_generated(uint8_t port, rte_mbuf* m, TxCounter what);
 
+  static void inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink, bool inbound);
+
   Forwarder fwd_;
+  std::unique_ptr<Inspector> inspector_;
   drivers::Port* ports_[kMaxPorts] = {};
   rte_mempool* pool_;
   std::atomic<bool> link_up_[kMaxPorts];

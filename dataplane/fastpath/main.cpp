@@ -1,8 +1,9 @@
 // tg-dataplane: the DPDK fast path.
-//   tg-dataplane [EAL args] -- --board DIR [--stats FILE] [--duration S]
+//   tg-dataplane [EAL args] -- --board DIR [--config FILE] [--stats FILE] [--duration S]
 // Forwards LAN <-> active uplink with SNAT on the main lcore; the same lcore
-// does the control work between bursts (ARP, link polling, uplink choice,
-// NAT expiry, stats) on a timer wheel of TSC deadlines.
+// does the control work between bursts (UplinkControl: carrier, probes, the
+// failover engine, commands, events, shared-memory stats; NAT expiry) on TSC
+// deadlines, so a switch is seen by the very next burst.
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -21,6 +22,9 @@
 
 #include "dataplane/fastpath/board.hpp"
 #include "dataplane/fastpath/datapath.hpp"
+#include "dataplane/fastpath/failover_file.hpp"
+#include "dataplane/fastpath/uplink_control.hpp"
+#include "dataplane/ipc/channels.hpp"
 #include "drivers/dpdk/dpdk_port.hpp"
 
 namespace po = boost::program_options;
@@ -34,9 +38,15 @@ void on_signal(int) { g_quit = 1; }
 
 struct Options {
   std::string board_dir;
+  std::string config_file;
+  std::string shm_prefix = std::string(ipc::kDefaultShmPrefix);
   std::string stats_file;
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
+  uint32_t mbufs = 8191;
+  uint32_t streams = 4096;
+  uint32_t calls = 4096;
+  bool no_inspect = false;
 };
 
 // Parses the arguments after "--". False: exit with `rc`.
@@ -45,9 +55,15 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
   desc.add_options()
       ("help,h", "this help")
       ("board", po::value(&o.board_dir)->required(), "board directory holding the port file `ports`")
-      ("stats", po::value(&o.stats_file), "write JSON counters to FILE every second and at exit")
+      ("config", po::value(&o.config_file), "failover timers file (dataplane/fastpath/failover_file.hpp)")
+      ("shm-prefix", po::value(&o.shm_prefix), "shared-memory names for events, commands, stats (default /trunkguard); 'none' to run without")
+      ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
-      ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)");
+      ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
+      ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
+      ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -62,8 +78,8 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
-  if (o.nat_capacity == 0) {
-    std::cerr << "tg-dataplane: --nat-capacity must be > 0\n";
+  if (o.nat_capacity == 0 || o.streams == 0 || o.calls == 0) {
+    std::cerr << "tg-dataplane: --nat-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
   }
@@ -81,21 +97,49 @@ class Clock {
 
 const char* role_name(uint8_t p) { return p < kRoleCount ? kRoleNames[p] : "?"; }
 
-// Until the failover engine drives it: the first uplink in priority order
-// (wan0, wan1, lte) that is configured and has carrier.
-uint8_t pick_uplink(const Board& board, const Datapath& dp) {
-  for (uint8_t u = 0; u + 1 < kRoleCount; ++u) {
-    const uint8_t p = uplink_port(u);
-    if (board.ports[p].present && board.ports[p].itf.ip != 0 && dp.link(p)) return u;
-  }
-  return kNoUplinkIndex;
-}
-
-std::string stats_json(const Board& board, const Datapath& dp, uint8_t active, TimeNs now) {
+std::string stats_json(const Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs start, TimeNs now) {
   std::ostringstream j;
   const Forwarder& f = dp.forwarder();
-  j << "{\"time_ns\":" << now << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
-    << "\",\"nat_entries\":" << f.nat().size() << ",\"ports\":{";
+  const uint8_t active = ctl.active();
+  const failover::Engine& e = ctl.engine();
+  j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
+    << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
+    << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
+    << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
+    << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
+  if (const Inspector* in = dp.inspector()) {
+    // Stream record plus the inspector's activity slot; the table's index
+    // adds at most 21 bytes more (dataplane/README.md).
+    j << ",\"inspector_bytes_per_stream\":" << kRtpStreamBytes + 16 << ",\"inspector_stream_capacity\":" << in->streams().capacity();
+  }
+  j << "}";
+  if (const Inspector* in = dp.inspector()) {
+    j << ",\"inspection\":{\"frames\":" << in->frames();
+    for (size_t o = 0; o < kInspectOutcomeCount; ++o)
+      if (in->outcome(InspectOutcome(o))) j << ",\"" << inspect_outcome_name(InspectOutcome(o)) << "\":" << in->outcome(InspectOutcome(o));
+    j << "}";
+  }
+  j << ",\"uplinks\":{";
+  for (uint8_t u = 0; u < e.config().uplink_count; ++u) {
+    const failover::UplinkHealth& h = e.health(u);
+    const ipc::ProbeStatsWire ps = e.probes().stats(u);
+    char faults[64];
+    j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
+      << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
+      << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
+  }
+  j << "},\"recent_switches\":[";
+  for (uint32_t i = 0; i < ctl.recent_switch_count(); ++i) {
+    const ipc::SwitchEvent& sw = ctl.recent_switch(i).uplink_switch;
+    auto name = [](uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); };
+    j << (i ? "," : "") << "{\"from\":\"" << name(sw.uplink_from) << "\",\"to\":\"" << name(sw.uplink_to)
+      << "\",\"reason\":\"" << ipc::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
+      << ",\"decided_ns\":" << sw.decided_ns << "}";
+  }
+  j << "],\"ports\":{";
   bool first = true;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
     if (!board.ports[p].present) continue;
@@ -151,6 +195,23 @@ int main(int argc, char** argv) {
     std::cerr << "tg-dataplane: " << error << "\n";
     return 2;
   }
+  // Failover: defaults, the board's probe targets, then the timers file.
+  failover::Config fo = failover::Config::defaults();
+  for (uint8_t u = 0; u < fo.uplink_count; ++u) {
+    const BoardPort& bp = board.ports[uplink_port(u)];
+    fo.uplinks[u].target_count = 0;
+    for (uint32_t t : bp.probe_targets)
+      if (fo.uplinks[u].target_count < failover::kMaxProbeTargets)
+        fo.uplinks[u].targets[fo.uplinks[u].target_count++] = IpAddr::v4(t);
+  }
+  if (!opt.config_file.empty() && !load_failover_config(opt.config_file, fo, error)) {
+    std::cerr << "tg-dataplane: " << error << "\n";
+    return 2;
+  }
+  if (!failover::validate(fo, error)) {
+    std::cerr << "tg-dataplane: failover config: " << error << "\n";
+    return 2;
+  }
   if (!drivers::eal_init(eal_args, error)) {
     std::cerr << "tg-dataplane: " << error << "\n";
     return 1;
@@ -158,7 +219,7 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
-  rte_mempool* pool = rte_pktmbuf_pool_create("tg_mbufs", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+  rte_mempool* pool = rte_pktmbuf_pool_create("tg_mbufs", opt.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                               int(rte_socket_id()));
   if (!pool) {
     std::cerr << "tg-dataplane: mbuf pool: " << rte_strerror(rte_errno) << "\n";
@@ -169,6 +230,7 @@ int main(int argc, char** argv) {
   drivers::Port* ports[kMaxPorts] = {};
   ForwarderConfig cfg;
   cfg.nat_capacity = opt.nat_capacity;
+  cfg.probe_id_base = fo.probe_ident_base;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
     BoardPort& bp = board.ports[p];
     if (!bp.present) continue;
@@ -186,39 +248,52 @@ int main(int argc, char** argv) {
     cfg.ports[p] = bp.itf;
   }
 
-  auto dp = std::make_unique<Datapath>(cfg, ports, pool);
+  InspectorConfig icfg;
+  icfg.streams.capacity = opt.streams;
+  icfg.streams.expect_capacity = opt.streams;
+  icfg.calls.capacity = opt.calls;
+  auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   Clock clock;
   TimeNs now = clock.now();
   const TimeNs start = now;
-  TimeNs next_ms = now, next_10ms = now, next_s = now + kNsPerSec;
-  uint8_t active = kNoUplinkIndex;
+
+  std::unique_ptr<ipc::FastPathChannels> channels;
+  if (opt.shm_prefix != "none") {
+    channels = std::make_unique<ipc::FastPathChannels>();
+    if (!channels->create(ipc::ChannelNames::with_prefix(opt.shm_prefix), ipc::kDefaultEventRingCapacity,
+                          ipc::kDefaultCommandRingCapacity, now, error)) {
+      std::cerr << "tg-dataplane: shared memory: " << error << "\n";
+      return 1;
+    }
+  }
   // Resolve every next hop at start-up rather than on the first packet.
   for (uint8_t p = 1; p < kRoleCount; ++p)
     if (cfg.ports[p].present && cfg.ports[p].gateway) dp->forwarder().want_arp(uint8_t(p), cfg.ports[p].gateway, now);
+  auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
+  TimeNs next_10ms = now, next_file = now;
   while (!g_quit) {
-    dp->poll(active, now);
+    // One acquire load per pass: a switch decided in tick() below applies
+    // to the next burst.
+    dp->poll(ctl->active(), now);
     now = clock.now();
-    if (now < next_ms) continue;
-    next_ms = now + kNsPerMs;
-    dp->send_arp_requests(now);
-    if (now >= next_10ms) {
-      next_10ms = now + 10 * kNsPerMs;
-      for (uint8_t p = 0; p < kRoleCount; ++p)
-        if (owned[p]) dp->set_link(p, owned[p]->link().up);
-      active = pick_uplink(board, *dp);
-      dp->forwarder().nat().expire(now, 256);
-    }
-    if (now >= next_s) {
-      next_s = now + kNsPerSec;
-      if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, active, now));
+    ctl->tick(now);
+    if (now < next_10ms) continue;
+    next_10ms = now + 10 * kNsPerMs;
+    dp->forwarder().nat().expire(now, 256);
+    if (Inspector* in = dp->inspector()) in->tick(now, 256);
+    if (now >= next_file) {
+      next_file = now + 100 * kNsPerMs;
+      if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
   }
-  const std::string final_stats = stats_json(board, *dp, active, now);
+  const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);
   std::cout << final_stats << std::endl;
+  ctl.reset();
+  if (channels) channels->unlink();
   dp.reset();
   for (auto& o : owned) o.reset();
   rte_eal_cleanup();

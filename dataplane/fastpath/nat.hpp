@@ -56,6 +56,11 @@ class NatTable {
   uint32_t capacity() const { return capacity_; }
   // Bytes this table preallocated.
   size_t memory_bytes() const;
+  // What one more mapping of capacity costs (entry, free-list slot, two
+  // index slots), and what every table costs whatever its capacity (the
+  // external-port index: 64 K slots per protocol).
+  static constexpr size_t kBytesPerMapping = sizeof(NatEntry) + 3 * sizeof(uint32_t);
+  static constexpr size_t kFixedBytes = size_t(kNatProtoCount) * 65536 * sizeof(uint32_t);
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;

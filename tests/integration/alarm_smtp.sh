@@ -102,7 +102,7 @@ starttls = none
 from = gw-lab@example.net
 recipients = noc@example.net, oncall@example.org
 rate_limit_per_hour = 3600
-group_window_s = 0
+group_window_s = 2
 timeout_ms = 5000
 [alarm.syslog]
 enabled = true
@@ -181,6 +181,29 @@ for i in 1 2 3 4; do
 done
 grep -q -F '4 alarm notifications (4 critical)' "$tmp/mail.jsonl" || fail "the 4 waiting notices did not go as one digest"
 echo "ok: 4 notices waited on disk through a tg-notify restart, then one digest mail, none lost or duplicated"
+
+# --- a storm: 20 alarms in about a second become a handful of mails, each alarm in exactly one
+"${N[@]}" drain 2>"$tmp/drain-storm.log" &
+drain_pid=$!
+pids+=("$drain_pid")
+storm_start=$SECONDS
+for i in $(seq 1 20); do
+  "${N[@]}" raise --type uplink_loss --object "wan$i" --detail "storm marker $i-$$" --severity major >/dev/null
+done
+for i in $(seq 1 20); do wait_mail "$tmp/mail.jsonl" "storm marker $i-$$" 20; done
+storm_took=$((SECONDS - storm_start))
+kill "$drain_pid"
+wait "$drain_pid" || true
+for i in $(seq 1 20); do
+  n=$(in_mail "$tmp/mail.jsonl" "storm marker $i-$$")
+  [ "$n" -eq 1 ] || fail "storm alarm $i mailed $n times"
+done
+mails=$(grep -c -F "storm marker" "$tmp/mail.jsonl")
+# at most the first mail plus one per 2 s window while they came in (+1 for the edges)
+limit=$((2 + storm_took / 2))
+echo "storm: 20 alarms in $mails mails over ${storm_took} s (limit $limit)"
+((mails >= 2 && mails <= limit && mails < 20)) || fail "20 alarms in $mails mails: not grouped"
+echo "ok: alarm storm grouped into $mails mails (group window 2 s), none lost or duplicated"
 
 # --- STARTTLS required, relay certificate checked against the configured CA
 if command -v openssl >/dev/null; then

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# timeout: 300
+# timeout: 600
 # Builds every libFuzzer target (clang, ASan+UBSan) and runs each for a
 # bounded time over its seed corpus, so CI exercises the parsers with
 # malformed input on every run. Fails on any crash, out-of-bounds read,
 # UBSan report, leak or broken invariant (see tests/fuzz/fuzz_check.hpp).
 #   FUZZ_SMOKE_SECONDS  seconds per target (default 20)
+# The timeout leaves room for a clean clang build of tgcore on a busy 2-core
+# machine (minutes) plus 20 s for each target declared in any module.mk.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"

@@ -54,6 +54,17 @@ void split_lines(const std::string& text, const std::string& indent, std::vector
 
 void render_into(const OrderedJson& v, const std::string& indent, size_t width, std::vector<std::string>& out);
 
+// Columns a technician reads first; when a table is wider than the screen
+// the others go (all of them stay in --json and in the record layout).
+int column_rank(const std::string& c) {
+  static const char* kFirst[] = {"name", "uplink", "trunk", "id", "call_id", "active", "state", "link", "severity",
+                                 "object", "rtt_ms", "loss_pct", "jitter_ms", "mos", "calls", "since", "time",
+                                 "from", "to", "reason", "text", "carrier", "final_code", "duration_s"};
+  for (size_t i = 0; i < sizeof kFirst / sizeof *kFirst; ++i)
+    if (c == kFirst[i]) return int(i);
+  return 1000;
+}
+
 void render_table(const OrderedJson& rows, const std::string& indent, size_t width, std::vector<std::string>& out) {
   std::vector<std::string> cols;
   for (auto& r : rows)
@@ -61,12 +72,29 @@ void render_table(const OrderedJson& rows, const std::string& indent, size_t wid
       if (is_scalarish(it.value()) && std::find(cols.begin(), cols.end(), it.key()) == cols.end())
         cols.push_back(it.key());
   std::vector<size_t> w(cols.size());
-  for (size_t c = 0; c < cols.size(); ++c) {
-    w[c] = cols[c].size();
-    for (auto& r : rows) w[c] = std::max(w[c], r.contains(cols[c]) ? scalar(r[cols[c]]).size() : 1);
+  auto measure = [&] {
+    w.assign(cols.size(), 0);
+    size_t total = indent.size();
+    for (size_t c = 0; c < cols.size(); ++c) {
+      w[c] = cols[c].size();
+      for (auto& r : rows) w[c] = std::max(w[c], r.contains(cols[c]) ? scalar(r[cols[c]]).size() : 1);
+      total += w[c] + 2;
+    }
+    return total;
+  };
+  size_t total = measure();
+  size_t dropped = 0;
+  // Drop the least important columns while too wide, keeping at least three
+  // of the ranked ones; tables with no ranked column keep the record layout.
+  while (total > width && cols.size() > 3) {
+    auto worst = std::max_element(cols.begin(), cols.end(),
+                                  [](auto& a, auto& b) { return column_rank(a) < column_rank(b); });
+    if (column_rank(*worst) == 1000 && std::none_of(cols.begin(), cols.end(), [](auto& c) { return column_rank(c) < 1000; }))
+      break;
+    cols.erase(worst);
+    ++dropped;
+    total = measure();
   }
-  size_t total = indent.size();
-  for (auto x : w) total += x + 2;
   bool nested = false;
   for (auto& r : rows)
     for (auto it = r.begin(); it != r.end(); ++it) nested |= !is_scalarish(it.value());
@@ -92,6 +120,7 @@ void render_table(const OrderedJson& rows, const std::string& indent, size_t wid
   out.push_back(row_line([&](size_t c) { return cols[c]; }));
   out.push_back(row_line([&](size_t c) { return std::string(w[c], '-'); }));
   for (auto& r : rows) out.push_back(row_line([&](size_t c) { return r.contains(cols[c]) ? scalar(r[cols[c]]) : "-"; }));
+  if (dropped) out.push_back(indent + "(" + std::to_string(dropped) + " more columns: add --json, or | include a name)");
 }
 
 void render_into(const OrderedJson& v, const std::string& indent, size_t width, std::vector<std::string>& out) {

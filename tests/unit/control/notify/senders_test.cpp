@@ -137,17 +137,20 @@ TEST(Format, DateAndTime) {
 
 TEST_GROUP(SmtpPacing){};
 
-TEST(SmtpPacing, HoldsForGroupWindowThenSendsOneMail) {
+TEST(SmtpPacing, FirstGoesAtOnceThenGroupWindowCollects) {
   auto t = std::make_unique<FakeTransport>();
   FakeTransport* tr = t.get();
   SmtpSender s(mail_opts(), std::move(t));
-  auto due = deliveries({blackhole(1, 0), blackhole(2, 3000)});
-  SendOutcome o = s.send(due, 9'999);
-  CHECK_TRUE(o.delivered.empty() && o.error.empty());  // still inside the 10 s window
-  o = s.send(due, 10'000);
+  LONGS_EQUAL(1, s.send(deliveries({blackhole(1, 1000)}), 1000).delivered.size());
+  auto due = deliveries({blackhole(2, 3000), blackhole(3, 5000)});
+  SendOutcome o = s.send(due, 10'999);
+  CHECK_TRUE(o.delivered.empty() && o.error.empty());  // within 10 s of the last mail
+  o = s.send(due, 11'000);
   LONGS_EQUAL(2, o.delivered.size());
-  LONGS_EQUAL(1, tr->mails.size());
-  CHECK(tr->mails[0].find("Subject: [TrunkGuard gw1] 2 alarm notifications") != std::string::npos);
+  LONGS_EQUAL(2, tr->mails.size());
+  CHECK(tr->mails[0].find("Subject: [TrunkGuard gw1] CRITICAL raised: wan0 (Carrier A) silent blackhole") !=
+        std::string::npos);
+  CHECK(tr->mails[1].find("Subject: [TrunkGuard gw1] 2 alarm notifications") != std::string::npos);
 }
 
 TEST(SmtpPacing, RateLimitTurnsAStormIntoDigests) {
@@ -179,8 +182,12 @@ TEST(SmtpPacing, ErrorFailsBatchAndRetryIsNotHeld) {
   STRCMP_EQUAL("smtp://127.0.0.1:2525: Couldn't connect to server", r.error.c_str());
   CHECK_TRUE(r.delivered.empty());
   tr->error.clear();
-  // a retried notice created just now is not held for the group window again
-  r = s.send(deliveries({blackhole(1, 20'000)}, 1), 21'000);
+  r = s.send(deliveries({blackhole(2, 20'000)}), 20'000);  // first mail: not held
+  LONGS_EQUAL(1, r.delivered.size());
+  r = s.send(deliveries({blackhole(3, 21'000)}), 22'000);  // fresh, inside the window: held
+  CHECK_TRUE(r.delivered.empty() && r.error.empty());
+  // a retry goes at once even inside the group window of the last mail
+  r = s.send(deliveries({blackhole(3, 21'000)}, 1), 22'000);
   LONGS_EQUAL(1, r.delivered.size());
 }
 

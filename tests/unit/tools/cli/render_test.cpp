@@ -119,3 +119,17 @@ TEST(LineEditor, CtrlCCancelsCtrlDLeavesOnEmptyLine) {
   ed.begin("tg> ", out);
   CHECK(type("\x04") == LineEditor::Status::eof);
 }
+
+TEST(Render, WideTablesDropTheLeastImportantColumnsFirst) {
+  auto row = [](const char* n) {
+    return OrderedJson{{"address", "198.51.100.18/28"}, {"carrier", "Carrier B long name"}, {"configured", true},
+                       {"device", "wan1-device"}, {"enabled", true}, {"name", n}, {"priority", 2},
+                       {"role", "wan"}, {"state", "up"}, {"rtt_ms", 12.5}};
+  };
+  auto lines = render(OrderedJson::array({row("wan0"), row("wan1")}), 80);
+  for (auto& l : lines) CHECK(l.size() <= 80);
+  CHECK(lines[0].find("name") != std::string::npos);
+  CHECK(lines[0].find("state") != std::string::npos);
+  CHECK(lines[0].find("rtt_ms") != std::string::npos);
+  CHECK(lines.back().find("more columns") != std::string::npos);
+}

@@ -1,0 +1,161 @@
+#include "dataplane/fastpath/uplink_control.hpp"
+
+#include <cstring>
+
+namespace tg::fastpath {
+
+// The inspector's activity flags are the blackout detector's stream flags.
+static_assert(uint8_t(kActivityOnHold) == uint8_t(failover::kStreamOnHold));
+static_assert(uint8_t(kActivityComfortNoise) == uint8_t(failover::kStreamComfortNoise));
+static_assert(uint8_t(kActivityEnded) == uint8_t(failover::kStreamEnded));
+
+uint8_t drop_reason_of(Disposition d) {
+  using D = Disposition;
+  using R = ipc::DropReason;
+  switch (d) {
+    case D::frame_truncated:
+    case D::ipv4_malformed:
+    case D::l4_malformed: return uint8_t(R::malformed);
+    case D::no_active_uplink:
+    case D::uplink_unconfigured:
+    case D::not_our_address:
+    case D::to_self_no_tap: return uint8_t(R::no_route);
+    case D::nexthop_unresolved:
+    case D::lan_host_unresolved: return uint8_t(R::no_neighbor);
+    case D::port_down: return uint8_t(R::uplink_down);
+    case D::tx_full: return uint8_t(R::tx_full);
+    case D::ttl_expired: return uint8_t(R::ttl_expired);
+    case D::nat_table_full:
+    case D::nat_ports_exhausted: return uint8_t(R::snat_exhausted);
+    case D::no_nat_mapping: return uint8_t(R::snat_no_session);
+    case D::ip_fragment: return uint8_t(R::fragment);
+    case D::not_our_mac:
+    case D::vlan_tagged:
+    case D::ipv6_unsupported:
+    case D::other_ethertype:
+    case D::unsupported_proto:
+    case D::lan_to_lan:
+    case D::martian_source:
+    case D::arp_ignored: return uint8_t(R::filtered);
+    default: return kNoDropReason;
+  }
+}
+
+UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
+                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods)
+    : engine_(config, *this, now), dp_(dp), channels_(channels), periods_(periods) {
+  for (uint8_t p = 0; p < kMaxPorts; ++p) ports_[p] = ports[p];
+  // An uplink the board lacks never comes up.
+  for (uint8_t u = 0; u < config.uplink_count && uplink_port(u) < kMaxPorts; ++u)
+    if (!ports_[uplink_port(u)]) engine_.on_link(u, false, now);
+  poll_links(now);
+  next_link_ = now + periods_.link_poll;
+}
+
+void UplinkControl::emit(const ipc::Event& e) {
+  ++events_;
+  if (channels_) channels_->events.push(e);
+  if (e.kind == ipc::EventKind::uplink_switch) recent_[recent_n_++ % kRecentSwitches] = e;
+}
+
+void UplinkControl::poll_links(TimeNs now) {
+  for (uint8_t p = 0; p < kMaxPorts; ++p) {
+    if (!ports_[p]) continue;
+    const bool up = ports_[p]->link().up;
+    if (link_known_[p] && link_[p] == up) continue;
+    link_known_[p] = true;
+    link_[p] = up;
+    dp_.set_link(p, up);
+    if (p != kLanPort) engine_.on_link(uint8_t(p - 1), up, now);
+  }
+}
+
+void UplinkControl::scan_media(TimeNs now) {
+  const Inspector* in = dp_.inspector();
+  if (!in) return;
+  const uint8_t count = engine_.config().uplink_count;
+  uint32_t flowing[kMaxUplinkPorts] = {};
+  engine_.media_scan_begin(now);
+  in->for_each_activity([&](const StreamActivityView& v) {
+    // Only inbound streams tell whether an uplink delivers; the LAN's own
+    // streams (ingress kIngressLan) do not.
+    if (v.ingress >= count) return;
+    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, v.flags});
+    if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
+  });
+  engine_.media_scan_end(now);
+  for (uint8_t u = 0; u < count && u < kMaxUplinkPorts; ++u) {
+    inbound_streams_[u] = flowing[u];
+    // One inbound stream per call: the calls a switch away from u affects.
+    engine_.set_active_calls(u, flowing[u]);
+  }
+}
+
+void UplinkControl::tick(TimeNs now) {
+  if (now >= next_link_) {
+    next_link_ = now + periods_.link_poll;
+    poll_links(now);
+  }
+  if (now >= next_media_) {
+    next_media_ = now + periods_.media;
+    scan_media(now);
+  }
+  if (now < next_engine_) return;
+  next_engine_ = now + periods_.engine;
+
+  ProbeReply replies[32];
+  const uint16_t base = engine_.config().probe_ident_base;
+  for (uint32_t n; (n = dp_.forwarder().take_probe_replies(replies, 32)) > 0;)
+    for (uint32_t i = 0; i < n; ++i) engine_.on_probe_reply(uint16_t(base + replies[i].uplink), replies[i].seq, replies[i].recv_ns);
+
+  if (channels_) {
+    ipc::Command cmd;
+    for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) engine_.apply(cmd, now);
+  }
+
+  failover::ProbeRequest req[16];
+  const size_t n = engine_.poll(now, req, 16);
+  for (size_t i = 0; i < n; ++i) {
+    // Probes to IPv6 targets need ND and ICMPv6: not sent, so they count lost.
+    if (req[i].dst.family != 4) continue;
+    dp_.send_probe(req[i].uplink, req[i].dst.v4_host_order(), req[i].seq, now);
+  }
+  dp_.send_arp_requests(now);
+
+  if (channels_) {
+    channels_->stats.heartbeat(now);
+    if (now >= next_stats_) {
+      next_stats_ = now + periods_.stats;
+      ++publishes_;
+      fill_stats(body_, now);
+      channels_->stats.publish(body_);
+    }
+  }
+}
+
+void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
+  std::memset(&body, 0, sizeof body);
+  engine_.fill_stats(body);
+  body.updated_ns = now;
+  body.publish_count = publishes_;
+  body.events_dropped = events_dropped();
+  const Forwarder& f = dp_.forwarder();
+  const uint8_t active = engine_.active_uplink();
+  for (uint8_t u = 0; u < engine_.config().uplink_count; ++u) {
+    const uint8_t p = uplink_port(u);
+    if (p >= kMaxPorts) break;
+    ipc::UplinkStatsWire& w = body.uplinks[u];
+    w.rx_packets = dp_.rx_packets(p);
+    w.active_streams = u < kMaxUplinkPorts ? inbound_streams_[u] : 0;
+    w.tx_packets = dp_.tx_packets(p);
+    for (size_t d = 0; d < kDispositionCount; ++d) {
+      const uint8_t r = drop_reason_of(Disposition(d));
+      if (r == kNoDropReason) continue;
+      w.drops[r] += f.count(p, Disposition(d));
+      // LAN packets that failed were on their way to the active uplink.
+      if (u == active) w.drops[r] += f.count(kLanPort, Disposition(d));
+    }
+  }
+}
+
+}  // namespace tg::fastpath

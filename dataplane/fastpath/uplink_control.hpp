@@ -1,0 +1,75 @@
+// Control work of tg-dataplane's main lcore, between bursts: carrier polling,
+// the failover engine (probes out, replies in, hold-downs), commands from
+// the control daemon, events and stats to shared memory. The forwarding
+// loop only reads active() once per pass (an acquire load): the switch
+// takes effect on the next burst. Nothing here blocks; the shared-memory
+// rings count drops instead.
+#pragma once
+#include <cstdint>
+
+#include "dataplane/failover/engine.hpp"
+#include "dataplane/fastpath/datapath.hpp"
+#include "dataplane/ipc/channels.hpp"
+#include "drivers/dpdk/port.hpp"
+
+namespace tg::fastpath {
+
+struct ControlPeriods {
+  TimeNs link_poll = 10 * kNsPerMs;    // carrier of every port
+  TimeNs engine = 1 * kNsPerMs;        // probes due, timeouts, hold-downs, commands
+  TimeNs stats = 100 * kNsPerMs;       // publish the shared-memory stats
+  TimeNs media = 10 * kNsPerMs;        // blackout scan over the inspector's streams
+};
+
+// Where a datapath disposition lands in the shared per-uplink drop counters.
+// kNoDropReason: not a drop (forwarded, answered, consumed).
+constexpr uint8_t kNoDropReason = 0xFF;
+uint8_t drop_reason_of(Disposition d);
+
+class UplinkControl final : public failover::EventSink {
+ public:
+  // ports[p]: the same ports the datapath uses (link status). channels may
+  // be nullptr (no control daemon: events are kept in the recent list only).
+  UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
+                ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods = {});
+
+  uint8_t active() const { return engine_.active_uplink(); }
+  void tick(TimeNs now);
+
+  const failover::Engine& engine() const { return engine_; }
+  uint64_t events_emitted() const { return events_; }
+  uint64_t events_dropped() const { return channels_ ? channels_->events.drops() : 0; }
+  // Fills the whole stats body: engine figures plus packet counters.
+  void fill_stats(ipc::StatsBody& body, TimeNs now) const;
+
+  // The last switches, oldest first (for the JSON stats and tests).
+  static constexpr uint32_t kRecentSwitches = 16;
+  uint32_t recent_switch_count() const { return recent_n_ < kRecentSwitches ? recent_n_ : kRecentSwitches; }
+  const ipc::Event& recent_switch(uint32_t i) const {
+    const uint32_t first = recent_n_ < kRecentSwitches ? 0 : recent_n_ % kRecentSwitches;
+    return recent_[(first + i) % kRecentSwitches];
+  }
+
+  void emit(const ipc::Event& event) override;
+
+ private:
+  void poll_links(TimeNs now);
+  void scan_media(TimeNs now);
+
+  failover::Engine engine_;
+  Datapath& dp_;
+  drivers::Port* ports_[kMaxPorts] = {};
+  ipc::FastPathChannels* channels_;
+  ControlPeriods periods_;
+  TimeNs next_link_ = 0, next_engine_ = 0, next_stats_ = 0, next_media_ = 0;
+  uint32_t inbound_streams_[kMaxUplinkPorts] = {};  // flowing, per uplink, at the last scan
+  bool link_known_[kMaxPorts] = {};
+  bool link_[kMaxPorts] = {};
+  uint64_t events_ = 0;
+  uint64_t publishes_ = 0;
+  ipc::Event recent_[kRecentSwitches] = {};
+  uint32_t recent_n_ = 0;
+  ipc::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
+};
+
+}  // namespace tg::fastpath

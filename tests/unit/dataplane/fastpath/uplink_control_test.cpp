@@ -1,0 +1,280 @@
+// UplinkControl wires the failover engine to the datapath: carrier loss on
+// a fake port moves the next burst to the backup, probes leave through the
+// uplink and their replies keep it up, lost probes take it down, commands
+// from the ring apply, and the failover timers file is read or rejected.
+#include "tests/unit/drivers/dpdk/test_eal.hpp"
+
+#include <CppUTest/TestHarness.h>
+
+#include <memory>
+
+#include "dataplane/fastpath/failover_file.hpp"
+#include "dataplane/fastpath/uplink_control.hpp"
+#include "drivers/dpdk/fake_port.hpp"
+#include "tests/unit/dataplane/fastpath/frames.hpp"
+
+using namespace tg;
+using namespace tg::fastpath;
+using namespace tg::fastpath::test;
+using tg::drivers::FakePort;
+using tg::drivers::test::mbuf_of;
+using tg::drivers::test::test_pool;
+
+namespace {
+const bool kEal = test_pool() != nullptr;
+const uint32_t kLanIp = ip4(192, 0, 2, 1), kHostIp = ip4(192, 0, 2, 10);
+const uint32_t kWan0Ip = ip4(198, 51, 100, 2), kGw0 = ip4(198, 51, 100, 1);
+const uint32_t kWan1Ip = ip4(198, 51, 100, 18), kGw1 = ip4(198, 51, 100, 17);
+const uint32_t kFar = ip4(203, 0, 113, 10);
+}  // namespace
+
+TEST_GROUP(UplinkControl) {
+  std::unique_ptr<FakePort> lan, wan0, wan1;
+  std::unique_ptr<Datapath> dp;
+  std::unique_ptr<UplinkControl> ctl;
+  failover::Config fo = failover::Config::defaults();
+  TimeNs now = kNsPerSec;
+
+  void setup() override {
+    CHECK(kEal);
+    lan = std::make_unique<FakePort>("lan", kLanMac);
+    wan0 = std::make_unique<FakePort>("wan0", kWan0Mac);
+    wan1 = std::make_unique<FakePort>("wan1", kWan1Mac);
+    ForwarderConfig c;
+    c.nat_capacity = 64;
+    c.probe_id_base = fo.probe_ident_base;
+    c.ports[0] = Interface{true, kLanMac, kLanIp, 26, 0, false};
+    c.ports[1] = Interface{true, kWan0Mac, kWan0Ip, 28, kGw0, false};
+    c.ports[2] = Interface{true, kWan1Mac, kWan1Ip, 28, kGw1, false};
+    for (uint8_t u = 0; u < 2; ++u) {
+      fo.uplinks[u].targets[0] = IpAddr::v4(kFar);
+      fo.uplinks[u].target_count = 1;
+    }
+    drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
+    // Small tables; RTP taken without SDP so tests need not set up calls.
+    InspectorConfig icfg;
+    icfg.streams.capacity = 64;
+    icfg.streams.expect_capacity = 64;
+    icfg.streams.heuristic = true;
+    icfg.calls.capacity = 16;
+    dp = std::make_unique<Datapath>(c, ports, test_pool(), &icfg);
+    // Next hops and the host known, as after start-up.
+    inject(*wan0, arp_frame(2, kGw0Mac, kGw0, kWan0Mac, kWan0Ip, kWan0Mac));
+    inject(*wan1, arp_frame(2, kGw1Mac, kGw1, kWan1Mac, kWan1Ip, kWan1Mac));
+    inject(*lan, arp_frame(1, kHostMac, kHostIp, Mac{}, kLanIp));
+    dp->poll(kNoUplinkIndex, now);
+    drop_sent();
+    ctl = std::make_unique<UplinkControl>(fo, *dp, ports, nullptr, now);
+  }
+  void teardown() override {
+    ctl.reset();
+    dp.reset();
+    lan.reset();
+    wan0.reset();
+    wan1.reset();
+  }
+  void inject(FakePort& p, const std::vector<uint8_t>& f) { p.inject(mbuf_of(f.data(), f.size())); }
+  size_t drop_sent(FakePort* only = nullptr) {
+    size_t n = 0;
+    for (FakePort* p : {lan.get(), wan0.get(), wan1.get()}) {
+      if (only && p != only) continue;
+      for (rte_mbuf* m : p->take_sent()) {
+        ++n;
+        rte_pktmbuf_free(m);
+      }
+    }
+    return n;
+  }
+  // Answers every probe waiting on port p (the far end echoing), else drops them.
+  void echo_probes(FakePort& p, const Mac& our, const Mac& gw) {
+    for (rte_mbuf* m : p.take_sent()) {
+      const uint8_t* b = rte_pktmbuf_mtod(m, const uint8_t*);
+      std::vector<uint8_t> f(b, b + rte_pktmbuf_data_len(m));
+      rte_pktmbuf_free(m);
+      if (load_be16(f.data() + 12) != kEtherIpv4 || f[23] != kProtoIcmp) continue;
+      put_mac(f.data(), our);
+      put_mac(f.data() + 6, gw);
+      uint32_t src = load_be32(f.data() + 26);
+      store_be32(f.data() + 26, load_be32(f.data() + 30));
+      store_be32(f.data() + 30, src);
+      f[34] = kIcmpEchoReply;
+      store_be16(f.data() + 24, 0);
+      store_be16(f.data() + 24, csum(f.data() + 14, 20));
+      fix_l4_checksum(f);
+      inject(p, f);
+    }
+  }
+  // Runs the loop for `ms` milliseconds of fake time, both carriers echoing
+  // probes unless told otherwise.
+  void run(TimeNs ms, bool wan0_answers = true, bool wan1_answers = true) {
+    for (TimeNs i = 0; i < ms; ++i) {
+      now += kNsPerMs;
+      dp->poll(ctl->active(), now);
+      ctl->tick(now);
+      if (wan0_answers) echo_probes(*wan0, kWan0Mac, kGw0Mac); else drop_sent(wan0.get());
+      if (wan1_answers) echo_probes(*wan1, kWan1Mac, kGw1Mac); else drop_sent(wan1.get());
+    }
+  }
+  uint8_t out_port_of_next_packet() {
+    inject(*lan, udp_frame(kLanMac, kHostMac, kHostIp, 40000, kFar, 5004));
+    dp->poll(ctl->active(), now);
+    for (uint8_t p = 1; p <= 2; ++p) {
+      FakePort& port = p == 1 ? *wan0 : *wan1;
+      for (rte_mbuf* m : port.take_sent()) {
+        bool udp = rte_pktmbuf_mtod(m, const uint8_t*)[23] == kProtoUdp;
+        rte_pktmbuf_free(m);
+        if (udp) return p;
+      }
+    }
+    return 0;
+  }
+};
+
+TEST(UplinkControl, SelectsWan0ThenMovesOnCarrierLossWithinOneTick) {
+  run(50);
+  LONGS_EQUAL(0, ctl->active());
+  LONGS_EQUAL(1, out_port_of_next_packet());
+  wan0->set_link(false);
+  now += 10 * kNsPerMs;  // one link poll period
+  ctl->tick(now);
+  LONGS_EQUAL(1, ctl->active());
+  LONGS_EQUAL(2, out_port_of_next_packet());
+  CHECK_FALSE(dp->link(1));
+  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == ipc::SwitchReason::link_down);
+  LONGS_EQUAL(0, sw.uplink_from);
+  LONGS_EQUAL(1, sw.uplink_to);
+}
+
+TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
+  run(500);
+  LONGS_EQUAL(0, ctl->active());
+  const ipc::ProbeStatsWire s = ctl->engine().probes().stats(0);
+  CHECK(s.sent >= 40);
+  CHECK(s.answered >= s.sent - 11);  // the last timeout's worth may be in flight
+  LONGS_EQUAL(0, s.lost_rounds);
+  CHECK(dp->tx_count(1, TxCounter::probes) >= 40);
+  // Silent blackhole on wan0: switch after timeout + misses, well under 500 ms.
+  const TimeNs fault = now;
+  TimeNs switched = 0;
+  for (int i = 0; i < 500 && !switched; ++i) {
+    run(1, false, true);
+    if (ctl->active() == 1) switched = now;
+  }
+  CHECK(switched != 0);
+  CHECK(switched - fault < 300 * kNsPerMs);
+  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == ipc::SwitchReason::probe_loss);
+}
+
+TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
+  run(20);
+  wan0->set_link(false);
+  run(20);
+  LONGS_EQUAL(1, ctl->active());
+  // A packet routed before the switch to a dead port counts as uplink_down.
+  inject(*lan, udp_frame(kLanMac, kHostMac, kHostIp, 40000, kFar, 5004));
+  dp->poll(0, now);
+  ipc::StatsBody body;
+  ctl->fill_stats(body, now);
+  LONGS_EQUAL(1, body.active_uplink);
+  CHECK(body.switches_total >= 2);
+  CHECK(body.uplinks[1].tx_packets > 0);
+  CHECK(body.uplinks[0].state == ipc::UplinkState::down);
+  LONGS_EQUAL(0, body.uplinks[0].link_up);
+  LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
+  LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
+}
+
+namespace {
+std::vector<uint8_t> rtp_frame(const Mac& dst, const Mac& src, uint32_t sip, uint16_t sport, uint32_t dip,
+                               uint16_t dport, uint16_t seq, uint32_t ssrc) {
+  auto f = udp_frame(dst, src, sip, sport, dip, dport, 172);
+  uint8_t* rtp = f.data() + 42;
+  rtp[0] = 0x80;
+  rtp[1] = 0;  // PCMU
+  store_be16(rtp + 2, seq);
+  store_be32(rtp + 4, uint32_t(seq) * 160);
+  store_be32(rtp + 8, ssrc);
+  fix_l4_checksum(f);
+  return f;
+}
+}  // namespace
+
+TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
+  run(50);
+  LONGS_EQUAL(0, ctl->active());
+  // Two calls: the LAN phones send first (SNAT mappings), the far end answers
+  // through wan0; probes keep being answered throughout.
+  for (uint16_t seq = 1; seq <= 60; ++seq) {
+    for (uint16_t c = 0; c < 2; ++c) {
+      const uint16_t port = uint16_t(40000 + 2 * c);
+      inject(*lan, rtp_frame(kLanMac, kHostMac, kHostIp, port, kFar, port, seq, 0x1000 + c));
+      inject(*wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, port, kWan0Ip, port, seq, 0x2000 + c));
+    }
+    run(20);
+    drop_sent(lan.get());
+  }
+  LONGS_EQUAL(0, ctl->active());
+  CHECK(dp->inspector()->outcome(InspectOutcome::rtp) >= 200);
+  ipc::StatsBody body;
+  ctl->fill_stats(body, now);
+  LONGS_EQUAL(2, body.uplinks[0].active_streams);
+  // Inbound media stops on both, outbound and probes go on.
+  const TimeNs stop = now;
+  TimeNs switched = 0;
+  for (uint16_t seq = 61; seq <= 100 && !switched; ++seq) {
+    for (uint16_t c = 0; c < 2; ++c)
+      inject(*lan, rtp_frame(kLanMac, kHostMac, kHostIp, uint16_t(40000 + 2 * c), kFar, 40000, seq, 0x1000 + c));
+    for (int ms = 0; ms < 20 && !switched; ++ms) {
+      run(1);
+      if (ctl->active() == 1) switched = now;
+    }
+  }
+  CHECK(switched != 0);
+  CHECK(switched - stop < 400 * kNsPerMs);
+  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == ipc::SwitchReason::media_blackout);
+  LONGS_EQUAL(2, sw.calls_affected);
+}
+
+TEST_GROUP(FailoverFile) {
+  failover::Config c = failover::Config::defaults();
+  std::string err;
+};
+
+TEST(FailoverFile, SetsAllOrOneUplinkAndPriority) {
+  CHECK_TRUE(parse_failover_config("# timers\n"
+                                   "probe_interval_ms = 20\n"
+                                   "probe_timeout_ms=200  # comment\n"
+                                   "lte.probe_timeout_ms = 600\n"
+                                   "holddown_initial_ms = 1500\n"
+                                   "priority = wan1, wan0, lte\n",
+                                   "f", c, err));
+  CHECK(c.uplinks[0].timers.probe_interval == 20 * kNsPerMs);
+  CHECK(c.uplinks[1].timers.probe_timeout == 200 * kNsPerMs);
+  CHECK(c.uplinks[2].timers.probe_timeout == 600 * kNsPerMs);
+  CHECK(c.uplinks[2].timers.holddown_initial == 1500 * kNsPerMs);
+  LONGS_EQUAL(1, c.priority[0]);
+  LONGS_EQUAL(0, c.priority[1]);
+}
+
+TEST(FailoverFile, RejectsWholeWithLine) {
+  const failover::Config before = c;
+  const char* bad[][2] = {
+      {"probe_interval_ms = 20\nfoo = 1\n", "f:2: unknown key 'foo'"},
+      {"wan9.probe_interval_ms = 20\n", "f:1: unknown uplink 'wan9'"},
+      {"probe_interval_ms = fast\n", "f:1: probe_interval_ms needs a whole number"},
+      {"probe_interval_ms\n", "f:1: expected key = value"},
+      {"priority = wan0, wan1\n", "f:1: priority must name every uplink once"},
+      {"priority = wan0, wan0, lte, wan1\n", "f:1: priority: more uplinks"},
+      {"probe_interval_ms = 5\n", "f: "},  // failover::validate: >= 10 ms
+  };
+  for (auto& b : bad) {
+    err.clear();
+    CHECK_FALSE(parse_failover_config(b[0], "f", c, err));
+    if (err.rfind(b[1], 0) != 0) FAIL((std::string(b[0]) + " -> " + err).c_str());
+    CHECK(c.uplinks[0].timers.probe_interval == before.uplinks[0].timers.probe_interval);
+  }
+}
