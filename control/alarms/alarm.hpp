@@ -15,11 +15,13 @@
 //
 // Typical use by tg-controld:
 //   AlarmManager am(clock, {}, [&](const AlarmNotification& n) { queue.enqueue(n); store.add(n); });
-//   am.raise({.type = AlarmType::uplink_blackhole,
-//             .object = {ObjectKind::uplink, "wan0", "Carrier A"},
-//             .detail = "no RTP on 12 calls for 180 ms",
-//             .action = text::switched_to("wan1", "Carrier B", 212),
-//             .calls_affected = 12});
+//   RaiseRequest r;  // (fill fields by name: -Wextra flags partial designated initializers)
+//   r.type = AlarmType::uplink_blackhole;
+//   r.object = {ObjectKind::uplink, "wan0", "Carrier A"};
+//   r.detail = "no RTP on 12 calls for 180 ms";
+//   r.action = text::switched_to("wan1", "Carrier B", 212);
+//   r.calls_affected = 12;
+//   am.raise(r);
 //   ...
 //   am.clear(AlarmType::uplink_blackhole, {ObjectKind::uplink, "wan0", "Carrier A"}, "RTP flowing again");
 #pragma once

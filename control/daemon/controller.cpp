@@ -1,4 +1,5 @@
 #include "control/daemon/controller.hpp"
+#include "control/daemon/stats_json.hpp"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -38,11 +39,6 @@ uint64_t clock_ns(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
-}
-
-double round_to(double v, int decimals) {
-  double f = std::pow(10.0, decimals);
-  return std::round(v * f) / f;
 }
 
 std::string faults_text(uint8_t mask) {
@@ -213,8 +209,7 @@ void Controller::handle_event(const ipc::Event& e) {
       log_(s.to == ipc::UplinkState::down ? LOG_WARNING : LOG_INFO,
            "uplink " + name + ": " + ipc::uplink_state_name(s.from) + " -> " + ipc::uplink_state_name(s.to) +
                " (faults " + faults_text(s.fault_mask) + ", hold-down " + std::to_string(s.holddown_ms) + " ms)");
-      if (hooks.on_uplink_state)
-        hooks.on_uplink_state(name, ipc::uplink_state_name(s.from), ipc::uplink_state_name(s.to));
+      if (hooks.on_uplink_state) hooks.on_uplink_state(name, s);
       break;
     }
     case ipc::EventKind::command_result: {
@@ -299,6 +294,7 @@ void Controller::reload() {
     std::string text = r.error_text();
     if (!text.empty() && text.back() == '\n') text.pop_back();
     log_(LOG_ERR, "reload rejected, running configuration unchanged:\n" + text);
+    if (hooks.on_config_rejected) hooks.on_config_rejected(r.errors.front().str());
     return;
   }
   apply("reloaded " + store_.running_path());
@@ -380,30 +376,7 @@ Json Controller::uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkS
     j["state"] = "unknown";
     return j;
   }
-  j["state"] = ipc::uplink_state_name(st->state);
-  j["active"] = active;
-  j["link_up"] = st->link_up != 0;
-  j["faults"] = faults_text(st->fault_mask);
-  j["soft_faults"] = soft_text(st->soft_faults);
-  j["misses"] = st->misses;
-  j["since_s"] = st->state_since_ns && now_ns >= st->state_since_ns
-                     ? Json(round_to(double(now_ns - st->state_since_ns) / 1e9, 1))
-                     : Json(nullptr);
-  j["holddown_ms"] = st->holddown_ms;
-  j["flaps"] = st->flaps;
-  const auto& p = st->probe;
-  if (p.window_rounds > 0) {
-    j["rtt_ms"] = round_to(p.rtt_avg_us / 1000.0, 2);
-    j["rtt_min_ms"] = round_to(p.rtt_min_us / 1000.0, 2);
-    j["rtt_max_ms"] = round_to(p.rtt_max_us / 1000.0, 2);
-    j["jitter_ms"] = round_to(p.jitter_us / 1000.0, 2);
-    j["loss_pct"] = round_to(p.loss_ppm / 10000.0, 2);
-  } else {
-    j["rtt_ms"] = j["jitter_ms"] = j["loss_pct"] = nullptr;
-  }
-  j["probe_rounds"] = p.window_rounds;
-  j["active_calls"] = st->active_calls;
-  j["active_streams"] = st->active_streams;
+  add_uplink_stats(j, *st, active, now_ns);
   return j;
 }
 
@@ -534,28 +507,8 @@ Json Controller::cmd_show_counters(const Json& args, const Peer&, Role, Error& e
   Json j{{"daemon", daemon}};
   ipc::StatsBody& s = *stats_buf_;
   if (stats(s)) {
-    Json fp{{"publish_count", s.publish_count},       {"switches_total", s.switches_total},
-            {"events_dropped", s.events_dropped},     {"commands_applied", s.commands_applied},
-            {"commands_rejected", s.commands_rejected}};
-    Json ups = Json::array();
-    for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i) {
-      const auto& u = s.uplinks[i];
-      Json drops = Json::object();
-      for (size_t d = 0; d < size_t(ipc::DropReason::count_); ++d)
-        if (u.drops[d]) drops[ipc::drop_reason_name(ipc::DropReason(d))] = u.drops[d];
-      ups.push_back({{"name", uplink_name(uint8_t(i))},
-                     {"rx_packets", u.rx_packets},
-                     {"rx_bytes", u.rx_bytes},
-                     {"tx_packets", u.tx_packets},
-                     {"tx_bytes", u.tx_bytes},
-                     {"probes_sent", u.probe.sent},
-                     {"probes_answered", u.probe.answered},
-                     {"probes_late", u.probe.late},
-                     {"probe_rounds_lost", u.probe.lost_rounds},
-                     {"flaps_total", u.flaps_total},
-                     {"drops", drops}});
-    }
-    fp["uplinks"] = ups;
+    Json fp = counters_from_stats(s);
+    for (size_t i = 0; i < fp["uplinks"].size(); ++i) fp["uplinks"][i]["name"] = uplink_name(uint8_t(i));
     j["fastpath"] = fp;
   } else {
     j["fastpath"] = {{"attached", false}, {"status", fp_.status()}};

@@ -64,7 +64,8 @@ struct Clock {
 // "not available" with the reason.
 struct Hooks {
   std::function<void(const SwitchRecord&)> on_switch;
-  std::function<void(const std::string& uplink, const std::string& from, const std::string& to)> on_uplink_state;
+  std::function<void(const std::string& uplink, const ipc::UplinkStateEvent& e)> on_uplink_state;
+  std::function<void(const std::string& first_error)> on_config_rejected;
   std::function<void(const config::Config&)> on_config_applied;
   std::function<Json()> show_alarms;                          // active alarms
   std::function<Json()> show_alarm_history;

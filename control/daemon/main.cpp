@@ -20,6 +20,7 @@
 #include "control/daemon/controller.hpp"
 #include "control/daemon/fastpath_link.hpp"
 #include "control/daemon/log.hpp"
+#include "control/daemon/services.hpp"
 #include "control/mgmt/server.hpp"
 
 #ifndef TG_VERSION
@@ -180,6 +181,12 @@ int main(int argc, char** argv) {
   controld::Controller controller(store, fastpath, controld::Clock::system(),
                                   [&log](int p, const std::string& m) { log(p, m); });
   controller.version = TG_VERSION;
+  // Alarms, event store, notifications: each part that cannot be set up is
+  // logged and its console commands say "not available" with the reason.
+  controld::Services services(fastpath, controld::Clock::system().wall_ms,
+                              [&log](int p, const std::string& m) { log(p, m); });
+  services.open(store.running());
+  services.install(controller);
 
   mgmt::Server server;
   const std::string socket_at = cfg.box.mgmt_socket;
@@ -227,6 +234,7 @@ int main(int argc, char** argv) {
       break;
     }
     controller.tick();
+    services.tick();
   }
   server.close();
   ::unlink(pid_path.c_str());

@@ -71,8 +71,12 @@ Notice read_notice(const sql::Stmt& s) {
 Notice notice_from(const alarm::AlarmNotification& an) {
   const alarm::Alarm& a = an.alarm;
   Notice n;
-  n.key = "alarm:" + std::to_string(a.id) + ":" + std::to_string(an.seq);
   n.event_ms = a.cleared_ms ? a.cleared_ms : a.changed_ms;
+  // Alarm ids survive restarts (the store seeds first_id) but seq does not:
+  // id + transition + time tells every state change apart, and a replay of
+  // the same one is recognised.
+  n.key = "alarm:" + std::to_string(a.id) + ":" + alarm::transition_name(an.transition) + ":" +
+          std::to_string(n.event_ms);
   n.alarm_id = a.id;
   n.seq = an.seq;
   n.transition = an.transition;

@@ -51,7 +51,7 @@ struct Notice {
   const alarm::AlarmTypeInfo& info() const { return alarm::alarm_type_info(type); }
 };
 
-// Flattens what the alarm manager emits; key "alarm:<alarm id>:<seq>".
+// Flattens what the alarm manager emits; key "alarm:<id>:<transition>:<event ms>".
 Notice notice_from(const alarm::AlarmNotification& n);
 
 struct Backoff {
@@ -106,6 +106,7 @@ class NotifyQueue {
   // Largest alarm id queued so far (tg-notify numbers its own alarms after it).
   uint64_t max_alarm_id();
   const Backoff& backoff() const { return backoff_; }
+  void set_backoff(const Backoff& b) { backoff_ = b; }  // before open()
   std::string last_error() const { return last_error_; }
 
  private:

@@ -39,6 +39,9 @@ struct SnmpOptions {
 // Checks the options (protocol names, key lengths, hex engine id); "" if fine.
 std::string validate(const SnmpOptions& o);
 
+// net-snmp keeps v3 users in a process-wide list keyed by engine id and
+// user: changing a user's keys for the same engine id at run time needs a
+// daemon restart (a new SnmpSender is not enough).
 class SnmpSender : public Sender {
  public:
   explicit SnmpSender(SnmpOptions o);

@@ -222,6 +222,23 @@ bool Store::record_event(Event e) {
   return true;
 }
 
+std::string failover_text(const FailoverRecord& f) {
+  auto named = [](const std::string& n, const std::string& l) { return l.empty() ? n : n + " (" + l + ")"; };
+  std::string t = f.from_uplink.empty() ? "traffic started on " + named(f.to_uplink, f.to_label)
+                  : f.to_uplink.empty() ? "traffic stopped: no uplink left after " + named(f.from_uplink, f.from_label)
+                                        : "traffic switched from " + named(f.from_uplink, f.from_label) + " to " +
+                                              named(f.to_uplink, f.to_label);
+  if (f.total_ms >= 0 && !f.to_uplink.empty()) t += " in " + ms_text(f.total_ms);
+  if (!f.reason.empty() || f.detect_ms >= 0 || f.switch_ms >= 0) {
+    t += " (" + (f.reason.empty() ? std::string("fault") : f.reason);
+    if (f.detect_ms >= 0) t += "; detection " + ms_text(f.detect_ms);
+    if (f.switch_ms >= 0) t += ", switch " + ms_text(f.switch_ms);
+    t += ")";
+  }
+  if (f.calls_affected) t += "; " + alarm::text::calls_affected(f.calls_affected);
+  return t;
+}
+
 bool Store::record_failover(const FailoverRecord& f) {
   Event e;
   e.time_ms = f.time_ms;
@@ -234,19 +251,7 @@ bool Store::record_failover(const FailoverRecord& f) {
   e.switch_ms = f.switch_ms;
   e.total_ms = f.total_ms;
   e.calls_affected = f.calls_affected;
-  auto named = [](const std::string& n, const std::string& l) { return l.empty() ? n : n + " (" + l + ")"; };
-  std::string t = f.from_uplink.empty() ? "traffic started on " + named(f.to_uplink, f.to_label)
-                                        : "traffic switched from " + named(f.from_uplink, f.from_label) +
-                                              " to " + named(f.to_uplink, f.to_label);
-  if (f.total_ms >= 0) t += " in " + ms_text(f.total_ms);
-  if (!f.reason.empty() || f.detect_ms >= 0 || f.switch_ms >= 0) {
-    t += " (" + (f.reason.empty() ? std::string("fault") : f.reason);
-    if (f.detect_ms >= 0) t += "; detection " + ms_text(f.detect_ms);
-    if (f.switch_ms >= 0) t += ", switch " + ms_text(f.switch_ms);
-    t += ")";
-  }
-  if (f.calls_affected) t += "; " + alarm::text::calls_affected(f.calls_affected);
-  e.text = t;
+  e.text = failover_text(f);
   return record_event(std::move(e));
 }
 

@@ -11,11 +11,13 @@
 // records made while the uplinks were down go out once they are back.
 //
 // Typical use by tg-controld (single thread; Store is not thread-safe):
-//   Store st;  st.open({.path = cfg.store.path, .max_rows = ..., .max_size_mb = ...}, err);
+//   Store st;  StoreOptions o;  o.path = cfg.store.path;  ...;  st.open(o, err);
 //   alarm manager sink:  if (auto report = st.record_alarm(n)) { console/log/notify(*report); }
 //   on a switch event:   st.record_failover({...});
 //   on call end:         st.record_call({...});
-//   console "export":    st.export_calls(out, Format::csv, {.only_unexported = true, .mark_exported = true});
+//   console "export":    ExportQuery q; q.only_unexported = q.mark_exported = true;
+//                        st.export_calls(out, Format::csv, q);
+// (Or use control/alarmsvc/AlarmService, which does all of this behind the daemon's Hooks.)
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -60,6 +62,10 @@ struct FailoverRecord {
   double detect_ms = -1, switch_ms = -1, total_ms = -1;
   uint32_t calls_affected = 0;
 };
+
+// "traffic switched from wan0 (Carrier A) to wan1 (Carrier B) in 212 ms
+// (blackhole; detection 180 ms, switch 32 ms); 12 calls affected"
+std::string failover_text(const FailoverRecord& f);
 
 struct StreamQuality {           // one direction of a call's media
   double mos = 0;                // 0: no media measured

@@ -74,7 +74,12 @@ void Engine::set_active_calls(UplinkIndex u, uint32_t calls) {
 }
 
 void Engine::feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft, TimeNs onset) {
-  if (health_[u].handle(in, now, soft, onset)) emit_state(u, now);
+  if (!health_[u].handle(in, now, soft, onset)) return;
+  // up <-> suspect follows every single lost probe (several per second at
+  // 3 % loss): visible in the stats, not worth an event each.
+  const UplinkState from = health_[u].previous_state(), to = health_[u].state();
+  if (ipc::uplink_usable(from) && ipc::uplink_usable(to)) return;
+  emit_state(u, now);
 }
 
 ipc::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex, const Selection& sel, TimeNs& first_seen) const {

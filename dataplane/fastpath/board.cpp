@@ -92,6 +92,11 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
         bp.itf.gateway_mac_static = true;
       } else if (key == "carrier") {
         bp.carrier_iface = std::string(val);
+      } else if (key == "tap") {
+        if (val.empty() || val.size() > 15 || val.find_first_of(",=/") != std::string_view::npos)
+          return fail("tap needs an interface name (1..15 characters, no , = /)");
+        bp.tap_iface = std::string(val);
+        bp.itf.has_tap = true;
       } else if (key == "probe") {
         for (std::string_view t : split(val, ',')) {
           uint32_t ip = 0;

@@ -9,7 +9,9 @@
 // gw (next hop, uplinks), gw_mac (static next-hop MAC: no ARP), carrier
 // (kernel netdev whose carrier is the link status, for net_af_packet),
 // probe (comma-separated echo targets, uplinks), any_mac=1 (accept every
-// destination MAC: replayed captures). Errors carry file:line; a file with
+// destination MAC: replayed captures), tap (name of the kernel interface of
+// the exception path: a net_tap with the port's MAC and address, for the
+// box's own traffic). Errors carry file:line; a file with
 // any error is rejected whole.
 #pragma once
 #include <string>
@@ -28,6 +30,7 @@ struct BoardPort {
   bool present = false;
   std::string devargs;
   std::string carrier_iface;
+  std::string tap_iface;
   std::vector<uint32_t> probe_targets;  // host order
   Interface itf;                        // addresses; mac filled in at open
 };

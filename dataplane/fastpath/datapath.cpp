@@ -52,7 +52,14 @@ uint32_t Datapath::poll(uint8_t active, TimeNs now) {
       rte_mbuf* m = pkts[i];
       // Multi-segment frames (jumbo on a small mbuf) are not parsed across
       // segments: the first segment is what the forwarder sees.
+      // Only ARP replies are copied to the kernel, and on_rx leaves those
+      // unchanged (consumed), so copying after it is safe.
       const Verdict v = fwd_.on_rx(p, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), active, now);
+      if (v.copy_to_kernel && taps_[p]) {
+        rte_mbuf* c = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
+        if (c) kernel_[p][kernel_n_[p]++] = c;
+        else ++gen_[p][size_t(TxCounter::kernel_dropped)];
+      }
       switch (v.action) {
         case Action::forward:
         case Action::reply: {
@@ -66,7 +73,14 @@ uint32_t Datapath::poll(uint8_t active, TimeNs now) {
           out_[out][out_n_[out]++] = m;
           break;
         }
-        case Action::to_kernel:  // no exception path yet: counted by the forwarder as to_kernel
+        case Action::to_kernel:
+          // The forwarder only says to_kernel for ports that have a tap.
+          if (taps_[p]) {
+            kernel_[p][kernel_n_[p]++] = m;
+            break;
+          }
+          free_[free_n_++] = m;
+          break;
         case Action::consumed:
         case Action::drop:
           free_[free_n_++] = m;
@@ -75,7 +89,26 @@ uint32_t Datapath::poll(uint8_t active, TimeNs now) {
     }
     flush(p);
   }
+  poll_taps();
   return total;
+}
+
+void Datapath::poll_taps() {
+  rte_mbuf* pkts[kBurst];
+  for (uint8_t p = 0; p < kMaxPorts; ++p) {
+    if (!taps_[p]) continue;
+    // The kernel's frames (its own MAC, its own ARP) leave unchanged.
+    const uint16_t n = taps_[p]->rx_burst(pkts, kBurst);
+    if (n == 0) continue;
+    tap_rx_[p] += n;
+    fwd_.add_count(p, Disposition::from_kernel, n);
+    uint16_t sent = link(p) ? ports_[p]->tx_burst(pkts, n) : 0;
+    tx_[p] += sent;
+    if (sent < n) {
+      gen_[p][size_t(TxCounter::kernel_dropped)] += n - sent;
+      rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+    }
+  }
 }
 
 void Datapath::flush(uint8_t rx_port) {
@@ -88,6 +121,15 @@ void Datapath::flush(uint8_t rx_port) {
     if (sent < n) {
       for (uint16_t i = sent; i < n; ++i) fwd_.recount(rx_port, out_why_[o][i], Disposition::tx_full);
       rte_pktmbuf_free_bulk(&out_[o][sent], n - sent);
+    }
+  }
+  if (const uint16_t n = kernel_n_[rx_port]) {
+    kernel_n_[rx_port] = 0;
+    const uint16_t sent = taps_[rx_port]->tx_burst(kernel_[rx_port], n);
+    tap_tx_[rx_port] += sent;
+    if (sent < n) {
+      gen_[rx_port][size_t(TxCounter::kernel_dropped)] += n - sent;
+      rte_pktmbuf_free_bulk(&kernel_[rx_port][sent], n - sent);
     }
   }
   if (free_n_) {

@@ -28,7 +28,8 @@ constexpr uint8_t kIngressLan = 0x10;
 #define TG_FP_TX_COUNTERS(X)                                  \
   X(arp_requests, "ARP requests sent for next hops and hosts") \
   X(probes, "ICMP echo probes sent")                          \
-  X(generated_failed, "generated packet: no mbuf or tx full")
+  X(generated_failed, "generated packet: no mbuf or tx full")              \
+  X(kernel_dropped, "exception path: tap or port refused, or no mbuf to copy")
 
 enum class TxCounter : uint8_t {
 #define TG_X(name, text) name,
@@ -57,6 +58,10 @@ class alignas(64) Datapath {
   uint32_t send_arp_requests(TimeNs now);
   bool send_probe(uint8_t uplink, uint32_t target, uint16_t seq, TimeNs now);
 
+  // Exception path of port p: frames for the box itself go to `tap` (the
+  // kernel interface), frames the kernel sends through it leave on port p.
+  void set_tap(uint8_t port, drivers::Port* tap) { taps_[port] = tap; }
+
   // Carrier of a port as last polled; packets to a port without carrier
   // are counted port_down instead of vanishing in the driver.
   void set_link(uint8_t port, bool up) { link_up_[port].store(up, std::memory_order_relaxed); }
@@ -69,9 +74,12 @@ class alignas(64) Datapath {
   uint64_t rx_packets(uint8_t port) const { return rx_[port]; }
   uint64_t tx_packets(uint8_t port) const { return tx_[port]; }
   uint64_t tx_count(uint8_t port, TxCounter c) const { return gen_[port][size_t(c)]; }
+  uint64_t to_kernel_packets(uint8_t port) const { return tap_tx_[port]; }
+  uint64_t from_kernel_packets(uint8_t port) const { return tap_rx_[port]; }
 
  private:
   void flush(uint8_t rx_port);
+  void poll_taps();
   bool send_generated(uint8_t port, rte_mbuf* m, TxCounter what);
 
   static void inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink, bool inbound);
@@ -79,12 +87,19 @@ class alignas(64) Datapath {
   Forwarder fwd_;
   std::unique_ptr<Inspector> inspector_;
   drivers::Port* ports_[kMaxPorts] = {};
+  drivers::Port* taps_[kMaxPorts] = {};
   rte_mempool* pool_;
   std::atomic<bool> link_up_[kMaxPorts];
   // Per output port, packets of the current rx burst waiting for tx_burst.
   rte_mbuf* out_[kMaxPorts][kBurst];
   uint16_t out_n_[kMaxPorts] = {};
   Disposition out_why_[kMaxPorts][kBurst];
+  // Per port, packets of the current rx burst for its tap (to_kernel, and
+  // copies of ARP replies: at most two per received packet).
+  rte_mbuf* kernel_[kMaxPorts][2 * kBurst];
+  uint16_t kernel_n_[kMaxPorts] = {};
+  uint64_t tap_tx_[kMaxPorts] = {};
+  uint64_t tap_rx_[kMaxPorts] = {};
   rte_mbuf* free_[kBurst];
   uint16_t free_n_ = 0;
   uint64_t rx_[kMaxPorts] = {};

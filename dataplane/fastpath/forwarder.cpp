@@ -96,6 +96,8 @@ void translate(uint8_t* ip, int addr_off, uint32_t new_addr, const L4View& v, ui
 Forwarder::Forwarder(const ForwarderConfig& cfg) : cfg_(cfg), nat_(cfg.nat_capacity, cfg.nat_timeouts) {
   // Our probes' identifiers never go to a LAN flow, so replies are ours.
   for (uint8_t u = 0; u < kMaxUplinkPorts; ++u) nat_.reserve(NatProto::icmp, probe_id(u));
+  if (cfg_.kernel_port_lo != 0 && cfg_.kernel_port_hi >= cfg_.kernel_port_lo)
+    nat_.reserve_range(cfg_.kernel_port_lo, cfg_.kernel_port_hi);
   for (uint8_t p = 0; p < kMaxPorts; ++p) {
     const Interface& i = cfg_.ports[p];
     if (i.present && i.gateway_mac_static && i.gateway != 0) neigh_[p].learn(i.gateway, i.gateway_mac, 0);
@@ -252,6 +254,8 @@ Verdict Forwarder::from_uplink(uint8_t uplink, uint8_t* frame, uint16_t len, Tim
     // ICMP errors and other protocols may be for the box's own sockets.
     return why == Disposition::unsupported_proto ? local(port, why) : drop(why);
   }
+  // The box's own sockets (reserved range, or any port no LAN flow owns)
+  // get the packet through the exception path.
   const NatEntry* e = nat_.inbound(v.proto, load_be16(v.l4 + v.port_off), now);
   if (!e) return local(port, Disposition::no_nat_mapping);
   if (ip[kIpTtl] <= 1) return drop(Disposition::ttl_expired);
@@ -296,9 +300,11 @@ Verdict Forwarder::on_arp(uint8_t port, uint8_t* frame, uint16_t len, TimeNs now
     store_be32(a + 14, self.ip);
     put_mac(frame, sha);
     put_mac(frame + 6, self.mac);
-    return Verdict{Action::reply, port, Disposition::arp_answered, self.has_tap};
+    // The kernel behind the tap has the same address; it need not answer.
+    return Verdict{Action::reply, port, Disposition::arp_answered, false};
   }
-  if (learned) return Verdict{Action::consumed, port, Disposition::arp_learned, self.has_tap};
+  // A reply may answer the kernel's own request: let it learn too.
+  if (learned) return Verdict{Action::consumed, port, Disposition::arp_learned, self.has_tap && op == 2};
   return drop(Disposition::arp_ignored);
 }
 

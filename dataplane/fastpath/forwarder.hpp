@@ -40,6 +40,9 @@ struct ForwarderConfig {
   uint32_t nat_capacity = 65536;
   NatTimeouts nat_timeouts;
   uint16_t probe_id_base = 0x5447;  // ICMP id of uplink u's probes: base + u
+  // UDP/TCP ports of the box's own sockets (exception path): never given
+  // to LAN flows, and inbound packets to them go to the kernel. 0/0: none.
+  uint16_t kernel_port_lo = 0, kernel_port_hi = 0;
   TimeNs arp_retry = 100 * kNsPerMs;
 };
 
@@ -55,7 +58,7 @@ struct Verdict {
   Action action = Action::drop;
   uint8_t out = 0;
   Disposition why = Disposition::frame_truncated;
-  bool copy_to_kernel = false;  // ARP the kernel should also see (tap ports)
+  bool copy_to_kernel = false;  // an ARP reply the kernel should also see (tap ports)
 };
 
 struct ProbeReply {

@@ -47,6 +47,7 @@ struct Options {
   uint32_t streams = 4096;
   uint32_t calls = 4096;
   bool no_inspect = false;
+  std::string kernel_ports = "61000-65535";
 };
 
 // Parses the arguments after "--". False: exit with `rc`.
@@ -63,6 +64,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
+      ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
   try {
     po::variables_map vm;
@@ -146,7 +148,8 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     if (!first) j << ",";
     first = false;
     j << "\"" << role_name(p) << "\":{\"link\":" << (dp.link(p) ? "true" : "false") << ",\"rx\":" << dp.rx_packets(p)
-      << ",\"tx\":" << dp.tx_packets(p) << ",\"rx_dispositions\":{";
+      << ",\"tx\":" << dp.tx_packets(p) << ",\"to_kernel\":" << dp.to_kernel_packets(p)
+      << ",\"from_kernel\":" << dp.from_kernel_packets(p) << ",\"rx_dispositions\":{";
     bool f1 = true;
     for (size_t d = 0; d < kDispositionCount; ++d) {
       uint64_t n = f.count(p, Disposition(d));
@@ -226,7 +229,13 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::unique_ptr<drivers::DpdkPort> owned[kMaxPorts];
+  uint16_t kport_lo = 0, kport_hi = 0;
+  if (std::sscanf(opt.kernel_ports.c_str(), "%hu-%hu", &kport_lo, &kport_hi) != 2 || kport_lo < 1024 ||
+      kport_hi < kport_lo) {
+    std::cerr << "tg-dataplane: --kernel-ports needs LO-HI within 1024-65535\n";
+    return 2;
+  }
+  std::unique_ptr<drivers::DpdkPort> owned[kMaxPorts], taps[kMaxPorts];
   drivers::Port* ports[kMaxPorts] = {};
   ForwarderConfig cfg;
   cfg.nat_capacity = opt.nat_capacity;
@@ -247,12 +256,43 @@ int main(int argc, char** argv) {
     bp.itf.mac = owned[p]->mac();
     cfg.ports[p] = bp.itf;
   }
+  // Exception path: one net_tap per port that asks for it, with the port's
+  // MAC and address, so the kernel's sockets work as if on the port.
+  bool any_tap = false;
+  for (uint8_t p = 0; p < kRoleCount; ++p) {
+    const BoardPort& bp = board.ports[p];
+    if (!bp.present || bp.tap_iface.empty()) continue;
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", bp.itf.mac[0], bp.itf.mac[1], bp.itf.mac[2],
+                  bp.itf.mac[3], bp.itf.mac[4], bp.itf.mac[5]);
+    drivers::PortSpec spec;
+    spec.role = std::string(role_name(p)) + " tap";
+    spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
+    spec.rx_desc = spec.tx_desc = 256;
+    taps[p] = drivers::DpdkPort::open(spec, pool, error);
+    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error))) {
+      std::cerr << "tg-dataplane: exception path " << error << "\n";
+      return 1;
+    }
+    any_tap = true;
+  }
+  if (any_tap) {
+    cfg.kernel_port_lo = kport_lo;
+    cfg.kernel_port_hi = kport_hi;
+    // The kernel's own connections must take their source ports from the
+    // range the NAT leaves alone.
+    std::ofstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    range << kport_lo << " " << kport_hi << "\n";
+    if (!range.flush()) std::cerr << "tg-dataplane: warning: cannot set ip_local_port_range\n";
+  }
 
   InspectorConfig icfg;
   icfg.streams.capacity = opt.streams;
   icfg.streams.expect_capacity = opt.streams;
   icfg.calls.capacity = opt.calls;
   auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
+  for (uint8_t p = 0; p < kRoleCount; ++p)
+    if (taps[p]) dp->set_tap(p, taps[p].get());
   Clock clock;
   TimeNs now = clock.now();
   const TimeNs start = now;
@@ -296,6 +336,7 @@ int main(int argc, char** argv) {
   if (channels) channels->unlink();
   dp.reset();
   for (auto& o : owned) o.reset();
+  for (auto& t : taps) t.reset();
   rte_eal_cleanup();
   return 0;
 }

@@ -64,6 +64,8 @@ bool NatTable::pick_port(NatProto proto, uint16_t wanted, uint16_t& out) const {
   uint32_t p = wanted < kFirstDynamicPort ? kFirstDynamicPort + (wanted & 1) : wanted;
   for (uint32_t i = 0; i < kPortSearch; ++i) {
     p += 2;
+    // Jump over the kernel's range rather than spend the search in it.
+    if (p >= kernel_lo_ && p <= kernel_hi_) p = kernel_hi_ + 1 + ((kernel_hi_ + 1 + p) & 1);
     if (p > 65535) p = kFirstDynamicPort + (p & 1);
     if (ext[p] == kEmpty) {
       out = uint16_t(p);
@@ -104,6 +106,15 @@ const NatEntry* NatTable::outbound(NatProto proto, uint32_t lan_ip, uint16_t lan
 void NatTable::reserve(NatProto proto, uint16_t ext_port) {
   uint32_t& slot = by_ext_[size_t(proto) * 65536 + ext_port];
   if (slot == kEmpty) slot = kReserved;
+}
+
+void NatTable::reserve_range(uint16_t lo, uint16_t hi) {
+  kernel_lo_ = lo;
+  kernel_hi_ = hi;
+  for (uint32_t p = lo; p <= hi; ++p) {
+    reserve(NatProto::udp, uint16_t(p));
+    reserve(NatProto::tcp, uint16_t(p));
+  }
 }
 
 const NatEntry* NatTable::inbound(NatProto proto, uint16_t ext_port, TimeNs now) {

@@ -46,6 +46,9 @@ class NatTable {
   const NatEntry* outbound(NatProto proto, uint32_t lan_ip, uint16_t lan_port, TimeNs now, NatResult& result);
   // Keeps an external port out of the pool (our own probe identifiers).
   void reserve(NatProto proto, uint16_t ext_port);
+  // Keeps ports [lo, hi] of UDP and TCP for the box's own sockets (the
+  // kernel behind the exception path uses them as its ephemeral range).
+  void reserve_range(uint16_t lo, uint16_t hi);
   // Mapping owning an external port, refreshed; nullptr if none.
   const NatEntry* inbound(NatProto proto, uint16_t ext_port, TimeNs now);
   // Looks at up to `budget` entries (round robin) and removes the expired
@@ -73,6 +76,7 @@ class NatTable {
 
   uint32_t capacity_;
   uint32_t used_ = 0;
+  uint32_t kernel_lo_ = 1, kernel_hi_ = 0;  // reserve_range; empty when lo > hi
   uint32_t index_mask_;
   uint32_t sweep_ = 0;
   uint32_t free_top_ = 0;

@@ -2,7 +2,9 @@
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -99,6 +101,33 @@ bool KernelCarrier::up() {
     }
   }
   return up_;
+}
+
+bool kernel_iface_set_ipv4(const std::string& ifname, uint32_t ip, uint8_t prefix_len, std::string& error) {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) {
+    error = std::string("socket: ") + strerror(errno);
+    return false;
+  }
+  auto set_addr = [](ifreq& r, uint32_t v) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&r.ifr_addr);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(v);
+  };
+  ifreq r{};
+  std::strncpy(r.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  bool ok = true;
+  const char* what = "";
+  set_addr(r, ip);
+  if (ok && ::ioctl(s, SIOCSIFADDR, &r) < 0) ok = false, what = "SIOCSIFADDR";
+  set_addr(r, prefix_len == 0 ? 0 : ~0u << (32 - prefix_len));
+  if (ok && ::ioctl(s, SIOCSIFNETMASK, &r) < 0) ok = false, what = "SIOCSIFNETMASK";
+  if (ok && ::ioctl(s, SIOCGIFFLAGS, &r) < 0) ok = false, what = "SIOCGIFFLAGS";
+  r.ifr_flags = short(r.ifr_flags | IFF_UP);
+  if (ok && ::ioctl(s, SIOCSIFFLAGS, &r) < 0) ok = false, what = "SIOCSIFFLAGS";
+  if (!ok) error = ifname + ": " + what + ": " + strerror(errno);
+  ::close(s);
+  return ok;
 }
 
 // ----------------------------------------------------------------- DpdkPort

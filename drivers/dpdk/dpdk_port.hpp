@@ -68,6 +68,10 @@ class DpdkPort final : public Port {
   bool started_ = false;
 };
 
+// Gives a kernel interface an IPv4 address and brings it up (the exception
+// path's tap mirrors its port's address). Setup path: ioctl syscalls.
+bool kernel_iface_set_ipv4(const std::string& ifname, uint32_t ip_host_order, uint8_t prefix_len, std::string& error);
+
 // Device name of a devargs string: "net_pcap0,rx_pcap=x" -> "net_pcap0".
 std::string devargs_name(const std::string& devargs);
 

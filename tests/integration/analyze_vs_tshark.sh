@@ -2,7 +2,8 @@
 # timeout: 120
 # tg-analyze agrees with Wireshark on a capture made by real software: two
 # namespaces joined by a veth, tg-callgen UAS on one side and two UACs on the
-# other (concurrent G.711 calls answered 200, plus calls refused 486), RTP
+# other (concurrent G.711 calls answered 200 over IPv4 and one over IPv6,
+# plus calls refused 486), RTP
 # impaired both ways with loss, delay and jitter large enough to reorder
 # (tg-impair over NFQUEUE: this kernel has no sch_netem), captured by tcpdump
 # on the UAS side. Then, per RTP stream, `tg-analyze --json` must match
@@ -52,6 +53,8 @@ ip link add va netns "$A" type veth peer name vb netns "$B"
 ip -n "$A" addr add 192.0.2.1/24 dev va
 ip -n "$B" addr add 192.0.2.2/24 dev vb
 ip -n "$B" addr add 192.0.2.3/24 dev vb
+ip -n "$A" addr add 2001:db8::1/64 dev va nodad
+ip -n "$B" addr add 2001:db8::2/64 dev vb nodad
 for n in "$A" "$B"; do ip -n "$n" link set lo up; done
 ip -n "$A" link set va up
 ip -n "$B" link set vb up
@@ -60,10 +63,13 @@ ip -n "$B" link set vb up
 # 15 ms +- 14 ms (20 ms packet spacing, so some packets overtake others) and
 # 4 % loss. SIP is left alone so the call outcomes are deterministic.
 for n in "$A" "$B"; do
-  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp --dport 5060 -j ACCEPT
-  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp --sport 5060 -j ACCEPT
-  ip netns exec "$n" iptables-legacy -A OUTPUT -p udp -j NFQUEUE --queue-num 1 \
-    || skip "no NFQUEUE target in this kernel"
+  for ipt in iptables-legacy ip6tables-legacy; do
+    ip netns exec "$n" $ipt -A OUTPUT -p udp --dport 5060 -j ACCEPT
+    ip netns exec "$n" $ipt -A OUTPUT -p udp --sport 5060 -j ACCEPT
+    ip netns exec "$n" $ipt -A OUTPUT -p udp --dport 9 -j ACCEPT  # the end-of-capture marker
+    ip netns exec "$n" $ipt -A OUTPUT -p udp -j NFQUEUE --queue-num 1 \
+      || skip "no NFQUEUE target in this kernel"
+  done
   echo "delay_ms=15 jitter_ms=14 loss_pct=4" >"$work/impair-$n.params"
   ip netns exec "$n" "$impair" --queue 1 --params "$work/impair-$n.params" --seed "$RANDOM" \
     --max-time 90 2>"$work/impair-$n.log" &
@@ -85,7 +91,12 @@ ip netns exec "$B" "$callgen" --mode uas --local 192.0.2.3:5060 --calls 2 --answ
   --summary "$work/uas486.json" 2>"$work/uas486.log" &
 pids+=($!)
 poll 10 udp_bound "$B" 5060 || fail "UAS did not bind 5060"
+ip netns exec "$B" "$callgen" --mode uas --local "[2001:db8::2]:5060" --calls 1 --rtcp-interval 1 --max-time 60 \
+  --summary "$work/uas6.json" 2>"$work/uas6.log" &
+pids+=($!)
+uas6=$!
 poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -q 192.0.2.3:5060" || fail "busy UAS did not bind"
+poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -qF '[2001:db8::2]:5060'" || fail "IPv6 UAS did not bind"
 
 ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5060 --remote 192.0.2.2:5060 --calls 4 --rate 8 \
   --duration 5 --rtcp-interval 1 --max-time 40 --summary "$work/uac200.json" 2>"$work/uac200.log" &
@@ -95,16 +106,27 @@ ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5062 --remote 192.0.2
   --duration 2 --rtp-base 21000 --max-time 40 --summary "$work/uac486.json" 2>"$work/uac486.log" &
 uac486=$!
 pids+=("$uac486")
+ip netns exec "$A" "$callgen" --mode uac --local "[2001:db8::1]:5060" --remote "[2001:db8::2]:5060" --calls 1 \
+  --duration 4 --rtp-base 22000 --rtcp-interval 1 --max-time 40 --summary "$work/uac6.json" 2>"$work/uac6.log" &
+uac6=$!
+pids+=("$uac6")
 wait "$uac200" || fail "UAC (200) failed: $(cat "$work/uac200.log")"
+wait "$uac6" || fail "UAC (IPv6) failed: $(cat "$work/uac6.log")"
 wait "$uac486" || true  # exits non-zero because its calls fail, as asked
-poll 15 bash -c "! kill -0 $uas200 2>/dev/null" || fail "UAS did not finish its calls"
+poll 15 bash -c "! kill -0 $uas200 2>/dev/null && ! kill -0 $uas6 2>/dev/null" || fail "UAS did not finish its calls"
 
 # Let packets still held by tg-impair (< 30 ms) reach the capture: wait until
-# the capture stops growing, then stop tcpdump.
+# the capture stops growing. Then send a marker datagram (discard port, not
+# impaired) and stop tcpdump only once the marker is in the file: tcpdump
+# writes in order, so everything before it is written (on a loaded machine
+# tcpdump can lag the kernel by more than any quiet period).
 size() { stat -c %s "$cap"; }
 last=-1
 stable() { local s; s=$(size); [ "$s" = "$last" ] && return 0; last=$s; sleep 0.3; return 1; }
 poll 10 stable || fail "capture never settled"
+marker="tgan-capture-end-$$"
+ip netns exec "$A" bash -c "printf '%s' '$marker' >/dev/udp/192.0.2.2/9"
+poll 10 grep -qaF "$marker" "$cap" || fail "end marker never reached the capture"
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 got=$(sed -nE 's/^([0-9]+) packets captured/\1/p' "$work/tcpdump.log")
@@ -132,12 +154,15 @@ for line in open(rtp_txt):
     m = row.match(line)
     if m:
         src, sport, dst, dport, ssrc = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
-        theirs[(f"{src}:{sport}", f"{dst}:{dport}", int(ssrc, 16))] = {
+        ep = lambda a, p: f"[{a}]:{p}" if ":" in a else f"{a}:{p}"  # tg-analyze writes [v6]:port
+        theirs[(ep(src, sport), ep(dst, dport), int(ssrc, 16))] = {
             "packets": int(m.group(7)), "lost": int(m.group(8)), "max_delta_ms": float(m.group(9)),
             "mean_jitter_ms": float(m.group(10)), "max_jitter_ms": float(m.group(11))}
 mine = {(s["src"], s["dst"], int(s["ssrc"], 16)): s for s in ours["streams"]}
-if len(theirs) < 8:
-    bad.append(f"tshark found only {len(theirs)} RTP streams (expected 8 from 4 answered calls)")
+if len(theirs) < 10:
+    bad.append(f"tshark found only {len(theirs)} RTP streams (expected 10 from 5 answered calls)")
+if not any(k[0].startswith("[") for k in theirs):
+    bad.append("no IPv6 stream in the capture")
 if set(theirs) != set(mine):
     bad.append(f"stream sets differ: only tshark {sorted(set(theirs) - set(mine))}, "
                f"only tg-analyze {sorted(set(mine) - set(theirs))}")
@@ -170,8 +195,8 @@ calls = {c["call_id"]: c for c in ours["calls"]}
 answered = sum(1 for c in ours["calls"] if 200 <= (c["final_code"] or 0) < 300)
 print(f"calls: tg-analyze {len(calls)} ({answered} answered), tshark {len(finals)} "
       f"({sum(1 for v in finals.values() if v == 200)} answered)")
-if len(finals) != 6:
-    bad.append(f"tshark saw {len(finals)} final INVITE responses, expected 6")
+if len(finals) != 7:
+    bad.append(f"tshark saw {len(finals)} final INVITE responses, expected 7")
 if set(finals) != set(calls):
     bad.append(f"call sets differ: tshark {sorted(finals)}, tg-analyze {sorted(calls)}")
 for cid in set(finals) & set(calls):

@@ -340,10 +340,7 @@ int main(int argc, char** argv) {
       am.raise(r);
     }
     for (const auto& n : out) {
-      Notice notice = notice_from(n);
-      // seq is per manager; the alarm id is unique, so id:transition keys it
-      notice.key = "alarm:" + std::to_string(n.alarm.id) + ":" + al::transition_name(n.transition);
-      if (!disp.enqueue(notice, error)) {
+      if (!disp.enqueue(n, error)) {
         std::cerr << "tg-notify: cannot queue: " << error << "\n";
         return 1;
       }

@@ -177,7 +177,7 @@ TEST(NotifyQueue, NoticeFromAlarmNotification) {
   n.alarm.changed_ms = 100;
   n.alarm.cleared_ms = 200;
   Notice x = notice_from(n);
-  STRCMP_EQUAL("alarm:4:9", x.key.c_str());
+  STRCMP_EQUAL("alarm:4:cleared:200", x.key.c_str());
   CHECK_TRUE(x.severity == al::Severity::cleared);
   STRCMP_EQUAL("clear text", x.text.c_str());
   LONGS_EQUAL(200, x.event_ms);

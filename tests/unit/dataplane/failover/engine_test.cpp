@@ -118,6 +118,9 @@ TEST(Engine, NoSwitchUnderThreePercentLossAndThirtyMsJitter) {
     net.run_for(600 * kSec);
     LONGS_EQUAL_TEXT(1, net.sink.switches().size(), "only the initial selection");
     LONGS_EQUAL(0, net.sink.downs(0));
+    // Only the start-up events: up <-> suspect on single losses makes none.
+    LONGS_EQUAL(4, net.sink.events.size());  // 3 x down->up, 1 switch
+    CHECK(net.engine.health(0).flaps_total() == 0);
     ipc::ProbeStatsWire p = net.engine.probes().stats(0);
     CHECK(p.lost_rounds > 1000);  // the impairment really was there
     CHECK(p.jitter_us > 10'000);

@@ -144,3 +144,45 @@ TEST(Datapath, SendsArpRequestsAndProbes) {
   CHECK(checksums_valid(pr[0]));
   LONGS_EQUAL(1, dp->tx_count(1, TxCounter::probes));
 }
+
+TEST(Datapath, ExceptionPathToAndFromTheKernelTap) {
+  // Rebuilt with taps on the LAN and wan0.
+  ForwarderConfig c;
+  c.nat_capacity = 64;
+  c.ports[0] = Interface{true, kLanMac, kLanIp, 26, 0, true};
+  c.ports[1] = Interface{true, kWan0Mac, kWan0Ip, 28, kGw0, true};
+  c.kernel_port_lo = 61000;
+  c.kernel_port_hi = 65535;
+  drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), nullptr, nullptr, nullptr};
+  dp = std::make_unique<Datapath>(c, ports, test_pool());
+  FakePort lan_tap("lan tap", kLanMac), wan0_tap("wan0 tap", kWan0Mac);
+  dp->set_tap(0, &lan_tap);
+  dp->set_tap(1, &wan0_tap);
+  // An ARP reply is learned and copied; a packet for the box goes up.
+  inject(*wan0, arp_frame(2, kGw0Mac, kGw0, kWan0Mac, kWan0Ip, kWan0Mac));
+  inject(*wan0, udp_frame(kWan0Mac, kGw0Mac, kFar, 5060, kWan0Ip, 61000));
+  inject(*lan, udp_frame(kLanMac, kHostMac, kHostIp, 1234, kLanIp, 161));
+  dp->poll(0, now);
+  auto up = sent(wan0_tap);
+  LONGS_EQUAL(2, up.size());
+  LONGS_EQUAL(kEtherArp, load_be16(up[0].data() + 12));
+  LONGS_EQUAL(61000, load_be16(up[1].data() + 36));
+  LONGS_EQUAL(1, sent(lan_tap).size());
+  LONGS_EQUAL(2, dp->to_kernel_packets(1));
+  // The kernel's frames leave on the port unchanged.
+  auto k = udp_frame(kGw0Mac, kWan0Mac, kWan0Ip, 61000, kFar, 5060);
+  wan0_tap.inject(mbuf_of(k.data(), k.size()));
+  dp->poll(0, now);
+  auto out = sent(*wan0);
+  LONGS_EQUAL(1, out.size());
+  CHECK(out[0] == k);
+  LONGS_EQUAL(1, dp->from_kernel_packets(1));
+  LONGS_EQUAL(1, dp->forwarder().count(1, Disposition::from_kernel));
+  // No carrier: the kernel's frame is dropped and counted.
+  dp->set_link(1, false);
+  wan0_tap.inject(mbuf_of(k.data(), k.size()));
+  dp->poll(0, now);
+  CHECK(sent(*wan0).empty());
+  LONGS_EQUAL(1, dp->tx_count(1, TxCounter::kernel_dropped));
+  dp.reset();  // before the taps go
+}

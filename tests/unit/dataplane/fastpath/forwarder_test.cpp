@@ -357,3 +357,48 @@ TEST(Forwarder, NatTableFullIsCounted) {
   CHECK(rx(0, f).why == Disposition::nat_table_full);
   LONGS_EQUAL(1, fwd->count(0, Disposition::nat_table_full));
 }
+
+TEST(Forwarder, ExceptionPathTakesTheBoxsOwnTraffic) {
+  ForwarderConfig c = config();
+  c.ports[0].has_tap = true;
+  c.ports[1].has_tap = true;
+  c.kernel_port_lo = 61000;
+  c.kernel_port_hi = 65535;
+  fwd = std::make_unique<Forwarder>(c);
+  resolve_all();
+  // To the box from the LAN (SNMP, console): the kernel's.
+  auto snmp = udp_frame(kLanMac, kHostMac, kHostIp, 1234, kLanIp, 161);
+  Verdict v = rx(0, snmp);
+  CHECK(v.action == Action::to_kernel);
+  CHECK(v.why == Disposition::to_kernel);
+  // A reply to the kernel's own socket on an uplink (its ephemeral range).
+  auto reply = udp_frame(kWan0Mac, kGw0Mac, kFar, 5060, kWan0Ip, 61234);
+  CHECK(rx(1, reply).action == Action::to_kernel);
+  // ...and to any port no LAN flow owns.
+  auto stray = udp_frame(kWan0Mac, kGw0Mac, kFar, 5060, kWan0Ip, 3333);
+  CHECK(rx(1, stray).action == Action::to_kernel);
+  // LAN flows never get a port of the kernel's range.
+  auto lan = udp_frame(kLanMac, kHostMac, kHostIp, 61234, kFar, 5060);
+  CHECK(rx(0, lan).why == Disposition::forwarded_out);
+  uint16_t ext = u16(lan, 34);
+  CHECK(ext < 61000);
+  LONGS_EQUAL(0, ext % 2);
+  // An ARP reply to us is learned here and copied to the kernel (it may have
+  // asked); our own answers to requests are not.
+  auto arp = arp_frame(2, kGw0Mac, kGw0, kWan0Mac, kWan0Ip, kWan0Mac);
+  v = rx(1, arp);
+  CHECK(v.action == Action::consumed);
+  CHECK(v.copy_to_kernel);
+  auto req = arp_frame(1, kGw0Mac, kGw0, Mac{}, kWan0Ip);
+  v = rx(1, req);
+  CHECK(v.action == Action::reply);
+  CHECK_FALSE(v.copy_to_kernel);
+}
+
+TEST(Forwarder, WithoutTapTheBoxsTrafficIsCountedDropped) {
+  resolve_all();
+  auto stray = udp_frame(kWan0Mac, kGw0Mac, kFar, 5060, kWan0Ip, 3333);
+  CHECK(rx(1, stray).why == Disposition::no_nat_mapping);
+  auto arp = arp_frame(2, kGw0Mac, kGw0, kWan0Mac, kWan0Ip, kWan0Mac);
+  CHECK_FALSE(rx(1, arp).copy_to_kernel);
+}

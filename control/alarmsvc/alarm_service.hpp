@@ -1,0 +1,113 @@
+// The alarm side of tg-controld in one object: alarm manager, event store,
+// durable notification queue and its delivery thread, wired to the
+// daemon's Hooks. The daemon creates it, calls install(hooks) and tick()
+// about once a second; everything else arrives through the hooks:
+//
+//   on_switch          failover -> event row (measured times) + alarm on the
+//                      uplink that failed (link down / probes lost / silent
+//                      blackhole), text with the action and calls affected;
+//                      no uplink left -> all_uplinks_down
+//   on_uplink_state    down -> no_redundancy (or all_uplinks_down); back out
+//                      of down -> that uplink's fault alarms clear
+//   on_config_applied  receivers, labels and store bounds follow the config;
+//                      clears config_rejected
+//   on_config_rejected config_rejected alarm with the first error (file:line)
+//   show_alarms / show_alarm_history / fault_report   console JSON
+//
+// Other modules raise their own alarms through alarms() (the OPTIONS prober:
+// trunk_down / trunk_sip_errors; QoS logic: uplink_latency, uplink_mos, ...).
+// Threads: everything here runs on the daemon's thread except delivery,
+// which runs on an internal thread (NotifyQueue is thread-safe).
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "control/alarms/alarm.hpp"
+#include "control/config/config.hpp"
+#include "control/daemon/controller.hpp"
+#include "control/notify/queue.hpp"
+#include "control/notify/setup.hpp"
+#include "control/store/store.hpp"
+
+namespace tg::alarmsvc {
+
+struct ServiceOptions {
+  std::string queue_path;        // durable notification queue
+  store::StoreOptions store;
+  notify::NotifyConfig notify;
+  notify::Backoff backoff;
+  std::map<std::string, std::string> uplink_labels;  // wan0 -> "Carrier A"
+  std::vector<std::string> uplinks;                  // enabled uplinks, in order
+  alarm::ManagerOptions manager;
+  bool deliver = true;           // false: queue only (tests, or a box without receivers)
+};
+
+// controld's configuration -> service options. Queue next to the store
+// (STORE_DIR/notify.db) unless the store path is in memory.
+ServiceOptions options_from(const config::Config& c);
+
+class AlarmService {
+ public:
+  using Log = std::function<void(int priority, const std::string&)>;
+  AlarmService(alarm::Clock wall_ms, Log log);
+  ~AlarmService();
+
+  // Opens store and queue, restores the active alarms, starts delivery.
+  bool start(const ServiceOptions& o, std::string& error);
+  void stop();
+  // New receivers / labels (store path changes need a restart).
+  void reconfigure(const ServiceOptions& o);
+  void install(controld::Hooks& hooks);
+
+  // Hook bodies (public so tests and other callers can drive them).
+  void on_switch(const controld::SwitchRecord& r);
+  void on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to);
+  void on_config_rejected(const std::string& first_error);
+  nlohmann::json show_alarms() const;
+  nlohmann::json show_alarm_history();
+  nlohmann::json fault_reports(int n);
+  void tick();  // storm end, notify_backlog alarm
+
+  alarm::AlarmManager& alarms() { return *manager_; }
+  store::Store& event_store() { return store_; }
+  notify::NotifyQueue& queue() { return queue_; }
+  // Reports closed since the last call (the daemon may log or show them).
+  std::vector<store::FaultReport> take_new_fault_reports();
+
+ private:
+  void sink(const alarm::AlarmNotification& n);
+  alarm::ManagedObject uplink_object(const std::string& name) const;
+  void update_redundancy();
+  void delivery_loop();
+  void log_event(int severity, const std::string& msgid, const std::string& object, const std::string& text);
+
+  alarm::Clock clock_;
+  Log log_;
+  ServiceOptions opt_;
+  store::Store store_;
+  notify::NotifyQueue queue_;
+  std::unique_ptr<alarm::AlarmManager> manager_;
+  std::map<std::string, std::string> state_;  // uplink -> last state name
+  std::vector<store::FaultReport> new_reports_;
+  std::unique_ptr<notify::SyslogSender> event_syslog_;
+
+  // delivery thread
+  std::mutex mu_;  // guards dispatcher_ and channels_
+  std::condition_variable wake_;
+  std::unique_ptr<notify::Dispatcher> dispatcher_;
+  std::vector<std::string> channels_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  bool started_ = false;
+};
+
+}  // namespace tg::alarmsvc

@@ -1,0 +1,21 @@
+// The fast path's published figures as JSON, shared by the daemon (merged
+// with the configuration) and the console (read straight from shared memory
+// when the daemon is down). One shape for both, so tg-cli formats one thing.
+#pragma once
+#include <cstdint>
+
+#include "control/mgmt/protocol.hpp"
+#include "dataplane/ipc/stats.hpp"
+
+namespace tg::controld {
+
+// state, active, link_up, faults, rtt/jitter/loss, since_s... of one uplink.
+void add_uplink_stats(mgmt::Json& j, const ipc::UplinkStatsWire& st, bool active, uint64_t now_ns);
+// {"uplinks":[...], "active", "mode", "forced"} from the stats body alone.
+mgmt::Json uplinks_from_stats(const ipc::StatsBody& s, uint64_t now_ns);
+// Per-uplink traffic, probe and drop counters plus the fast path's totals.
+mgmt::Json counters_from_stats(const ipc::StatsBody& s);
+std::string stats_name(const char* name, size_t size);  // NUL-terminated or full field
+double round_to(double v, int decimals);
+
+}  // namespace tg::controld

@@ -1,0 +1,193 @@
+#include "control/alarmsvc/alarm_service.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <CppUTest/TestHarness.h>  // last: its new/delete macros break std headers
+
+using namespace tg;
+namespace al = tg::alarm;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/tg-alarmsvc-test-XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+config::Config lab_config(const std::string& dir) {
+  config::Config c;
+  c.box.name = "gw-lab";
+  c.store.path = dir + "/store.db";
+  config::UplinkConfig a, b;
+  a.name = "wan0";
+  a.carrier = "Carrier A";
+  b.name = "wan1";
+  b.carrier = "Carrier B";
+  c.uplinks = {a, b};
+  c.syslog.enabled = true;
+  c.syslog.remote = "udp://127.0.0.1:9";  // discard port: only the queue matters here
+  c.email.enabled = true;
+  c.email.smtp_url = "smtp://127.0.0.1:1";
+  c.email.starttls = "none";
+  c.email.from = "gw@example.net";
+  c.email.recipients = {"noc@example.net"};
+  return c;
+}
+
+controld::SwitchRecord blackout() {
+  controld::SwitchRecord r;
+  r.wall_ms = 1795428754000;
+  r.from = "wan0";
+  r.to = "wan1";
+  r.reason = "media_blackout";
+  r.detection_ms = 180.2;
+  r.switch_ms = 31.6;
+  r.total_ms = 211.8;
+  r.calls_affected = 12;
+  return r;
+}
+
+}  // namespace
+
+TEST_GROUP(AlarmService) {
+  TempDir dir;
+  al::WallMs now = 1795428754000;
+  std::vector<std::string> logs;
+  std::unique_ptr<alarmsvc::AlarmService> svc;
+  void setup() override {
+    svc = std::make_unique<alarmsvc::AlarmService>([this] { return now; },
+                                                   [this](int, const std::string& m) { logs.push_back(m); });
+    alarmsvc::ServiceOptions o = alarmsvc::options_from(lab_config(dir.path));
+    o.deliver = false;  // queue only: receivers are not part of this test
+    std::string err;
+    CHECK_TRUE_TEXT(svc->start(o, err), err.c_str());
+  }
+  void teardown() override { svc.reset(); }
+};
+
+TEST(AlarmService, OptionsFromConfig) {
+  auto o = alarmsvc::options_from(lab_config(dir.path));
+  STRCMP_EQUAL((dir.path + "/notify.db").c_str(), o.queue_path.c_str());
+  STRCMP_EQUAL("Carrier A", o.uplink_labels["wan0"].c_str());
+  LONGS_EQUAL(2, o.uplinks.size());
+  CHECK_TRUE(o.notify.email.has_value());
+  CHECK_TRUE(o.notify.syslog.has_value());
+  LONGS_EQUAL(0, o.notify.snmp.size());
+}
+
+TEST(AlarmService, BlackoutFailoverRaisesClearsAndReports) {
+  svc->on_uplink_state("wan0", "up", "down");
+  svc->on_switch(blackout());
+  auto active = svc->show_alarms();
+  LONGS_EQUAL(2, active.size());
+  // no_redundancy came first (state event), then the cause
+  STRCMP_EQUAL("no_redundancy", active[0]["type"].get<std::string>().c_str());
+  STRCMP_EQUAL("uplink_blackhole", active[1]["type"].get<std::string>().c_str());
+  STRCMP_EQUAL(
+      "wan0 (Carrier A) silent blackhole: inbound RTP stopped on its calls, detected in 180 ms; traffic switched "
+      "to wan1 (Carrier B) in 212 ms; 12 calls affected",
+      active[1]["text"].get<std::string>().c_str());
+  STRCMP_EQUAL("critical", active[1]["severity"].get<std::string>().c_str());
+  // on disk for both channels before anything is sent
+  LONGS_EQUAL(4, svc->queue().pending());
+  auto ev = svc->event_store().events();
+  LONGS_EQUAL(1, ev.size());
+  DOUBLES_EQUAL(211.8, ev[0].total_ms, 1e-9);
+
+  now += 95'000;
+  svc->on_uplink_state("wan0", "down", "recovering");
+  CHECK_TRUE(svc->show_alarms().empty());
+  auto reports = svc->take_new_fault_reports();
+  LONGS_EQUAL(1, reports.size());
+  LONGS_EQUAL(95'000, reports[0].duration_ms());
+  LONGS_EQUAL(12, reports[0].calls_affected);
+  STRCMP_EQUAL("wan0", reports[0].uplinks.at(0).c_str());
+  auto json = svc->fault_reports(5);
+  LONGS_EQUAL(1, json.size());
+  LONGS_EQUAL(95000, json[0]["duration_ms"].get<int>());
+  CHECK(json[0]["text"].get<std::string>().find("Fault report #") == 0);
+  auto hist = svc->show_alarm_history();
+  LONGS_EQUAL(4, hist.size());
+  STRCMP_EQUAL("cleared", hist[3]["transition"].get<std::string>().c_str());
+  LONGS_EQUAL(8, svc->queue().pending());
+}
+
+TEST(AlarmService, AllUplinksDownAndBack) {
+  svc->on_uplink_state("wan0", "up", "down");
+  svc->on_uplink_state("wan1", "up", "down");
+  auto active = svc->show_alarms();
+  bool all_down = false;
+  for (auto& a : active) all_down = all_down || a["type"] == "all_uplinks_down";
+  CHECK_TRUE(all_down);
+  svc->on_uplink_state("wan1", "down", "up");
+  active = svc->show_alarms();
+  LONGS_EQUAL(1, active.size());
+  STRCMP_EQUAL("no_redundancy", active[0]["type"].get<std::string>().c_str());
+  svc->on_uplink_state("wan0", "down", "up");
+  CHECK_TRUE(svc->show_alarms().empty());
+}
+
+TEST(AlarmService, ActiveAlarmsSurviveRestartAndIdsDoNotRepeat) {
+  svc->on_switch(blackout());
+  uint64_t id = svc->show_alarms()[0]["id"].get<uint64_t>();
+  svc.reset();
+  svc = std::make_unique<alarmsvc::AlarmService>([this] { return now; }, [](int, const std::string&) {});
+  alarmsvc::ServiceOptions o = alarmsvc::options_from(lab_config(dir.path));
+  o.deliver = false;
+  std::string err;
+  CHECK_TRUE(svc->start(o, err));
+  auto active = svc->show_alarms();
+  LONGS_EQUAL(1, active.size());
+  LONGS_EQUAL(id, active[0]["id"].get<uint64_t>());
+  size_t pending = svc->queue().pending();
+  svc->on_switch(blackout());  // same fault reported again: deduplicated, nothing new queued
+  LONGS_EQUAL(pending, svc->queue().pending());
+  now += 1000;
+  svc->on_uplink_state("wan0", "down", "up");
+  LONGS_EQUAL(pending + 2, svc->queue().pending());  // the clear, for both channels
+  al::RaiseRequest rq;
+  rq.type = al::AlarmType::trunk_down;
+  rq.object = {al::ObjectKind::trunk, "carrierA", ""};
+  svc->alarms().raise(rq);
+  CHECK(svc->show_alarms()[0]["id"].get<uint64_t>() > id);
+}
+
+TEST(AlarmService, BacklogAlarmWhenReceiversStayAway) {
+  svc->on_switch(blackout());
+  svc->tick();
+  CHECK_TRUE(svc->alarms().find_active(al::AlarmType::notify_backlog, "box") == nullptr);
+  now += 6 * 60 * 1000;
+  svc->tick();
+  const al::Alarm* b = svc->alarms().find_active(al::AlarmType::notify_backlog, "box");
+  CHECK(b != nullptr);
+  CHECK(b->text.find("notifications waiting, oldest 6 min") != std::string::npos);
+}
+
+TEST(AlarmService, DrivenThroughTheDaemonHooks) {
+  controld::Hooks hooks;
+  svc->install(hooks);
+  ipc::UplinkStateEvent e{};
+  e.from = ipc::UplinkState::up;
+  e.to = ipc::UplinkState::down;
+  hooks.on_uplink_state("wan1", e);
+  hooks.on_switch(blackout());
+  LONGS_EQUAL(2, hooks.show_alarms().size());  // no_redundancy + blackhole on wan0
+  hooks.on_config_rejected("/etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section");
+  const al::Alarm* c = svc->alarms().find_active(al::AlarmType::config_rejected, "box");
+  CHECK(c != nullptr);
+  STRCMP_EQUAL(
+      "box configuration rejected: /etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section; running "
+      "configuration kept",
+      c->text.c_str());
+  hooks.on_config_applied(lab_config(dir.path));
+  CHECK(svc->alarms().find_active(al::AlarmType::config_rejected, "box") == nullptr);
+  LONGS_EQUAL(4, hooks.show_alarm_history().size());  // 3 raises, 1 clear
+}
