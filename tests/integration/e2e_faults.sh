@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# timeout: 240
+# Each fault kind on Carrier A (wan0) gives the right reaction, over the whole
+# virtual board (lab, kamailio SBC, tg-dataplane, tg-controld with the
+# board's example config) with calls from the LAN PBX through the SBC:
+#   down, blackhole        -> switch to wan1 by the fast path
+#   delay 300, loss 10     -> switch to wan1 (a soft decision of tg-controld
+#                             where it makes them)
+#   3 % loss + 30 ms jitter-> no switch over 10 s
+#   sip503                 -> no uplink switch; trunk down and a trunk alarm
+#                             in tg-controld (where it runs the OPTIONS prober
+#                             and the alarm manager)
+# Far-end longest RTP gap per call under 500 ms for every case. Between cases
+# wan0 is cleared and traffic fails back after its hold-down.
+set -euo pipefail
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need tg-dataplane tg-controld tg-callgen tg-impair
+
+ncalls=2
+# Short hold-downs that decay fast: every case is a flap of wan0.
+hd0=2000 hdmax=4000
+e2e_lab_up
+e2e_timers $hd0 $hdmax 4000
+e2e_dataplane
+# OPTIONS every second, down after 2 failures: the sip503 case fits in 10 s.
+# QoS window 3 s (default 10 s) for the soft decisions.
+e2e_controld --set thresholds.window_s=3 \
+  --set trunk.carrierA.options_interval_ms=1000 \
+  --set trunk.carrierA.options_timeout_ms=500 --set trunk.carrierA.down_after=2
+results=()
+
+# Does tg-controld make soft decisions (latency, loss, MOS, SIP outage)? It
+# says so with its soft-fault counters.
+has_soft() { mgmt show.counters | jq -e '.result.daemon | keys | any(test("soft"))' >/dev/null 2>&1; }
+
+back_to_wan0() {  # case name
+  lab clear wan0 >/dev/null
+  wait_until $((hdmax / 1000 + 15)) "$1: failback to wan0 after the hold-down" active_is wan0
+}
+
+# switch_case NAME WINDOW_S SOFT FAULT...: calls up, fault on wan0, traffic
+# must reach wan1 within WINDOW_S. SOFT=1: the right decision belongs to
+# tg-controld; when it makes no soft decisions and the fast path does not
+# switch by itself, the case is skipped and says so.
+switch_case() {
+  local name=$1 window=$2 soft=$3
+  shift 3
+  calls $ncalls $((window + 4))
+  local s0
+  s0=$(switches)
+  lab fault wan0 "$@" >/dev/null
+  local end=$((SECONDS + window))
+  until active_is wan1; do
+    dp_alive || fail "tg-dataplane exited"
+    if ((SECONDS >= end)); then
+      if [ "$soft" = 1 ] && ! has_soft; then
+        skip_case "$name" "no switch in $window s: tg-controld makes no soft decisions yet (the fast path alone rightly keeps a working uplink)"
+        calls_end $((window + 30)); check_calls $ncalls 500
+        back_to_wan0 "$name"
+        return
+      fi
+      fail "$name: no switch to wan1 within $window s ($(dp -c .uplinks.wan0))"
+    fi
+    sleep 0.05
+  done
+  local sw reason detect
+  sw=$(dp -c '.recent_switches[-1]')
+  reason=$(jq -r .reason <<<"$sw")
+  detect=$(jq '(.decided_ns - .fault_first_seen_ns) / 1e6 | floor' <<<"$sw")
+  jq -e '.from == "wan0" and .to == "wan1"' <<<"$sw" >/dev/null || fail "$name: last switch $sw"
+  if [ "$soft" = 1 ] && [ "$reason" != soft_fault ]; then
+    if has_soft; then
+      log "note $name: the fast path switched ($reason) before tg-controld's soft decision"
+    else
+      log "note $name: switched by the fast path ($reason); tg-controld makes no soft decisions yet"
+    fi
+  fi
+  calls_end $((window + 30))
+  check_calls $ncalls 500
+  ((($(switches) - s0) == 1)) || fail "$name: $(($(switches) - s0)) switches (1 expected)"
+  results+=("$name: switch ($reason), decided ${detect} ms after the fast path first saw the fault, far-end longest gap per call $(far_gaps) ms")
+  ok "${results[-1]}"
+  back_to_wan0 "$name"
+}
+
+# no_switch_case NAME SECONDS FAULT-COMMANDS...: calls up, faults applied,
+# no switch for SECONDS while calls run.
+no_switch_case() {
+  local name=$1 secs=$2
+  shift 2
+  calls $ncalls $((secs + 2))
+  local s0 end
+  s0=$(switches)
+  "$@"
+  end=$((SECONDS + secs))
+  while ((SECONDS < end)); do
+    dp_alive || fail "tg-dataplane exited"
+    [ "$(switches)" = "$s0" ] || fail "$name: switch $(dp -c '.recent_switches[-1]')"
+    sleep 0.1
+  done
+  active_is wan0 || fail "$name: active uplink $(dp .active_uplink)"
+  calls_end 40
+  check_calls $ncalls 500
+  results+=("$name: no switch in $secs s, far-end longest gap per call $(far_gaps) ms, wan0 probes $(dp -c '.uplinks.wan0.probes | {lost_rounds, rtt_avg_us, jitter_us}')")
+  ok "${results[-1]}"
+  lab clear wan0 >/dev/null
+}
+
+switch_case down 3 0 down
+switch_case blackhole 3 0 blackhole
+switch_case "delay 300" 8 1 delay 300
+switch_case "loss 10" 8 1 loss 10
+degrade() { lab fault wan0 loss 3 >/dev/null && lab fault wan0 jitter 30 >/dev/null; }
+no_switch_case "loss 3 + jitter 30" 10 degrade
+
+# sip503: the SBC answers 503 + Retry-After; media is not the SBC's, so the
+# uplink is fine and must stay. The trunk is what is down.
+s0=$(switches)
+calls $ncalls 12
+lab fault wan0 sip503 >/dev/null
+trunk_state() { mgmt show.trunks | jq -r '.result.trunks[]? | select(.name == "carrierA") | .options.state'; }
+if mgmt show.trunks | jq -e '.result.trunks[0].options.why? // "" | test("not running")' >/dev/null; then
+  skip_case "sip503 trunk down" "tg-controld runs no OPTIONS prober yet: $(mgmt show.trunks | jq -r '.result.trunks[0].options.why')"
+  end=$((SECONDS + 8))
+  while ((SECONDS < end)); do [ "$(switches)" = "$s0" ] || fail "sip503: uplink switch"; sleep 0.1; done
+else
+  wait_until 10 "sip503: trunk carrierA down in tg-controld (now $(trunk_state))" eval '[ "$(trunk_state)" = down ]'
+  [ "$(switches)" = "$s0" ] || fail "sip503: uplink switch $(dp -c '.recent_switches[-1]')"
+  alarms=$(mgmt show.alarms)
+  if jq -e '.ok == false and .error.code == "not_available"' <<<"$alarms" >/dev/null; then
+    skip_case "sip503 trunk alarm" "tg-controld has no alarm manager yet"
+  else
+    wait_until 5 "sip503: trunk alarm for carrierA" eval \
+      'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"carrierA\"))] | length >= 1" >/dev/null'
+  fi
+fi
+active_is wan0 || fail "sip503: active uplink $(dp .active_uplink)"
+lab clear wan0 >/dev/null
+calls_end 40
+check_calls $ncalls 500
+results+=("sip503: no uplink switch, far-end longest gap per call $(far_gaps) ms")
+ok "${results[-1]}"
+
+echo "--- figures"
+printf '%s\n' "${results[@]}"
+e2e_done
