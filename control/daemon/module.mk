@@ -1,7 +1,8 @@
 # tg-controld: configuration, fast-path link, management socket, logging.
 LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
-  control/daemon/stats_json.cpp control/daemon/services.cpp
+  control/daemon/stats_json.cpp control/daemon/services.cpp \
+  control/daemon/qos_watch.cpp
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp

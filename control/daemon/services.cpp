@@ -223,6 +223,22 @@ void Services::install(Controller& ctl) {
     config_ = &c;
     alarms_->clear(AlarmType::config_rejected, {ObjectKind::box, c.box.name, ""}, "valid configuration applied");
   };
+  ctl.hooks.on_qos = [this](const QosAction& q) {
+    AlarmType type = q.kind == QosKind::latency ? AlarmType::uplink_latency
+                     : q.kind == QosKind::loss  ? AlarmType::uplink_loss
+                                                : AlarmType::uplink_jitter;
+    ManagedObject obj = uplink_object(q.uplink);
+    if (!q.raise) {
+      alarms_->clear(type, obj, q.text);
+      return;
+    }
+    alarm::RaiseRequest a;
+    a.type = type;
+    a.object = obj;
+    a.detail = q.text;
+    if (qos_kind_fails_over(q.kind)) a.action = "uplink marked degraded on the fast path (no traffic while another is clean)";
+    alarms_->raise(a);
+  };
   ctl.hooks.show_alarms = [this] {
     mgmt::Json list = mgmt::Json::array();
     for (const auto& a : alarms_->active()) list.push_back(alarm_json(a));

@@ -178,3 +178,16 @@ TEST(Services, AlarmsSurviveARestartThroughTheStore) {
   LONGS_EQUAL(1, a["result"]["alarms"].size());
   STRCMP_EQUAL("wan1", a["result"]["alarms"][0]["object"].get<std::string>().c_str());
 }
+
+TEST(Services, QosViolationsBecomeAlarms) {
+  fp.body.uplinks[1].probe = {250'000, 240'000, 260'000, 1'000, 0, 50, 50, 50, 0, 0};  // wan1 RTT 250 ms
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  Json a = call("show.alarms");
+  LONGS_EQUAL(1, a["result"]["alarms"].size());
+  STRCMP_EQUAL("uplink_latency", a["result"]["alarms"][0]["type"].get<std::string>().c_str());
+  STRCMP_CONTAINS("wan1 (Carrier B) latency high: round-trip time 250.0 ms above 100 ms",
+                  a["result"]["alarms"][0]["text"].get<std::string>().c_str());
+}
