@@ -52,7 +52,7 @@ ap_calls() {
     --max-time "$((d + 30))" --summary "$run/far-phones.json" >"$run/far-phones.log" 2>&1 &
   echo $! >"$run/far-phones.pid"
   local deadline=$((SECONDS + 5))
-  until lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"; do
+  until grep -q "$FAR_PHONES:5060" <<<"$(lab exec far ss -Hlun)"; do
     ((SECONDS < deadline)) || { echo "appliance: far phones did not start" >&2; return 1; }
   done
   lab exec lan "$bin/tg-callgen" --mode uac --local "$LAN_PBX:5060" --remote "$FAR_SBC:5060" \

@@ -102,8 +102,8 @@ void AlarmService::reconfigure(const ServiceOptions& o) {
   }
   {
     std::lock_guard lock(mu_);
-    dispatcher_ = std::move(d);
-    channels_ = dispatcher_->channels();
+    channels_ = d->channels();
+    next_dispatcher_ = std::move(d);  // the delivery thread picks it up between passes
   }
   opt_.notify = o.notify;
   opt_.uplink_labels = o.uplink_labels;
@@ -284,11 +284,12 @@ void AlarmService::sink(const al::AlarmNotification& n) {
 void AlarmService::delivery_loop() {
   std::string last;
   while (!stop_) {
-    notify::Dispatcher::PassResult r;
     {
       std::lock_guard lock(mu_);
-      if (dispatcher_) r = dispatcher_->run_once();
+      if (next_dispatcher_) dispatcher_ = std::move(next_dispatcher_);
     }
+    notify::Dispatcher::PassResult r;
+    if (dispatcher_) r = dispatcher_->run_once();
     std::string errors;
     for (const auto& e : r.errors) errors += (errors.empty() ? "" : "; ") + e;
     if (!errors.empty() && errors != last) log_(LOG_WARNING, "alarm delivery: " + errors);

@@ -100,10 +100,13 @@ class AlarmService {
   std::vector<store::FaultReport> new_reports_;
   std::unique_ptr<notify::SyslogSender> event_syslog_;
 
-  // delivery thread
-  std::mutex mu_;  // guards dispatcher_ and channels_
+  // Delivery thread. It alone uses dispatcher_, so a slow receiver (an
+  // inform waiting for its timeout) never blocks the daemon's thread, which
+  // only takes mu_ briefly to read the channel list or hand over new senders.
+  std::mutex mu_;  // guards channels_ and next_dispatcher_
   std::condition_variable wake_;
   std::unique_ptr<notify::Dispatcher> dispatcher_;
+  std::unique_ptr<notify::Dispatcher> next_dispatcher_;
   std::vector<std::string> channels_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

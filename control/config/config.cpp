@@ -479,6 +479,9 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.timers.flow_min_packets = int(b.integer("timers", "flow_min_packets"));
 
   c.store.path = b.text("store", "path");
+  // Default under state_dir, so one --state-dir (tests, a second box) moves
+  // everything the daemon writes.
+  if (c.store.path.empty()) c.store.path = c.box.state_dir + "/store.db";
   c.store.max_rows = b.integer("store", "max_rows");
   c.store.max_size_mb = b.integer("store", "max_size_mb");
 

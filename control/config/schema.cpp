@@ -131,7 +131,7 @@ constexpr OptionSpec kTimers[] = {
 };
 
 constexpr OptionSpec kStore[] = {
-    {"path", V::path, 0, 4095, nullptr, "/var/lib/trunkguard/store.db", false, "SQLite event and call store"},
+    {"path", V::path, 0, 4095, nullptr, "", false, "SQLite event and call store; default STATE_DIR/store.db"},
     {"max_rows", V::integer, 100, 10000000, nullptr, "200000", false, "rows kept per table, oldest deleted"},
     {"max_size_mb", V::integer, 1, 4096, nullptr, "64", false, "database size bound, oldest rows deleted"},
 };

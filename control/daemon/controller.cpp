@@ -150,8 +150,54 @@ void Controller::tick() {
     have_names_ = false;
     log_(LOG_NOTICE, "fast path " + fp_.status());
     push_timers();
+    // A restarted fast path knows nothing of our soft faults: tell it again.
+    for (const auto& u : store_.running().uplinks)
+      for (QosKind k : {QosKind::latency, QosKind::loss})
+        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0) push_soft_fault(uint8_t(uplink_index(u.name)), k, true);
   }
   drain_events();
+  uint64_t now = clock_.mono_ns();
+  if (now - last_qos_ns_ >= 1'000'000'000ull) {
+    last_qos_ns_ = now;
+    check_qos();
+  }
+}
+
+void Controller::push_soft_fault(uint8_t uplink, QosKind kind, bool raise) {
+  ipc::Command c{};
+  c.version = ipc::kMessageVersion;
+  c.kind = raise ? ipc::CommandKind::soft_fault_raise : ipc::CommandKind::soft_fault_clear;
+  c.seq = command_seq_++;
+  c.sent_ns = clock_.mono_ns();
+  c.uplink = uplink;
+  c.reason = kind == QosKind::latency ? ipc::SoftFault::latency : ipc::SoftFault::other;
+  if (fp_.push_command(c))
+    count(Counter::commands_sent);
+  else
+    count(Counter::commands_ring_full);
+}
+
+// RTT/loss/jitter of every uplink against [thresholds]; violations of the
+// kinds that fail over become soft faults on the fast path (which then
+// leaves that uplink, or does not fail over onto it), all become alarms.
+void Controller::check_qos() {
+  if (!fp_.alive()) return;
+  ipc::StatsBody& s = *stats_buf_;
+  if (!stats(s)) return;
+  std::vector<QosSample> samples;
+  for (const auto& u : store_.running().uplinks) {
+    int idx = uplink_index(u.name);
+    if (idx < 0 || idx >= s.uplink_count) continue;
+    const auto& p = s.uplinks[idx].probe;
+    samples.push_back({u.name, uint8_t(idx), p.window_rounds > 0 && p.answered > 0, p.rtt_avg_us / 1000.0,
+                       p.loss_ppm / 10000.0, p.jitter_us / 1000.0});
+  }
+  for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {
+    if (a.raise) count(Counter::qos_violations);
+    log_(a.raise ? LOG_WARNING : LOG_NOTICE, "uplink " + a.uplink + ": " + a.text);
+    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, a.kind, a.raise);
+    if (hooks.on_qos) hooks.on_qos(a);
+  }
 }
 
 void Controller::drain_events() {

@@ -13,6 +13,7 @@
 
 #include "control/config/store.hpp"
 #include "control/daemon/fastpath_link.hpp"
+#include "control/daemon/qos_watch.hpp"
 #include "control/mgmt/access.hpp"
 #include "control/mgmt/protocol.hpp"
 
@@ -31,7 +32,8 @@ using mgmt::Json;
   X(events_unknown, "fast-path events of an unknown kind or version") \
   X(commands_sent, "commands pushed to the fast path")               \
   X(commands_ring_full, "commands not sent: ring full")              \
-  X(fastpath_attaches, "times the fast path was (re)attached")
+  X(fastpath_attaches, "times the fast path was (re)attached")      \
+  X(qos_violations, "QoS violations started (RTT, loss, jitter)")
 
 enum class Counter {
 #define TG_X(name, text) name,
@@ -66,6 +68,7 @@ struct Hooks {
   std::function<void(const SwitchRecord&)> on_switch;
   std::function<void(const std::string& uplink, const ipc::UplinkStateEvent& e)> on_uplink_state;
   std::function<void(const std::string& first_error)> on_config_rejected;
+  std::function<void(const QosAction&)> on_qos;               // violation started / ended
   std::function<void(const config::Config&)> on_config_applied;
   std::function<Json()> show_alarms;                          // active alarms
   std::function<Json()> show_alarm_history;
@@ -133,6 +136,8 @@ class Controller {
   // Sends a command and waits (bounded) for the fast path's verdict.
   bool send_and_wait(ipc::Command c, ipc::CommandResult& result, mgmt::Error& error, int timeout_ms);
   void push_timers();
+  void check_qos();
+  void push_soft_fault(uint8_t uplink, QosKind kind, bool raise);
   void apply(const std::string& why);
   bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
   std::string uplink_name(uint8_t index) const;
@@ -155,6 +160,8 @@ class Controller {
   std::unique_ptr<ipc::StatsBody> stats_buf_;
   char uplink_names_[ipc::kMaxUplinks][16] = {};  // from the last stats read
   bool have_names_ = false;
+  QosWatch qos_;
+  uint64_t last_qos_ns_ = 0;
 };
 
 }  // namespace tg::controld

@@ -431,7 +431,7 @@ CallRef CallTable::new_call(const SipMessage& msg, const SdpSession* sdp, uint64
 }
 
 void CallTable::start_attempt(Call& c, TimeNs now) {
-  if (TrunkCounters* t = trunk_of(c)) ++(*t)[TrunkCounter::attempts];
+  if (TrunkTap t = tap(c)) t.inc(TrunkCounter::attempts);
   c.state = CallState::calling;
   c.t_invite = now;
   c.t_first_response = c.t_first_18x = c.t_answer = c.t_ack = c.t_end = 0;
@@ -495,11 +495,11 @@ void CallTable::on_invite_again(Call& c, const SipMessage& msg, const SdpSession
 void CallTable::mark_first_response(Call& c, uint16_t code, TimeNs now) {
   if (c.t_first_response || !counts_for_srd(code)) return;
   c.t_first_response = now;
-  if (TrunkCounters* t = trunk_of(c)) {
+  if (TrunkTap t = tap(c)) {
     uint64_t ms = (now - c.t_invite) / kNsPerMs;
-    ++(*t)[TrunkCounter::srd_count];
-    (*t)[TrunkCounter::srd_sum_ms] += ms;
-    t->srd_max_ms = std::max<uint32_t>(t->srd_max_ms, uint32_t(std::min<uint64_t>(ms, UINT32_MAX)));
+    t.inc(TrunkCounter::srd_count);
+    t.inc(TrunkCounter::srd_sum_ms, ms);
+    t.max(&TrunkCounters::srd_max_ms, ms);
   }
 }
 
@@ -519,11 +519,11 @@ void CallTable::on_invite_response(Call& c, const SipMessage& msg, const SdpSess
     mark_first_response(c, code, now);
     if (code >= 180 && code < 190 && !c.t_first_18x) {
       c.t_first_18x = now;
-      if (TrunkCounters* t = trunk_of(c)) {
+      if (TrunkTap t = tap(c)) {
         uint64_t ms = (now - c.t_invite) / kNsPerMs;
-        ++(*t)[TrunkCounter::pdd_count];
-        (*t)[TrunkCounter::pdd_sum_ms] += ms;
-        t->pdd_max_ms = std::max<uint32_t>(t->pdd_max_ms, uint32_t(std::min<uint64_t>(ms, UINT32_MAX)));
+        t.inc(TrunkCounter::pdd_count);
+        t.inc(TrunkCounter::pdd_sum_ms, ms);
+        t.max(&TrunkCounters::pdd_max_ms, ms);
       }
     }
     if (!msg.to_tag.empty()) {
@@ -552,12 +552,12 @@ void CallTable::on_invite_response(Call& c, const SipMessage& msg, const SdpSess
       c.state = CallState::answered;
       c.challenged = false;
       c.deadline = now + config_.idle_timeout;
-      if (TrunkCounters* t = trunk_of(c)) {
-        ++(*t)[TrunkCounter::settled];
-        ++(*t)[TrunkCounter::answered];
+      if (TrunkTap t = tap(c)) {
+        t.inc(TrunkCounter::settled);
+        t.inc(TrunkCounter::answered);
         if (code == 200) {
-          ++(*t)[TrunkCounter::answered_200];
-          ++(*t)[TrunkCounter::seer_effective];
+          t.inc(TrunkCounter::answered_200);
+          t.inc(TrunkCounter::seer_effective);
         }
       }
       resolve_redirect_followup(c);
@@ -596,7 +596,7 @@ void CallTable::on_invite_response(Call& c, const SipMessage& msg, const SdpSess
       c.transfer = CallTransfer{};
       c.transfer.kind = TransferKind::redirect;
       c.transfer.by = Party::callee;
-      if (TrunkCounters* t = trunk_of(c)) ++(*t)[TrunkCounter::transfers];
+      if (TrunkTap t = tap(c)) t.inc(TrunkCounter::transfers);
     }
     c.transfer.result = TransferResult::pending;
     c.transfer.code = code;
@@ -613,20 +613,20 @@ void CallTable::settle(Call& c, CallState state, uint16_t code, TimeNs now) {
   c.final_code = code;
   c.t_end = now;
   c.deadline = now + config_.linger;
-  if (TrunkCounters* t = trunk_of(c)) {
+  if (TrunkTap t = tap(c)) {
     using C = TrunkCounter;
-    ++(*t)[C::settled];
+    t.inc(C::settled);
     switch (state) {
-      case CallState::busy: ++(*t)[C::busy]; break;
-      case CallState::failed: ++(*t)[C::failed]; break;
-      case CallState::timeout: ++(*t)[C::timeouts]; break;
-      case CallState::rejected: ++(*t)[C::rejected]; break;
-      case CallState::cancelled: ++(*t)[C::cancelled]; break;
-      case CallState::redirected: ++(*t)[C::redirected]; break;
+      case CallState::busy: t.inc(C::busy); break;
+      case CallState::failed: t.inc(C::failed); break;
+      case CallState::timeout: t.inc(C::timeouts); break;
+      case CallState::rejected: t.inc(C::rejected); break;
+      case CallState::cancelled: t.inc(C::cancelled); break;
+      case CallState::redirected: t.inc(C::redirected); break;
       default: break;
     }
-    if (seer_effective(code)) ++(*t)[C::seer_effective];
-    if (isa_ineffective(code) || state == CallState::timeout) ++(*t)[C::isa_ineffective];
+    if (seer_effective(code)) t.inc(C::seer_effective);
+    if (isa_ineffective(code) || state == CallState::timeout) t.inc(C::isa_ineffective);
   }
   if (state != CallState::redirected) resolve_redirect_followup(c);
 }
@@ -635,10 +635,10 @@ void CallTable::resolve_transfer(Call& c, TransferResult result, uint16_t code) 
   if (c.transfer.kind == TransferKind::none || is_final(c.transfer.result)) return;
   c.transfer.result = result;
   if (code) c.transfer.code = code;
-  TrunkCounters* t = trunk_of(c);
+  TrunkTap t = tap(c);
   if (!t) return;
-  if (result == TransferResult::succeeded) ++(*t)[TrunkCounter::transfers_ok];
-  if (result == TransferResult::failed) ++(*t)[TrunkCounter::transfers_failed];
+  if (result == TransferResult::succeeded) t.inc(TrunkCounter::transfers_ok);
+  if (result == TransferResult::failed) t.inc(TrunkCounter::transfers_failed);
 }
 
 void CallTable::resolve_redirect_followup(Call& c) {
@@ -666,10 +666,10 @@ void CallTable::on_bye(Call& c, const SipMessage& msg, Party p, TimeNs now) {
   c.t_end = now;
   c.reason_cause = int16_t(msg.reason_cause);
   c.deadline = now + config_.linger;
-  if (TrunkCounters* t = trunk_of(c)) {
-    ++(*t)[TrunkCounter::completed];
-    ++(*t)[p == Party::caller ? TrunkCounter::hangup_caller : TrunkCounter::hangup_callee];
-    (*t)[TrunkCounter::duration_sum_ms] += (now - c.t_answer) / kNsPerMs;
+  if (TrunkTap t = tap(c)) {
+    t.inc(TrunkCounter::completed);
+    t.inc(p == Party::caller ? TrunkCounter::hangup_caller : TrunkCounter::hangup_callee);
+    t.inc(TrunkCounter::duration_sum_ms, (now - c.t_answer) / kNsPerMs);
   }
 }
 
@@ -681,7 +681,7 @@ void CallTable::on_refer(Call& c, const SipMessage& msg, Party p) {
   c.transfer.by = p;
   c.transfer.target_len = copy_prefix(c.transfer.target, msg.refer_to);
   c.refer_cseq = msg.cseq;
-  if (TrunkCounters* t = trunk_of(c)) ++(*t)[TrunkCounter::transfers];
+  if (TrunkTap t = tap(c)) t.inc(TrunkCounter::transfers);
 }
 
 void CallTable::on_notify(Call& c, const SipMessage& msg) {
@@ -748,7 +748,7 @@ void CallTable::offer_answer(Call& c, const SdpSession& sdp, Party owner, bool a
       c.on_hold = true;
       c.held_by = owner;
       ++c.hold_count;
-      if (TrunkCounters* t = trunk_of(c)) ++(*t)[TrunkCounter::holds];
+      if (TrunkTap t = tap(c)) t.inc(TrunkCounter::holds);
     } else if (!hold && c.on_hold && c.state == CallState::answered) {
       c.on_hold = false;
       c.held_by = Party::none;
@@ -789,8 +789,8 @@ void CallTable::on_options_request(const SipMessage& msg, const Endpoint& src, c
   if (e.used) count(CallTableCounter::options_evicted);
   CallDirection dir;
   uint8_t trunk = trunk_for(src, dst, dir);
-  e = PendingOptions{key, now, trunk, true};
-  if (trunk != kNoTrunk) ++trunks_[trunk].counters[TrunkCounter::options_sent];
+  e = PendingOptions{key, now, trunk, dir, true};
+  if (TrunkTap t = tap(trunk, dir)) t.inc(TrunkCounter::options_sent);
 }
 
 void CallTable::on_options_response(const SipMessage& msg, TimeNs now) {
@@ -801,15 +801,14 @@ void CallTable::on_options_response(const SipMessage& msg, TimeNs now) {
     return;
   }
   e.used = false;
-  if (e.trunk == kNoTrunk) return;
-  TrunkCounters& t = trunks_[e.trunk].counters;
+  TrunkTap t = tap(e.trunk, e.direction);
+  if (!t) return;
   uint64_t us = (now - e.sent) / 1000;
-  uint32_t us32 = uint32_t(std::min<uint64_t>(us, UINT32_MAX));
-  ++t[TrunkCounter::options_answered];
-  if (msg.status_code >= 200 && msg.status_code < 300) ++t[TrunkCounter::options_ok];
-  t[TrunkCounter::options_rtt_sum_us] += us;
-  t.options_rtt_last_us = us32;
-  t.options_rtt_max_us = std::max(t.options_rtt_max_us, us32);
+  t.inc(TrunkCounter::options_answered);
+  if (msg.status_code >= 200 && msg.status_code < 300) t.inc(TrunkCounter::options_ok);
+  t.inc(TrunkCounter::options_rtt_sum_us, us);
+  t.set(&TrunkCounters::options_rtt_last_us, us);
+  t.max(&TrunkCounters::options_rtt_max_us, us);
 }
 
 void CallTable::run_timer(uint32_t slot, TimeNs now) {
@@ -828,9 +827,9 @@ void CallTable::run_timer(uint32_t slot, TimeNs now) {
       c.ended_by_timer = true;
       c.t_end = std::max(c.t_last, c.t_answer);
       c.deadline = now + config_.linger;
-      if (TrunkCounters* t = trunk_of(c)) {
-        ++(*t)[TrunkCounter::expired];
-        (*t)[TrunkCounter::duration_sum_ms] += (c.t_end - c.t_answer) / kNsPerMs;
+      if (TrunkTap t = tap(c)) {
+        t.inc(TrunkCounter::expired);
+        t.inc(TrunkCounter::duration_sum_ms, (c.t_end - c.t_answer) / kNsPerMs);
       }
       return;
     default:
@@ -855,7 +854,7 @@ void CallTable::expire(TimeNs now, uint32_t budget) {
     options_cursor_ = (options_cursor_ + 1) & (kOptionsSlots - 1);
     if (!e.used || now - e.sent < config_.options_timeout) continue;
     e.used = false;
-    if (e.trunk != kNoTrunk) ++trunks_[e.trunk].counters[TrunkCounter::options_timeouts];
+    if (TrunkTap t = tap(e.trunk, e.direction)) t.inc(TrunkCounter::options_timeouts);
   }
 }
 

@@ -323,7 +323,39 @@ struct TrunkInfo {
   char name[32] = {};
   Endpoint sbc;          // port 0 matches any port
   bool configured = false;
-  TrunkCounters counters;
+  TrunkCounters counters;            // both directions
+  // Split by CallDirection (outbound: to the trunk, our ASR towards the
+  // carrier; inbound: from it, the far side's calls to us). OPTIONS count in
+  // the direction they were sent.
+  TrunkCounters direction[2];
+  const TrunkCounters& outbound() const { return direction[size_t(CallDirection::outbound)]; }
+  const TrunkCounters& inbound() const { return direction[size_t(CallDirection::inbound)]; }
+};
+
+// Updates a trunk's total and per-direction counters together.
+class TrunkTap {
+ public:
+  TrunkTap() = default;
+  TrunkTap(TrunkCounters* all, TrunkCounters* dir) : all_(all), dir_(dir) {}
+  explicit operator bool() const { return all_ != nullptr; }
+  void inc(TrunkCounter k, uint64_t n = 1) {
+    (*all_)[k] += n;
+    (*dir_)[k] += n;
+  }
+  void max(uint32_t TrunkCounters::*field, uint64_t v) {
+    uint32_t v32 = v > UINT32_MAX ? UINT32_MAX : uint32_t(v);
+    if (all_->*field < v32) all_->*field = v32;
+    if (dir_->*field < v32) dir_->*field = v32;
+  }
+  void set(uint32_t TrunkCounters::*field, uint64_t v) {
+    uint32_t v32 = v > UINT32_MAX ? UINT32_MAX : uint32_t(v);
+    all_->*field = v32;
+    dir_->*field = v32;
+  }
+
+ private:
+  TrunkCounters* all_ = nullptr;
+  TrunkCounters* dir_ = nullptr;
 };
 
 class CallTable {
@@ -381,6 +413,7 @@ class CallTable {
     uint64_t key = 0;      // Call-ID hash ^ CSeq
     TimeNs sent = 0;
     uint8_t trunk = kNoTrunk;
+    CallDirection direction = CallDirection::outbound;
     bool used = false;
   };
   static constexpr uint32_t kOptionsSlots = 256;
@@ -396,9 +429,11 @@ class CallTable {
   uint32_t allocate(uint64_t hash);
   void release(uint32_t slot);
   void count(CallTableCounter c) { ++counters_[size_t(c)]; }
-  TrunkCounters* trunk_of(const Call& c) {
-    return c.trunk == kNoTrunk ? nullptr : &trunks_[c.trunk].counters;
+  TrunkTap tap(uint8_t trunk, CallDirection dir) {
+    if (trunk == kNoTrunk) return {};
+    return {&trunks_[trunk].counters, &trunks_[trunk].direction[size_t(dir)]};
   }
+  TrunkTap tap(const Call& c) { return tap(c.trunk, c.direction); }
   uint8_t trunk_for(const Endpoint& src, const Endpoint& dst, CallDirection& dir);
   uint8_t match_trunk(const Endpoint& e) const;
   uint8_t auto_trunk(const IpAddr& addr);

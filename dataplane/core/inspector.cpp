@@ -36,10 +36,37 @@ bool is_keepalive(std::string_view s) {
 // A TLS record header (handshake, alert, application data, change cipher).
 bool looks_like_tls(Bytes b) { return b.size() >= 3 && b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03; }
 
-bool is_sdp_body(const SipMessage& m) {
-  if (m.body.empty()) return false;
-  if (m.content_type.empty()) return m.body.starts_with("v=0");
-  return istarts_with(m.content_type, "application/sdp");
+// Case-insensitive search, no allocation.
+size_t ifind(std::string_view s, std::string_view what, size_t from = 0) {
+  for (size_t i = from; i + what.size() <= s.size(); ++i)
+    if (istarts_with(s.substr(i), what)) return i;
+  return std::string_view::npos;
+}
+
+// The SDP in a SIP body: the body itself (application/sdp, or untyped and
+// starting v=0), or the application/sdp part of a multipart body (SIP-I/T
+// carriers send SDP + ISUP as multipart/mixed, RFC 3204). Empty if none.
+std::string_view sdp_of(const SipMessage& m) {
+  if (m.body.empty()) return {};
+  if (m.content_type.empty()) return m.body.starts_with("v=0") ? m.body : std::string_view();
+  if (istarts_with(m.content_type, "application/sdp")) return m.body;
+  if (!istarts_with(m.content_type, "multipart/")) return {};
+  // The part's headers name the type; its content starts after the blank
+  // line and ends at the next boundary line ("\r\n--").
+  size_t type = ifind(m.body, "content-type:");
+  while (type != std::string_view::npos) {
+    size_t line_end = m.body.find('\n', type);
+    if (line_end == std::string_view::npos) return {};
+    if (ifind(m.body.substr(type, line_end - type), "application/sdp") != std::string_view::npos) {
+      size_t start = m.body.find("\r\n\r\n", type);
+      if (start == std::string_view::npos) return {};
+      start += 4;
+      size_t end = m.body.find("\r\n--", start);
+      return m.body.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start + 2);
+    }
+    type = ifind(m.body, "content-type:", line_end);
+  }
+  return {};
 }
 
 // RTP-carrying m= lines: RTP/AVP, RTP/SAVP, RTP/AVPF, UDP/TLS/RTP/SAVPF...
@@ -163,8 +190,8 @@ InspectOutcome Inspector::on_sip_(std::string_view text, const PacketInfo& p, Ti
   consumed = sip_msg_.message_length;
   const SdpSession* sdp = nullptr;
   bool bad_sdp = false;
-  if (is_sdp_body(sip_msg_)) {
-    SdpStatus ss = parse_sdp(sip_msg_.body, sdp_);
+  if (std::string_view body = sdp_of(sip_msg_); !body.empty()) {
+    SdpStatus ss = parse_sdp(body, sdp_);
     ++sdp_status_[size_t(ss)];
     if (ss == SdpStatus::ok) sdp = &sdp_;
     else bad_sdp = true;

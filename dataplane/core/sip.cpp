@@ -3,6 +3,7 @@
 #include "dataplane/core/sip.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "dataplane/core/text.hpp"
 
@@ -84,9 +85,16 @@ Hdr classify(std::string_view name) {
 // First element of a comma-separated header value; commas inside quoted
 // strings and <...> belong to the element (display names, URI headers).
 std::string_view first_value(std::string_view v) {
+  // Most bytes are ordinary: skip them with one table load each.
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (char c : {'"', '\\', '<', '>', ','}) t[uint8_t(c)] = true;
+    return t;
+  }();
   bool quoted = false, angle = false;
   for (size_t i = 0; i < v.size(); ++i) {
     char c = v[i];
+    if (!kSpecial[uint8_t(c)]) continue;
     if (quoted) {
       if (c == '\\') ++i;
       else if (c == '"') quoted = false;

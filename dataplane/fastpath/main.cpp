@@ -312,7 +312,7 @@ int main(int argc, char** argv) {
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
-  TimeNs next_10ms = now, next_file = now;
+  TimeNs next_10ms = now, next_file = now, next_arp_refresh = now + 30 * kNsPerSec;
   while (!g_quit) {
     // One acquire load per pass: a switch decided in tick() below applies
     // to the next burst.
@@ -323,6 +323,14 @@ int main(int argc, char** argv) {
     next_10ms = now + 10 * kNsPerMs;
     dp->forwarder().nat().expire(now, 256);
     if (Inspector* in = dp->inspector()) in->tick(now, 256);
+    if (now >= next_arp_refresh) {
+      // Re-resolve next hops now and then: a replaced carrier router gets a
+      // new MAC and may never send us an ARP of its own.
+      next_arp_refresh = now + 30 * kNsPerSec;
+      for (uint8_t p = 1; p < kRoleCount; ++p)
+        if (cfg.ports[p].present && cfg.ports[p].gateway && !cfg.ports[p].gateway_mac_static)
+          dp->forwarder().want_arp(p, cfg.ports[p].gateway, now);
+    }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));

@@ -46,6 +46,8 @@ void check(const CallTable& t) {
     require(k[C::transfers_ok] + k[C::transfers_failed] <= k[C::transfers]);
     require(k[C::srd_count] <= k[C::attempts] && k[C::pdd_count] <= k[C::attempts]);
     require(k[C::options_answered] + k[C::options_timeouts] <= k[C::options_sent]);
+    for (size_t c = 0; c < kTrunkCounterCount; ++c)
+      require(t.trunk(i).direction[0].v[c] + t.trunk(i).direction[1].v[c] == k.v[c]);
   }
 }
 

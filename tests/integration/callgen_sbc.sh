@@ -24,7 +24,7 @@ uas() { lab exec far "$cg" --mode uas --latch --local "$FAR_PHONES:5060" --max-t
 uac() { lab exec far "$cg" --mode uac --local "$FAR_CARA:5070" --remote "$FAR_SBC:5060" --max-time 20 "$@"; }
 wait_listen() {
   local deadline=$((SECONDS + 5))
-  until lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"; do
+  until grep -q "$FAR_PHONES:5060" <<<"$(lab exec far ss -Hlun)"; do
     ((SECONDS < deadline)) || fail "far phones did not start"
   done
 }

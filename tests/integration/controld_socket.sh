@@ -40,7 +40,6 @@ conf=$tmp/trunkguard.conf
 sed -e "s#^mgmt_socket = .*#mgmt_socket = $tmp/mgmt.sock#" \
     -e "s#^pidfile = .*#pidfile = $tmp/tg-controld.pid#" \
     -e "s#^state_dir = .*#state_dir = $tmp/state#" \
-    -e "s#^path = .*#path = $tmp/state/store.db#" \
     -e "s#^admin_group = .*#admin_group = tg-no-such-group\noperator_group = nogroup#" \
     "$top/board/virtual/trunkguard.conf" >"$conf"
 start_daemon() {

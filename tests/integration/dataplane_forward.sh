@@ -26,9 +26,14 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -f "$run/dp.log" ] && tail -n 20 "$run/dp.log"; exit 1; }
 . "$top/board/virtual/lab.env"
 
+board=$top/board/virtual
+if [ ! -c /dev/net/tun ]; then   # no taps possible: test forwarding only
+  echo "no /dev/net/tun: exception path not tested"
+  mkdir -p "$run/board"; sed -E 's/ tap=[^ ]+//' "$board/ports" >"$run/board/ports"; board=$run/board
+fi
 lab up
 lab exec gw "$TG_BUILD/bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
-  -- --board "$top/board/virtual" --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
+  -- --board "$board" --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
 pids+=($!)
 
 # The first packets wait for ARP; poll until a ping makes it through.
@@ -112,6 +117,7 @@ do
   sleep 0.2
 done
 
+if [ "$board" = "$top/board/virtual" ]; then
 # Exception path: the kernel behind tap-wan0 (same MAC and address as wan0)
 # pings the far SBC through Carrier A; a UDP socket on tap-lan answers the
 # LAN host.
@@ -145,6 +151,7 @@ s.sendto(b"hello", (sys.argv[1], 16161)); print(s.recv(100).decode())' "$LAN_GW"
 jq -e '.ports.wan0.to_kernel > 0 and .ports.wan0.from_kernel > 0 and .ports.lan.to_kernel > 0' "$run/stats.json" >/dev/null \
   || { sleep 0.3; jq -e '.ports.wan0.to_kernel > 0 and .ports.lan.to_kernel > 0' "$run/stats.json" >/dev/null; } \
   || fail "exception path counters: $(jq -c '.ports | map_values({to_kernel, from_kernel})' "$run/stats.json")"
+fi
 
 # A clean stop on SIGTERM, within a deadline.
 kill -TERM "${pids[0]}"

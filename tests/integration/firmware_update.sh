@@ -21,9 +21,10 @@ for b in tg-dataplane tg-controld tg-cli tg-analyze; do
 done
 v1=$("$top/firmware/mkimage" --build "$work/build" --version 1.0.0 -o "$work/img")
 v2=$("$top/firmware/mkimage" --build "$work/build" --version 1.1.0 -o "$work/img")
-tar -tf "$v1" | grep -q '^./MANIFEST$' || fail "no MANIFEST in image"
-tar -tf "$v1" | grep -q 'usr/bin/tg-dataplane' || fail "binaries missing from image"
-tar -tf "$v1" | grep -q 'lib/systemd/system/trunkguard-dataplane.service' || fail "services missing"
+listing=$(tar -tf "$v1")   # whole listing first: grep -q on a pipe would SIGPIPE tar
+grep -qx './MANIFEST' <<<"$listing" || fail "no MANIFEST in image"
+grep -q 'usr/bin/tg-dataplane' <<<"$listing" || fail "binaries missing from image"
+grep -q 'lib/systemd/system/trunkguard-dataplane.service' <<<"$listing" || fail "services missing"
 
 upd install "$v1"
 [ "$(field version)" = 1.0.0 ] || fail "v1 not active"

@@ -4,13 +4,13 @@
 # bounded time over its seed corpus, so CI exercises the parsers with
 # malformed input on every run. Fails on any crash, out-of-bounds read,
 # UBSan report, leak or broken invariant (see tests/fuzz/fuzz_check.hpp).
-#   FUZZ_SMOKE_SECONDS  seconds per target (default 20)
+#   FUZZ_SMOKE_SECONDS  seconds per target (default 10; `make fuzz` runs longer)
 # The timeout leaves room for a clean clang build of tgcore on a busy 2-core
-# machine (minutes) plus 20 s for each target declared in any module.mk.
+# machine (minutes) plus 10 s for each target declared in any module.mk.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-seconds=${FUZZ_SMOKE_SECONDS:-20}
+seconds=${FUZZ_SMOKE_SECONDS:-10}
 build=${BUILD:-build}/fuzz
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,5 +1,8 @@
 #include "control/alarmsvc/alarm_service.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -190,4 +193,40 @@ TEST(AlarmService, DrivenThroughTheDaemonHooks) {
   hooks.on_config_applied(lab_config(dir.path));
   CHECK(svc->alarms().find_active(al::AlarmType::config_rejected, "box") == nullptr);
   LONGS_EQUAL(4, hooks.show_alarm_history().size());  // 3 raises, 1 clear
+}
+
+TEST(AlarmService, DeliveryThreadSendsFromTheQueue) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK_EQUAL(0, bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa));
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  timeval tv{0, 200'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+
+  svc.reset();
+  TempDir d2;
+  config::Config c = lab_config(d2.path);
+  c.email.enabled = false;
+  c.syslog.remote = "udp://127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  svc = std::make_unique<alarmsvc::AlarmService>([] { return al::WallMs(1795428754000); },
+                                                 [](int, const std::string&) {});
+  std::string err;
+  CHECK_TRUE(svc->start(alarmsvc::options_from(c), err));  // deliver = true: its own thread
+  svc->on_switch(blackout());
+  std::string got;
+  char buf[2048];
+  for (int i = 0; i < 50 && got.find("[tgAlarm@32473") == std::string::npos; ++i) {  // up to ~10 s
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0) got.append(buf, size_t(n)).append("\n");
+  }
+  close(fd);
+  CHECK(got.find("FAILOVER [tgEvent@32473 object=\"wan0\"] traffic switched from wan0 (Carrier A) to wan1") !=
+        std::string::npos);
+  CHECK(got.find("ALARM [tgAlarm@32473") != std::string::npos);
+  CHECK(got.find("wan0 (Carrier A) silent blackhole: inbound RTP stopped") != std::string::npos);
+  for (int i = 0; i < 50 && svc->queue().pending(); ++i) usleep(20'000);  // marked delivered after the send
+  LONGS_EQUAL(0, svc->queue().pending());
 }

@@ -46,6 +46,10 @@ TEST(Config, MinimalFileGetsIssueDefaults) {
   STRCMP_EQUAL("/run/trunkguard/mgmt.sock", c.box.mgmt_socket.c_str());
   STRCMP_EQUAL("tgadmin", c.box.admin_group.c_str());
   CHECK_FALSE(c.snmp.enabled);
+  STRCMP_EQUAL("/var/lib/trunkguard/store.db", c.store.path.c_str());  // under state_dir
+  Override sd{"box", "state_dir", "/tmp/x"};
+  auto moved = load_config(kMinimal, "t.conf", {sd});
+  STRCMP_EQUAL("/tmp/x/store.db", moved.config->store.path.c_str());
 }
 
 TEST(Config, ShippedExampleForTheVirtualBoardIsValid) {

@@ -298,3 +298,28 @@ TEST(Controller, HelpListsWhatTheRoleMayDo) {
   r = call(op, mgmt::Role::operator_, "hello");
   STRCMP_EQUAL("operator", r["result"]["role"].get<std::string>().c_str());
 }
+
+TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
+  fp.body.uplinks[0].probe.rtt_avg_us = 180'000;  // limit 100 ms
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(1, fp.commands.size());
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(ipc::SoftFault::latency), int(fp.commands[0].reason));
+  LONGS_EQUAL(0, fp.commands[0].uplink);
+  LONGS_EQUAL(1, ctl->counter(Counter::qos_violations));
+  // A restarted fast path is told again.
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands.back().kind));
+  fp.body.uplinks[0].probe.rtt_avg_us = 20'000;
+  size_t before = fp.commands.size();
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(before + 1, fp.commands.size());
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+}

@@ -1,6 +1,8 @@
 // TrunkMonitor with a fake prober per uplink and a fake clock.
 #include "control/probe/trunk_monitor.hpp"
 
+#include "control/probe/probe_json.hpp"
+
 #include <deque>
 #include <string>
 #include <vector>
@@ -140,4 +142,26 @@ TEST(TrunkMonitor, SendFailureCountsAsAFailedProbe) {
   LONGS_EQUAL(2, f.mon.send_failures());
   STRCMP_EQUAL("down", trunk_state_name(f.mon.health("carrierA", "wan0")->state()));
   LONGS_EQUAL(2, f.mon.health("carrierA", "wan0")->outcome_count(ProbeOutcome::unreachable));
+}
+
+TEST(TrunkMonitor, JsonViewForTheConsole) {
+  Fixture f;
+  f.mon.poll();
+  f.wan0.answer(ProbeOutcome::ok, 200);
+  f.wan1.answer(ProbeOutcome::overloaded, 503);
+  f.now += ms(2500);
+  nlohmann::json j = monitor_json(f.mon, f.now);
+  LONGS_EQUAL(2, j.size());
+  STRCMP_EQUAL("carrierA", j[0]["trunk"].get<std::string>().c_str());
+  STRCMP_EQUAL("wan0", j[0]["uplink"].get<std::string>().c_str());
+  STRCMP_EQUAL("up", j[0]["state"].get<std::string>().c_str());
+  CHECK_TRUE(j[0]["usable"].get<bool>());
+  LONGS_EQUAL(200, j[0]["last"]["status"].get<int>());
+  DOUBLES_EQUAL(3.0, j[0]["last"]["rtt_ms"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(2.5, j[0]["for_s"].get<double>(), 1e-9);
+  LONGS_EQUAL(1, j[0]["outcomes"]["ok"].get<int>());
+  CHECK_FALSE(j[0].contains("last_failure"));
+  STRCMP_EQUAL("unknown", j[1]["state"].get<std::string>().c_str());
+  STRCMP_EQUAL("overloaded", j[1]["last_failure"].get<std::string>().c_str());
+  LONGS_EQUAL(1, j[1]["failures"].get<int>());
 }

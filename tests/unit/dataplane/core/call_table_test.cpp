@@ -203,6 +203,22 @@ TEST(CallTable, CallerHangsUpAndInboundDirection) {
   LONGS_EQUAL(1, f.n(TrunkCounter::hangup_caller));
   LONGS_EQUAL(-1, c.pdd_ms());   // no 18x
   LONGS_EQUAL(100, c.srd_ms());  // SRD ends at the 200 when no provisional came
+  // Counted in the trunk's inbound figures only (and the total).
+  const TrunkInfo& t = f.table.trunk(f.trunk);
+  LONGS_EQUAL(1, t.inbound()[TrunkCounter::answered]);
+  LONGS_EQUAL(0, t.outbound()[TrunkCounter::attempts]);
+  LONGS_EQUAL(1, t.counters[TrunkCounter::attempts]);
+
+  // An outbound call on the same trunk lands in the other half.
+  Dialog o;
+  o.call_id = "outbound@198.51.100.10";
+  f.feed(invite(o), ms(20000));
+  f.back(response(o, 486, "Busy Here", "INVITE", 1, "x"), ms(20100));
+  LONGS_EQUAL(1, t.outbound()[TrunkCounter::busy]);
+  LONGS_EQUAL(0, t.inbound()[TrunkCounter::busy]);
+  LONGS_EQUAL(2, t.counters[TrunkCounter::settled]);
+  DOUBLES_EQUAL(100.0, trunk_ratios(t.inbound()).asr, 1e-9);
+  DOUBLES_EQUAL(0.0, trunk_ratios(t.outbound()).asr, 1e-9);
 }
 
 TEST(CallTable, BusyHere) {
@@ -599,6 +615,8 @@ TEST(CallTable, OptionsRoundTripAndTimeout) {
   LONGS_EQUAL(1, f.n(TrunkCounter::options_ok));
   LONGS_EQUAL(1, f.n(TrunkCounter::options_timeouts));
   LONGS_EQUAL(90000, f.tc().options_rtt_last_us);
+  LONGS_EQUAL(3, f.table.trunk(f.trunk).outbound()[TrunkCounter::options_sent]);
+  LONGS_EQUAL(90000, f.table.trunk(f.trunk).outbound().options_rtt_max_us);
   LONGS_EQUAL(90000, f.tc().options_rtt_max_us);
   DOUBLES_EQUAL(62.5, trunk_ratios(f.tc()).options_rtt_mean_ms, 1e-9);
   f.back(response(o3, 200, "OK", "OPTIONS", 1, "s3"), ms(9000));

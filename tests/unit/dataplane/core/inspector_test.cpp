@@ -323,3 +323,23 @@ TEST(Inspector, FinishHandsEveryCallToTheHookOnce) {
   lab.in->finish(lab.now);
   LONGS_EQUAL(2, lab.removed.call_ids.size());
 }
+
+TEST(Inspector, SdpInsideAMultipartBodyIsLearned) {
+  // SIP-I style: SDP and ISUP in multipart/mixed (RFC 3204).
+  Lab lab;
+  std::string body = "--b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\r\n\x01\x02\x03\r\n"
+                     "--b1\r\nContent-Type: application/sdp\r\n\r\n" +
+                     sdp("192.0.2.1", kCallerRtp) + "--b1--\r\n";
+  std::string invite = sip("INVITE sip:bob@192.0.2.2 SIP/2.0", "1 INVITE", body, false, "sip-i");
+  size_t at = invite.find("Content-Type: application/sdp\r\n");
+  invite.replace(at, 31, "Content-Type: multipart/mixed;boundary=b1\r\n");
+  CHECK(lab.caller_sip(invite) == InspectOutcome::sip);
+  LONGS_EQUAL(1, lab.in->sdp_status(SdpStatus::ok));
+  CHECK(lab.in->streams().expected(Endpoint{IpAddr::v4(kCaller), kCallerRtp}));
+  // A multipart body without SDP is no error.
+  std::string no_sdp = sip("INVITE sip:bob@192.0.2.2 SIP/2.0", "1 INVITE",
+                           "--b1\r\nContent-Type: application/ISUP\r\n\r\nxx\r\n--b1--\r\n", false, "isup-only");
+  no_sdp.replace(no_sdp.find("Content-Type: application/sdp\r\n"), 31, "Content-Type: multipart/mixed;boundary=b1\r\n");
+  CHECK(lab.caller_sip(no_sdp) == InspectOutcome::sip);
+  LONGS_EQUAL(0, lab.in->malformed());
+}

@@ -6,7 +6,10 @@
 
 #include <CppUTest/TestHarness.h>
 
+#include <unistd.h>
+
 #include <memory>
+#include <string>
 
 #include "dataplane/fastpath/failover_file.hpp"
 #include "dataplane/fastpath/uplink_control.hpp"
@@ -237,6 +240,53 @@ TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
   const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
   CHECK(sw.reason == ipc::SwitchReason::media_blackout);
   LONGS_EQUAL(2, sw.calls_affected);
+}
+
+TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {
+  // The same shm objects the control daemon opens, under a private name.
+  const auto names = ipc::ChannelNames::with_prefix("/tgfp-unit-" + std::to_string(getpid()));
+  ipc::FastPathChannels fp;
+  std::string err;
+  CHECK_TRUE_TEXT(fp.create(names, 64, 16, now, err), err.c_str());
+  ipc::ControlChannels cd;
+  CHECK_TRUE_TEXT(cd.open(names, err), err.c_str());
+  drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
+  ctl = std::make_unique<UplinkControl>(fo, *dp, ports, &fp, now);
+  run(200);
+  LONGS_EQUAL(0, ctl->active());
+
+  ipc::Command force{};
+  force.version = ipc::kMessageVersion;
+  force.kind = ipc::CommandKind::force_uplink;
+  force.seq = 7;
+  force.uplink = 1;
+  CHECK(cd.commands.push(force));
+  run(2);
+  LONGS_EQUAL(1, ctl->active());
+  LONGS_EQUAL(2, out_port_of_next_packet());
+
+  // Events: the initial selection, the forced switch, the command's result.
+  bool saw_switch = false, saw_result = false;
+  ipc::Event e;
+  while (cd.events.pop(e)) {
+    if (e.kind == ipc::EventKind::uplink_switch && e.uplink_switch.reason == ipc::SwitchReason::forced)
+      saw_switch = e.uplink_switch.uplink_to == 1;
+    if (e.kind == ipc::EventKind::command_result)
+      saw_result = e.command_result.command_seq == 7 && e.command_result.result == ipc::CommandResult::ok;
+  }
+  CHECK(saw_switch);
+  CHECK(saw_result);
+
+  run(150);  // past a stats period
+  ipc::StatsBody body;
+  CHECK(cd.stats.read(body));
+  LONGS_EQUAL(1, body.active_uplink);
+  CHECK(body.mode == ipc::SelectMode::forced);
+  CHECK(body.uplinks[0].probe.answered > 0);
+  CHECK(body.uplinks[1].tx_packets > 0);
+  CHECK(cd.stats.heartbeat() > 100);
+  ctl.reset();
+  fp.unlink();
 }
 
 TEST_GROUP(FailoverFile) {

@@ -1,0 +1,74 @@
+#include "control/daemon/qos_watch.hpp"
+
+// CppUTest last: its leak detector redefines new.
+#include <CppUTest/TestHarness.h>
+
+using namespace tg;
+using namespace tg::controld;
+
+namespace {
+QosSample sample(double rtt, double loss = 0, double jitter = 1, bool measured = true) {
+  return {"wan0", 0, measured, rtt, loss, jitter};
+}
+}  // namespace
+
+TEST_GROUP(QosWatch) {
+  QosWatch w;
+  config::Thresholds t;  // rtt 100 ms, loss 1 %, jitter 30 ms, window 10 s
+};
+
+TEST(QosWatch, ViolationNeedsTheWholeWindow) {
+  CHECK(w.evaluate({sample(150)}, t, 0).empty());
+  CHECK(w.evaluate({sample(150)}, t, 9'999).empty());
+  auto a = w.evaluate({sample(160)}, t, 10'000);
+  LONGS_EQUAL(1, a.size());
+  CHECK(a[0].raise);
+  LONGS_EQUAL(int(QosKind::latency), int(a[0].kind));
+  STRCMP_EQUAL("round-trip time 160.0 ms above 100 ms for 10 s", a[0].text.c_str());
+  CHECK(w.violated("wan0", QosKind::latency));
+  CHECK(w.evaluate({sample(160)}, t, 11'000).empty());  // raised once
+}
+
+TEST(QosWatch, ABriefSpikeDoesNothing) {
+  w.evaluate({sample(150)}, t, 0);
+  w.evaluate({sample(50)}, t, 5'000);  // dipped below: the window restarts
+  CHECK(w.evaluate({sample(150)}, t, 10'000).empty());
+  CHECK(w.evaluate({sample(150)}, t, 19'999).empty());
+  LONGS_EQUAL(1, w.evaluate({sample(150)}, t, 20'000).size());
+}
+
+TEST(QosWatch, ClearNeedsEightyPercentForTheWindow) {
+  w.evaluate({sample(150)}, t, 0);
+  w.evaluate({sample(150)}, t, 10'000);
+  CHECK(w.evaluate({sample(90)}, t, 11'000).empty());   // below the limit, above 80 %
+  CHECK(w.evaluate({sample(90)}, t, 30'000).empty());
+  CHECK(w.evaluate({sample(70)}, t, 31'000).empty());
+  auto a = w.evaluate({sample(70)}, t, 41'000);
+  LONGS_EQUAL(1, a.size());
+  CHECK_FALSE(a[0].raise);
+  STRCMP_EQUAL("round-trip time 70.0 ms back below 80 ms for 10 s", a[0].text.c_str());
+}
+
+TEST(QosWatch, LossAndJitterAreSeparateAndOnlySomeFailOver) {
+  w.evaluate({sample(10, 2.5, 45)}, t, 0);
+  auto a = w.evaluate({sample(10, 2.5, 45)}, t, 10'000);
+  LONGS_EQUAL(2, a.size());
+  LONGS_EQUAL(int(QosKind::loss), int(a[0].kind));
+  LONGS_EQUAL(int(QosKind::jitter), int(a[1].kind));
+  CHECK(qos_kind_fails_over(QosKind::loss));
+  CHECK_FALSE(qos_kind_fails_over(QosKind::jitter));
+}
+
+TEST(QosWatch, NoFiguresKeepsTheVerdict) {
+  w.evaluate({sample(150)}, t, 0);
+  w.evaluate({sample(150)}, t, 10'000);
+  CHECK(w.evaluate({sample(0, 0, 0, false)}, t, 30'000).empty());
+  CHECK(w.violated("wan0", QosKind::latency));
+}
+
+TEST(QosWatch, ThresholdsComeFromTheConfig) {
+  t.rtt_ms = 300;
+  t.window_s = 2;
+  w.evaluate({sample(150)}, t, 0);
+  CHECK(w.evaluate({sample(150)}, t, 5'000).empty());
+}
