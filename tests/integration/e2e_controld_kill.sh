@@ -78,9 +78,12 @@ if jq -e '.ok == false and .error.code == "not_available"' <<<"$alarms" >/dev/nu
   skip_case "alarm after restart" "tg-controld has no alarm manager yet: $(jq -r .error.message <<<"$alarms")"
 else
   jq -e '.ok' <<<"$alarms" >/dev/null || fail "show.alarms: $alarms"
-  wait_until 10 "an active alarm names wan0" eval \
-    'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"wan0\"))] | length >= 1" >/dev/null'
-  ok "alarm for wan0 active after the restart"
+  wan0_alarm() {
+    alarms=$(mgmt show.alarms)
+    jq -e '[(.result | if type == "array" then . else .alarms end)[] | select(.object == "wan0")] | length >= 1' <<<"$alarms" >/dev/null 2>&1
+  }
+  wait_until 10 "an active alarm on wan0 in the restarted tg-controld: $alarms" wan0_alarm
+  ok "alarm active after the restart: $(jq -c '[(.result | if type == "array" then . else .alarms end)[] | select(.object == "wan0")][0] | {type, text, calls_affected}' <<<"$alarms")"
 fi
 
 lab clear wan0 >/dev/null

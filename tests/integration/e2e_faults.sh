@@ -134,7 +134,7 @@ else
     skip_case "sip503 trunk alarm" "tg-controld has no alarm manager yet"
   else
     wait_until 5 "sip503: trunk alarm for carrierA" eval \
-      'mgmt show.alarms | jq -e "[.result.alarms[]? | tostring | select(test(\"carrierA\"))] | length >= 1" >/dev/null'
+      'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | tostring | select(test(\"carrierA\"))] | length >= 1" >/dev/null'
   fi
 fi
 active_is wan0 || fail "sip503: active uplink $(dp .active_uplink)"
