@@ -30,6 +30,30 @@ ap_dataplane() {
       return 1
     fi
   done
+  ap_uplink_routes
+}
+
+# Source routing for the box's own traffic (SIP OPTIONS, alarms) over each
+# uplink's tap: from the uplink's address, through that carrier. This is
+# the job of drivers/netlink RouteSync, which tg-controld does not drive yet;
+# the lab sets the same table/rule per uplink with ip(8) meanwhile.
+ap_uplink_routes() {
+  local name addr peer table=100
+  for name in wan0 wan1 lte; do
+    case $name in
+      wan0) addr=$WAN0_GW peer=$WAN0_PEER ;;
+      wan1) addr=$WAN1_GW peer=$WAN1_PEER ;;
+      lte) addr=$LTE_GW peer=$LTE_PEER ;;
+    esac
+    table=$((table + 1))
+    local deadline=$((SECONDS + 10))
+    until lab exec gw ip -br addr show dev "tap-$name" 2>/dev/null | grep -q "$addr"; do
+      ((SECONDS < deadline)) || { echo "appliance: tap-$name has no $addr" >&2; return 1; }
+      sleep 0.1
+    done
+    lab exec gw ip route replace default via "$peer" dev "tap-$name" table "$table"
+    lab exec gw ip rule add from "$addr" table "$table" priority "$table" 2>/dev/null || true
+  done
 }
 
 # The control daemon with the virtual board's example config, its runtime

@@ -17,6 +17,7 @@
 
 #include "control/config/schema.hpp"
 #include "control/config/store.hpp"
+#include "control/daemon/trunk_probing.hpp"
 #include "control/daemon/controller.hpp"
 #include "control/daemon/fastpath_link.hpp"
 #include "control/daemon/log.hpp"
@@ -187,6 +188,10 @@ int main(int argc, char** argv) {
                               [&log](int p, const std::string& m) { log(p, m); });
   services.open(store.running());
   services.install(controller);
+  // SIP OPTIONS to every trunk over each of its uplinks (sofia-sip).
+  controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
+  trunk_probing.open(store.running());
+  trunk_probing.install(controller);
 
   mgmt::Server server;
   const std::string socket_at = cfg.box.mgmt_socket;
@@ -235,6 +240,7 @@ int main(int argc, char** argv) {
     }
     controller.tick();
     services.tick();
+    trunk_probing.tick();
   }
   server.close();
   ::unlink(pid_path.c_str());

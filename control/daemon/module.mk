@@ -5,8 +5,8 @@ tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cp
   control/daemon/qos_watch.cpp
 
 BINS += tg-controld
-tg-controld_SRCS := control/daemon/main.cpp
-tg-controld_LIBS := tgcontrold tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
+tg-controld_SRCS := control/daemon/main.cpp control/daemon/trunk_probing.cpp
+tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'

@@ -1,5 +1,6 @@
 // ITU-T G.107 (06/2015) E-model. Equation numbers refer to that edition;
 // the formulas are written out from the Recommendation's text (clause 7).
+#include "dataplane/core/text.hpp"
 #include "dataplane/core/emodel.hpp"
 
 #include <cmath>
@@ -14,16 +15,7 @@ const char* const kCodecNames[] = {
 #undef TG_X
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using text::iequals;  // dataplane/core/text.hpp
 
 double lg(double x) { return std::log10(x); }
 

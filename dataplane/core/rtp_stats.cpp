@@ -1,5 +1,6 @@
 // Per-stream RTP statistics: RFC 3550 A.1/A.3/A.8 and Wireshark 4.0's
 // stream analysis (see rtp_stats.hpp for the rules of each). Our own code.
+#include "dataplane/core/text.hpp"
 #include "dataplane/core/rtp_stats.hpp"
 
 #include <cmath>
@@ -10,16 +11,7 @@ namespace {
 
 constexpr uint32_t kSeqMod = 1u << 16;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using text::iequals;  // dataplane/core/text.hpp
 
 // RFC 3551 Table 4 audio and Table 5 video static clock rates (Wireshark's
 // clock_map holds the same); 0 for unassigned/dynamic numbers.

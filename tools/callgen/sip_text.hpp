@@ -3,6 +3,7 @@
 // audio address in an SDP. Independent of the inspection core on purpose: the
 // generator must not share bugs with the analyzer it is used to check.
 #pragma once
+#include "dataplane/core/text.hpp"
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -11,16 +12,7 @@
 
 namespace tg::callgen {
 
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using tg::text::iequals;  // dataplane/core/text.hpp
 
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
