@@ -7,12 +7,13 @@
 # snmptrapd (one line per notification, numeric OIDs, no MIB files needed)
 # and an SMTP sink writing a Maildir.
 ap_receivers() {
-  mkdir -p "$run/mail"
+  mkdir -p "$run/mail/tmp" "$run/mail/new" "$run/mail/cur"   # a Maildir, or aiosmtpd drops mail
   echo "disableAuthorization yes" >"$run/snmptrapd.conf"
   lab exec gw env MIBS= snmptrapd -f -Lf "$run/snmptrapd.log" -C -c "$run/snmptrapd.conf" -n -On \
     -F "TRAP %B %V%v\n" "udp:127.0.0.1:10162" >/dev/null 2>&1 &
   echo $! >"$run/snmptrapd.pid"
-  lab exec gw python3 -m aiosmtpd -n -l 127.0.0.1:10025 -c aiosmtpd.handlers.Mailbox "$run/mail" \
+  # Debian's python3 (python3-aiosmtpd): not whatever python3 PATH finds first
+  lab exec gw /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:10025 -c aiosmtpd.handlers.Mailbox "$run/mail" \
     >"$run/smtp.log" 2>&1 &
   echo $! >"$run/smtp.pid"
 }
