@@ -381,7 +381,10 @@ FaultReport Store::build_fault_report(WallMs start, WallMs end) {
                                 " FROM events WHERE kind = 'failover' AND time_ms >= ? AND time_ms <= ? ORDER BY id",
                             error);
   if (e) {
-    e.bind(1, int64_t(start)).bind(2, int64_t(end));
+    // The switch is recorded as it happens, the alarm a moment later (after
+    // the daemon reads the event ring): look back a little for it.
+    constexpr int64_t kSwitchLeadMs = 2000;
+    e.bind(1, int64_t(start) - kSwitchLeadMs).bind(2, int64_t(end));
     while (e.step() == SQLITE_ROW) {
       Event ev = read_event(e);
       add(uplinks, uplink_order, ev.from_uplink);
