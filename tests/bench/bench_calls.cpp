@@ -15,18 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/alloc_count.hpp"
 #include "dataplane/core/call_table.hpp"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -111,7 +102,7 @@ Result run(const std::vector<Msg>& msgs, int calls, double seconds, Feed feed) {
     cfg.capacity = uint32_t(calls);
     CallTable table(cfg);  // not timed: allocates
     table.add_trunk("carrierA", sbc);
-    uint64_t a0 = g_allocations.load();
+    uint64_t a0 = tg::bench::heap_allocations();
     auto t0 = Clock::now();
     TimeNs now = kNsPerSec;
     for (const Msg& m : msgs) {
@@ -120,7 +111,7 @@ Result run(const std::vector<Msg>& msgs, int calls, double seconds, Feed feed) {
     }
     table.expire(now + 3600 * kNsPerSec);
     r.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    r.allocations += g_allocations.load() - a0;
+    r.allocations += tg::bench::heap_allocations() - a0;
     r.messages += msgs.size();
     ++r.passes;
     r.answered += table.trunk(0).counters[TrunkCounter::answered];

@@ -12,24 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/alloc_count.hpp"
 #include "dataplane/core/packet.hpp"
 #include "dataplane/core/rtp.hpp"
 #include "dataplane/core/sdp.hpp"
 #include "dataplane/core/sip.hpp"
 #include "drivers/capture/packet_source.hpp"
 
-// Every allocation in the process is counted; the timed loops read the
-// counter before and after, so any allocation on the parse path shows.
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -94,7 +83,7 @@ template <typename Body>
 double run_for(double seconds, uint64_t per_pass, Body body, uint64_t& allocations) {
   constexpr double kSlice = 0.1;
   double best = 0;
-  uint64_t before = g_allocations.load();
+  uint64_t before = tg::bench::heap_allocations();
   auto start = Clock::now();
   do {
     uint64_t passes = 0;
@@ -108,7 +97,7 @@ double run_for(double seconds, uint64_t per_pass, Body body, uint64_t& allocatio
     double rate = double(passes * per_pass) / elapsed;
     if (rate > best) best = rate;
   } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
-  allocations += g_allocations.load() - before;
+  allocations += tg::bench::heap_allocations() - before;
   return best;
 }
 

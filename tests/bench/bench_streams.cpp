@@ -19,21 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/alloc_count.hpp"
 #include "dataplane/core/packet.hpp"
 #include "dataplane/core/sdp.hpp"
 #include "dataplane/core/sip.hpp"
 #include "dataplane/core/stream_table.hpp"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -122,12 +113,12 @@ int main(int argc, char** argv) {
   int passes = 0;
   while (elapsed < seconds || passes == 0) {
     auto table = std::make_unique<tg::StreamTable>(cfg);  // not timed: allocates
-    uint64_t a0 = g_allocations.load();
+    uint64_t a0 = tg::bench::heap_allocations();
     auto t0 = Clock::now();
     for (const Frame& f : cap.frames)
       inspect(*table, {cap.arena.data() + f.offset, f.size}, cap.link, f.at);
     auto t1 = Clock::now();
-    allocations += g_allocations.load() - a0;
+    allocations += tg::bench::heap_allocations() - a0;
     elapsed += std::chrono::duration<double>(t1 - t0).count();
     packets += cap.frames.size();
     streams = table->size();

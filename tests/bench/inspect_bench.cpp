@@ -22,21 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/alloc_count.hpp"
 #include "dataplane/core/inspector.hpp"
 #include "drivers/capture/packet_source.hpp"
 
-// Every heap allocation in this process goes through here, counted.
-static std::atomic<uint64_t> g_allocations{0};
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -88,12 +77,12 @@ int main(int argc, char** argv) {
   uint64_t rtp = 0, sip = 0, streams = 0, calls = 0, malformed = 0, allocations = 0;
   for (int p = 0; p < passes; ++p) {
     auto in = std::make_unique<tg::Inspector>(cfg);
-    uint64_t a0 = g_allocations.load();
+    uint64_t a0 = tg::bench::heap_allocations();
     auto t0 = std::chrono::steady_clock::now();
     for (const Frame& fr : frames)
       in->inspect(tg::Bytes(bytes.data() + fr.offset, fr.length), fr.link, fr.ts);
     auto t1 = std::chrono::steady_clock::now();
-    allocations += g_allocations.load() - a0;
+    allocations += tg::bench::heap_allocations() - a0;
     double s = std::chrono::duration<double>(t1 - t0).count();
     pps.push_back(double(frames.size()) / s);
     rtp = in->outcome(tg::InspectOutcome::rtp);

@@ -16,7 +16,7 @@ unit-analyze_CXXFLAGS := -DTG_TEST_DATA='"$(CURDIR)/tests/data"'
 
 # Packets/s of the inspection core over a capture in memory (tests/bench/analyze.bench).
 BENCHES += bench-inspect
-bench-inspect_SRCS := tests/bench/inspect_bench.cpp
+bench-inspect_SRCS := tests/bench/inspect_bench.cpp tests/bench/alloc_count.cpp
 bench-inspect_LIBS := tgcapture tgcore
 
 # The whole per-packet path with state across frames, and the reports (make fuzz).
