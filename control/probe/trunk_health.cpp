@@ -2,33 +2,23 @@
 
 #include <algorithm>
 
+#include "dataplane/core/names.hpp"
+
 namespace tg::probe {
 
 const char* probe_outcome_name(ProbeOutcome o) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_PROBE_OUTCOMES(TG_X)
-#undef TG_X
-  };
-  return int(o) < kProbeOutcomeCount ? names[int(o)] : "?";
+  static const char* const t[] = {TG_PROBE_OUTCOMES(TG_NAME_OF)};
+  return pick_name(t, size_t(o));
 }
 
 const char* probe_outcome_text(ProbeOutcome o) {
-  static const char* const texts[] = {
-#define TG_X(name, text) text,
-      TG_PROBE_OUTCOMES(TG_X)
-#undef TG_X
-  };
-  return int(o) < kProbeOutcomeCount ? texts[int(o)] : "?";
+  static const char* const t[] = {TG_PROBE_OUTCOMES(TG_TEXT_OF)};
+  return pick_name(t, size_t(o));
 }
 
 const char* trunk_state_name(TrunkState s) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_TRUNK_STATES(TG_X)
-#undef TG_X
-  };
-  return int(s) < kTrunkStateCount ? names[int(s)] : "?";
+  static const char* const t[] = {TG_TRUNK_STATES(TG_NAME_OF)};
+  return pick_name(t, size_t(s));
 }
 
 ProbeOutcome classify_response(int status, bool retry_after) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "dataplane/core/names.hpp"
 #include "dataplane/core/text.hpp"
 
 namespace tg {
@@ -71,20 +72,12 @@ double mean(uint64_t sum, uint64_t n, double scale) {
 // --- names (from the X-macro lists) ---
 
 const char* call_state_name(CallState s) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_CALL_STATES(TG_X)
-#undef TG_X
-  };
-  return size_t(s) < kCallStateCount ? names[size_t(s)] : "?";
+  static const char* const t[] = {TG_CALL_STATES(TG_NAME_OF)};
+  return pick_name(t, size_t(s));
 }
 const char* call_state_text(CallState s) {
-  static const char* const texts[] = {
-#define TG_X(name, text) text,
-      TG_CALL_STATES(TG_X)
-#undef TG_X
-  };
-  return size_t(s) < kCallStateCount ? texts[size_t(s)] : "?";
+  static const char* const t[] = {TG_CALL_STATES(TG_TEXT_OF)};
+  return pick_name(t, size_t(s));
 }
 const char* party_name(Party p) {
   switch (p) {
@@ -94,52 +87,28 @@ const char* party_name(Party p) {
   }
 }
 const char* transfer_kind_name(TransferKind k) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_TRANSFER_KINDS(TG_X)
-#undef TG_X
-  };
-  return size_t(k) < std::size(names) ? names[size_t(k)] : "?";
+  static const char* const t[] = {TG_TRANSFER_KINDS(TG_NAME_OF)};
+  return pick_name(t, size_t(k));
 }
 const char* transfer_result_name(TransferResult r) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_TRANSFER_RESULTS(TG_X)
-#undef TG_X
-  };
-  return size_t(r) < std::size(names) ? names[size_t(r)] : "?";
+  static const char* const t[] = {TG_TRANSFER_RESULTS(TG_NAME_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* trunk_counter_name(TrunkCounter c) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_TRUNK_COUNTERS(TG_X)
-#undef TG_X
-  };
-  return size_t(c) < kTrunkCounterCount ? names[size_t(c)] : "?";
+  static const char* const t[] = {TG_TRUNK_COUNTERS(TG_NAME_OF)};
+  return pick_name(t, size_t(c));
 }
 const char* trunk_counter_text(TrunkCounter c) {
-  static const char* const texts[] = {
-#define TG_X(name, text) text,
-      TG_TRUNK_COUNTERS(TG_X)
-#undef TG_X
-  };
-  return size_t(c) < kTrunkCounterCount ? texts[size_t(c)] : "?";
+  static const char* const t[] = {TG_TRUNK_COUNTERS(TG_TEXT_OF)};
+  return pick_name(t, size_t(c));
 }
 const char* call_table_counter_name(CallTableCounter c) {
-  static const char* const names[] = {
-#define TG_X(name, text) #name,
-      TG_CALL_TABLE_COUNTERS(TG_X)
-#undef TG_X
-  };
-  return size_t(c) < kCallTableCounterCount ? names[size_t(c)] : "?";
+  static const char* const t[] = {TG_CALL_TABLE_COUNTERS(TG_NAME_OF)};
+  return pick_name(t, size_t(c));
 }
 const char* call_table_counter_text(CallTableCounter c) {
-  static const char* const texts[] = {
-#define TG_X(name, text) text,
-      TG_CALL_TABLE_COUNTERS(TG_X)
-#undef TG_X
-  };
-  return size_t(c) < kCallTableCounterCount ? texts[size_t(c)] : "?";
+  static const char* const t[] = {TG_CALL_TABLE_COUNTERS(TG_TEXT_OF)};
+  return pick_name(t, size_t(c));
 }
 
 TrunkRatios trunk_ratios(const TrunkCounters& t) {

@@ -2,34 +2,27 @@
 #include <cstdio>
 #include <cstring>
 
+#include "dataplane/core/names.hpp"
 #include "dataplane/ipc/messages.hpp"
 #include "dataplane/ipc/stats.hpp"
 #include "dataplane/ipc/uplink.hpp"
 
 namespace tg::ipc {
-namespace {
-template <size_t N>
-const char* pick(const char* const (&table)[N], size_t i) {
-  return i < N ? table[i] : "?";
-}
-}  // namespace
 
 const char* default_uplink_name(uint8_t uplink) {
   static const char* const names[kMaxUplinks] = {"wan0", "wan1", "lte", "up3"};
-  return pick(names, uplink);
+  return pick_name(names, uplink);
 }
 
-#define TG_NAME(name, ...) #name,
-#define TG_TEXT(name, text) text,
 #define TG_TEXT3(name, bit, text) text,
 
 const char* uplink_state_name(UplinkState s) {
-  static const char* const t[] = {TG_UPLINK_STATES(TG_NAME)};
-  return pick(t, size_t(s));
+  static const char* const t[] = {TG_UPLINK_STATES(TG_NAME_OF)};
+  return pick_name(t, size_t(s));
 }
 const char* uplink_state_text(UplinkState s) {
-  static const char* const t[] = {TG_UPLINK_STATES(TG_TEXT)};
-  return pick(t, size_t(s));
+  static const char* const t[] = {TG_UPLINK_STATES(TG_TEXT_OF)};
+  return pick_name(t, size_t(s));
 }
 
 const char* fault_mask_text(uint8_t mask, char* buf, unsigned size) {
@@ -54,16 +47,16 @@ const char* fault_mask_text(uint8_t mask, char* buf, unsigned size) {
 }
 
 const char* soft_fault_name(SoftFault f) {
-  static const char* const t[] = {TG_SOFT_FAULTS(TG_NAME)};
-  return pick(t, size_t(f));
+  static const char* const t[] = {TG_SOFT_FAULTS(TG_NAME_OF)};
+  return pick_name(t, size_t(f));
 }
 const char* switch_reason_name(SwitchReason r) {
-  static const char* const t[] = {TG_SWITCH_REASONS(TG_NAME)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_SWITCH_REASONS(TG_NAME_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* switch_reason_text(SwitchReason r) {
-  static const char* const t[] = {TG_SWITCH_REASONS(TG_TEXT)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_SWITCH_REASONS(TG_TEXT_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* select_mode_name(SelectMode m) {
   switch (m) {
@@ -74,28 +67,28 @@ const char* select_mode_name(SelectMode m) {
 }
 
 const char* event_kind_name(EventKind k) {
-  static const char* const t[] = {TG_EVENT_KINDS(TG_NAME)};
-  return pick(t, size_t(k));
+  static const char* const t[] = {TG_EVENT_KINDS(TG_NAME_OF)};
+  return pick_name(t, size_t(k));
 }
 const char* command_result_name(CommandResult r) {
-  static const char* const t[] = {TG_COMMAND_RESULTS(TG_NAME)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_COMMAND_RESULTS(TG_NAME_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* command_result_text(CommandResult r) {
-  static const char* const t[] = {TG_COMMAND_RESULTS(TG_TEXT)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_COMMAND_RESULTS(TG_TEXT_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* command_kind_name(CommandKind k) {
-  static const char* const t[] = {TG_COMMAND_KINDS(TG_NAME)};
-  return pick(t, size_t(k));
+  static const char* const t[] = {TG_COMMAND_KINDS(TG_NAME_OF)};
+  return pick_name(t, size_t(k));
 }
 const char* drop_reason_name(DropReason r) {
-  static const char* const t[] = {TG_DROP_REASONS(TG_NAME)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_DROP_REASONS(TG_NAME_OF)};
+  return pick_name(t, size_t(r));
 }
 const char* drop_reason_text(DropReason r) {
-  static const char* const t[] = {TG_DROP_REASONS(TG_TEXT)};
-  return pick(t, size_t(r));
+  static const char* const t[] = {TG_DROP_REASONS(TG_TEXT_OF)};
+  return pick_name(t, size_t(r));
 }
 
 }  // namespace tg::ipc
