@@ -41,18 +41,6 @@ uint64_t clock_ns(clockid_t id) {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string faults_text(uint8_t mask) {
-  char buf[64];
-  return ipc::fault_mask_text(mask, buf, sizeof buf);
-}
-
-std::string soft_text(uint8_t mask) {
-  std::string out;
-  for (uint8_t i = 0; i < uint8_t(ipc::SoftFault::count_); ++i)
-    if (mask & (1u << i)) out += std::string(out.empty() ? "" : "+") + ipc::soft_fault_name(ipc::SoftFault(i));
-  return out.empty() ? "none" : out;
-}
-
 std::string read_sys(const std::string& path) {
   std::ifstream in(path);
   std::string s;

@@ -14,7 +14,6 @@ double round_to(double v, int decimals) {
 
 std::string stats_name(const char* name, size_t size) { return std::string(name, strnlen(name, size)); }
 
-namespace {
 std::string faults_text(uint8_t mask) {
   char buf[64];
   return ipc::fault_mask_text(mask, buf, sizeof buf);
@@ -25,7 +24,6 @@ std::string soft_text(uint8_t mask) {
     if (mask & (1u << i)) out += std::string(out.empty() ? "" : "+") + ipc::soft_fault_name(ipc::SoftFault(i));
   return out.empty() ? "none" : out;
 }
-}  // namespace
 
 void add_uplink_stats(Json& j, const ipc::UplinkStatsWire& st, bool active, uint64_t now_ns) {
   j["state"] = ipc::uplink_state_name(st.state);

@@ -16,6 +16,8 @@ mgmt::Json uplinks_from_stats(const ipc::StatsBody& s, uint64_t now_ns);
 // Per-uplink traffic, probe and drop counters plus the fast path's totals.
 mgmt::Json counters_from_stats(const ipc::StatsBody& s);
 std::string stats_name(const char* name, size_t size);  // NUL-terminated or full field
+std::string faults_text(uint8_t mask);  // FaultBit mask: "link+probe" or "none"
+std::string soft_text(uint8_t mask);    // soft_fault_bit() mask: "latency+loss" or "none"
 double round_to(double v, int decimals);
 
 }  // namespace tg::controld
