@@ -57,6 +57,42 @@ bool parse_since(const std::string& s, int64_t now_ms, int64_t& out) {
 
 }  // namespace
 
+// ------------------------------------------------------------ shm feed
+
+void ShmCallFeed::maintain() {
+  if (!fp_.attached()) {
+    if (cdr_.bound()) cdr_.close();
+    if (live_.bound()) live_.close();
+    error_ = "fast path not running (" + fp_.status() + ")";
+    return;
+  }
+  uint64_t pid = fp_.pid();
+  if (cdr_.bound() && cdr_.creator_pid() != pid) cdr_.close();   // restarted: fresh regions
+  if (live_.bound() && live_.creator_pid() != pid) live_.close();
+  if (cdr_.bound() && live_.bound()) return;
+  // A fast path without the call regions (older build) is retried now and
+  // then, not on every loop round.
+  if (retry_++ % 50 != 0) return;
+  std::string why;
+  if (!cdr_.bound() && !cdr_.open(names_.cdr, why)) error_ = why;
+  if (!live_.bound() && !live_.open(names_.calls, why)) error_ = why;
+  if (cdr_.bound() && live_.bound()) error_.clear();
+}
+
+size_t ShmCallFeed::poll_cdrs(ipc::CallRecordWire* out, size_t n) {
+  maintain();
+  return cdr_.bound() ? cdr_.pop_burst(out, n) : 0;
+}
+
+bool ShmCallFeed::read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) {
+  maintain();
+  if (!live_.bound()) return why = error_, false;
+  ipc::LiveCallsInfo info;
+  if (!live_.read(out, &info)) return why = "the fast path kept the live-calls table busy", false;
+  if (info.publish_count == 0) return why = "the fast path has not published its live calls yet", false;
+  return true;
+}
+
 CallOutcome outcome_of(const ipc::CallRecordWire& r, int64_t end_wall_ms) {
   CallOutcome c;
   c.end_ms = end_wall_ms;

@@ -26,7 +26,9 @@
 #include "control/diagnose/diagnose.hpp"
 #include "control/store/store.hpp"
 #include "dataplane/core/call_table.hpp"
+#include "dataplane/ipc/call_export.hpp"
 #include "dataplane/ipc/calls.hpp"
+#include "dataplane/ipc/channels.hpp"
 #include "dataplane/ipc/stats.hpp"
 
 namespace tg::alarm {
@@ -62,6 +64,27 @@ struct CallOutcome {
 };
 static_assert(sizeof(CallOutcome) <= 32);
 CallOutcome outcome_of(const ipc::CallRecordWire& r, int64_t end_wall_ms);
+
+// The real feed: <prefix>-cdr (this daemon is its only consumer) and
+// <prefix>-calls. Opens them when the fast path is there and again when it
+// was restarted (another creator pid than the stats region's).
+class ShmCallFeed final : public CallFeed {
+ public:
+  ShmCallFeed(const std::string& shm_prefix, FastPath& fp) : names_(ipc::ChannelNames::with_prefix(shm_prefix)), fp_(fp) {}
+  size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) override;
+  bool read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) override;
+  uint64_t cdrs_dropped() const override { return cdr_.bound() ? cdr_.drops() : 0; }
+  std::string status() const { return error_.empty() ? "attached" : error_; }
+
+ private:
+  void maintain();
+  ipc::ChannelNames names_;
+  FastPath& fp_;
+  ipc::CdrReader cdr_;
+  ipc::LiveCallsReader live_;
+  std::string error_ = "not attached yet";
+  uint32_t retry_ = 0;
+};
 
 // Adds one finished call to a trunk's counters, the way the fast path's call
 // table counts it (so window figures and the fast path's totals agree).
