@@ -115,6 +115,8 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
     << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
+    << ",\"loop\":{\"stalls\":" << e.loop_stalls() << ",\"longest_stall_us\":" << e.longest_stall() / 1000
+    << ",\"last_stall_end_ns\":" << e.last_stall_end() << ",\"decision_deferred_stall\":" << e.decisions_deferred_stall() << "}"
     << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
     << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
@@ -145,7 +147,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
-      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"void_stall\":" << e.probes().void_rounds(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
   }
   j << "},\"recent_switches\":[";

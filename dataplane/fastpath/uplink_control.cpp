@@ -100,6 +100,9 @@ void UplinkControl::scan_media(TimeNs now) {
 }
 
 void UplinkControl::tick(TimeNs now) {
+  // Every pass, before any decision: a long gap since the last pass means
+  // the process was descheduled and rx piled up unseen (engine.hpp).
+  engine_.loop_pass(now);
   if (now >= next_link_) {
     next_link_ = now + periods_.link_poll;
     poll_links(now);
