@@ -366,6 +366,10 @@ int main(int argc, char** argv) {
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
   }
+  // Calls still in the table (lingering, or live: state says which) get
+  // their record now rather than never; the CDR store may drain the ring
+  // before it re-attaches to the next fast path.
+  if (Inspector* in = dp->inspector()) in->calls().flush();
   const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);
   std::cout << final_stats << std::endl;

@@ -7,7 +7,8 @@
 #   - after they end, one CDR per call arrives on the CDR ring: final 200,
 #     From/To as the PBX sent them, duration near the call length, uplink
 #     wan0, and per-direction packets matching what tg-callgen sent and
-#     received (within a few packets).
+#     received (within a few packets);
+#   - a call still up when tg-dataplane stops cleanly gets its record too.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
 e2e_need tg-dataplane tg-callgen tg-calls
@@ -69,6 +70,26 @@ ok "$ncalls CDRs match the PBX's calls (final 200, From/To, duration, packets pe
 
 jq -e '.calls.cdr_records >= 3 and .calls.cdr_dropped == 0 and .calls.live == 0' "$run/dataplane.json" >/dev/null ||
   wait_until 3 "fast path stats: $(jq -c .calls "$run/dataplane.json")" eval "jq -e '.calls.live == 0' '$run/dataplane.json' >/dev/null"
-"$bin/tg-calls" "${shm[@]}" live >"$run/live1.json"
 wait_until 3 "live table empty after the calls" eval "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '.live_total == 0' >/dev/null"
+
+# A clean stop hands the calls still up to the CDR ring too (state answered,
+# no end): a reader attached before the stop drains them.
+log "one more call, then SIGTERM to tg-dataplane while it is up"
+ap_calls 1 30 --from-user 4930111222 --to-user 4940555666 || fail "call did not start"
+e2e_boost far lan
+wait_until 10 "the call answered in the live table" eval \
+  "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '[.calls[] | select(.state == \"answered\" and .callee_to_caller.packets > 0)] | length == 1' >/dev/null"
+"$bin/tg-calls" "${shm[@]}" cdr --count 1 --timeout 15 >"$run/cdr-stop.json" &
+reader=$!
+dpid=
+for p in $(ip netns pids "$prefix-gw"); do
+  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = tg-dataplane ] && dpid=$p
+done
+[ -n "$dpid" ] || fail "no tg-dataplane process in $prefix-gw"
+kill -TERM "$dpid"
+wait "$reader" || fail "no CDR after SIGTERM: $(cat "$run/cdr-stop.json")"
+jq -e '.records | length == 1 and .[0].state == "answered" and .[0].end_ns == 0 and .[0].final_code == 200
+  and .[0].to == "4940555666" and .[0].callee_to_caller.packets > 0' "$run/cdr-stop.json" >/dev/null ||
+  fail "CDR at stop: $(cat "$run/cdr-stop.json")"
+ok "clean stop: the live call's record reached the CDR ring ($(jq -c '.records[0] | {state, to, p: [.caller_to_callee.packets, .callee_to_caller.packets]}' "$run/cdr-stop.json"))"
 e2e_done

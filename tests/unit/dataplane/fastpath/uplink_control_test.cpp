@@ -149,6 +149,23 @@ TEST(UplinkControl, SelectsWan0ThenMovesOnCarrierLossWithinOneTick) {
   LONGS_EQUAL(1, sw.uplink_to);
 }
 
+TEST(UplinkControl, CallExportLearnsEverySwitchAndPublishesLiveCalls) {
+  CallExporter* calls = ctl->calls();
+  CHECK(calls != nullptr);
+  run(50);
+  const TimeNs before = now;
+  LONGS_EQUAL(0, calls->uplink_at(before));
+  wan0->set_link(false);
+  now += 10 * kNsPerMs;
+  ctl->tick(now);
+  LONGS_EQUAL(1, ctl->active());
+  LONGS_EQUAL(0, calls->uplink_at(before));  // a call set up before the switch: wan0
+  LONGS_EQUAL(1, calls->uplink_at(now));
+  const uint64_t published = calls->live_publishes();
+  run(1500);  // 1.5 s of control work: the live table is republished once a second
+  CHECK(calls->live_publishes() > published);
+}
+
 TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
   run(500);
   LONGS_EQUAL(0, ctl->active());
