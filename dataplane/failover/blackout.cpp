@@ -21,9 +21,9 @@ uint32_t FlowMeter::recent(TimeNs at) const {
   return current_ + uint32_t(previous_) * (1000 - elapsed) / 1000;
 }
 
-void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from) {
+void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since, const LoopStalls* stalls) {
   now_ = now;
-  fresh_from_ = fresh_from;
+  stalls_ = stalls;
   for (uint8_t u = 0; u < kMaxUplinks; ++u) {
     results_[u] = BlackoutResult{};
     silent_unguarded_[u] = 0;
@@ -50,8 +50,8 @@ void BlackoutDetector::add(const StreamSample& s) {
   const TimeNs ref = s.last_rx_ns > since ? s.last_rx_ns : since;
   if (now_ < ref + c.blackout) return;
   ++silent_unguarded_[s.uplink];
-  // After a loop stall only fresh observation counts (see the header).
-  if (now_ < fresh_from_ + c.blackout) return;
+  // Silence while the loop did not run is unknown (see the header).
+  if (stalls_ && now_ < ref + c.blackout + stalls_->within(ref, now_)) return;
   ++r.silent;
   if (ref > r.onset) r.onset = ref;  // when media stopped, not when the guard let go
 }

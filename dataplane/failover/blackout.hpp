@@ -12,12 +12,12 @@
 // Blackout on an uplink when active >= min_streams and silent (no inbound
 // for >= blackout) * 100 >= quorum_pct * active.
 //
-// Loop stalls: after the fast path's loop was descheduled, the streams'
-// packets of the stall still wait in the rx rings, so every stream looks
-// silent. begin()'s fresh_from (the end of the last stall) restarts the
-// silence of every stream there: a blackout needs one whole blackout time
-// of fresh observation after the stall. Silence that starts after the stall
-// is not delayed. The result says when the guard held a blackout back.
+// Loop stalls: while the fast path's loop is descheduled, the streams'
+// packets wait in the rx rings, so right after it every stream looks
+// silent. Silence is therefore counted in time the loop was running: the
+// stalls recorded in LoopStalls are left out of it (the packets of a stall
+// are polled, and stamped, just after it). Silence that starts after the
+// stall is not delayed. The result says when this held a blackout back.
 #pragma once
 #include <cstdint>
 
@@ -58,6 +58,34 @@ class FlowMeter {
   uint16_t previous_ = 0;
 };
 
+// The last loop stalls (gaps between two passes of the fast path loop),
+// newest last. Older ones than kKept fall out: a stream silent across more
+// than that many stalls has the older ones counted as silence.
+class LoopStalls {
+ public:
+  static constexpr uint32_t kKept = 16;
+  void add(TimeNs start, TimeNs end) {
+    stalls_[n_++ % kKept] = Stall{start, end};
+  }
+  // Stalled time within [from, to].
+  TimeNs within(TimeNs from, TimeNs to) const {
+    TimeNs sum = 0;
+    for (uint32_t i = 0; i < n_ && i < kKept; ++i) {
+      const Stall& st = stalls_[(n_ - 1 - i) % kKept];
+      if (st.end <= from) break;  // older ones end earlier still
+      const TimeNs a = st.start > from ? st.start : from, b = st.end < to ? st.end : to;
+      if (b > a) sum += b - a;
+    }
+    return sum;
+  }
+  uint64_t count() const { return n_; }
+
+ private:
+  struct Stall { TimeNs start, end; };
+  Stall stalls_[kKept] = {};
+  uint64_t n_ = 0;
+};
+
 struct BlackoutResult {
   bool blackout = false;
   uint32_t streams = 0;        // samples seen on the uplink
@@ -72,8 +100,8 @@ class BlackoutDetector {
   void configure(UplinkIndex uplink, const BlackoutConfig& config) { config_[uplink] = config; }
   const BlackoutConfig& config(UplinkIndex uplink) const { return config_[uplink]; }
   // carrying_since[u]: when uplink u started carrying the streams (last switch to it).
-  // fresh_from: end of the last loop stall (0: none).
-  void begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from = 0);
+  // stalls: the loop's recent stalls, left out of silence (nullptr: none).
+  void begin(TimeNs now, const TimeNs* carrying_since, const LoopStalls* stalls = nullptr);
   void add(const StreamSample& s);
   void end();
   const BlackoutResult& result(UplinkIndex uplink) const { return results_[uplink]; }
@@ -85,7 +113,7 @@ class BlackoutDetector {
   uint32_t silent_unguarded_[kMaxUplinks] = {};
   TimeNs since_[kMaxUplinks] = {};
   TimeNs now_ = 0;
-  TimeNs fresh_from_ = 0;
+  const LoopStalls* stalls_ = nullptr;
   uint64_t bad_uplink_ = 0;
 };
 
