@@ -8,7 +8,11 @@
 //   - it was flowing: >= flow_min_packets inbound in the second before its
 //     last inbound packet (FlowMeter below can keep that figure),
 //   - it received inbound since the uplink started carrying traffic
-//     (carrying_since): streams just moved by a switch never flowed there.
+//     (carrying_since): streams just moved by a switch never flowed there,
+//   - its silence is not stale (>= kStaleBlackouts x blackout): the rule
+//     fires after one blackout time, so a silence that old is not a new
+//     blackout but a stream left over (e.g. its record picked up by a new
+//     call on the same ports that has no media yet).
 // Blackout on an uplink when active >= min_streams and silent (no inbound
 // for >= blackout) * 100 >= quorum_pct * active.
 //
@@ -29,6 +33,7 @@ enum StreamFlag : uint8_t {
   kStreamOnHold = 0x01,        // SDP sendonly/inactive (or recvonly far side): no inbound expected
   kStreamComfortNoise = 0x02,  // last inbound was CN (PT 13 or the negotiated RFC 3389 PT)
   kStreamEnded = 0x04,         // BYE seen / being torn down
+  kStreamNotAnswered = 0x08,   // its call is still being set up: media may not flow yet
 };
 
 // RFC 3389 comfort noise: static PT 13, or the dynamic PT bound to CN in SDP
@@ -97,6 +102,7 @@ struct BlackoutResult {
 
 class BlackoutDetector {
  public:
+  static constexpr uint32_t kStaleBlackouts = 10;
   void configure(UplinkIndex uplink, const BlackoutConfig& config) { config_[uplink] = config; }
   const BlackoutConfig& config(UplinkIndex uplink) const { return config_[uplink]; }
   // carrying_since[u]: when uplink u started carrying the streams (last switch to it).

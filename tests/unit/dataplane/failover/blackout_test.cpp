@@ -177,3 +177,22 @@ TEST(Blackout, LoopStallsAreLeftOutOfSilence) {
   LONGS_EQUAL(100 * kMs, stalls.within(t + 1125 * kMs, t + 1275 * kMs));  // 75 + 25
   LONGS_EQUAL(0, stalls.within(t + 1300 * kMs, t + 1400 * kMs));
 }
+
+TEST(Blackout, StaleSilenceAndCallsBeingSetUpDoNotCount) {
+  Fixture f;  // 150 ms: stale after 10 x 150 ms
+  const TimeNs t = 100'000 * kMs;
+  // Two streams last heard 1.6 s ago (a call over, its records left): not
+  // a new blackout; a third fresh silent one alone is below min_streams.
+  BlackoutResult r = f.scan(t, {stream(t - 1600 * kMs), stream(t - 1500 * kMs), stream(t - 200 * kMs)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(1, r.active);
+  // Just under stale: still counted.
+  r = f.scan(t, {stream(t - 1499 * kMs), stream(t - 200 * kMs)});
+  CHECK_TRUE(r.blackout);
+  LONGS_EQUAL(2, r.active);
+  // Stream records picked up by a new call that is still ringing: no media expected yet.
+  r = f.scan(t, {stream(t - 300 * kMs, 0, kStreamNotAnswered), stream(t - 300 * kMs, 0, kStreamNotAnswered)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(0, r.active);
+  LONGS_EQUAL(2, r.streams);
+}
