@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 90
+# timeout: 180
 # tg-dataplane forwards IPv6 in the virtual lab (2001:db8::/32 only): the LAN
 # host routes via the gateway's LAN address (static route; the gateway
 # answers Neighbor Solicitations with the Router flag), pings the far phones
@@ -148,7 +148,8 @@ read -r sent got <"$run/send.txt"
 far=$(cat "$run/far.json")
 echo "udp: sent $sent, echoed back $got; far side: $far"
 [ "$(active)" = wan1 ] || fail "active is $(active), not wan1"
-jq -e '.switches == 1 and (.recent_switches[-1] | .to == "wan1" and .reason == "link_down")' "$run/stats.json" >/dev/null \
+jq -e '([.recent_switches[] | select(.reason != "initial")] | length == 1)
+  and (.recent_switches[-1] | .to == "wan1" and .reason == "link_down")' "$run/stats.json" >/dev/null \
   || fail "switches: $(jq -c '{switches, recent_switches}' "$run/stats.json")"
 (( got >= sent * 9 / 10 )) || fail "only $got of $sent echoes came back"
 # The switch time itself is dataplane_failover's to assert (RTP, 500 ms);
@@ -163,7 +164,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 lan, w0, w1 = s["ports"]["lan"], s["ports"]["wan0"], s["ports"]["wan1"]
 d = lan["rx_dispositions"]
-ok = (s["nat6_entries"] >= 2 and d.get("forwarded_out", 0) >= 70 and d.get("nd_answered", 0) >= 1
+ok = (s["nat6_entries"] >= 1 and d.get("forwarded_out", 0) >= 70 and d.get("nd_answered", 0) >= 1
       and w0["rx_dispositions"].get("forwarded_in", 0) >= 20 and w1["rx_dispositions"].get("forwarded_in", 0) >= 20
       and w1["rx_dispositions"].get("nd_learned", 0) >= 1 and w1["generated"]["nd_solicits"] >= 1
       and sum(d.values()) - d.get("from_kernel", 0) == lan["rx"])
