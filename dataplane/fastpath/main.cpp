@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -43,9 +44,11 @@ struct Options {
   std::string stats_file;
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
+  uint32_t nat6_capacity = 16384;
   uint32_t mbufs = 8191;
   uint32_t streams = 4096;
   uint32_t calls = 4096;
+  double call_linger_s = 32;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
 };
@@ -61,8 +64,10 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
       ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("nat6-capacity", po::value(&o.nat6_capacity), "IPv6 SNAT mappings preallocated (default 16384)")
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
       ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
@@ -80,8 +85,13 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
-  if (o.nat_capacity == 0 || o.streams == 0 || o.calls == 0) {
-    std::cerr << "tg-dataplane: --nat-capacity, --streams and --calls must be > 0\n";
+  if (!(o.call_linger_s >= 0 && o.call_linger_s <= 3600)) {
+    std::cerr << "tg-dataplane: --call-linger must be within 0..3600 seconds\n";
+    rc = 2;
+    return false;
+  }
+  if (o.nat_capacity == 0 || o.nat6_capacity == 0 || o.streams == 0 || o.calls == 0) {
+    std::cerr << "tg-dataplane: --nat-capacity, --nat6-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
   }
@@ -109,15 +119,23 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"loop\":{\"stalls\":" << e.loop_stalls() << ",\"longest_stall_us\":" << e.longest_stall() / 1000
     << ",\"last_stall_end_ns\":" << e.last_stall_end() << ",\"decision_deferred_stall\":" << e.decisions_deferred_stall() << "}"
-    << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
+    << ",\"nat_entries\":" << f.nat().size() << ",\"nat6_entries\":" << f.nat6().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
-    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes << ",\"nat6_table_bytes\":" << f.nat6().memory_bytes()
+    << ",\"nat6_bytes_per_mapping\":" << Nat6Table::kBytesPerMapping;
   if (const Inspector* in = dp.inspector()) {
     // Stream record plus the inspector's activity slot; the table's index
     // adds at most 21 bytes more (dataplane/README.md).
     j << ",\"inspector_bytes_per_stream\":" << kRtpStreamBytes + 16 << ",\"inspector_stream_capacity\":" << in->streams().capacity();
   }
+  if (ctl.calls())
+    j << ",\"call_export_bytes_per_call\":" << sizeof(CallMediaSlot) << ",\"call_export_staging_bytes\":"
+      << sizeof(ipc::CallRecordWire) * ipc::kMaxLiveCallsExported;
   j << "}";
+  if (const CallExporter* cx = ctl.calls())
+    j << ",\"calls\":{\"live\":" << cx->live_total() << ",\"live_exported\":" << cx->live_count()
+      << ",\"live_publishes\":" << cx->live_publishes() << ",\"cdr_records\":" << cx->cdr_records()
+      << ",\"cdr_dropped\":" << cx->cdr_dropped() << "}";
   if (const Inspector* in = dp.inspector()) {
     j << ",\"inspection\":{\"frames\":" << in->frames();
     for (size_t o = 0; o < kInspectOutcomeCount; ++o)
@@ -166,6 +184,14 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   }
   j << "}}";
   return j.str();
+}
+
+// CLOCK_REALTIME minus the fast path's clock: turns record times into wall
+// time. Sampled on the control path (vDSO clock_gettime), never per packet.
+uint64_t realtime_offset(TimeNs fast_now) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
@@ -241,6 +267,7 @@ int main(int argc, char** argv) {
   drivers::Port* ports[kMaxPorts] = {};
   ForwarderConfig cfg;
   cfg.nat_capacity = opt.nat_capacity;
+  cfg.nat6_capacity = opt.nat6_capacity;
   cfg.probe_id_base = fo.probe_ident_base;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
     BoardPort& bp = board.ports[p];
@@ -292,6 +319,7 @@ int main(int argc, char** argv) {
   icfg.streams.capacity = opt.streams;
   icfg.streams.expect_capacity = opt.streams;
   icfg.calls.capacity = opt.calls;
+  icfg.calls.linger = TimeNs(opt.call_linger_s * 1e9);
   auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   for (uint8_t p = 0; p < kRoleCount; ++p)
     if (taps[p]) dp->set_tap(p, taps[p].get());
@@ -309,9 +337,17 @@ int main(int argc, char** argv) {
     }
   }
   // Resolve every next hop at start-up rather than on the first packet.
-  for (uint8_t p = 1; p < kRoleCount; ++p)
-    if (cfg.ports[p].present && cfg.ports[p].gateway) dp->forwarder().want_arp(uint8_t(p), cfg.ports[p].gateway, now);
+  auto resolve_gateways = [&](bool with_static) {
+    for (uint8_t p = 1; p < kRoleCount; ++p) {
+      const Interface& i = cfg.ports[p];
+      if (!i.present) continue;
+      if (i.gateway && (with_static || !i.gateway_mac_static)) dp->forwarder().want_arp(p, i.gateway, now);
+      if (i.has_gateway6) dp->forwarder().want_nd(p, i.gateway6, now);
+    }
+  };
+  resolve_gateways(true);
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
+  if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
   TimeNs next_10ms = now, next_file = now, next_arp_refresh = now + 30 * kNsPerSec;
@@ -324,21 +360,26 @@ int main(int argc, char** argv) {
     if (now < next_10ms) continue;
     next_10ms = now + 10 * kNsPerMs;
     dp->forwarder().nat().expire(now, 256);
+    dp->forwarder().nat6().expire(now, 256);
     if (Inspector* in = dp->inspector()) in->tick(now, 256);
     if (now >= next_arp_refresh) {
       // Re-resolve next hops now and then: a replaced carrier router gets a
       // new MAC and may never send us an ARP of its own.
       next_arp_refresh = now + 30 * kNsPerSec;
-      for (uint8_t p = 1; p < kRoleCount; ++p)
-        if (cfg.ports[p].present && cfg.ports[p].gateway && !cfg.ports[p].gateway_mac_static)
-          dp->forwarder().want_arp(p, cfg.ports[p].gateway, now);
+      resolve_gateways(false);
     }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
+      // Follows wall-clock steps (NTP) within 100 ms.
+      if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
   }
+  // Calls still in the table (lingering, or live: state says which) get
+  // their record now rather than never; the CDR store may drain the ring
+  // before it re-attaches to the next fast path.
+  if (Inspector* in = dp->inspector()) in->calls().flush();
   const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);
   std::cout << final_stats << std::endl;

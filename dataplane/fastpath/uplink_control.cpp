@@ -15,7 +15,12 @@ uint8_t drop_reason_of(Disposition d) {
   switch (d) {
     case D::frame_truncated:
     case D::ipv4_malformed:
-    case D::l4_malformed: return uint8_t(R::malformed);
+    case D::l4_malformed:
+    case D::ipv6_malformed:
+    case D::udp6_no_checksum:
+    case D::nd_invalid: return uint8_t(R::malformed);
+    case D::ipv6_unsupported:
+    case D::ipv6_uplink_unconfigured: return uint8_t(R::ipv6_unconfigured);
     case D::no_active_uplink:
     case D::uplink_unconfigured:
     case D::not_our_address:
@@ -31,7 +36,7 @@ uint8_t drop_reason_of(Disposition d) {
     case D::ip_fragment: return uint8_t(R::fragment);
     case D::not_our_mac:
     case D::vlan_tagged:
-    case D::ipv6_unsupported:
+    case D::nd_ignored:
     case D::other_ethertype:
     case D::unsupported_proto:
     case D::lan_to_lan:
@@ -42,8 +47,13 @@ uint8_t drop_reason_of(Disposition d) {
 }
 
 UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
-                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods)
+                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods,
+                             const CallExportConfig& call_export)
     : engine_(config, *this, now), dp_(dp), channels_(channels), periods_(periods) {
+  if (Inspector* in = dp_.inspector())
+    calls_ = std::make_unique<CallExporter>(*in, channels_ ? &channels_->cdr : nullptr,
+                                            channels_ ? &channels_->live_calls : nullptr, now, call_export,
+                                            engine_.active_uplink());
   for (uint8_t p = 0; p < kMaxPorts; ++p) ports_[p] = ports[p];
   // An uplink the board lacks never comes up.
   for (uint8_t u = 0; u < config.uplink_count && uplink_port(u) < kMaxPorts; ++u)
@@ -55,7 +65,10 @@ UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drive
 void UplinkControl::emit(const ipc::Event& e) {
   ++events_;
   if (channels_) channels_->events.push(e);
-  if (e.kind == ipc::EventKind::uplink_switch) recent_[recent_n_++ % kRecentSwitches] = e;
+  if (e.kind == ipc::EventKind::uplink_switch) {
+    recent_[recent_n_++ % kRecentSwitches] = e;
+    if (calls_) calls_->note_switch(e.uplink_switch.switched_ns, e.uplink_switch.uplink_from, e.uplink_switch.uplink_to);
+  }
 }
 
 void UplinkControl::poll_links(TimeNs now) {
@@ -110,6 +123,7 @@ void UplinkControl::tick(TimeNs now) {
     next_media_ = now + periods_.media;
     scan_media(now);
   }
+  if (calls_) calls_->tick(now);  // bounded step; publishes about once a second
   if (now < next_engine_) return;
   next_engine_ = now + periods_.engine;
 

@@ -149,6 +149,23 @@ TEST(UplinkControl, SelectsWan0ThenMovesOnCarrierLossWithinOneTick) {
   LONGS_EQUAL(1, sw.uplink_to);
 }
 
+TEST(UplinkControl, CallExportLearnsEverySwitchAndPublishesLiveCalls) {
+  CallExporter* calls = ctl->calls();
+  CHECK(calls != nullptr);
+  run(50);
+  const TimeNs before = now;
+  LONGS_EQUAL(0, calls->uplink_at(before));
+  wan0->set_link(false);
+  now += 10 * kNsPerMs;
+  ctl->tick(now);
+  LONGS_EQUAL(1, ctl->active());
+  LONGS_EQUAL(0, calls->uplink_at(before));  // a call set up before the switch: wan0
+  LONGS_EQUAL(1, calls->uplink_at(now));
+  const uint64_t published = calls->live_publishes();
+  run(1500);  // 1.5 s of control work: the live table is republished once a second
+  CHECK(calls->live_publishes() > published);
+}
+
 TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
   run(500);
   LONGS_EQUAL(0, ctl->active());
@@ -188,6 +205,8 @@ TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
   LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
   LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
   LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::ipv6_unconfigured), drop_reason_of(Disposition::ipv6_uplink_unconfigured));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::malformed), drop_reason_of(Disposition::nd_invalid));
 }
 
 namespace {
