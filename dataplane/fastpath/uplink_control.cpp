@@ -17,7 +17,12 @@ uint8_t drop_reason_of(Disposition d) {
   switch (d) {
     case D::frame_truncated:
     case D::ipv4_malformed:
-    case D::l4_malformed: return uint8_t(R::malformed);
+    case D::l4_malformed:
+    case D::ipv6_malformed:
+    case D::udp6_no_checksum:
+    case D::nd_invalid: return uint8_t(R::malformed);
+    case D::ipv6_unsupported:
+    case D::ipv6_uplink_unconfigured: return uint8_t(R::ipv6_unconfigured);
     case D::no_active_uplink:
     case D::uplink_unconfigured:
     case D::not_our_address:
@@ -33,7 +38,7 @@ uint8_t drop_reason_of(Disposition d) {
     case D::ip_fragment: return uint8_t(R::fragment);
     case D::not_our_mac:
     case D::vlan_tagged:
-    case D::ipv6_unsupported:
+    case D::nd_ignored:
     case D::other_ethertype:
     case D::unsupported_proto:
     case D::lan_to_lan:
@@ -90,7 +95,14 @@ void UplinkControl::scan_media(TimeNs now) {
     // Only inbound streams tell whether an uplink delivers; the LAN's own
     // streams (ingress kIngressLan) do not.
     if (v.ingress >= count) return;
-    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, v.flags});
+    uint8_t flags = v.flags;
+    // A call still being set up (calling/ringing) may have no media yet,
+    // while its stream record, reused from an earlier call on the same
+    // ports, still shows that call's last packet.
+    const CallRef call = in->stream_call(v.stream);
+    if (call.valid())
+      if (const Call* c = in->calls().get(call); c && c->state < CallState::answered) flags |= failover::kStreamNotAnswered;
+    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, flags});
     if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
   });
   engine_.media_scan_end(now);
