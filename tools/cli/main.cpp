@@ -138,6 +138,8 @@ class Session {
       return true;
     }
     if (request == "show.calls" || request == "diagnose.call") return live_call_facts(request, args, b, out, why);
+    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
+      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
     why = "only uplinks, counters and live calls are published by the fast path";
     return false;
   }
