@@ -151,7 +151,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
-      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"void_stall\":" << e.probes().void_rounds(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"answered_after_stall\":" << e.probes().answered_after_stall(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
   }
   j << "},\"recent_switches\":[";

@@ -93,7 +93,14 @@ void UplinkControl::scan_media(TimeNs now) {
     // Only inbound streams tell whether an uplink delivers; the LAN's own
     // streams (ingress kIngressLan) do not.
     if (v.ingress >= count) return;
-    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, v.flags});
+    uint8_t flags = v.flags;
+    // A call still being set up (calling/ringing) may have no media yet,
+    // while its stream record, reused from an earlier call on the same
+    // ports, still shows that call's last packet.
+    const CallRef call = in->stream_call(v.stream);
+    if (call.valid())
+      if (const Call* c = in->calls().get(call); c && c->state < CallState::answered) flags |= failover::kStreamNotAnswered;
+    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, flags});
     if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
   });
   engine_.media_scan_end(now);
