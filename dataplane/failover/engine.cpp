@@ -168,8 +168,8 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
   const bool needs_uplink = c.kind != CK::auto_select && c.kind != CK::set_timers;
   if (c.version != ipc::kMessageVersion)
     r = CR::bad_version;
-  else if (uint16_t(c.kind) >= uint16_t(CK::count_))
-    r = CR::bad_kind;
+  else if (uint16_t(c.kind) >= uint16_t(CK::count_) || c.kind == CK::capture_start || c.kind == CK::capture_stop)
+    r = CR::bad_kind;  // capture commands go to the capture producer (fastpath/uplink_control), not here
   else if (needs_uplink ? c.uplink >= config_.uplink_count
                         : (c.kind == CK::set_timers && c.uplink != kNoUplink && c.uplink >= config_.uplink_count))
     r = CR::bad_uplink;
@@ -227,6 +227,8 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
         blackout_.configure(u, blackout);
       }
       break;
+    case CK::capture_start:
+    case CK::capture_stop:
     case CK::count_: break;
   }
   ++commands_applied_;

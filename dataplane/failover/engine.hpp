@@ -81,6 +81,9 @@ class Engine {
   void set_active_calls(UplinkIndex uplink, uint32_t calls);
   // Validates and applies one command; emits a command_result event.
   ipc::CommandResult apply(const ipc::Command& command, TimeNs now);
+  // Commands another part of the fast path applied (capture): the verdict
+  // goes out in this engine's event sequence, so the reader sees no gap.
+  void report_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now) { emit_command_result(c, r, now); }
 
   // Fills the failover part of a stats body (mode, active, per-uplink health
   // and probe figures); the fast path adds packet counters and trunks.

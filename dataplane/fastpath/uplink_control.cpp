@@ -1,5 +1,7 @@
 #include "dataplane/fastpath/uplink_control.hpp"
 
+#include <time.h>
+
 #include <cstring>
 
 namespace tg::fastpath {
@@ -111,6 +113,16 @@ void UplinkControl::scan_media(TimeNs now) {
   }
 }
 
+namespace {
+// Capture timestamps are wall clock in the pcap: read once per capture
+// command, never per packet.
+int64_t wall_clock_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
 void UplinkControl::tick(TimeNs now) {
   // Every pass, before any decision: a long gap since the last pass means
   // the process was descheduled and rx piled up unseen (engine.hpp).
@@ -134,8 +146,14 @@ void UplinkControl::tick(TimeNs now) {
 
   if (channels_) {
     ipc::Command cmd;
-    for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) engine_.apply(cmd, now);
+    for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) {
+      if (cmd.kind == ipc::CommandKind::capture_start || cmd.kind == ipc::CommandKind::capture_stop)
+        engine_.report_command_result(cmd, dp_.capture().apply(cmd, now, wall_clock_ns(), engine_.config().uplink_count), now);
+      else
+        engine_.apply(cmd, now);
+    }
   }
+  dp_.capture().expire(now);
 
   failover::ProbeRequest req[16];
   const size_t n = engine_.poll(now, req, 16);
