@@ -105,8 +105,8 @@ bool KernelSync::reconfigure(KernelSyncConfig cfg) {
 void KernelSync::install(Controller& ctl, alarmsvc::AlarmService* alarms) {
   auto prev_switch = ctl.hooks.on_switch;
   ctl.hooks.on_switch = [this, prev_switch](const SwitchRecord& r) {
+    set_active(r.to);  // first: the store and alarms behind it write to disk
     if (prev_switch) prev_switch(r);
-    set_active(r.to);
   };
   auto prev_applied = ctl.hooks.on_config_applied;
   ctl.hooks.on_config_applied = [this, prev_applied](const config::Config& c) {
@@ -255,6 +255,7 @@ void KernelSync::apply() {
     last_apply_error_.clear();
   }
   const uint8_t after = routes_->applied_active();
+  if (after != before) main_changed_wall_us_ = clock_.wall_us();
   if (after != before && after < cfg_.routes.uplinks.size())
     log_(LOG_INFO, "main default route via " + cfg_.routes.uplinks[after].ifname + " (" + cfg_.route_uplinks[after] +
                        ", the active uplink)");
@@ -307,6 +308,7 @@ Json KernelSync::links_json() const {
           {"uplink_routes", routes},
           {"active_uplink", active_},
           {"main_default_route", a < cfg_.routes.uplinks.size() ? Json(cfg_.routes.uplinks[a].ifname) : Json(nullptr)},
+          {"main_route_changed_wall_us", main_changed_wall_us_ ? Json(main_changed_wall_us_) : Json(nullptr)},
           {"in_step", routes_done()},
           {"last_error", last_apply_error_},
           {"link_events", link_events_},
