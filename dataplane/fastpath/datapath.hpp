@@ -29,7 +29,8 @@ constexpr uint8_t kIngressLan = 0x10;
   X(arp_requests, "ARP requests sent for next hops and hosts") \
   X(probes, "ICMP echo probes sent")                          \
   X(generated_failed, "generated packet: no mbuf or tx full")              \
-  X(kernel_dropped, "exception path: tap or port refused, or no mbuf to copy")
+  X(kernel_dropped, "exception path: tap or port refused, or no mbuf to copy") \
+  X(nd_solicits, "Neighbor Solicitations sent for IPv6 next hops and hosts")
 
 enum class TxCounter : uint8_t {
 #define TG_X(name, text) name,
@@ -53,8 +54,8 @@ class alignas(64) Datapath {
   // One pass over every port. Returns the packets received.
   uint32_t poll(uint8_t active_uplink, TimeNs now);
 
-  // Control work of the same lcore, between polls: ARP requests the
-  // forwarder wants, probes. Returns packets sent.
+  // Control work of the same lcore, between polls: ARP requests and
+  // Neighbor Solicitations the forwarder wants, probes. Returns packets sent.
   uint32_t send_arp_requests(TimeNs now);
   bool send_probe(uint8_t uplink, uint32_t target, uint16_t seq, TimeNs now);
 

@@ -16,7 +16,12 @@ uint8_t drop_reason_of(Disposition d) {
   switch (d) {
     case D::frame_truncated:
     case D::ipv4_malformed:
-    case D::l4_malformed: return uint8_t(R::malformed);
+    case D::l4_malformed:
+    case D::ipv6_malformed:
+    case D::udp6_no_checksum:
+    case D::nd_invalid: return uint8_t(R::malformed);
+    case D::ipv6_unsupported:
+    case D::ipv6_uplink_unconfigured: return uint8_t(R::ipv6_unconfigured);
     case D::no_active_uplink:
     case D::uplink_unconfigured:
     case D::not_our_address:
@@ -32,7 +37,7 @@ uint8_t drop_reason_of(Disposition d) {
     case D::ip_fragment: return uint8_t(R::fragment);
     case D::not_our_mac:
     case D::vlan_tagged:
-    case D::ipv6_unsupported:
+    case D::nd_ignored:
     case D::other_ethertype:
     case D::unsupported_proto:
     case D::lan_to_lan:

@@ -205,6 +205,8 @@ TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
   LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
   LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
   LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::ipv6_unconfigured), drop_reason_of(Disposition::ipv6_uplink_unconfigured));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::malformed), drop_reason_of(Disposition::nd_invalid));
 }
 
 namespace {
