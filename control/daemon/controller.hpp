@@ -20,6 +20,7 @@
 namespace tg::controld {
 
 using mgmt::Json;
+class CaptureWriter;
 
 // Daemon counters, declared once.
 #define TG_CONTROLD_COUNTERS(X)                                       \
@@ -97,6 +98,8 @@ class Controller {
   Hooks hooks;
   std::string version = "unknown";
   std::function<void()> on_policy_change;  // admin/operator groups may have changed
+  // Packet capture (capture_commands.cpp); unset: capture commands say not available.
+  CaptureWriter* capture_writer = nullptr;
 
   uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
   const std::deque<SwitchRecord>& switches() const { return switches_; }
@@ -133,6 +136,9 @@ class Controller {
   Json cmd_failover_auto(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_test_trunk(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_capture_stop(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  void tick_capture();
   Json cmd_diagnose_call(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_export_calls(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
 
@@ -167,6 +173,7 @@ class Controller {
   bool have_names_ = false;
   QosWatch qos_;
   uint64_t last_qos_ns_ = 0;
+  uint64_t capture_stop_sent_ns_ = 0;  // a bound was reached: stop sent, waiting for the fast path
 };
 
 }  // namespace tg::controld

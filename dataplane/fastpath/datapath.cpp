@@ -32,9 +32,39 @@ Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_
   }
 }
 
+namespace {
+ipc::CaptureClass capture_class_of(InspectOutcome o) {
+  switch (o) {
+    case InspectOutcome::sip:
+    case InspectOutcome::sip_partial:
+    case InspectOutcome::sip_tls:
+    case InspectOutcome::malformed_sip:
+    case InspectOutcome::malformed_sdp:
+      return ipc::CaptureClass::sip;
+    case InspectOutcome::rtp:
+    case InspectOutcome::rtcp:
+    case InspectOutcome::rtp_untracked:
+    case InspectOutcome::malformed_rtp:
+      return ipc::CaptureClass::rtp;
+    default:
+      return ipc::CaptureClass::other;
+  }
+}
+}  // namespace
+
+void Datapath::attach_capture(ipc::CaptureHeader* ring) {
+  capture_.bind(ring);
+  fwd_.set_inspect_hook(&Datapath::inspect_hook, this);
+}
+
 void Datapath::inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink, bool inbound) {
   auto* self = static_cast<Datapath*>(ctx);
-  self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
+  InspectOutcome o = InspectOutcome::other;
+  if (self->inspector_) o = self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
+  // Capture after inspection: the inspector's verdict is the SIP/RTP class.
+  if (self->capture_.active())
+    self->capture_.offer(frame, len, now, uplink, inbound ? ipc::CaptureDirection::inbound : ipc::CaptureDirection::outbound,
+                         capture_class_of(o));
 }
 
 uint32_t Datapath::poll(uint8_t active, TimeNs now) {

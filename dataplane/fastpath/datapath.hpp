@@ -12,6 +12,7 @@
 
 #include "dataplane/core/inspector.hpp"
 #include "dataplane/fastpath/forwarder.hpp"
+#include "dataplane/ipc/capture.hpp"
 #include "drivers/dpdk/port.hpp"
 
 struct rte_mbuf;
@@ -68,6 +69,13 @@ class alignas(64) Datapath {
   void set_link(uint8_t port, bool up) { link_up_[port].store(up, std::memory_order_relaxed); }
   bool link(uint8_t port) const { return link_up_[port].load(std::memory_order_relaxed); }
 
+  // Packet capture: forwarded packets, in the same LAN-side view the
+  // inspector gets, are offered to the capture ring while a capture runs
+  // (capture_start on the command ring). Without inspection every packet
+  // is class `other`, so only unfiltered captures see packets.
+  void attach_capture(ipc::CaptureHeader* ring);
+  ipc::CaptureProducer& capture() { return capture_; }
+
   Inspector* inspector() { return inspector_.get(); }
   const Inspector* inspector() const { return inspector_.get(); }
   Forwarder& forwarder() { return fwd_; }
@@ -87,6 +95,7 @@ class alignas(64) Datapath {
 
   Forwarder fwd_;
   std::unique_ptr<Inspector> inspector_;
+  ipc::CaptureProducer capture_;
   drivers::Port* ports_[kMaxPorts] = {};
   drivers::Port* taps_[kMaxPorts] = {};
   rte_mempool* pool_;

@@ -51,6 +51,7 @@ struct Options {
   uint32_t streams = 4096;
   uint32_t calls = 4096;
   double call_linger_s = 32;
+  uint32_t capture_slots = ipc::kDefaultCaptureSlots;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
   std::vector<std::string> trunks;  // NAME=ADDR[:PORT]
@@ -75,6 +76,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
       ("trunk", po::value(&o.trunks)->composing(), "NAME=ADDR[:PORT] (IPv6: NAME=[ADDR]:PORT): a SIP trunk by its SBC, repeatable; calls to it are outbound, from it inbound; names the per-trunk stats as tg-controld's [trunk.NAME] (without: trunks named by SBC address)")
       ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
+      ("capture-slots", po::value(&o.capture_slots), "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
       ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
@@ -201,7 +203,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
-      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"void_stall\":" << e.probes().void_rounds(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"answered_after_stall\":" << e.probes().answered_after_stall(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
   }
   j << "},\"recent_switches\":[";
@@ -393,6 +395,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Packet capture ring: tg-controld starts/stops captures over the command ring.
+  ipc::CaptureRegion capture_ring;
+  if (channels && opt.capture_slots) {
+    if (!capture_ring.create(ipc::capture_shm_name(opt.shm_prefix), opt.capture_slots, now, error)) {
+      std::cerr << "tg-dataplane: capture ring: " << error << "\n";
+      return 1;
+    }
+    dp->attach_capture(capture_ring.header());
+  }
   // Resolve every next hop at start-up rather than on the first packet.
   auto resolve_gateways = [&](bool with_static) {
     for (uint8_t p = 1; p < kRoleCount; ++p) {
@@ -442,6 +453,7 @@ int main(int argc, char** argv) {
   std::cout << final_stats << std::endl;
   ctl.reset();
   if (channels) channels->unlink();
+  if (capture_ring.header()) capture_ring.unlink();
   dp.reset();
   for (auto& o : owned) o.reset();
   for (auto& t : taps) t.reset();
