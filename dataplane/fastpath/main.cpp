@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -212,7 +213,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     auto name = [](uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); };
     j << (i ? "," : "") << "{\"from\":\"" << name(sw.uplink_from) << "\",\"to\":\"" << name(sw.uplink_to)
       << "\",\"reason\":\"" << ipc::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
-      << ",\"decided_ns\":" << sw.decided_ns << "}";
+      << ",\"decided_ns\":" << sw.decided_ns << ",\"loop_gap_us\":" << ctl.recent_switch_loop_gap(i) / 1000 << "}";
   }
   j << "],\"ports\":{";
   bool first = true;
@@ -245,6 +246,14 @@ uint64_t realtime_offset(TimeNs fast_now) {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
+}
+
+// The tap mirrors the port's IPv6 address too, so the box's own IPv6
+// sockets work through the exception path.
+bool set_tap_ipv6(const std::string& tap, const Interface& itf, std::string& error) {
+  uint8_t a[16];
+  std::memcpy(a, itf.ip6.data(), 16);
+  return drivers::kernel_iface_set_ipv6(tap, a, itf.prefix6_len, error);
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
@@ -352,7 +361,8 @@ int main(int argc, char** argv) {
     spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
     spec.rx_desc = spec.tx_desc = 256;
     taps[p] = drivers::DpdkPort::open(spec, pool, error);
-    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error))) {
+    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error)) ||
+        (bp.itf.has_ip6 && !set_tap_ipv6(bp.tap_iface, bp.itf, error))) {
       std::cerr << "tg-dataplane: exception path " << error << "\n";
       return 1;
     }
