@@ -6,7 +6,7 @@
 #     media both ways, plausible MOS and no loss;
 #   - after they end, one CDR per call arrives on the CDR ring: final 200,
 #     From/To as the PBX sent them, duration near the call length, uplink
-#     wan0, and per-direction packets matching what tg-callgen sent and
+#     wan0, trunk carrierA (tg-dataplane --trunk), and per-direction packets matching what tg-callgen sent and
 #     received (within a few packets);
 #   - a call still up when tg-dataplane stops cleanly gets its record too.
 set -euo pipefail
@@ -17,7 +17,7 @@ ncalls=3 secs=6
 e2e_lab_up
 # Settled calls leave the call table 1 s after their BYE (not 32 s) so the
 # test does not wait for the retransmission linger.
-e2e_dataplane --call-linger 1
+e2e_dataplane --call-linger 1 --trunk "carrierA=$FAR_SBC:5060"
 shm=(--shm-prefix "/$prefix")
 "$bin/tg-calls" "${shm[@]}" live >"$run/live0.json" || fail "tg-calls cannot read the live table"
 jq -e '.live_total == 0 and (.calls | length) == 0' "$run/live0.json" >/dev/null || fail "live calls before any call: $(cat "$run/live0.json")"
@@ -57,6 +57,7 @@ jq -n --slurpfile cdr "$run/cdr.json" --slurpfile pbx "$run/pbx.json" --argjson 
   | [$cdr[0].records[] | . as $r | $by_id[$r.call_id] as $p
      | {call_id, ok: ($p != null and $r.state == "ended" and $r.final_code == 200 and $r.hangup != "none"
           and $r.from == "4930111222" and $r.to == "4940333444" and $r.uplink == "wan0"
+          and $r.trunk == "carrierA" and $r.direction == "outbound"
           and $r.answer_ns > $r.invite_ns and $r.end_ns > $r.answer_ns
           and ($r.duration_ms - $secs * 1000 | fabs) < 1500
           and ($r.caller_to_callee.packets - $p.sent_packets | fabs) <= 5
@@ -66,7 +67,7 @@ jq -n --slurpfile cdr "$run/cdr.json" --slurpfile pbx "$run/pbx.json" --argjson 
         pbx: (if $p then [$p.sent_packets, ($p.received | map(.packets) | add)] else null end)}]
   | if (length == ($pbx[0].call_list | length)) and all(.ok) then true else error(tostring) end' >/dev/null 2>"$run/cmp.err" ||
   fail "CDRs do not match the PBX's calls: $(cat "$run/cmp.err")"
-ok "$ncalls CDRs match the PBX's calls (final 200, From/To, duration, packets per direction within 5)"
+ok "$ncalls CDRs match the PBX's calls (final 200, From/To, trunk, duration, packets per direction within 5)"
 
 jq -e '.calls.cdr_records >= 3 and .calls.cdr_dropped == 0 and .calls.live == 0' "$run/dataplane.json" >/dev/null ||
   wait_until 3 "fast path stats: $(jq -c .calls "$run/dataplane.json")" eval "jq -e '.calls.live == 0' '$run/dataplane.json' >/dev/null"
