@@ -10,7 +10,8 @@
 #   3. the pcap holds the calls: `tg-analyze --json` finds every call
 #      answered and their RTP streams both ways with packets, `tshark -r`
 #      decodes the INVITEs and the same RTP streams;
-#   4. `capture stop` ends a running capture at once; the calls completed.
+#   4. `capture stop` ends a running capture at once; without tg-controld
+#      tg-cli says plainly that capture needs it; the calls completed.
 set -euo pipefail
 E2E_PREFIX=tgcp
 . "$(dirname "$0")/lib/e2e.sh"
@@ -86,6 +87,14 @@ cli -c "capture stop" >"$run/stop.out" || fail "capture stop: $(cat "$run/stop.o
 capture_json | jq -e '.state == "stopped" and .end == "stopped"' >/dev/null || fail "stop: $(capture_json)"
 [ "$(captures)" -eq 2 ] || fail "expected 2 capture files, found $(captures)"
 ok "capture stop: $(capture_json | jq -c '{file, packets, reason: .end_text}')"
+
+# Without the daemon (here: a socket nobody listens on) tg-cli says plainly
+# that capture needs it.
+if "$bin/tg-cli" --socket "$run/nobody.sock" --shm-prefix "/$prefix" -c "capture start sip" >"$run/down.out" 2>&1; then
+  fail "capture start succeeded without tg-controld"
+fi
+grep -qF "% capture needs tg-controld" "$run/down.out" || fail "daemon down: $(cat "$run/down.out")"
+ok "daemon down: $(tail -n 1 "$run/down.out")"
 
 calls_end 30
 check_calls $ncalls 1000000
