@@ -161,7 +161,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     auto name = [](uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); };
     j << (i ? "," : "") << "{\"from\":\"" << name(sw.uplink_from) << "\",\"to\":\"" << name(sw.uplink_to)
       << "\",\"reason\":\"" << ipc::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
-      << ",\"decided_ns\":" << sw.decided_ns << "}";
+      << ",\"decided_ns\":" << sw.decided_ns << ",\"loop_gap_us\":" << ctl.recent_switch_loop_gap(i) / 1000 << "}";
   }
   j << "],\"ports\":{";
   bool first = true;

@@ -68,6 +68,7 @@ void UplinkControl::emit(const ipc::Event& e) {
   ++events_;
   if (channels_) channels_->events.push(e);
   if (e.kind == ipc::EventKind::uplink_switch) {
+    recent_gap_[recent_n_ % kRecentSwitches] = engine_.last_loop_gap();
     recent_[recent_n_++ % kRecentSwitches] = e;
     if (calls_) calls_->note_switch(e.uplink_switch.switched_ns, e.uplink_switch.uplink_from, e.uplink_switch.uplink_to);
   }

@@ -295,9 +295,17 @@ TEST(UplinkControl, LoopStallWithMediaInTheRingDoesNotSwitch) {
       }
     now += 600 * kNsPerMs;
     ctl->tick(now);
+    CHECK(ctl->engine().last_loop_gap() == 600 * kNsPerMs);
     talk(*this, seq, 400);
     if (!guard) {
       CHECK_TEXT(ctl->engine().switches() > 1, "the stall fakes a blackout without the guard");
+      // The false switch: decided in the pass right after the stall, and the
+      // stats say so.
+      bool seen = false;
+      for (uint32_t i = 0; i < ctl->recent_switch_count(); ++i)
+        if (ctl->recent_switch(i).uplink_switch.reason == ipc::SwitchReason::media_blackout)
+          seen = ctl->recent_switch_loop_gap(i) == 600 * kNsPerMs;
+      CHECK(seen);
       break;
     }
     LONGS_EQUAL(0, ctl->active());
