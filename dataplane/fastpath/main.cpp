@@ -14,6 +14,7 @@
 #include <csignal>
 #include <ctime>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -196,6 +197,14 @@ uint64_t realtime_offset(TimeNs fast_now) {
   return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
 }
 
+// The tap mirrors the port's IPv6 address too, so the box's own IPv6
+// sockets work through the exception path.
+bool set_tap_ipv6(const std::string& tap, const Interface& itf, std::string& error) {
+  uint8_t a[16];
+  std::memcpy(a, itf.ip6.data(), 16);
+  return drivers::kernel_iface_set_ipv6(tap, a, itf.prefix6_len, error);
+}
+
 void write_file_atomic(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {
@@ -301,7 +310,8 @@ int main(int argc, char** argv) {
     spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
     spec.rx_desc = spec.tx_desc = 256;
     taps[p] = drivers::DpdkPort::open(spec, pool, error);
-    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error))) {
+    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error)) ||
+        (bp.itf.has_ip6 && !set_tap_ipv6(bp.tap_iface, bp.itf, error))) {
       std::cerr << "tg-dataplane: exception path " << error << "\n";
       return 1;
     }
