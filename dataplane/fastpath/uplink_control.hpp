@@ -68,6 +68,7 @@ class UplinkControl final : public failover::EventSink {
  private:
   void poll_links(TimeNs now);
   void scan_media(TimeNs now);
+  void fill_trunks(ipc::StatsBody& body) const;
 
   failover::Engine engine_;
   Datapath& dp_;
