@@ -84,8 +84,9 @@ void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
   m.jitter_us = clamp_u32(st.jitter_ms() * 1000.0);
   m.max_jitter_us = clamp_u32(st.max_jitter_ms() * 1000.0);
   m.max_gap_ms = clamp_u32(st.max_delta_ms());
-  // Worst closed 10 s window; a call too short for one: the last 1 s window.
-  const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short;
+  // Worst closed 10 s window; a call too short for one: the last 1 s
+  // window, or if that one was empty (a gap), the worst 1 s window.
+  const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short >= 0 ? s.r_short : s.r_short_min;
   if (r >= 0) {
     m.r_x10 = uint16_t(std::min(1000L, std::lround(double(r) * 10.0)));
     m.mos_x100 = uint16_t(std::lround(mos_from_r(double(r)) * 100.0));

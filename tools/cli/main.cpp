@@ -91,6 +91,9 @@ class Session {
 
   // Facts the fast path publishes, for when the daemon cannot answer.
   bool fastpath_facts(const std::string& request, const tg::mgmt::Json& args, OrderedJson& out, std::string& why) {
+    // The fast path only copies packets; the daemon turns them into a file.
+    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
+      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
     tg::ipc::StatsReader reader;
     auto names = tg::ipc::ChannelNames::with_prefix(opt_.shm_prefix);
     if (!reader.open(names.stats, why)) return false;
@@ -138,8 +141,6 @@ class Session {
       return true;
     }
     if (request == "show.calls" || request == "diagnose.call") return live_call_facts(request, args, b, out, why);
-    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
-      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
     why = "only uplinks, counters and live calls are published by the fast path";
     return false;
   }
@@ -243,7 +244,7 @@ int execute(Session& s, const Parsed& p, std::vector<std::string>& out, bool jso
       else render_result(p.request, facts, out);
       return kDaemonDown;
     }
-    out.push_back("% and the fast path cannot tell either: " + why);
+    out.push_back(why.rfind("capture needs", 0) == 0 ? "% " + why : "% and the fast path cannot tell either: " + why);
     return kDaemonDown;
   }
   if (!r.ok) {

@@ -20,7 +20,7 @@ PY=/usr/bin/python3
 [ -x $PY ] || PY=$(command -v python3)
 
 e2e_name=$(basename "$0" .sh)
-prefix=tge2$$
+prefix=${E2E_PREFIX:-tge2}$$   # a test may pick its own (netns names)
 run=/run/$prefix
 lab() { "$top/board/virtual/lab" --prefix "$prefix" "$@"; }
 . "$top/board/virtual/lab.env"
