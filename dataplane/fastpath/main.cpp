@@ -27,6 +27,7 @@
 #include "dataplane/fastpath/board.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/fastpath/failover_file.hpp"
+#include "dataplane/fastpath/trunks.hpp"
 #include "dataplane/fastpath/uplink_control.hpp"
 #include "dataplane/ipc/channels.hpp"
 #include "drivers/dpdk/dpdk_port.hpp"
@@ -56,10 +57,9 @@ struct Options {
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
   std::vector<std::string> trunks;  // NAME=ADDR[:PORT]
+  std::string trunks_file;          // tg-controld's INI: [trunk.NAME] sections
   std::vector<std::pair<std::string, Endpoint>> trunk_sbcs;  // parsed
 };
-
-bool parse_trunk(const std::string& spec, std::string& name, Endpoint& sbc, std::string& error);
 
 // Parses the arguments after "--". False: exit with `rc`.
 bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
@@ -76,6 +76,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
       ("trunk", po::value(&o.trunks)->composing(), "NAME=ADDR[:PORT] (IPv6: NAME=[ADDR]:PORT): a SIP trunk by its SBC, repeatable; calls to it are outbound, from it inbound; names the per-trunk stats as tg-controld's [trunk.NAME] (without: trunks named by SBC address)")
+      ("trunks-from", po::value(&o.trunks_file), "read the trunks (sbc_address, sbc_port of each [trunk.NAME]) from tg-controld's config FILE")
       ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
       ("capture-slots", po::value(&o.capture_slots), "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
@@ -95,17 +96,27 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
+  if (!o.trunks_file.empty()) {
+    std::string error;
+    if (!load_trunks_ini(o.trunks_file, o.trunk_sbcs, error)) {
+      std::cerr << "tg-dataplane: --trunks-from " << error << "\n";
+      rc = 2;
+      return false;
+    }
+  }
   for (const std::string& spec : o.trunks) {
     std::string name, error;
     Endpoint sbc;
-    if (!parse_trunk(spec, name, sbc, error)) {
+    if (!parse_trunk_spec(spec, name, sbc, error)) {
       std::cerr << "tg-dataplane: " << error << "\n";
       rc = 2;
       return false;
     }
+    // --trunk overrides the file's trunk of the same name.
+    std::erase_if(o.trunk_sbcs, [&](const TrunkSbc& t) { return t.first == name; });
     o.trunk_sbcs.emplace_back(name, sbc);
   }
-  if (!o.trunks.empty() && o.no_inspect) {
+  if (!o.trunk_sbcs.empty() && o.no_inspect) {
     std::cerr << "tg-dataplane: --trunk needs inspection (drop --no-inspect)\n";
     rc = 2;
     return false;
@@ -119,35 +130,6 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     std::cerr << "tg-dataplane: --nat-capacity, --nat6-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
-  }
-  return true;
-}
-
-// "NAME=ADDR[:PORT]" / "NAME=[V6]:PORT" -> name and SBC endpoint (port 0: any).
-bool parse_trunk(const std::string& spec, std::string& name, Endpoint& sbc, std::string& error) {
-  const size_t eq = spec.find('=');
-  if (eq == 0 || eq == std::string::npos || eq > 31) return error = "--trunk " + spec + ": want NAME=ADDR[:PORT] with a name of 1-31 characters", false;
-  name = spec.substr(0, eq);
-  std::string addr = spec.substr(eq + 1), port;
-  if (!addr.empty() && addr[0] == '[') {
-    const size_t close = addr.find(']');
-    if (close == std::string::npos) return error = "--trunk " + spec + ": unterminated [IPv6 address]", false;
-    if (close + 1 < addr.size()) {
-      if (addr[close + 1] != ':') return error = "--trunk " + spec + ": want [V6]:PORT", false;
-      port = addr.substr(close + 2);
-    }
-    addr = addr.substr(1, close - 1);
-  } else if (std::count(addr.begin(), addr.end(), ':') == 1) {
-    port = addr.substr(addr.find(':') + 1);
-    addr = addr.substr(0, addr.find(':'));
-  }
-  sbc = Endpoint{};
-  if (!sbc.addr.parse(addr)) return error = "--trunk " + spec + ": '" + addr + "' is not an IP address", false;
-  if (!port.empty()) {
-    char* end = nullptr;
-    const unsigned long p = std::strtoul(port.c_str(), &end, 10);
-    if (*end || p == 0 || p > 65535) return error = "--trunk " + spec + ": port '" + port + "' not within 1-65535", false;
-    sbc.port = uint16_t(p);
   }
   return true;
 }
