@@ -250,10 +250,14 @@ void Controller::handle_event(const ipc::Event& e) {
       const auto& c = e.command_result;
       results_[c.command_seq] = c.result;
       while (results_.size() > 64) results_.erase(results_.begin());
-      if (c.result != ipc::CommandResult::ok && c.result != ipc::CommandResult::ok_uplink_down)
+      bool accepted = c.result == ipc::CommandResult::ok || c.result == ipc::CommandResult::ok_uplink_down;
+      count(accepted ? Counter::commands_accepted : Counter::commands_rejected);
+      if (!accepted)
         log_(LOG_WARNING, std::string("fast path rejected command ") +
                               ipc::command_kind_name(ipc::CommandKind(c.command_kind)) + ": " +
                               ipc::command_result_text(c.result));
+      else if (ipc::CommandKind(c.command_kind) == ipc::CommandKind::set_timers)
+        count(Counter::timers_applied);
       break;
     }
     default:
@@ -303,11 +307,7 @@ void Controller::push_timers() {
     cmd.seq = command_seq_++;
     cmd.sent_ns = clock_.mono_ns();
     cmd.uplink = uint8_t(index);
-    cmd.timers = {uint32_t(u.probe_interval_ms), uint32_t(u.probe_timeout_ms), uint32_t(c.timers.miss_count),
-                  uint32_t(c.timers.holddown_base_ms), uint32_t(c.timers.holddown_max_ms),
-                  uint32_t(c.timers.holddown_decay_ms), uint32_t(c.timers.blackout_ms),
-                  uint32_t(c.timers.flow_min_packets), uint32_t(c.timers.blackout_min_streams),
-                  uint32_t(c.timers.quorum_percent)};
+    cmd.timers = config::fastpath_timers(c, u);
     if (fp_.push_command(cmd))
       count(Counter::commands_sent);
     else

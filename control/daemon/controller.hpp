@@ -32,6 +32,9 @@ using mgmt::Json;
   X(events_unknown, "fast-path events of an unknown kind or version") \
   X(commands_sent, "commands pushed to the fast path")               \
   X(commands_ring_full, "commands not sent: ring full")              \
+  X(commands_accepted, "commands the fast path applied")             \
+  X(commands_rejected, "commands the fast path refused")             \
+  X(timers_applied, "set_timers the fast path applied")             \
   X(fastpath_attaches, "times the fast path was (re)attached")      \
   X(qos_violations, "QoS violations started (RTT, loss, jitter)")
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "control/config/atomic_file.hpp"
+#include "dataplane/failover/config.hpp"
 #include "tests/unit/control/daemon/fake_fastpath.hpp"
 
 // CppUTest last: its leak detector redefines new.
@@ -219,8 +220,9 @@ TEST(Controller, CandidateCommitAndRejectedCommit) {
   // Timers went to the fast path for both uplinks after the commit.
   LONGS_EQUAL(2, fp.commands.size());
   LONGS_EQUAL(int(ipc::CommandKind::set_timers), int(fp.commands[0].kind));
-  LONGS_EQUAL(100, fp.commands[0].timers.probe_interval_ms);
-  LONGS_EQUAL(3, fp.commands[0].timers.miss_threshold);
+  LONGS_EQUAL(10, fp.commands[0].timers.probe_interval_ms);
+  LONGS_EQUAL(100, fp.commands[0].timers.probe_timeout_ms);
+  LONGS_EQUAL(8, fp.commands[0].timers.miss_threshold);
 
   r = admin("config.delete", {{"section", "uplink.wan1"}, {"key", "gateway"}});
   STRCMP_EQUAL("ok", code(r).c_str());
@@ -284,6 +286,31 @@ TEST(Controller, AttachPushesTimersAndCounts) {
   Json r = admin("show.counters");
   LONGS_EQUAL(2, r["result"]["daemon"]["commands_sent"].get<int>());
   CHECK(r["result"]["fastpath"]["uplinks"].is_array());
+  // The fast path's answers: applied, so nothing logged as refused.
+  ctl->tick();
+  LONGS_EQUAL(2, ctl->counter(Counter::timers_applied));
+  LONGS_EQUAL(0, ctl->counter(Counter::commands_rejected));
+}
+
+// What a valid file holds is what the fast path accepts: the pushed timers
+// pass the fast path's own check (a real fast path would answer ok).
+TEST(Controller, PushedTimersPassTheFastPathsCheck) {
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(2, fp.commands.size());
+  for (const auto& c : fp.commands) {
+    failover::HealthTimers h;
+    failover::BlackoutConfig b;
+    failover::from_wire(c.timers, h, b);
+    const char* why = failover::check_timers(h, b);
+    CHECK_TEXT(why == nullptr, why);
+  }
+  fp.verdict = ipc::CommandResult::bad_timers;
+  fp.attach_now = true;
+  ctl->tick();
+  ctl->tick();
+  LONGS_EQUAL(2, ctl->counter(Counter::commands_rejected));
+  STRCMP_CONTAINS("fast path rejected command set_timers", logs.back().c_str());
 }
 
 TEST(Controller, HelpListsWhatTheRoleMayDo) {
