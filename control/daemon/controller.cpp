@@ -141,7 +141,10 @@ void Controller::tick() {
     // A restarted fast path knows nothing of our soft faults: tell it again.
     for (const auto& u : store_.running().uplinks)
       for (QosKind k : {QosKind::latency, QosKind::loss})
-        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0) push_soft_fault(uint8_t(uplink_index(u.name)), k, true);
+        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0)
+          push_soft_fault(uint8_t(uplink_index(u.name)), soft_fault_of(k), true);
+    for (const auto& [uplink, reason] : soft_faults_)
+      if (uplink_index(uplink) >= 0) push_soft_fault(uint8_t(uplink_index(uplink)), reason, true);
   }
   drain_events();
   uint64_t now = clock_.mono_ns();
@@ -151,14 +154,27 @@ void Controller::tick() {
   }
 }
 
-void Controller::push_soft_fault(uint8_t uplink, QosKind kind, bool raise) {
+ipc::SoftFault Controller::soft_fault_of(QosKind k) {
+  return k == QosKind::latency ? ipc::SoftFault::latency : ipc::SoftFault::other;
+}
+
+void Controller::set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise) {
+  bool changed = raise ? soft_faults_.insert({uplink, reason}).second : soft_faults_.erase({uplink, reason}) > 0;
+  if (!changed) return;
+  log_(raise ? LOG_WARNING : LOG_NOTICE, "uplink " + uplink + ": soft fault " + ipc::soft_fault_name(reason) +
+                                             (raise ? " raised" : " cleared"));
+  int index = uplink_index(uplink);
+  if (index >= 0 && fp_.attached()) push_soft_fault(uint8_t(index), reason, raise);
+}
+
+void Controller::push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise) {
   ipc::Command c{};
   c.version = ipc::kMessageVersion;
   c.kind = raise ? ipc::CommandKind::soft_fault_raise : ipc::CommandKind::soft_fault_clear;
   c.seq = command_seq_++;
   c.sent_ns = clock_.mono_ns();
   c.uplink = uplink;
-  c.reason = kind == QosKind::latency ? ipc::SoftFault::latency : ipc::SoftFault::other;
+  c.reason = reason;
   if (fp_.push_command(c))
     count(Counter::commands_sent);
   else
@@ -183,7 +199,7 @@ void Controller::check_qos() {
   for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {
     if (a.raise) count(Counter::qos_violations);
     log_(a.raise ? LOG_WARNING : LOG_NOTICE, "uplink " + a.uplink + ": " + a.text);
-    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, a.kind, a.raise);
+    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, soft_fault_of(a.kind), a.raise);
     if (hooks.on_qos) hooks.on_qos(a);
   }
 }

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -97,6 +98,10 @@ class Controller {
   std::string version = "unknown";
   std::function<void()> on_policy_change;  // admin/operator groups may have changed
 
+  // A soft fault decided outside the QoS watch (the trunk watch's
+  // sip_outage): pushed now and again after the fast path restarts.
+  void set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise);
+
   uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
   const std::deque<SwitchRecord>& switches() const { return switches_; }
   static constexpr size_t kMaxSwitchHistory = 512;
@@ -140,7 +145,8 @@ class Controller {
   bool send_and_wait(ipc::Command c, ipc::CommandResult& result, mgmt::Error& error, int timeout_ms);
   void push_timers();
   void check_qos();
-  void push_soft_fault(uint8_t uplink, QosKind kind, bool raise);
+  void push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise);
+  static ipc::SoftFault soft_fault_of(QosKind k);
   void apply(const std::string& why);
   bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
   std::string uplink_name(uint8_t index) const;
@@ -164,6 +170,7 @@ class Controller {
   char uplink_names_[ipc::kMaxUplinks][16] = {};  // from the last stats read
   bool have_names_ = false;
   QosWatch qos_;
+  std::set<std::pair<std::string, ipc::SoftFault>> soft_faults_;  // set_soft_fault's, raised
   uint64_t last_qos_ns_ = 0;
 };
 

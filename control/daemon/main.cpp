@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   // SIP OPTIONS to every trunk over each of its uplinks (sofia-sip).
   controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
   trunk_probing.open(store.running());
-  trunk_probing.install(controller);
+  trunk_probing.install(controller, services.alarm_service());
 
   mgmt::Server server;
   const std::string socket_at = cfg.box.mgmt_socket;

@@ -2,7 +2,7 @@
 LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
   control/daemon/stats_json.cpp control/daemon/services.cpp \
-  control/daemon/qos_watch.cpp
+  control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp control/daemon/trunk_probing.cpp
@@ -13,6 +13,6 @@ tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/
 
 UNIT_TESTS += unit-controld
 unit-controld_SRCS := $(wildcard tests/unit/control/daemon/*_test.cpp)
-unit-controld_LIBS := tgcontrold tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
+unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgipc tgcore tgstore tgnotify tgalarms tgsqlite
 unit-controld_LDLIBS := -lboost_program_options -lrt
 unit-controld_PKGS := netsnmp libcurl

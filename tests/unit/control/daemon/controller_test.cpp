@@ -350,3 +350,24 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
   LONGS_EQUAL(before + 1, fp.commands.size());
   LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
 }
+
+// The trunk watch's sip_outage: one command per change, again after the
+// fast path restarts (it knows nothing of our soft faults then).
+TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
+  LONGS_EQUAL(1, fp.commands.size());
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands[0].reason));
+  LONGS_EQUAL(0, fp.commands[0].uplink);
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(4, fp.commands.size());  // 2 x set_timers + the soft fault again
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[3].kind));
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, false);
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands.back().reason));
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(7, fp.commands.size());  // timers only
+}
