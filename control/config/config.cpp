@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -211,6 +212,12 @@ void fastpath_timer_check(const Config& c, const UplinkConfig& u, const Lines& a
   }
 }
 
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& errors) {
   auto err = [&](Origin o, std::string msg) { errors.push_back({std::move(o), std::move(msg)}); };
   if (c.uplinks.empty()) err({at.file, 1}, "no [uplink.NAME] section: at least one uplink is needed");
@@ -283,6 +290,15 @@ void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& er
   if (m.user.empty() && !m.password.empty()) err(at.of("alarm.email", "password"), "SMTP password given without user");
   if (m.smtp_url.rfind("smtps://", 0) == 0 && m.starttls != "none" && at.option.count("alarm.email.starttls"))
     err(at.of("alarm.email", "starttls"), "smtps:// is TLS from the start; starttls must be none");
+  // The NOC hears of a degradation before traffic moves because of it.
+  if (c.thresholds.switch_loss_percent < c.thresholds.loss_percent)
+    err(at.of("thresholds", "switch_loss_percent"), "switch_loss_percent (" + fmt(c.thresholds.switch_loss_percent) +
+                                                        ") is below the alarm level loss_percent (" +
+                                                        fmt(c.thresholds.loss_percent) + ")");
+  if (c.thresholds.switch_rtt_ms < c.thresholds.rtt_ms)
+    err(at.of("thresholds", "switch_rtt_ms"), "switch_rtt_ms (" + std::to_string(c.thresholds.switch_rtt_ms) +
+                                                  ") is below the alarm level rtt_ms (" +
+                                                  std::to_string(c.thresholds.rtt_ms) + ")");
   if (c.box.mgmt_socket == c.store.path || c.box.pidfile == c.store.path || c.box.pidfile == c.box.mgmt_socket)
     err(at.of("store", "path"), "store path, pidfile and mgmt_socket must be different files");
 }
@@ -516,6 +532,8 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.thresholds.loss_percent = b.real("thresholds", "loss_percent");
   c.thresholds.jitter_ms = int(b.integer("thresholds", "jitter_ms"));
   c.thresholds.window_s = int(b.integer("thresholds", "window_s"));
+  c.thresholds.switch_rtt_ms = int(b.integer("thresholds", "switch_rtt_ms"));
+  c.thresholds.switch_loss_percent = b.real("thresholds", "switch_loss_percent");
 
   c.timers.miss_count = int(b.integer("timers", "miss_count"));
   c.timers.holddown_base_ms = int(b.integer("timers", "holddown_base_ms"));

@@ -70,10 +70,14 @@ struct SyslogConfig {
   std::string remote, facility, app_name;
 };
 
+// Alarm levels (the anchors) and, apart, the higher levels at which
+// the daemon moves traffic off an uplink (see control/daemon/qos_watch.hpp).
 struct Thresholds {
   int one_way_delay_ms = 150, rtt_ms = 100;
   double mos = 3.6, loss_percent = 1.0;
   int jitter_ms = 30, window_s = 10;
+  int switch_rtt_ms = 200;
+  double switch_loss_percent = 10.0;
 };
 
 struct Timers {

@@ -23,14 +23,15 @@ hd0=2000 hdmax=4000
 e2e_lab_up
 e2e_timers $hd0 $hdmax 4000
 e2e_dataplane
-# OPTIONS every second, down after 2 failures: the sip503 case fits in 10 s.
-# QoS window 3 s (default 10 s) for the soft decisions. Loss limit 10 % of
-# probe rounds: the example's 1 % is an alarm level; as a failover level it
-# would move traffic off a carrier with 3 % loss each way (6 % of rounds),
-# which must not fail over (DEVELOPERS.md: no false failover at <= 3 %).
-e2e_controld --set thresholds.window_s=3 --set thresholds.loss_percent=10 \
-  --set trunk.carrierA.options_interval_ms=1000 \
-  --set trunk.carrierA.options_timeout_ms=500 --set trunk.carrierA.down_after=2
+# OPTIONS every 500 ms, down after 2 failures, up after 2 successes: the
+# sip503 case and the failbacks after a trunk outage via wan0 fit in a few
+# seconds. QoS window 3 s (default 10 s) for the soft decisions. The alarm
+# levels are the example's (loss 1 %); the switch level is the default 10 %
+# of probe rounds, so 3 % loss each way (6 % of rounds) alarms but must not
+# fail over (DEVELOPERS.md).
+e2e_controld --set thresholds.window_s=3 \
+  --set trunk.carrierA.options_interval_ms=500 --set trunk.carrierA.options_timeout_ms=300 \
+  --set trunk.carrierA.down_after=2 --set trunk.carrierA.up_after=2
 results=()
 
 back_to_wan0() {  # case name
@@ -98,7 +99,13 @@ switch_case blackhole 3 0 blackhole
 switch_case "delay 300" 8 1 delay 300
 switch_case "loss 10" 8 1 loss 10
 degrade() { lab fault wan0 loss 3 >/dev/null && lab fault wan0 jitter 30 >/dev/null; }
+# uplink_loss alarms raised on wan0 so far (alarm history).
+loss_alarms() { mgmt show.alarms '{"history":true}' | jq '[.result[]? | select(.type == "uplink_loss" and .object == "wan0" and .transition == "raised")] | length'; }
+la0=$(loss_alarms)
 no_switch_case "loss 3 + jitter 30" 10 degrade
+# Loss above the 1 % alarm level: the NOC hears of it, traffic stays.
+(($(loss_alarms) > la0)) || fail "loss 3 + jitter 30: no uplink_loss alarm on wan0 ($(mgmt show.alarms '{"history":true}' | jq -c '[.result[]? | select(.object == "wan0")] | .[-3:]'))"
+ok "loss 3 + jitter 30: uplink_loss alarm raised on wan0 (alarm level), no switch (switch level)"
 
 # sip503: the SBC answers 503 + Retry-After; media is not the SBC's, so the
 # uplink is fine and must stay. The trunk is what is down (busy on every

@@ -33,6 +33,9 @@ TEST(Config, MinimalFileGetsIssueDefaults) {
   LONGS_EQUAL(100, c.thresholds.rtt_ms);
   DOUBLES_EQUAL(3.6, c.thresholds.mos, 1e-9);
   DOUBLES_EQUAL(1.0, c.thresholds.loss_percent, 1e-9);
+  // Switch levels apart from the alarm levels, above ordinary impairment.
+  DOUBLES_EQUAL(10.0, c.thresholds.switch_loss_percent, 1e-9);
+  LONGS_EQUAL(200, c.thresholds.switch_rtt_ms);
   LONGS_EQUAL(1, c.uplinks.size());
   STRCMP_EQUAL("198.51.100.2", c.uplinks[0].address.c_str());
   LONGS_EQUAL(28, c.uplinks[0].prefix);
@@ -161,6 +164,21 @@ TEST(Config, TimersFollowTheFastPathsRule) {
   auto hd = with("[timers]\nholddown_base_ms = 9000\nholddown_max_ms = 8000\n");  // 10-12
   STRCMP_EQUAL("t.conf:12: holddown_max_ms: the fast path refuses it: holddown_max must be >= holddown_initial\n",
                errors_of(hd).c_str());
+}
+
+TEST(Config, SwitchLevelsMayNotBeBelowAlarmLevels) {
+  auto r = load_config(std::string(kMinimal) +
+                           "[thresholds]\n"               // 10
+                           "loss_percent = 2\n"           // 11
+                           "switch_loss_percent = 1.5\n"  // 12
+                           "switch_rtt_ms = 50\n",        // 13
+                       "t.conf");
+  STRCMP_EQUAL("t.conf:12: switch_loss_percent (1.5) is below the alarm level loss_percent (2)\n"
+               "t.conf:13: switch_rtt_ms (50) is below the alarm level rtt_ms (100)\n",
+               errors_of(r).c_str());
+  auto ok = load_config(std::string(kMinimal) + "[thresholds]\nswitch_loss_percent = 5\n", "t.conf");
+  CHECK_TRUE_TEXT(ok.ok(), errors_of(ok).c_str());
+  DOUBLES_EQUAL(5.0, ok.config->thresholds.switch_loss_percent, 1e-9);
 }
 
 TEST(Config, UndefinedUplinkInTrunk) {

@@ -327,7 +327,14 @@ TEST(Controller, HelpListsWhatTheRoleMayDo) {
 }
 
 TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
-  fp.body.uplinks[0].probe.rtt_avg_us = 180'000;  // limit 100 ms
+  fp.body.uplinks[0].probe.rtt_avg_us = 180'000;  // above the alarm level (100 ms), below the switch level (200 ms)
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(0, fp.commands.size());
+  LONGS_EQUAL(1, ctl->counter(Counter::qos_violations));
+  fp.body.uplinks[0].probe.rtt_avg_us = 250'000;
   for (int s = 0; s <= 11; ++s) {
     now_ns += 1'000'000'000;
     ctl->tick();
@@ -336,7 +343,7 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
   LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
   LONGS_EQUAL(int(ipc::SoftFault::latency), int(fp.commands[0].reason));
   LONGS_EQUAL(0, fp.commands[0].uplink);
-  LONGS_EQUAL(1, ctl->counter(Counter::qos_violations));
+  LONGS_EQUAL(2, ctl->counter(Counter::qos_violations));
   // A restarted fast path is told again.
   fp.attach_now = true;
   ctl->tick();
