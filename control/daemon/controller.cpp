@@ -86,6 +86,8 @@ const Controller::Command Controller::kCommands[] = {
     {"capture.start", Role::admin, "start writing a pcap", &Controller::cmd_capture},
     {"capture.stop", Role::admin, "stop the capture", &Controller::cmd_capture},
     {"diagnose.call", Role::operator_, "why a call failed (args: call_id)", &Controller::cmd_diagnose_call},
+    {"export.calls", Role::operator_, "call records as CSV/JSON (args: format, since, until, unexported, mark, limit)",
+     &Controller::cmd_export_calls},
 };
 
 Controller::Controller(config::ConfigStore& store, FastPath& fastpath, Clock clock, Log log)
@@ -462,6 +464,7 @@ Json Controller::cmd_show_trunks(const Json& args, const Peer&, Role, Error& err
   ipc::StatsBody& s = *stats_buf_;
   bool have = stats(s);
   Json probes = hooks.trunk_probe_states ? hooks.trunk_probe_states() : Json(nullptr);
+  Json figures = hooks.trunk_call_figures ? hooks.trunk_call_figures() : Json(nullptr);
   Json list = Json::array();
   for (const auto& t : store_.running().trunks) {
     Json j{{"name", t.name},
@@ -488,12 +491,14 @@ Json Controller::cmd_show_trunks(const Json& args, const Peer&, Role, Error& err
       j["jitter_ms"] = round_to(ts->jitter_us / 1000.0, 2);
       j["rtp_lost"] = ts->rtp_lost;
     }
+    if (figures.is_object() && figures.contains(t.name)) j["calls"] = figures[t.name];
     list.push_back(j);
   }
   return {{"trunks", list}, {"fastpath", {{"attached", fp_.attached()}, {"status", fp_.status()}}}};
 }
 
 Json Controller::cmd_show_calls(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (hooks.show_calls) return hooks.show_calls(args, error, failed);
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
   failed = true;
   error = not_available("the fast path publishes per-trunk and per-uplink call counts only (see show trunks, "
@@ -824,11 +829,19 @@ Json Controller::cmd_capture(const Json& args, const Peer&, Role, Error& error, 
 }
 
 Json Controller::cmd_diagnose_call(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (hooks.diagnose_call) return hooks.diagnose_call(args, error, failed);
   std::string call_id;
   if (!mgmt::args_only(args, {"call_id"}, error) || !mgmt::arg_string(args, "call_id", call_id, error))
     return failed = true, Json();
   failed = true;
   error = not_available("call diagnosis needs the call-record store, which is not running in this daemon");
+  return {};
+}
+
+Json Controller::cmd_export_calls(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (hooks.export_calls) return hooks.export_calls(args, error, failed);
+  failed = true;
+  error = not_available("call records come from the call-record store, which is not running in this daemon");
   return {};
 }
 

@@ -79,6 +79,10 @@ struct Hooks {
   std::function<Json(int n)> fault_report;                    // last N reports
   std::function<Json(const std::string& trunk, std::string& why)> test_trunk;
   std::function<Json()> trunk_probe_states;                   // OPTIONS state per trunk
+  // Per-call records (control/daemon/call_records): same shape as a command.
+  using CommandHook = std::function<Json(const Json& args, mgmt::Error& error, bool& failed)>;
+  CommandHook show_calls, diagnose_call, export_calls;
+  std::function<Json()> trunk_call_figures;                   // per trunk name: ASR/SEER/ISA/busy/SRD/PDD
 };
 
 class Controller {
@@ -138,6 +142,7 @@ class Controller {
   Json cmd_test_trunk(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_diagnose_call(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_export_calls(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
 
   void handle_event(const ipc::Event& e);
   void drain_events();

@@ -18,6 +18,7 @@
 #include "control/config/schema.hpp"
 #include "control/config/store.hpp"
 #include "control/daemon/trunk_probing.hpp"
+#include "control/daemon/call_records.hpp"
 #include "control/daemon/controller.hpp"
 #include "control/daemon/fastpath_link.hpp"
 #include "control/daemon/log.hpp"
@@ -192,6 +193,19 @@ int main(int argc, char** argv) {
   controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
   trunk_probing.open(store.running());
   trunk_probing.install(controller, services.alarm_service());
+  // Per-call records: CDR store and export, trunk ASR/SEER/ISA/busy, show calls, diagnose call.
+  controld::ShmCallFeed call_feed(shm_prefix, fastpath);
+  controld::CallRecords call_records(call_feed, controld::Clock::system(),
+                                     [&log](int p, const std::string& m) { log(p, m); });
+  if (auto* svc = services.alarm_service()) {
+    call_records.set_store(&svc->event_store());
+    call_records.set_alarms(&svc->alarms());
+  } else {
+    call_records.set_store(nullptr, "the event store is not running: " + services.error());
+  }
+  call_records.set_stats_source([&fastpath](ipc::StatsBody& b) { return fastpath.attached() && fastpath.read_stats(b); });
+  call_records.configure(store.running());
+  call_records.install(controller);
 
   mgmt::Server server;
   const std::string socket_at = cfg.box.mgmt_socket;
@@ -241,6 +255,7 @@ int main(int argc, char** argv) {
     controller.tick();
     services.tick();
     trunk_probing.tick();
+    call_records.tick();
   }
   server.close();
   ::unlink(pid_path.c_str());

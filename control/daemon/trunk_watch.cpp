@@ -80,7 +80,7 @@ void TrunkWatch::evaluate(const std::string& trunk) {
     }
     return;
   }
-  AlarmType type = all_busy ? AlarmType::trunk_congestion : AlarmType::trunk_down;
+  AlarmType type = all_busy ? AlarmType::trunk_sip_errors : AlarmType::trunk_down;
   if (it != raised_.end() && it->second != type) {
     act_.clear(it->second, obj, all_busy ? "now busy, not out of service" : "now out of service, not only busy");
     raised_.erase(it);

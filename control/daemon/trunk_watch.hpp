@@ -6,9 +6,11 @@
 //   trunk down via some uplinks, up via another   -> trunk_down (major), and
 //       on each such uplink a soft fault sip_outage (the fast path leaves it
 //       when it is active, and does not fail over onto it)
-//   down because busy (503 + Retry-After, 486,    -> trunk_congestion only:
+//   down because busy (503 + Retry-After, 486,    -> trunk_sip_errors only:
 //       600: "overloaded")                           busy is not an outage and
 //                                                    never fails an uplink over
+//       (trunk_congestion is the busy ratio of real calls: call_records.cpp;
+//       a type apart so neither clears the other's alarm)
 //   up again on every uplink                      -> alarms cleared, soft
 //                                                    faults cleared
 // Pure logic: probe events in, actions out through callbacks, so it is

@@ -71,10 +71,26 @@ CREATE TABLE IF NOT EXISTS faults (
 );
 )sql";
 
+// Columns added after the first release: a store made before gets them on
+// open (ALTER TABLE), old rows read the defaults.
+struct AddedColumn {
+  const char* name;
+  const char* decl;
+};
+constexpr AddedColumn kCallsAdded[] = {
+    {"direction", "TEXT NOT NULL DEFAULT ''"},      {"state", "TEXT NOT NULL DEFAULT ''"},
+    {"srd_ms", "REAL NOT NULL DEFAULT -1"},         {"hangup", "TEXT NOT NULL DEFAULT ''"},
+    {"reason_cause", "INTEGER NOT NULL DEFAULT -1"}, {"transfer_kind", "TEXT NOT NULL DEFAULT ''"},
+    {"transfer_result", "TEXT NOT NULL DEFAULT ''"}, {"transfer_code", "INTEGER NOT NULL DEFAULT 0"},
+    {"transfer_target", "TEXT NOT NULL DEFAULT ''"}, {"verdict", "TEXT NOT NULL DEFAULT ''"},
+    {"diagnosis", "TEXT NOT NULL DEFAULT ''"},      {"raw", "TEXT NOT NULL DEFAULT ''"},
+};
+
 constexpr const char* kCallColumns =
     "id, call_id, from_uri, to_uri, trunk, uplink, start_ms, answer_ms, end_ms, final_code, end_reason, "
     "pdd_ms, out_mos, out_loss_pct, out_jitter_ms, out_packets, in_mos, in_loss_pct, in_jitter_ms, "
-    "in_packets, exported";
+    "in_packets, exported, direction, state, srd_ms, hangup, reason_cause, transfer_kind, transfer_result, "
+    "transfer_code, transfer_target, verdict, diagnosis, raw";
 constexpr const char* kEventColumns =
     "id, time_ms, kind, object, text, from_uplink, to_uplink, reason, detect_ms, switch_ms, total_ms, "
     "calls_affected";
@@ -96,6 +112,18 @@ CallRecord read_call(const sql::Stmt& s) {
   c.outbound = {s.f64(12), s.f64(13), s.f64(14), uint64_t(s.i64(15))};
   c.inbound = {s.f64(16), s.f64(17), s.f64(18), uint64_t(s.i64(19))};
   c.exported = s.i64(20) != 0;
+  c.direction = s.text(21);
+  c.state = s.text(22);
+  c.srd_ms = s.f64(23);
+  c.hangup = s.text(24);
+  c.reason_cause = int(s.i64(25));
+  c.transfer_kind = s.text(26);
+  c.transfer_result = s.text(27);
+  c.transfer_code = int(s.i64(28));
+  c.transfer_target = s.text(29);
+  c.verdict = s.text(30);
+  c.diagnosis = s.text(31);
+  c.raw = s.text(32);
   return c;
 }
 
@@ -175,6 +203,7 @@ double CallRecord::worst_mos() const {
 
 bool CallRecord::failed() const {
   if (answer_ms) return end_reason == "fault";  // dropped by the fault itself
+  if (state == "busy" || state == "cancelled") return false;  // 503 + Retry-After is congestion
   switch (final_code) {
     case 486: case 487: case 600: case 603: return false;  // busy, cancelled, declined
     default: return final_code == 0 || final_code >= 400;
@@ -185,13 +214,25 @@ bool Store::open(const StoreOptions& o, std::string& error) {
   opt_ = o;
   if (!db_.open(o.path, error, /*durable=*/false)) return false;
   // Only takes effect on a new file: lets enforce_bounds() give pages back.
-  if (!db_.exec("PRAGMA auto_vacuum=INCREMENTAL;", error) || !db_.exec(kSchema, error)) {
+  if (!db_.exec("PRAGMA auto_vacuum=INCREMENTAL;", error) || !db_.exec(kSchema, error) || !add_columns(error)) {
     error = o.path + ": " + error;
     db_.close();
     return false;
   }
   enforce_bounds();
   return true;
+}
+
+bool Store::add_columns(std::string& error) {
+  std::set<std::string> have;
+  sql::Stmt s = db_.prepare("SELECT name FROM pragma_table_info('calls')", error);
+  if (!s) return false;
+  while (s.step() == SQLITE_ROW) have.insert(s.text(0));
+  for (const AddedColumn& c : kCallsAdded)
+    if (!have.count(c.name) &&
+        !db_.exec(std::string("ALTER TABLE calls ADD COLUMN ") + c.name + " " + c.decl, error))
+      return false;
+  return db_.exec("CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);", error);
 }
 
 void Store::after_insert() {
@@ -260,7 +301,9 @@ bool Store::record_call(const CallRecord& c) {
   sql::Stmt s = db_.prepare(
       "INSERT INTO calls (call_id, from_uri, to_uri, trunk, uplink, start_ms, answer_ms, end_ms, final_code, "
       "end_reason, pdd_ms, out_mos, out_loss_pct, out_jitter_ms, out_packets, in_mos, in_loss_pct, "
-      "in_jitter_ms, in_packets, exported) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "in_jitter_ms, in_packets, exported, direction, state, srd_ms, hangup, reason_cause, transfer_kind, "
+      "transfer_result, transfer_code, transfer_target, verdict, diagnosis, raw) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       error);
   if (!s) {
     last_error_ = error;
@@ -273,6 +316,10 @@ bool Store::record_call(const CallRecord& c) {
   s.bind(15, int64_t(c.outbound.packets));
   s.bind(16, c.inbound.mos).bind(17, c.inbound.loss_pct).bind(18, c.inbound.jitter_ms);
   s.bind(19, int64_t(c.inbound.packets)).bind(20, int64_t(c.exported));
+  s.bind(21, c.direction).bind(22, c.state).bind(23, c.srd_ms).bind(24, c.hangup);
+  s.bind(25, int64_t(c.reason_cause)).bind(26, c.transfer_kind).bind(27, c.transfer_result);
+  s.bind(28, int64_t(c.transfer_code)).bind(29, c.transfer_target).bind(30, c.verdict).bind(31, c.diagnosis);
+  s.bind(32, c.raw);
   if (!s.run()) {
     last_error_ = db_.errmsg();
     return false;
@@ -443,6 +490,18 @@ std::vector<CallRecord> Store::calls(WallMs since, WallMs until, size_t limit) {
   return v;
 }
 
+std::vector<CallRecord> Store::calls_by_id(const std::string& call_id, size_t limit) {
+  std::vector<CallRecord> v;
+  std::string error;
+  sql::Stmt s = db_.prepare(std::string("SELECT ") + kCallColumns +
+                                " FROM (SELECT * FROM calls WHERE call_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+                            error);
+  if (!s) return v;
+  s.bind(1, call_id).bind(2, int64_t(limit));
+  while (s.step() == SQLITE_ROW) v.push_back(read_call(s));
+  return v;
+}
+
 std::vector<AlarmRow> Store::alarm_history(size_t limit) {
   std::vector<AlarmRow> v;
   std::string error;
@@ -527,17 +586,19 @@ std::vector<FaultReport> Store::fault_reports(size_t limit) {
 int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
   std::string error;
   sql::Stmt s = db_.prepare(std::string("SELECT ") + kCallColumns +
-                                " FROM calls WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR exported = 0) ORDER BY id",
+                                " FROM calls WHERE start_ms >= ? AND start_ms < ? AND (? = 0 OR exported = 0) ORDER BY id LIMIT ?",
                             error);
   if (!s) {
     last_error_ = error;
     return -1;
   }
   s.bind(1, int64_t(q.since_ms)).bind(2, int64_t(q.until_ms)).bind(3, int64_t(q.only_unexported));
+  s.bind(4, q.limit);
   std::vector<int64_t> ids;
   if (f == Format::csv)
-    out << "id,call_id,from,to,trunk,uplink,start,answer,end,duration_s,final_code,end_reason,pdd_ms,"
-           "out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,in_packets\r\n";
+    out << "id,call_id,from,to,trunk,uplink,direction,start,answer,end,duration_s,final_code,state,end_reason,"
+           "hangup,pdd_ms,srd_ms,out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,"
+           "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis\r\n";
   else
     out << "[";
   while (s.step() == SQLITE_ROW) {
@@ -545,11 +606,14 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
     double dur = c.answer_ms && c.end_ms >= c.answer_ms ? double(c.end_ms - c.answer_ms) / 1000.0 : 0;
     if (f == Format::csv) {
       out << c.id << ',' << csv(c.call_id) << ',' << csv(c.from) << ',' << csv(c.to) << ',' << csv(c.trunk) << ','
-          << csv(c.uplink) << ',' << iso(c.start_ms) << ',' << iso(c.answer_ms) << ',' << iso(c.end_ms) << ','
-          << num(dur) << ',' << c.final_code << ',' << csv(c.end_reason) << ',' << num(c.pdd_ms) << ','
+          << csv(c.uplink) << ',' << csv(c.direction) << ',' << iso(c.start_ms) << ',' << iso(c.answer_ms) << ','
+          << iso(c.end_ms) << ',' << num(dur) << ',' << c.final_code << ',' << csv(c.state) << ','
+          << csv(c.end_reason) << ',' << csv(c.hangup) << ',' << num(c.pdd_ms) << ',' << num(c.srd_ms) << ','
           << num(c.outbound.mos) << ',' << num(c.outbound.loss_pct) << ',' << num(c.outbound.jitter_ms) << ','
           << c.outbound.packets << ',' << num(c.inbound.mos) << ',' << num(c.inbound.loss_pct) << ','
-          << num(c.inbound.jitter_ms) << ',' << c.inbound.packets << "\r\n";
+          << num(c.inbound.jitter_ms) << ',' << c.inbound.packets << ',' << csv(c.transfer_kind) << ','
+          << csv(c.transfer_result) << ',' << c.transfer_code << ',' << csv(c.transfer_target) << ','
+          << csv(c.verdict) << ',' << csv(c.diagnosis) << "\r\n";
     } else {
       auto dir = [](const StreamQuality& q) {
         return "{\"mos\":" + num(q.mos) + ",\"loss_pct\":" + num(q.loss_pct) + ",\"jitter_ms\":" +
@@ -559,9 +623,15 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
           << ",\"from\":" << json_str(c.from) << ",\"to\":" << json_str(c.to) << ",\"trunk\":" << json_str(c.trunk)
           << ",\"uplink\":" << json_str(c.uplink) << ",\"start\":" << json_str(iso(c.start_ms))
           << ",\"answer\":" << json_str(iso(c.answer_ms)) << ",\"end\":" << json_str(iso(c.end_ms))
-          << ",\"duration_s\":" << num(dur) << ",\"final_code\":" << c.final_code
-          << ",\"end_reason\":" << json_str(c.end_reason) << ",\"pdd_ms\":" << num(c.pdd_ms)
-          << ",\"outbound\":" << dir(c.outbound) << ",\"inbound\":" << dir(c.inbound) << "}";
+          << ",\"direction\":" << json_str(c.direction) << ",\"duration_s\":" << num(dur)
+          << ",\"final_code\":" << c.final_code << ",\"state\":" << json_str(c.state)
+          << ",\"end_reason\":" << json_str(c.end_reason) << ",\"hangup\":" << json_str(c.hangup)
+          << ",\"pdd_ms\":" << num(c.pdd_ms) << ",\"srd_ms\":" << num(c.srd_ms)
+          << ",\"reason_cause\":" << c.reason_cause << ",\"outbound\":" << dir(c.outbound)
+          << ",\"inbound\":" << dir(c.inbound) << ",\"transfer\":{\"kind\":" << json_str(c.transfer_kind)
+          << ",\"result\":" << json_str(c.transfer_result) << ",\"code\":" << c.transfer_code
+          << ",\"target\":" << json_str(c.transfer_target) << "},\"verdict\":" << json_str(c.verdict)
+          << ",\"diagnosis\":" << json_str(c.diagnosis) << "}";
     }
     ids.push_back(c.id);
   }

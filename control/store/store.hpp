@@ -88,6 +88,19 @@ struct CallRecord {
   StreamQuality outbound;        // LAN -> carrier
   StreamQuality inbound;         // carrier -> LAN
   bool exported = false;
+  // From the fast path's per-call record (empty / -1 when not known).
+  std::string direction;         // outbound (to the trunk) | inbound
+  std::string state;             // tg::CallState name: ended, busy, failed, rejected, ...
+  double srd_ms = -1;            // RFC 6076 session request delay
+  std::string hangup;            // caller | callee | none
+  int reason_cause = -1;         // Q.850 cause from Reason
+  std::string transfer_kind;     // none | refer | redirect
+  std::string transfer_result;   // pending | accepted | trying | succeeded | failed
+  int transfer_code = 0;
+  std::string transfer_target;
+  std::string verdict;           // call diagnosis (control/diagnose verdict name)
+  std::string diagnosis;         // its one-line explanation
+  std::string raw;               // the fast path's record, hex (exact re-diagnosis)
   // Worst of the two directions (0 if no media).
   double worst_mos() const;
   // Failed for the fault report: no answer with a network / server cause
@@ -132,6 +145,7 @@ struct ExportQuery {
   WallMs until_ms = INT64_MAX;   // time < until
   bool only_unexported = false;  // calls: rows not exported before
   bool mark_exported = false;    // calls: mark what was written
+  int64_t limit = INT64_MAX;     // calls: at most this many rows (oldest first)
 };
 
 class Store {
@@ -154,6 +168,8 @@ class Store {
   // Reads.
   std::vector<Event> events(WallMs since_ms = 0, WallMs until_ms = INT64_MAX, size_t limit = 1000);
   std::vector<CallRecord> calls(WallMs since_ms = 0, WallMs until_ms = INT64_MAX, size_t limit = 1000);
+  // Records of one Call-ID (a reused Call-ID gives several), oldest first.
+  std::vector<CallRecord> calls_by_id(const std::string& call_id, size_t limit = 16);
   std::vector<AlarmRow> alarm_history(size_t limit = 1000);
   // Alarms active at the last notification, for AlarmManager::restore_active after a restart.
   std::vector<alarm::Alarm> active_alarms();
@@ -177,6 +193,7 @@ class Store {
   int64_t size_bytes();
 
  private:
+  bool add_columns(std::string& error);
   bool fault_alarm(const alarm::AlarmNotification& n) const;
   void after_insert();
   std::optional<FaultReport> close_fault(WallMs end_ms);

@@ -21,10 +21,12 @@ uint32_t FlowMeter::recent(TimeNs at) const {
   return current_ + uint32_t(previous_) * (1000 - elapsed) / 1000;
 }
 
-void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since) {
+void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from) {
   now_ = now;
+  fresh_from_ = fresh_from;
   for (uint8_t u = 0; u < kMaxUplinks; ++u) {
     results_[u] = BlackoutResult{};
+    silent_unguarded_[u] = 0;
     since_[u] = carrying_since ? carrying_since[u] : 0;
   }
 }
@@ -46,17 +48,23 @@ void BlackoutDetector::add(const StreamSample& s) {
   ++r.active;
   // Silence on this uplink counts from when it started carrying the stream.
   const TimeNs ref = s.last_rx_ns > since ? s.last_rx_ns : since;
-  if (now_ >= ref + c.blackout) {
-    ++r.silent;
-    if (ref > r.onset) r.onset = ref;
-  }
+  if (now_ < ref + c.blackout) return;
+  ++silent_unguarded_[s.uplink];
+  // After a loop stall only fresh observation counts (see the header).
+  if (now_ < fresh_from_ + c.blackout) return;
+  ++r.silent;
+  if (ref > r.onset) r.onset = ref;  // when media stopped, not when the guard let go
 }
 
 void BlackoutDetector::end() {
   for (uint8_t u = 0; u < kMaxUplinks; ++u) {
     BlackoutResult& r = results_[u];
     const BlackoutConfig& c = config_[u];
-    r.blackout = r.active > 0 && r.active >= c.min_streams && uint64_t(r.silent) * 100 >= uint64_t(c.quorum_pct) * r.active;
+    auto quorum = [&](uint32_t silent) {
+      return r.active > 0 && r.active >= c.min_streams && uint64_t(silent) * 100 >= uint64_t(c.quorum_pct) * r.active;
+    };
+    r.blackout = quorum(r.silent);
+    r.deferred_stall = !r.blackout && quorum(silent_unguarded_[u]);
     if (!r.blackout) r.onset = 0;
   }
 }

@@ -11,6 +11,13 @@
 //     (carrying_since): streams just moved by a switch never flowed there.
 // Blackout on an uplink when active >= min_streams and silent (no inbound
 // for >= blackout) * 100 >= quorum_pct * active.
+//
+// Loop stalls: after the fast path's loop was descheduled, the streams'
+// packets of the stall still wait in the rx rings, so every stream looks
+// silent. begin()'s fresh_from (the end of the last stall) restarts the
+// silence of every stream there: a blackout needs one whole blackout time
+// of fresh observation after the stall. Silence that starts after the stall
+// is not delayed. The result says when the guard held a blackout back.
 #pragma once
 #include <cstdint>
 
@@ -57,6 +64,7 @@ struct BlackoutResult {
   uint32_t active = 0;         // counted (see above)
   uint32_t silent = 0;         // active and silent for >= blackout
   TimeNs onset = 0;            // latest last_rx among silent streams: media stopped by then
+  bool deferred_stall = false; // a blackout without the stall guard (see above)
 };
 
 class BlackoutDetector {
@@ -64,7 +72,8 @@ class BlackoutDetector {
   void configure(UplinkIndex uplink, const BlackoutConfig& config) { config_[uplink] = config; }
   const BlackoutConfig& config(UplinkIndex uplink) const { return config_[uplink]; }
   // carrying_since[u]: when uplink u started carrying the streams (last switch to it).
-  void begin(TimeNs now, const TimeNs* carrying_since);
+  // fresh_from: end of the last loop stall (0: none).
+  void begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from = 0);
   void add(const StreamSample& s);
   void end();
   const BlackoutResult& result(UplinkIndex uplink) const { return results_[uplink]; }
@@ -73,8 +82,10 @@ class BlackoutDetector {
  private:
   BlackoutConfig config_[kMaxUplinks];
   BlackoutResult results_[kMaxUplinks];
+  uint32_t silent_unguarded_[kMaxUplinks] = {};
   TimeNs since_[kMaxUplinks] = {};
   TimeNs now_ = 0;
+  TimeNs fresh_from_ = 0;
   uint64_t bad_uplink_ = 0;
 };
 

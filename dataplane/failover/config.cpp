@@ -62,6 +62,7 @@ bool validate(const Config& c, std::string& error) {
   if (c.probe_window_rounds < 2 || c.probe_window_rounds > kMaxProbeWindow)
     return fail(error, "probe_window_rounds", " must be 2..256");
   if (uint32_t(c.probe_ident_base) + c.uplink_count > 0xFFFF) return fail(error, "probe_ident_base", " too large");
+  if (c.loop_stall < kNsPerMs || c.loop_stall > kNsPerSec) return fail(error, "loop_stall", " must be 1..1000 ms");
   for (uint8_t u = 0; u < c.uplink_count; ++u) {
     const UplinkConfig& up = c.uplinks[u];
     std::string where = "uplinks[" + std::to_string(u) + "].";

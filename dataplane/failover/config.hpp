@@ -59,6 +59,12 @@ struct Config {
   UplinkConfig uplinks[kMaxUplinks];
   uint16_t probe_ident_base = 0x5447;  // ICMP echo identifier = base + uplink index
   uint32_t probe_window_rounds = 100;  // RTT/loss/jitter window (<= kMaxProbeWindow)
+  // A gap longer than this between two passes of the fast path loop is a
+  // stall (the process was descheduled): rx piled up unseen, so the probe
+  // and blackout decisions wait for fresh observation (engine.hpp). Shorter
+  // gaps only shift rx stamps by less than the timers' margins (probe
+  // timeout - RTT - jitter, blackout - packet spacing - jitter).
+  TimeNs loop_stall = 40 * kNsPerMs;
 
   // wan0/wan1/lte with the default names and timers; LTE probes slower
   // because it is metered and its RTT is higher.

@@ -35,7 +35,25 @@ ReplyMatch Engine::on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now) {
   return m;
 }
 
+void Engine::loop_pass(TimeNs now) {
+  const TimeNs prev = last_pass_;
+  last_pass_ = now;
+  if (prev == 0 || now <= prev + config_.loop_stall) return;
+  ++loop_stalls_;
+  if (now - prev > longest_stall_) longest_stall_ = now - prev;
+  stall_end_ = now;
+  probes_.hold_for_stall(prev, now + config_.loop_stall);
+  for (uint8_t u = 0; u < kMaxUplinks; ++u) deferred_media_[u] = deferred_probe_[u] = false;
+}
+
 void Engine::on_round_lost(const RoundOutcome& o, TimeNs now) {
+  if (o.stalled) {
+    // Not watched for its whole timeout: unknown. It neither extends nor
+    // breaks a run of misses.
+    if (!deferred_probe_[o.uplink]) ++deferred_stall_;
+    deferred_probe_[o.uplink] = true;
+    return;
+  }
   // Replies overtake each other under jitter: a lost round older than an
   // answered one does not extend a run of consecutive misses.
   if (o.sent_ns < last_ok_sent_[o.uplink]) return;
@@ -54,13 +72,17 @@ size_t Engine::poll(TimeNs now, ProbeRequest* out, size_t cap) {
   return probes_.due(now, out, cap);
 }
 
-void Engine::media_scan_begin(TimeNs now) { blackout_.begin(now, carrying_since_); }
+void Engine::media_scan_begin(TimeNs now) { blackout_.begin(now, carrying_since_, stall_end_); }
 
 void Engine::media_scan_end(TimeNs now) {
   blackout_.end();
   for (uint8_t u = 0; u < config_.uplink_count; ++u) {
     const BlackoutResult& r = blackout_.result(u);
     const bool marked = health_[u].fault_mask() & ipc::kFault_blackout;
+    if (r.deferred_stall && !marked && !deferred_media_[u]) {
+      deferred_media_[u] = true;
+      ++deferred_stall_;
+    }
     if (r.blackout && !marked)
       feed(u, HealthInput::blackout_on, now, 0, r.onset);
     else if (!r.blackout && marked)

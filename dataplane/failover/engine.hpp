@@ -4,6 +4,7 @@
 // active-backup bond: the decision picks, the forwarding loop reads).
 //
 // Each loop of that thread:
+//   engine.loop_pass(now);                    // every pass, first: notices loop stalls
 //   n = engine.poll(now, probes, cap);        // timeouts, hold-downs, probes to send
 //   ... build and send the n probes ...
 //   engine.on_probe_reply(ident, seq, now);   // for each echo reply received
@@ -14,6 +15,14 @@
 //   engine.media_scan_end(now);
 //   engine.set_active_calls(uplink, calls);   // whenever known
 // Selection runs after every input, so a link-down switches in that call.
+//
+// Loop stalls: a gap > Config::loop_stall between two loop_pass() calls
+// means the thread was descheduled; what arrived meanwhile waits in the rx
+// rings and is stamped late. So probe rounds whose deadline fell in the
+// stall are judged only after a drain time (loop_stall) and are void, not
+// lost, if still unanswered; and media silence restarts at the stall's end
+// (a blackout needs one fresh blackout time). Link status is not affected.
+// Each held-back decision counts in decisions_deferred_stall().
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -62,6 +71,7 @@ class Engine {
   // onset: when the port reported the change, if earlier than now (0 = now).
   void on_link(UplinkIndex uplink, bool up, TimeNs now, TimeNs onset = 0);
   ReplyMatch on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now);
+  void loop_pass(TimeNs now);
   size_t poll(TimeNs now, ProbeRequest* out, size_t cap);
 
   void media_scan_begin(TimeNs now);
@@ -85,6 +95,12 @@ class Engine {
   uint64_t switches() const { return switches_; }
   uint64_t commands_applied() const { return commands_applied_; }
   uint64_t commands_rejected() const { return commands_rejected_; }
+  uint64_t loop_stalls() const { return loop_stalls_; }
+  TimeNs longest_stall() const { return longest_stall_; }
+  TimeNs last_stall_end() const { return stall_end_; }
+  // (stall, uplink, rule) where the stall guard held back a fault decision:
+  // a blackout, or unanswered probe rounds made void.
+  uint64_t decisions_deferred_stall() const { return deferred_stall_; }
 
  private:
   void on_round_lost(const RoundOutcome& o, TimeNs now);
@@ -112,6 +128,14 @@ class Engine {
   uint64_t switches_ = 0;
   uint64_t commands_applied_ = 0;
   uint64_t commands_rejected_ = 0;
+  TimeNs last_pass_ = 0;
+  TimeNs stall_end_ = 0;
+  TimeNs longest_stall_ = 0;
+  uint64_t loop_stalls_ = 0;
+  uint64_t deferred_stall_ = 0;
+  // Per uplink: this stall's deferral already counted (media, probes).
+  bool deferred_media_[kMaxUplinks] = {};
+  bool deferred_probe_[kMaxUplinks] = {};
   alignas(64) std::atomic<UplinkIndex> active_{kNoUplink};
 };
 

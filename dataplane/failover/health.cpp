@@ -55,7 +55,7 @@ void UplinkHealth::update_faults(HealthInput in, TimeNs now, uint8_t soft, TimeN
       break;
     case HealthInput::probe_lost:
       if (misses_++ == 0) miss_onset_ = at;
-      if (misses_ >= timers_.miss_threshold) faults_ |= ipc::kFault_probe;
+      if (probe_run_is_fault(at)) faults_ |= ipc::kFault_probe;
       cause_onset = miss_onset_;  // the run of misses began with the first lost round
       break;
     case HealthInput::blackout_on: faults_ |= ipc::kFault_blackout; break;
@@ -76,6 +76,17 @@ void UplinkHealth::update_faults(HealthInput in, TimeNs now, uint8_t soft, TimeN
   // The onset of a down period is the first fault that appeared on a clean uplink.
   constexpr uint8_t kNotAdmin = uint8_t(~ipc::kFault_admin);
   if (!(old & kNotAdmin) && (faults_ & kNotAdmin)) fault_onset_ = cause_onset;
+}
+
+bool UplinkHealth::probe_run_is_fault(TimeNs last_sent) const {
+  const uint32_t n = timers_.miss_threshold;
+  if (misses_ >= n) return true;
+  // Time-based: a run whose send times cover the miss window is a fault with
+  // fewer rounds when a starved loop sent them late, but never with fewer
+  // than 3/4 of them: at 6 % round loss (3 % each way) a run of 6 starts
+  // once in ~2e7 rounds, a run of 4 once in ~8e4 (minutes at 100 rounds/s).
+  const uint32_t min_lost = (3 * n + 3) / 4;
+  return misses_ >= min_lost && last_sent >= miss_onset_ + TimeNs(n - 1) * timers_.probe_interval;
 }
 
 void UplinkHealth::decay(TimeNs now) {

@@ -43,8 +43,12 @@ class UplinkHealth {
   void set_timers(const HealthTimers& timers) { timers_ = timers; }
 
   // soft: soft_fault_bit() for soft_raise/soft_clear. onset: when the fault
-  // began if known earlier than now (first lost probe's send time, media
+  // began if known earlier than now (the lost probe round's send time, media
   // onset); 0 = now. Returns true if the state changed.
+  // Probe fault: miss_threshold consecutive lost rounds, or at least 3/4 as
+  // many whose send times span the miss window ((miss_threshold - 1) x
+  // probe_interval): a starved loop sends rounds late, and detection must
+  // follow time, not the round count.
   bool handle(HealthInput in, TimeNs now, uint8_t soft = 0, TimeNs onset = 0);
 
   UplinkState state() const { return state_; }
@@ -72,6 +76,7 @@ class UplinkHealth {
 
  private:
   void update_faults(HealthInput in, TimeNs now, uint8_t soft, TimeNs onset);
+  bool probe_run_is_fault(TimeNs last_sent) const;
   void go(UplinkState to, TimeNs now);
   void go_down(TimeNs now);           // from a usable or recovering state: a flap
   void go_recovering(TimeNs now);

@@ -34,8 +34,8 @@ size_t ProbeScheduler::due(TimeNs now, ProbeRequest* out, size_t cap) {
     Slot& slot = slots_[u][seq % kMaxProbesInFlight];
     // validate() keeps timeout/interval below the table size, so the slot's
     // previous round has expired unless poll() stalled for long: count it lost.
-    if (slot.in_use) record(u, true, 0);
-    slot = Slot{now, seq, true, true, false};
+    if (slot.in_use) record(u, SampleKind::lost, 0);
+    slot = Slot{now, seq, true, true, false, false};
     for (uint8_t t = 0; t < targets; ++t)
       out[n++] = ProbeRequest{targets_[u][t], now, uint16_t(ident_base_ + u), seq, u, t, proto_[u], udp_port_[u]};
     totals_[u].sent += targets;
@@ -50,15 +50,18 @@ ReplyMatch ProbeScheduler::on_reply(uint16_t ident, uint16_t seq, TimeNs now, Ro
   Slot& slot = slots_[u][seq % kMaxProbesInFlight];
   if (!slot.valid || slot.seq != seq || now < slot.sent_ns) return ReplyMatch::unknown;
   if (slot.answered) return ReplyMatch::duplicate;
-  if (!slot.in_use || now - slot.sent_ns >= timers_[u].probe_timeout) {
+  const bool in_time = now - slot.sent_ns < timers_[u].probe_timeout;
+  // A held round's reply may have waited in the rx ring through the stall:
+  // it answers the round, but its stamp says nothing about the RTT.
+  if (!slot.in_use || (!in_time && !slot.stalled)) {
     ++totals_[u].late;  // expire() counts (or has counted) the round lost
     return ReplyMatch::late;
   }
   slot.in_use = false;
   slot.answered = true;
-  outcome = RoundOutcome{UplinkIndex(u), true, slot.sent_ns, now - slot.sent_ns};
+  outcome = RoundOutcome{UplinkIndex(u), true, slot.sent_ns, in_time ? now - slot.sent_ns : 0, slot.stalled};
   ++totals_[u].answered;
-  record(UplinkIndex(u), false, outcome.rtt);
+  record(UplinkIndex(u), in_time ? SampleKind::answered : SampleKind::untimed, outcome.rtt);
   return ReplyMatch::answered;
 }
 
@@ -71,19 +74,40 @@ size_t ProbeScheduler::expire(TimeNs now, RoundOutcome* out, size_t cap) {
       Slot& slot = slots_[u][s % kMaxProbesInFlight];
       if (slot.seq != s || !slot.in_use) continue;
       if (now < slot.sent_ns + timers_[u].probe_timeout) break;
+      // Younger rounds wait too: outcomes stay in send order.
+      if (slot.stalled && now < release_[u]) break;
       slot.in_use = false;
-      out[n++] = RoundOutcome{u, false, slot.sent_ns, 0};
-      record(u, true, 0);
+      out[n++] = RoundOutcome{u, false, slot.sent_ns, 0, slot.stalled};
+      if (slot.stalled)
+        ++void_[u];  // unknown, not lost: no sample either
+      else
+        record(u, SampleKind::lost, 0);
     }
     oldest_seq_[u] = s;
   }
   return n;
 }
 
-void ProbeScheduler::record(UplinkIndex u, bool lost, TimeNs rtt) {
-  if (lost) ++totals_[u].lost_rounds;
+uint32_t ProbeScheduler::hold_for_stall(TimeNs stall_start, TimeNs release) {
+  uint32_t marked = 0;
+  for (uint8_t u = 0; u < count_; ++u) {
+    for (uint16_t s = oldest_seq_[u]; s != next_seq_[u]; ++s) {
+      Slot& slot = slots_[u][s % kMaxProbesInFlight];
+      if (slot.seq != s || !slot.in_use) continue;
+      const TimeNs deadline = slot.sent_ns + timers_[u].probe_timeout;
+      if (deadline <= stall_start || deadline > release) continue;
+      slot.stalled = true;
+      ++marked;
+    }
+    if (release > release_[u]) release_[u] = release;
+  }
+  return marked;
+}
+
+void ProbeScheduler::record(UplinkIndex u, SampleKind kind, TimeNs rtt) {
+  if (kind == SampleKind::lost) ++totals_[u].lost_rounds;
   const uint64_t us = rtt / 1000;
-  window_samples_[u][window_pos_[u]] = Sample{uint32_t(us > 0xFFFFFFFFu ? 0xFFFFFFFFu : us), lost};
+  window_samples_[u][window_pos_[u]] = Sample{uint32_t(us > 0xFFFFFFFFu ? 0xFFFFFFFFu : us), kind};
   window_pos_[u] = (window_pos_[u] + 1) % window_;
   if (window_fill_[u] < window_) ++window_fill_[u];
 }
@@ -101,10 +125,11 @@ ipc::ProbeStatsWire ProbeScheduler::stats(UplinkIndex u) const {
   uint32_t mn = 0xFFFFFFFFu, mx = 0;
   for (uint32_t i = 0; i < window_fill_[u]; ++i) {
     const Sample& s = window_samples_[u][(start + i) % window_];
-    if (s.lost) {
+    if (s.kind == SampleKind::lost) {
       ++lost;
       continue;
     }
+    if (s.kind == SampleKind::untimed) continue;  // answered: not a loss, but no RTT
     ++answered;
     sum += s.rtt_us;
     if (s.rtt_us < mn) mn = s.rtt_us;

@@ -4,7 +4,17 @@
 //
 // One round per uplink per interval = one probe to each target with the same
 // (ident, seq). A round is answered by the first reply in time from any target
-// (the uplink works if anything behind it answers), lost at the timeout.
+// (the uplink works if anything behind it answers), lost when its deadline
+// (send + timeout) passes with no answer. Rounds the loop was too late to
+// send are never created, so they are neither lost nor answered.
+//
+// Loop stalls: when the fast path's loop was descheduled, replies that came
+// in time may still sit in the rx ring (and are stamped when polled, late).
+// hold_for_stall() marks the rounds whose deadline fell in the stall (or in
+// the drain time after it): they are not judged before the release time; a
+// reply by then answers them (without an RTT sample: the stamp is the
+// stall's), and no reply makes them void (stalled), not lost: the loop did
+// not watch the uplink for their whole timeout.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +39,8 @@ struct RoundOutcome {
   UplinkIndex uplink;
   bool answered;
   TimeNs sent_ns;
-  TimeNs rtt;                  // answered only
+  TimeNs rtt;                  // answered only (0 if untimed: answered after a loop stall)
+  bool stalled = false;        // judged after a loop stall: answered untimed, or void (not lost)
 };
 
 enum class ReplyMatch : uint8_t {
@@ -55,8 +66,13 @@ class ProbeScheduler {
   size_t due(TimeNs now, ProbeRequest* out, size_t cap);
   // A reply; on `answered`, outcome describes the round.
   ReplyMatch on_reply(uint16_t ident, uint16_t seq, TimeNs now, RoundOutcome& outcome);
-  // Rounds timed out by `now`, up to cap, oldest first.
+  // Rounds timed out by `now`, up to cap, oldest first (stalled ones: void).
   size_t expire(TimeNs now, RoundOutcome* out, size_t cap);
+  // The loop did not run from stall_start until `release` minus the drain
+  // time: rounds in flight whose deadline falls in (stall_start, release]
+  // wait for `release` and cannot be lost. Returns the rounds marked.
+  uint32_t hold_for_stall(TimeNs stall_start, TimeNs release);
+  uint64_t void_rounds(UplinkIndex uplink) const { return void_[uplink]; }
 
   ipc::ProbeStatsWire stats(UplinkIndex uplink) const;
   TimeNs next_due(UplinkIndex uplink) const { return next_send_[uplink]; }
@@ -68,9 +84,11 @@ class ProbeScheduler {
     bool in_use = false;       // sent, neither answered nor expired
     bool valid = false;        // ever used (late replies are recognised)
     bool answered = false;     // answered in time (further replies are duplicates)
+    bool stalled = false;      // deadline in a loop stall: held, never lost
   };
-  struct Sample { uint32_t rtt_us; bool lost; };
-  void record(UplinkIndex u, bool lost, TimeNs rtt);
+  enum class SampleKind : uint8_t { answered, lost, untimed };  // untimed: answered, RTT unknown
+  struct Sample { uint32_t rtt_us; SampleKind kind; };
+  void record(UplinkIndex u, SampleKind kind, TimeNs rtt);
 
   uint8_t count_ = 0;
   uint16_t ident_base_ = 0;
@@ -88,6 +106,8 @@ class ProbeScheduler {
   Sample window_samples_[kMaxUplinks][kMaxProbeWindow] = {};
   uint32_t window_pos_[kMaxUplinks] = {};
   uint32_t window_fill_[kMaxUplinks] = {};
+  TimeNs release_[kMaxUplinks] = {};         // stalled rounds wait for this
+  uint64_t void_[kMaxUplinks] = {};
   ipc::ProbeStatsWire totals_[kMaxUplinks] = {};
 };
 

@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -46,6 +47,7 @@ struct Options {
   uint32_t mbufs = 8191;
   uint32_t streams = 4096;
   uint32_t calls = 4096;
+  double call_linger_s = 32;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
 };
@@ -63,6 +65,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
       ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
@@ -77,6 +80,11 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "tg-dataplane: " << e.what() << "\n" << desc;
+    rc = 2;
+    return false;
+  }
+  if (!(o.call_linger_s >= 0 && o.call_linger_s <= 3600)) {
+    std::cerr << "tg-dataplane: --call-linger must be within 0..3600 seconds\n";
     rc = 2;
     return false;
   }
@@ -107,6 +115,8 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
     << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
+    << ",\"loop\":{\"stalls\":" << e.loop_stalls() << ",\"longest_stall_us\":" << e.longest_stall() / 1000
+    << ",\"last_stall_end_ns\":" << e.last_stall_end() << ",\"decision_deferred_stall\":" << e.decisions_deferred_stall() << "}"
     << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
     << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
@@ -115,7 +125,14 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     // adds at most 21 bytes more (dataplane/README.md).
     j << ",\"inspector_bytes_per_stream\":" << kRtpStreamBytes + 16 << ",\"inspector_stream_capacity\":" << in->streams().capacity();
   }
+  if (ctl.calls())
+    j << ",\"call_export_bytes_per_call\":" << sizeof(CallMediaSlot) << ",\"call_export_staging_bytes\":"
+      << sizeof(ipc::CallRecordWire) * ipc::kMaxLiveCallsExported;
   j << "}";
+  if (const CallExporter* cx = ctl.calls())
+    j << ",\"calls\":{\"live\":" << cx->live_total() << ",\"live_exported\":" << cx->live_count()
+      << ",\"live_publishes\":" << cx->live_publishes() << ",\"cdr_records\":" << cx->cdr_records()
+      << ",\"cdr_dropped\":" << cx->cdr_dropped() << "}";
   if (const Inspector* in = dp.inspector()) {
     j << ",\"inspection\":{\"frames\":" << in->frames();
     for (size_t o = 0; o < kInspectOutcomeCount; ++o)
@@ -130,7 +147,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
-      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"void_stall\":" << e.probes().void_rounds(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
   }
   j << "},\"recent_switches\":[";
@@ -164,6 +181,14 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   }
   j << "}}";
   return j.str();
+}
+
+// CLOCK_REALTIME minus the fast path's clock: turns record times into wall
+// time. Sampled on the control path (vDSO clock_gettime), never per packet.
+uint64_t realtime_offset(TimeNs fast_now) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
@@ -290,6 +315,7 @@ int main(int argc, char** argv) {
   icfg.streams.capacity = opt.streams;
   icfg.streams.expect_capacity = opt.streams;
   icfg.calls.capacity = opt.calls;
+  icfg.calls.linger = TimeNs(opt.call_linger_s * 1e9);
   auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   for (uint8_t p = 0; p < kRoleCount; ++p)
     if (taps[p]) dp->set_tap(p, taps[p].get());
@@ -310,6 +336,7 @@ int main(int argc, char** argv) {
   for (uint8_t p = 1; p < kRoleCount; ++p)
     if (cfg.ports[p].present && cfg.ports[p].gateway) dp->forwarder().want_arp(uint8_t(p), cfg.ports[p].gateway, now);
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
+  if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
   TimeNs next_10ms = now, next_file = now, next_arp_refresh = now + 30 * kNsPerSec;
@@ -333,10 +360,16 @@ int main(int argc, char** argv) {
     }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
+      // Follows wall-clock steps (NTP) within 100 ms.
+      if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
   }
+  // Calls still in the table (lingering, or live: state says which) get
+  // their record now rather than never; the CDR store may drain the ring
+  // before it re-attaches to the next fast path.
+  if (Inspector* in = dp->inspector()) in->calls().flush();
   const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);
   std::cout << final_stats << std::endl;

@@ -42,8 +42,13 @@ uint8_t drop_reason_of(Disposition d) {
 }
 
 UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
-                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods)
+                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods,
+                             const CallExportConfig& call_export)
     : engine_(config, *this, now), dp_(dp), channels_(channels), periods_(periods) {
+  if (Inspector* in = dp_.inspector())
+    calls_ = std::make_unique<CallExporter>(*in, channels_ ? &channels_->cdr : nullptr,
+                                            channels_ ? &channels_->live_calls : nullptr, now, call_export,
+                                            engine_.active_uplink());
   for (uint8_t p = 0; p < kMaxPorts; ++p) ports_[p] = ports[p];
   // An uplink the board lacks never comes up.
   for (uint8_t u = 0; u < config.uplink_count && uplink_port(u) < kMaxPorts; ++u)
@@ -55,7 +60,10 @@ UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drive
 void UplinkControl::emit(const ipc::Event& e) {
   ++events_;
   if (channels_) channels_->events.push(e);
-  if (e.kind == ipc::EventKind::uplink_switch) recent_[recent_n_++ % kRecentSwitches] = e;
+  if (e.kind == ipc::EventKind::uplink_switch) {
+    recent_[recent_n_++ % kRecentSwitches] = e;
+    if (calls_) calls_->note_switch(e.uplink_switch.switched_ns, e.uplink_switch.uplink_from, e.uplink_switch.uplink_to);
+  }
 }
 
 void UplinkControl::poll_links(TimeNs now) {
@@ -92,6 +100,9 @@ void UplinkControl::scan_media(TimeNs now) {
 }
 
 void UplinkControl::tick(TimeNs now) {
+  // Every pass, before any decision: a long gap since the last pass means
+  // the process was descheduled and rx piled up unseen (engine.hpp).
+  engine_.loop_pass(now);
   if (now >= next_link_) {
     next_link_ = now + periods_.link_poll;
     poll_links(now);
@@ -100,6 +111,7 @@ void UplinkControl::tick(TimeNs now) {
     next_media_ = now + periods_.media;
     scan_media(now);
   }
+  if (calls_) calls_->tick(now);  // bounded step; publishes about once a second
   if (now < next_engine_) return;
   next_engine_ = now + periods_.engine;
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "dataplane/failover/engine.hpp"
+#include "dataplane/fastpath/call_export.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/ipc/channels.hpp"
 #include "drivers/dpdk/port.hpp"
@@ -30,13 +31,18 @@ class UplinkControl final : public failover::EventSink {
  public:
   // ports[p]: the same ports the datapath uses (link status). channels may
   // be nullptr (no control daemon: events are kept in the recent list only).
+  // With an inspector, also exports calls (CDR ring, live-calls table).
   UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
-                ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods = {});
+                ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods = {},
+                const CallExportConfig& call_export = {});
 
   uint8_t active() const { return engine_.active_uplink(); }
   void tick(TimeNs now);
 
   const failover::Engine& engine() const { return engine_; }
+  // nullptr without an inspector.
+  CallExporter* calls() { return calls_.get(); }
+  const CallExporter* calls() const { return calls_.get(); }
   uint64_t events_emitted() const { return events_; }
   uint64_t events_dropped() const { return channels_ ? channels_->events.drops() : 0; }
   // Fills the whole stats body: engine figures plus packet counters.
@@ -70,6 +76,7 @@ class UplinkControl final : public failover::EventSink {
   ipc::Event recent_[kRecentSwitches] = {};
   uint32_t recent_n_ = 0;
   ipc::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
+  std::unique_ptr<CallExporter> calls_;
 };
 
 }  // namespace tg::fastpath

@@ -4,7 +4,9 @@
 // channels.hpp:
 //
 //   <prefix>-cdr    SPSC ring of CallRecordWire: one record per call when the
-//                   call table frees it (settled or ended, after its linger).
+//                   call table frees it (settled or ended, after its linger),
+//                   and for every call still tracked when the fast path stops
+//                   cleanly (then state may be live and end_ns 0).
 //                   Never blocks the fast path: a full ring counts a drop.
 //   <prefix>-calls  CallsHeader + CallRecordWire[kMaxLiveCallsExported], the
 //                   live calls (calling/ringing/answered), republished by the

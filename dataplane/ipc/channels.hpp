@@ -1,16 +1,22 @@
-// The three shared-memory objects between tg-dataplane and the control
-// daemon, with their default names. The fast path creates them at start
+// The shared-memory objects between tg-dataplane and the control daemon,
+// with their default names. The fast path creates them at start
 // (replacing stale ones); the control daemon opens them and re-opens when
 // creator_pid() changes or the heartbeat stops (fast path restarted).
 //
 //   <prefix>-events    SPSC ring of Event,   fast path -> control
 //   <prefix>-commands  SPSC ring of Command, control -> fast path
 //   <prefix>-stats     StatsHeader + StatsBody (seqlock)
+//   <prefix>-cdr       SPSC ring of CallRecordWire, fast path -> CDR store
+//   <prefix>-calls     CallsHeader + live CallRecordWire table (seqlock)
+// The last two (call_export.hpp) are opened on their own by their readers
+// (LiveCallsReader, CdrReader), so ControlChannels still opens a fast path
+// built before them.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "dataplane/ipc/call_export.hpp"
 #include "dataplane/ipc/ring.hpp"
 #include "dataplane/ipc/shm.hpp"
 #include "dataplane/ipc/stats.hpp"
@@ -22,7 +28,7 @@ constexpr uint32_t kDefaultEventRingCapacity = 1024;
 constexpr uint32_t kDefaultCommandRingCapacity = 256;
 
 struct ChannelNames {
-  std::string events, commands, stats;
+  std::string events, commands, stats, cdr, calls;
   static ChannelNames with_prefix(std::string_view prefix = kDefaultShmPrefix);
 };
 
@@ -30,15 +36,17 @@ struct ChannelNames {
 class FastPathChannels {
  public:
   bool create(const ChannelNames& names, uint32_t event_capacity, uint32_t command_capacity,
-              uint64_t now_ns, std::string& error);
+              uint64_t now_ns, std::string& error, uint32_t cdr_capacity = kDefaultCdrRingCapacity);
   void unlink();  // at clean shutdown
   EventProducer events;
   CommandConsumer commands;
   StatsWriter stats;
+  CdrProducer cdr;              // one record per finished call; full ring counts drops
+  LiveCallsWriter live_calls;   // republished about once a second
 
  private:
   ChannelNames names_;
-  ShmRegion events_shm_, commands_shm_, stats_shm_;
+  ShmRegion events_shm_, commands_shm_, stats_shm_, cdr_shm_, calls_shm_;
 };
 
 // Control-daemon / console side.

@@ -139,49 +139,21 @@ tshark -r "$cap" -Y 'sip.CSeq.method == "INVITE" && sip.Status-Code >= 200' \
   -T fields -e sip.Call-ID -e sip.Status-Code >"$work/tshark-final.txt" 2>/dev/null
 "$analyze" --json "$cap" >"$work/analyze.json" || fail "tg-analyze failed on $cap"
 
-"$py" - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" <<'PY'
-import json, re, sys
+"$py" - "$work/tshark-rtp.txt" "$work/tshark-final.txt" "$work/analyze.json" "$top/tests/integration/lib" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[4])
+import tshark_rtp
 rtp_txt, finals_txt, ours_path = sys.argv[1:4]
 ours = json.load(open(ours_path))
+theirs = tshark_rtp.parse_streams(rtp_txt)
+mine = tshark_rtp.ours_streams(ours)
 bad = []
-
-# tshark 4.0 rtp,streams rows:
-# start end src sport dst dport SSRC payload pkts lost (pct) mind meand maxd minj meanj maxj [X]
-row = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+(.+?)\s+"
-                 r"(\d+)\s+(-?\d+)\s+\(\s*-?[\d.]+%\)\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)")
-theirs = {}
-for line in open(rtp_txt):
-    m = row.match(line)
-    if m:
-        src, sport, dst, dport, ssrc = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
-        ep = lambda a, p: f"[{a}]:{p}" if ":" in a else f"{a}:{p}"  # tg-analyze writes [v6]:port
-        theirs[(ep(src, sport), ep(dst, dport), int(ssrc, 16))] = {
-            "packets": int(m.group(7)), "lost": int(m.group(8)), "max_delta_ms": float(m.group(9)),
-            "mean_jitter_ms": float(m.group(10)), "max_jitter_ms": float(m.group(11))}
-mine = {(s["src"], s["dst"], int(s["ssrc"], 16)): s for s in ours["streams"]}
 if len(theirs) < 10:
     bad.append(f"tshark found only {len(theirs)} RTP streams (expected 10 from 5 answered calls)")
 if not any(k[0].startswith("[") for k in theirs):
     bad.append("no IPv6 stream in the capture")
-if set(theirs) != set(mine):
-    bad.append(f"stream sets differ: only tshark {sorted(set(theirs) - set(mine))}, "
-               f"only tg-analyze {sorted(set(mine) - set(theirs))}")
-def close(a, b):
-    return abs(a - b) <= max(0.1, 0.02 * abs(b))
-total_lost = 0
-for key in sorted(set(theirs) & set(mine)):
-    t, o = theirs[key], mine[key]
-    name = f"{key[0]} -> {key[1]} ssrc 0x{key[2]:08x}"
-    total_lost += t["lost"]
-    print(f"{name}: packets {o['packets']}/{t['packets']} lost {o['lost']}/{t['lost']} "
-          f"max jitter {o['max_jitter_ms']:.3f}/{t['max_jitter_ms']:.3f} "
-          f"mean jitter {o['mean_jitter_ms']:.3f}/{t['mean_jitter_ms']:.3f} (tg-analyze/tshark)")
-    for f in ("packets", "lost"):
-        if o[f] != t[f]:
-            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
-    for f in ("max_jitter_ms", "mean_jitter_ms"):
-        if not close(o[f], t[f]):
-            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
+bad += tshark_rtp.compare(theirs, mine)
+total_lost = sum(t["lost"] for k, t in theirs.items() if k in mine)
 if theirs and total_lost == 0:
     bad.append("no loss in the capture: the impairment did not work, the comparison proves little")
 

@@ -109,7 +109,8 @@ ok "loss 3 + jitter 30: uplink_loss alarm raised on wan0 (alarm level), no switc
 
 # sip503: the SBC answers 503 + Retry-After; media is not the SBC's, so the
 # uplink is fine and must stay. The trunk is what is down (busy on every
-# uplink): a congestion alarm, never a failover.
+# uplink): a trunk alarm (trunk_sip_errors: busy, Retry-After), never a
+# failover.
 s0=$(switches)
 calls $ncalls 12
 lab fault wan0 sip503 >/dev/null

@@ -44,43 +44,17 @@ for spec in $cases; do
     || fail "tshark failed on $name"
   "$analyze" --json "$cap" >"$work/$name.json" || fail "tg-analyze failed on $name"
   echo "== $name"
-  if ! python3 - "$work/$name.tshark.txt" "$work/$name.json" "$streams" "$edge_pkts" "$edge_lost" <<'PY'
-import json, re, sys
+  if ! python3 - "$work/$name.tshark.txt" "$work/$name.json" "$streams" "$edge_pkts" "$edge_lost" "$top/tests/integration/lib" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[6])
+import tshark_rtp
 rtp_txt, ours_path, want_streams, edge_pkts, edge_lost = sys.argv[1:6]
-ours = json.load(open(ours_path))
+theirs = tshark_rtp.parse_streams(rtp_txt)
+mine = tshark_rtp.ours_streams(json.load(open(ours_path)))
 bad = []
-# tshark 4.0 rtp,streams rows:
-# start end src sport dst dport SSRC payload pkts lost (pct) mind meand maxd minj meanj maxj [X]
-row = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(0x[0-9A-Fa-f]+)\s+(.+?)\s+"
-                 r"(\d+)\s+(-?\d+)\s+\(\s*-?[\d.]+%\)\s+-?[\d.]+\s+-?[\d.]+\s+(-?[\d.]+)\s+-?[\d.]+\s+(-?[\d.]+)\s+(-?[\d.]+)")
-# (min delta and min jitter print as -1.000 for a one-packet stream)
-theirs = {}
-for line in open(rtp_txt):
-    m = row.match(line)
-    if m:
-        key = (f"{m.group(1)}:{m.group(2)}", f"{m.group(3)}:{m.group(4)}", int(m.group(5), 16))
-        theirs[key] = {"packets": int(m.group(7)), "lost": int(m.group(8)),
-                       "mean_jitter_ms": float(m.group(10)), "max_jitter_ms": float(m.group(11))}
-mine = {(s["src"], s["dst"], int(s["ssrc"], 16)): s for s in ours["streams"]}
 if len(theirs) != int(want_streams):
     bad.append(f"tshark found {len(theirs)} RTP streams, the case has {want_streams}")
-if set(theirs) != set(mine):
-    bad.append(f"stream sets differ: only tshark {sorted(set(theirs) - set(mine))}, "
-               f"only tg-analyze {sorted(set(mine) - set(theirs))}")
-def close(a, b):
-    return abs(a - b) <= max(0.1, 0.02 * abs(b))
-for key in sorted(set(theirs) & set(mine)):
-    t, o = theirs[key], mine[key]
-    name = f"{key[0]} -> {key[1]} ssrc 0x{key[2]:08x}"
-    print(f"  {name}: packets {o['packets']}/{t['packets']} lost {o['lost']}/{t['lost']} "
-          f"max jitter {o['max_jitter_ms']:.3f}/{t['max_jitter_ms']:.3f} "
-          f"mean jitter {o['mean_jitter_ms']:.3f}/{t['mean_jitter_ms']:.3f} (tg-analyze/tshark)")
-    for f in ("packets", "lost"):
-        if o[f] != t[f]:
-            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
-    for f in ("max_jitter_ms", "mean_jitter_ms"):
-        if not close(o[f], t[f]):
-            bad.append(f"{name}: {f} {o[f]} vs tshark {t[f]}")
+bad += tshark_rtp.compare(theirs, mine, indent="  ")
 if edge_pkts != "-":
     edge = theirs.get(("198.51.100.10:20000", "203.0.113.20:40000", 0x1234ABCD))
     if not edge:

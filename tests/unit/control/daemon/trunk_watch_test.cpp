@@ -113,11 +113,11 @@ TEST(TrunkWatch, OutageEverywhereRaisesTrunkDownWithoutSwitchAndClearsWhenBack) 
   STRCMP_CONTAINS("OPTIONS answered again", notes.back().message().c_str());
 }
 
-TEST(TrunkWatch, BusyIsCongestionNeverAnOutageNorASwitch) {
+TEST(TrunkWatch, BusyIsASipErrorAlarmNeverAnOutageNorASwitch) {
   round(ProbeOutcome::ok, ProbeOutcome::ok, 200);
   round(ProbeOutcome::overloaded, ProbeOutcome::ok, 503, "Service Unavailable", 30);
   round(ProbeOutcome::overloaded, ProbeOutcome::ok, 503, "Service Unavailable", 30);
-  const alarm::Alarm* a = active(alarm::AlarmType::trunk_congestion);
+  const alarm::Alarm* a = active(alarm::AlarmType::trunk_sip_errors);
   CHECK(a != nullptr);
   CHECK(active(alarm::AlarmType::trunk_down) == nullptr);
   STRCMP_CONTAINS("carrierA (Carrier A trunk)", a->text.c_str());
@@ -129,7 +129,7 @@ TEST(TrunkWatch, BusyIsCongestionNeverAnOutageNorASwitch) {
   CHECK_FALSE(watch->sip_outage("wan0"));
   // The SBC stops answering on wan0: now an outage via wan0 only -> switch.
   round(ProbeOutcome::timeout, ProbeOutcome::ok, 0);
-  CHECK(active(alarm::AlarmType::trunk_congestion) == nullptr);
+  CHECK(active(alarm::AlarmType::trunk_sip_errors) == nullptr);
   CHECK(active(alarm::AlarmType::trunk_down) != nullptr);
   LONGS_EQUAL(1, soft.size());
   STRCMP_EQUAL("+wan0", soft[0].c_str());

@@ -102,15 +102,27 @@ TEST(Store, CallRecordsExportCsvAndJson) {
   c.from = "\"Front Desk\" <sip:100@pbx.example.net>";  // a comma-free quote: CSV must quote it
   c.outbound = {4.21, 0.5, 3.2, 3000};
   c.inbound = {3.87, 1.25, 12.5, 2990};
+  c.direction = "outbound";
+  c.state = "ended";
+  c.hangup = "caller";
+  c.srd_ms = 790;
+  c.transfer_kind = "refer";
+  c.transfer_result = "failed";
+  c.transfer_code = 486;
+  c.transfer_target = "sip:+4940111@carrier-a.example.net";
+  c.verdict = "transfer_failed";
+  c.diagnosis = "transfer (REFER) failed, 486";
   CHECK_TRUE(st.record_call(c));
   std::ostringstream csv;
   LONGS_EQUAL(1, st.export_calls(csv, Format::csv));
   STRCMP_EQUAL(
-      "id,call_id,from,to,trunk,uplink,start,answer,end,duration_s,final_code,end_reason,pdd_ms,"
-      "out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,in_packets\r\n"
+      "id,call_id,from,to,trunk,uplink,direction,start,answer,end,duration_s,final_code,state,end_reason,"
+      "hangup,pdd_ms,srd_ms,out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,"
+      "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis\r\n"
       "1,a84b4c76e66710@pbx,\"\"\"Front Desk\"\" <sip:100@pbx.example.net>\",sip:+4940999@carrier-a.example.net,"
-      "carrierA,wan0,2026-11-23T10:12:34.000Z,2026-11-23T10:12:36.000Z,2026-11-23T10:13:36.000Z,60,200,"
-      "caller BYE,850,4.21,0.5,3.2,3000,3.87,1.25,12.5,2990\r\n",
+      "carrierA,wan0,outbound,2026-11-23T10:12:34.000Z,2026-11-23T10:12:36.000Z,2026-11-23T10:13:36.000Z,60,200,"
+      "ended,caller BYE,caller,850,790,4.21,0.5,3.2,3000,3.87,1.25,12.5,2990,refer,failed,486,"
+      "sip:+4940111@carrier-a.example.net,transfer_failed,\"transfer (REFER) failed, 486\"\r\n",
       csv.str().c_str());
   std::ostringstream js;
   LONGS_EQUAL(1, st.export_calls(js, Format::json));
@@ -118,6 +130,8 @@ TEST(Store, CallRecordsExportCsvAndJson) {
   CHECK(js.str().find("\"inbound\":{\"mos\":3.87,\"loss_pct\":1.25,\"jitter_ms\":12.5,\"packets\":2990}") !=
         std::string::npos);
   CHECK(js.str().rfind("[\n{\"id\":1,", 0) == 0);
+  CHECK(js.str().find("\"transfer\":{\"kind\":\"refer\",\"result\":\"failed\",\"code\":486,") != std::string::npos);
+  CHECK(js.str().find("\"verdict\":\"transfer_failed\"") != std::string::npos);
   DOUBLES_EQUAL(3.87, c.worst_mos(), 1e-9);
 }
 
@@ -138,12 +152,69 @@ TEST(Store, UnexportedRecordsGoOutOnce) {
   LONGS_EQUAL(3, st.calls().size());  // still stored after export
 }
 
+TEST(Store, CallRecordRoundTripAndLookupByCallId) {
+  CallRecord a = call("dup@pbx", T0, 0, T0 + 900, 404);
+  a.state = "rejected";
+  a.verdict = "number_format";
+  a.raw = "0100abcdef";
+  a.reason_cause = 1;
+  CHECK_TRUE(st.record_call(a));
+  CHECK_TRUE(st.record_call(call("other@pbx", T0 + 5, T0 + 100, T0 + 900, 200)));
+  CallRecord b = call("dup@pbx", T0 + 10, T0 + 20, T0 + 30, 200);
+  CHECK_TRUE(st.record_call(b));
+  auto v = st.calls_by_id("dup@pbx");
+  LONGS_EQUAL(2, v.size());
+  STRCMP_EQUAL("rejected", v[0].state.c_str());
+  STRCMP_EQUAL("number_format", v[0].verdict.c_str());
+  STRCMP_EQUAL("0100abcdef", v[0].raw.c_str());
+  LONGS_EQUAL(1, v[0].reason_cause);
+  LONGS_EQUAL(200, v[1].final_code);
+  LONGS_EQUAL(0, st.calls_by_id("nope").size());
+}
+
+TEST(Store, OldStoreGetsTheNewCallColumns) {
+  // A store written before the per-call record columns existed.
+  st.close();
+  std::string path = dir.file("old.db");
+  {
+    tg::sql::Db db;
+    std::string err;
+    CHECK_TRUE(db.open(path, err));
+    CHECK_TRUE_TEXT(db.exec("CREATE TABLE calls (id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, "
+                            "from_uri TEXT NOT NULL, to_uri TEXT NOT NULL, trunk TEXT NOT NULL, uplink TEXT NOT NULL, "
+                            "start_ms INTEGER NOT NULL, answer_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, "
+                            "final_code INTEGER NOT NULL, end_reason TEXT NOT NULL, pdd_ms REAL NOT NULL, "
+                            "out_mos REAL NOT NULL, out_loss_pct REAL NOT NULL, out_jitter_ms REAL NOT NULL, "
+                            "out_packets INTEGER NOT NULL, in_mos REAL NOT NULL, in_loss_pct REAL NOT NULL, "
+                            "in_jitter_ms REAL NOT NULL, in_packets INTEGER NOT NULL, exported INTEGER NOT NULL "
+                            "DEFAULT 0);"
+                            "INSERT INTO calls VALUES (NULL,'old@pbx','a','b','t','wan0',1,2,3,200,'',-1,0,0,0,0,0,0,0,0,0);",
+                            err),
+                    err.c_str());
+  }
+  Store old;
+  std::string err;
+  CHECK_TRUE_TEXT(old.open({path}, err), err.c_str());
+  auto v = old.calls();
+  LONGS_EQUAL(1, v.size());
+  STRCMP_EQUAL("old@pbx", v[0].call_id.c_str());
+  DOUBLES_EQUAL(-1, v[0].srd_ms, 0);
+  LONGS_EQUAL(-1, v[0].reason_cause);
+  CallRecord n = call("new@pbx", T0, T0 + 1, T0 + 2, 200);
+  n.verdict = "ok";
+  CHECK_TRUE(old.record_call(n));
+  STRCMP_EQUAL("ok", old.calls_by_id("new@pbx").at(0).verdict.c_str());
+}
+
 TEST(Store, CallFailureClassification) {
   CHECK_FALSE(call("x", 0, 1, 2, 200).failed());
   CHECK_TRUE(call("x", 0, 0, 2, 503).failed());
   CHECK_TRUE(call("x", 0, 0, 2, 408).failed());
   CHECK_FALSE(call("x", 0, 0, 2, 486).failed());  // busy is not a failure of the network
   CHECK_FALSE(call("x", 0, 0, 2, 487).failed());
+  CallRecord congested = call("x", 0, 0, 2, 503);
+  congested.state = "busy";  // 503 with Retry-After
+  CHECK_FALSE(congested.failed());
   CallRecord dropped = call("x", 0, 1, 2, 200);
   dropped.end_reason = "fault";
   CHECK_TRUE(dropped.failed());

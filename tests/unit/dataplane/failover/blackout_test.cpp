@@ -131,3 +131,36 @@ TEST(Blackout, FlowMeterSlidingSecond) {
   for (int i = 0; i < 10; ++i) slow.on_packet(t0 + i * 500 * kMs);  // 2 pps
   CHECK(slow.recent(t0 + 9 * 500 * kMs) <= 3);
 }
+
+TEST(Blackout, SilenceRestartsAfterALoopStall) {
+  Fixture f;  // 150 ms
+  const TimeNs t = 10'000 * kMs;
+  auto scan = [&](TimeNs now, TimeNs fresh_from, std::initializer_list<StreamSample> ss) {
+    f.d.begin(now, f.since, fresh_from);
+    for (const auto& s : ss) f.d.add(s);
+    f.d.end();
+    return f.d.result(0);
+  };
+  // Streams last seen at t; the loop stalled until t + 600 ms and scans
+  // before draining its rings: silent without the guard, not with it.
+  BlackoutResult r = scan(t + 601 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  CHECK_FALSE(r.blackout);
+  CHECK_TRUE(r.deferred_stall);
+  LONGS_EQUAL(2, r.active);
+  LONGS_EQUAL(0, r.silent);
+  // Still nothing after the drain: the streams talk again.
+  r = scan(t + 700 * kMs, t + 600 * kMs, {stream(t + 650 * kMs), stream(t + 690 * kMs)});
+  CHECK_FALSE(r.blackout);
+  CHECK_FALSE(r.deferred_stall);
+  // Really silent: a blackout once a whole blackout time passed after the
+  // stall; its onset is when the media stopped, not when the guard let go.
+  r = scan(t + 749 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  CHECK_FALSE(r.blackout);
+  r = scan(t + 750 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  CHECK_TRUE(r.blackout);
+  CHECK_FALSE(r.deferred_stall);
+  LONGS_EQUAL(t, r.onset);
+  // Silence that starts after the stall is not delayed by it.
+  r = scan(t + 1000 * kMs, t + 600 * kMs, {stream(t + 850 * kMs), stream(t + 840 * kMs)});
+  CHECK_TRUE(r.blackout);
+}

@@ -234,3 +234,35 @@ TEST(Health, FaultOnsetIsTheFirstFaultOfTheDownPeriod) {
   LONGS_EQUAL(1850 * kMs, h.fault_onset());  // still the same down period
   STRCMP_EQUAL("blackout_on", health_input_name(I::blackout_on));
 }
+
+TEST(Health, ProbeFaultFollowsTimeWhenRoundsWereSentLate) {
+  HealthTimers t = test_timers();
+  t.miss_threshold = 8;  // miss window 70 ms at 10 ms rounds; at least 6 rounds
+  // Dense rounds: 7 lost over 60 ms is no fault, the 8th is.
+  UplinkHealth h;
+  h.reset(t, 0);
+  h.handle(I::link_up, 1 * kSec);
+  for (int i = 0; i < 7; ++i) h.handle(I::probe_lost, 2 * kSec + i * 10 * kMs, 0, 1900 * kMs + i * 10 * kMs);
+  CHECK(h.state() == S::suspect);
+  h.handle(I::probe_lost, 2 * kSec + 70 * kMs, 0, 1970 * kMs);
+  CHECK(h.state() == S::down);
+  // A starved loop sent a round every 20 ms: 6 lost rounds cover 100 ms >= 70 ms.
+  UplinkHealth g;
+  g.reset(t, 0);
+  g.handle(I::link_up, 1 * kSec);
+  for (int i = 0; i < 5; ++i) g.handle(I::probe_lost, 2 * kSec + i * 20 * kMs, 0, 1900 * kMs + i * 20 * kMs);
+  CHECK(g.state() == S::suspect);  // 5 rounds over 80 ms: too few
+  g.handle(I::probe_lost, 2 * kSec + 100 * kMs, 0, 2000 * kMs);
+  CHECK(g.state() == S::down);
+  LONGS_EQUAL(1900 * kMs, g.fault_onset());
+  // Rounds sent before and after a long stall: 5 lost over 500 ms is not enough.
+  UplinkHealth s;
+  s.reset(t, 0);
+  s.handle(I::link_up, 1 * kSec);
+  for (int i = 0; i < 5; ++i) s.handle(I::probe_lost, 3 * kSec + i * kMs, 0, 2000 * kMs + i * 125 * kMs);
+  CHECK(s.state() == S::suspect);
+  // An answered round ends the run: its span starts again.
+  s.handle(I::probe_ok, 3 * kSec + 10 * kMs);
+  for (int i = 0; i < 5; ++i) s.handle(I::probe_lost, 4 * kSec + i * 20 * kMs, 0, 3900 * kMs + i * 20 * kMs);
+  CHECK(s.state() == S::suspect);
+}

@@ -133,3 +133,39 @@ TEST(Probe, RttLossJitterOverTheWindow) {
   LONGS_EQUAL(11, s.answered);
   LONGS_EQUAL(1, s.lost_rounds);
 }
+
+TEST(Probe, RoundsCaughtInALoopStallAreHeldThenAnsweredOrVoid) {
+  Config c = two_targets();
+  c.uplinks[1].target_count = 0;
+  ProbeScheduler p;
+  p.configure(c, 0);
+  ProbeRequest out[4];
+  for (int i = 0; i < 6; ++i) p.due(i * 10 * kMs, out, 4);  // seq 0..5, deadlines 100..150 ms
+  RoundOutcome lost[8], o{};
+  LONGS_EQUAL(0, p.expire(99 * kMs, lost, 8));
+  // The loop stalls from 105 ms to 600 ms; it drains rx until 640 ms.
+  // Round 0's deadline (100 ms) was before the stall: judged as usual.
+  LONGS_EQUAL(5, p.hold_for_stall(105 * kMs, 640 * kMs));  // rounds 1..5: deadlines 110..150 ms
+  LONGS_EQUAL(1, p.expire(600 * kMs, lost, 8));
+  CHECK_FALSE(lost[0].stalled);
+  LONGS_EQUAL(0, lost[0].sent_ns);
+  // Round 2's reply waited in the ring: stamped at 601 ms, it still answers.
+  CHECK(p.on_reply(0x5447, 2, 601 * kMs, o) == ReplyMatch::answered);
+  CHECK_TRUE(o.stalled);
+  LONGS_EQUAL(0, o.rtt);  // the stamp is the stall's, not the path's
+  // Nothing more is judged before the release.
+  LONGS_EQUAL(0, p.expire(639 * kMs, lost, 8));
+  LONGS_EQUAL(4, p.expire(640 * kMs, lost, 8));  // 1, 3, 4, 5 unanswered: void
+  for (int i = 0; i < 4; ++i) CHECK_TRUE(lost[i].stalled && !lost[i].answered);
+  LONGS_EQUAL(4, p.void_rounds(0));
+  ipc::ProbeStatsWire s = p.stats(0);
+  LONGS_EQUAL(1, s.lost_rounds);  // round 0 only
+  LONGS_EQUAL(1, s.answered);
+  LONGS_EQUAL(0, s.rtt_max_us);   // no RTT sample from the stalled answer
+  // A round sent after the stall is judged as usual.
+  p.due(650 * kMs, out, 4);
+  LONGS_EQUAL(1, p.expire(760 * kMs, lost, 8));
+  CHECK_FALSE(lost[0].stalled);
+  // A late reply to a round that was not held stays late.
+  CHECK(p.on_reply(0x5447, 6, 761 * kMs, o) == ReplyMatch::late);
+}

@@ -55,6 +55,17 @@ class Network {
     engine.on_link(u, up, now);
   }
 
+  // The engine's thread is descheduled for d: the network goes on, nothing
+  // is polled. The first pass after it (run here too) does the worst order:
+  // media scan and probe timeouts before the rx backlog is drained (stamped
+  // then, like the fast path stamps packets when it polls them).
+  void stall(TimeNs d) {
+    stalled_until_ = now + d;
+    run_until(stalled_until_);
+  }
+  // The loop passes only every `period` (a starved process); 0: every 1 ms.
+  void starve(TimeNs period) { pass_every_ = period; }
+
   void run_for(TimeNs d) { run_until(now + d); }
   void run_until(TimeNs end) {
     while (now < end) step();
@@ -92,19 +103,37 @@ class Network {
     return TimeNs(d < int64_t(kMs) ? int64_t(kMs) : d);
   }
 
-  void step() {
-    now += kMs;
+  void drain() {
     while (!arrivals_.empty() && arrivals_.top().at <= now) {
       Arrival a = arrivals_.top();
       arrivals_.pop();
       if (a.stream >= 0) {
         Stream& s = streams_[size_t(a.stream)];
-        if (a.at > s.last_rx) s.last_rx = a.at;
-        s.meter.on_packet(a.at);
+        s.last_rx = now;  // stamped when polled
+        s.meter.on_packet(now);
       } else {
         engine.on_probe_reply(a.ident, a.seq, now);
       }
     }
+  }
+
+  void scan(UplinkIndex active) {
+    engine.media_scan_begin(now);
+    for (const Stream& s : streams_) engine.media_scan_add(StreamSample{s.last_rx, s.meter.recent(s.last_rx), active, s.flags});
+    engine.media_scan_end(now);
+    if (active != kNoUplink) engine.set_active_calls(active, uint32_t(streams_.size()));
+  }
+
+  void send_probes() {
+    ProbeRequest req[16];
+    size_t n = engine.poll(now, req, 16);
+    for (size_t i = 0; i < n; ++i) {
+      UplinkIndex u = req[i].uplink;
+      if (passes(u) && passes(u)) arrivals_.push({now + paths[u].one_way + delay(u), -1, req[i].ident, req[i].seq});
+    }
+  }
+
+  void send_media() {
     const UplinkIndex active = engine.active_uplink();
     for (size_t i = 0; i < streams_.size(); ++i) {
       Stream& s = streams_[i];
@@ -114,21 +143,33 @@ class Network {
         s.next_send += 20 * kMs;
       }
     }
-    ProbeRequest req[16];
-    size_t n = engine.poll(now, req, 16);
-    for (size_t i = 0; i < n; ++i) {
-      UplinkIndex u = req[i].uplink;
-      if (passes(u) && passes(u)) arrivals_.push({now + paths[u].one_way + delay(u), -1, req[i].ident, req[i].seq});
+  }
+
+  void step() {
+    now += kMs;
+    if (now < stalled_until_ || (pass_every_ && now % pass_every_ != 0)) {
+      send_media();  // the far side does not stall
+      return;
     }
-    if (now % scan_every == 0 && !streams_.empty()) {
-      engine.media_scan_begin(now);
-      for (const Stream& s : streams_)
-        engine.media_scan_add(StreamSample{s.last_rx, s.meter.recent(s.last_rx), active, s.flags});
-      engine.media_scan_end(now);
-      if (active != kNoUplink) engine.set_active_calls(active, uint32_t(streams_.size()));
+    engine.loop_pass(now);
+    if (stalled_until_) {
+      stalled_until_ = 0;
+      if (!streams_.empty()) scan(engine.active_uplink());
+      send_probes();
+    }
+    drain();
+    send_media();
+    const UplinkIndex active = engine.active_uplink();
+    send_probes();
+    if (now >= next_scan_ && !streams_.empty()) {
+      next_scan_ = now - now % scan_every + scan_every;
+      scan(active);
     }
   }
 
+  TimeNs stalled_until_ = 0;
+  TimeNs next_scan_ = 0;
+  TimeNs pass_every_ = 0;
   std::vector<Stream> streams_;
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<Arrival>> arrivals_;
   std::mt19937_64 rng_;

@@ -149,6 +149,23 @@ TEST(UplinkControl, SelectsWan0ThenMovesOnCarrierLossWithinOneTick) {
   LONGS_EQUAL(1, sw.uplink_to);
 }
 
+TEST(UplinkControl, CallExportLearnsEverySwitchAndPublishesLiveCalls) {
+  CallExporter* calls = ctl->calls();
+  CHECK(calls != nullptr);
+  run(50);
+  const TimeNs before = now;
+  LONGS_EQUAL(0, calls->uplink_at(before));
+  wan0->set_link(false);
+  now += 10 * kNsPerMs;
+  ctl->tick(now);
+  LONGS_EQUAL(1, ctl->active());
+  LONGS_EQUAL(0, calls->uplink_at(before));  // a call set up before the switch: wan0
+  LONGS_EQUAL(1, calls->uplink_at(now));
+  const uint64_t published = calls->live_publishes();
+  run(1500);  // 1.5 s of control work: the live table is republished once a second
+  CHECK(calls->live_publishes() > published);
+}
+
 TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
   run(500);
   LONGS_EQUAL(0, ctl->active());
@@ -240,6 +257,54 @@ TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
   const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
   CHECK(sw.reason == ipc::SwitchReason::media_blackout);
   LONGS_EQUAL(2, sw.calls_affected);
+}
+
+namespace {
+// Two calls flowing through wan0 for `ms`, the far end answering.
+void talk(TEST_GROUP_CppUTestGroupUplinkControl& t, uint16_t& seq, int ms) {
+  for (int i = 0; i < ms / 20; ++i, ++seq) {
+    for (uint16_t c = 0; c < 2; ++c) {
+      const uint16_t port = uint16_t(40000 + 2 * c);
+      t.inject(*t.lan, rtp_frame(kLanMac, kHostMac, kHostIp, port, kFar, port, seq, 0x1000 + c));
+      t.inject(*t.wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, port, kWan0Ip, port, seq, 0x2000 + c));
+    }
+    t.run(20);
+    t.drop_sent(t.lan.get());
+  }
+}
+}  // namespace
+
+TEST(UplinkControl, LoopStallWithMediaInTheRingDoesNotSwitch) {
+  // The process is descheduled 600 ms while both calls go on: their packets
+  // wait in wan0's ring. The first control pass after it runs before the
+  // ring is polled (the stall hit between poll and tick): every stream
+  // looks 600 ms silent. Without the guard that is a blackout.
+  for (bool guard : {true, false}) {
+    fo.loop_stall = guard ? 40 * kNsPerMs : kNsPerSec;
+    drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
+    ctl = std::make_unique<UplinkControl>(fo, *dp, ports, nullptr, now);
+    uint16_t seq = guard ? 1 : 1000;
+    talk(*this, seq, 1200);
+    LONGS_EQUAL(0, ctl->active());
+    for (int i = 0; i < 30; ++i, ++seq)
+      for (uint16_t c = 0; c < 2; ++c) {
+        const uint16_t port = uint16_t(40000 + 2 * c);
+        inject(*wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, port, kWan0Ip, port, seq, 0x2000 + c));
+      }
+    now += 600 * kNsPerMs;
+    ctl->tick(now);
+    talk(*this, seq, 400);
+    if (!guard) {
+      CHECK_TEXT(ctl->engine().switches() > 1, "the stall fakes a blackout without the guard");
+      break;
+    }
+    LONGS_EQUAL(0, ctl->active());
+    LONGS_EQUAL(1, ctl->engine().switches());  // the initial selection only
+    LONGS_EQUAL(1, ctl->engine().loop_stalls());
+    CHECK(ctl->engine().longest_stall() >= 600 * kNsPerMs);
+    CHECK(ctl->engine().decisions_deferred_stall() >= 1);
+    LONGS_EQUAL(0, ctl->engine().probes().stats(0).lost_rounds);
+  }
 }
 
 TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {

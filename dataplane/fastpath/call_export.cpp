@@ -1,0 +1,224 @@
+#include "dataplane/fastpath/call_export.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace tg::fastpath {
+namespace {
+
+uint32_t clamp_u32(double v) {
+  if (!(v > 0)) return 0;  // also NaN
+  return v >= double(UINT32_MAX) ? UINT32_MAX : uint32_t(std::lround(v));
+}
+
+// NUL-terminated prefix of `text` into dst[N].
+template <size_t N>
+void copy_text(char (&dst)[N], std::string_view text) {
+  const size_t n = std::min(text.size(), N - 1);
+  std::memcpy(dst, text.data(), n);
+  std::memset(dst + n, 0, N - n);
+}
+
+int32_t ms_or_none(int64_t ms) { return ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX : int32_t(ms); }
+
+bool same_addr(const Endpoint& a, const Endpoint& b) { return b.port != 0 && a.addr == b.addr; }
+
+}  // namespace
+
+CallExporter::CallExporter(Inspector& in, ipc::CdrProducer* cdr, ipc::LiveCallsWriter* live, TimeNs now,
+                           const CallExportConfig& cfg, uint8_t initial_uplink)
+    : in_(in),
+      cdr_(cdr && cdr->bound() ? cdr : nullptr),
+      live_(live && live->bound() ? live : nullptr),
+      cfg_(cfg),
+      slots_(std::make_unique<CallMediaSlot[]>(in.calls().capacity())),
+      staging_(std::make_unique<ipc::CallRecordWire[]>(ipc::kMaxLiveCallsExported)),
+      next_sweep_(now),
+      initial_uplink_(initial_uplink) {
+  if (cfg_.stream_budget == 0) cfg_.stream_budget = 1;
+  if (cfg_.call_budget == 0) cfg_.call_budget = 1;
+  in_.set_call_removed_hook(&CallExporter::on_removed_hook, this);
+}
+
+CallExporter::~CallExporter() { in_.set_call_removed_hook(nullptr, nullptr); }
+
+void CallExporter::note_switch(TimeNs when, uint8_t from, uint8_t to) {
+  switches_[switch_count_ % kSwitchHistory] = Switch{when, from, to};
+  ++switch_count_;
+}
+
+uint8_t CallExporter::uplink_at(TimeNs t) const {
+  const uint32_t kept = std::min(switch_count_, kSwitchHistory);
+  for (uint32_t i = 0; i < kept; ++i) {  // newest first
+    const Switch& s = switches_[(switch_count_ - 1 - i) % kSwitchHistory];
+    if (s.when <= t) return s.to;
+  }
+  if (kept == 0) return initial_uplink_;
+  return switches_[(switch_count_ - kept) % kSwitchHistory].from;  // before the oldest kept switch
+}
+
+int CallExporter::direction_of(const Call& c, const RtpStream& s) {
+  // Exact SDP endpoints first (RTP goes to the address the receiver's SDP
+  // gave; symmetric RTP comes from it), then the address alone (a re-INVITE
+  // moved the port).
+  if (c.callee_media.port && s.dst == c.callee_media) return ipc::kMediaCallerToCallee;
+  if (c.caller_media.port && s.dst == c.caller_media) return ipc::kMediaCalleeToCaller;
+  if (c.caller_media.port && s.src == c.caller_media) return ipc::kMediaCallerToCallee;
+  if (c.callee_media.port && s.src == c.callee_media) return ipc::kMediaCalleeToCaller;
+  if (same_addr(s.dst, c.callee_media)) return ipc::kMediaCallerToCallee;
+  if (same_addr(s.dst, c.caller_media)) return ipc::kMediaCalleeToCaller;
+  return -1;
+}
+
+void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
+  std::memset(&m, 0, sizeof m);
+  const RtpStats& st = s.stats;
+  m.ssrc = s.ssrc;
+  // Counted from the first packet (no RFC 3550 probation), as Wireshark
+  // does, so packets + lost == expected holds for the reader.
+  const WiresharkRtpStats& ws = st.wireshark();
+  m.packets = ws.packets;
+  m.expected = ws.packets ? ws.expected() : 0;
+  m.lost = ws.lost();
+  m.jitter_us = clamp_u32(st.jitter_ms() * 1000.0);
+  m.max_jitter_us = clamp_u32(st.max_jitter_ms() * 1000.0);
+  m.max_gap_ms = clamp_u32(st.max_delta_ms());
+  // Worst closed 10 s window; a call too short for one: the last 1 s window.
+  const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short;
+  if (r >= 0) {
+    m.r_x10 = uint16_t(std::min(1000L, std::lround(double(r) * 10.0)));
+    m.mos_x100 = uint16_t(std::lround(mos_from_r(double(r)) * 100.0));
+    if (m.r_x10 == 0) m.r_x10 = 1;  // 0 means "no figure": R 0.0 is a (dreadful) figure
+  }
+  m.payload_type = s.first_payload_type;
+  for (uint8_t i = 0; i < s.codec_count && i < kRtpMaxCodecs; ++i)
+    if (s.codecs[i].codec == s.codec && s.codec != Codec::unknown) {
+      m.payload_type = s.codecs[i].payload_type;
+      break;
+    }
+  m.flags = ipc::kMediaSeen;
+  if (s.flags & kStreamHeld) m.flags |= ipc::kMediaOnHold;
+  if (s.flags & kStreamComfortNoise) m.flags |= ipc::kMediaComfortNoise;
+}
+
+void CallExporter::visit_stream(uint32_t index) {
+  const RtpStream* s = in_.streams().get(index);
+  if (!s) return;
+  const CallRef ref = in_.stream_call(index);
+  const Call* c = in_.calls().get(ref);
+  if (!c) return;
+  const int dir = direction_of(*c, *s);
+  if (dir < 0) return;
+  CallMediaSlot& slot = slots_[ref.slot];
+  if (slot.generation != ref.generation) slot = CallMediaSlot{ref.generation, {kNoStream, kNoStream}, {}, 0};
+  // The current main stream refreshes its snapshot; another one takes over
+  // when it has carried more packets (SSRC change, forked early media).
+  if (slot.stream[dir] == index || slot.stream[dir] == kNoStream || s->stats.packets() > slot.media[dir].packets) {
+    slot.stream[dir] = index;
+    fill_media(*s, slot.media[dir]);
+  }
+}
+
+void CallExporter::build(const Call& c, CallRef ref, ipc::CallRecordWire& r) const {
+  std::memset(&r, 0, sizeof r);
+  r.version = ipc::kCallRecordVersion;
+  r.state = uint8_t(c.state);
+  r.direction = uint8_t(c.direction);
+  r.uplink = uplink_at(c.t_invite);
+  r.trunk = c.trunk;
+  r.hangup = uint8_t(c.hangup);
+  r.transfer_kind = uint8_t(c.transfer.kind);
+  r.transfer_result = uint8_t(c.transfer.result);
+  r.ended_by_timer = c.ended_by_timer ? 1 : 0;
+  r.final_code = c.final_code;
+  r.transfer_code = c.transfer.code;
+  r.reason_cause = c.reason_cause;
+  r.pdd_ms = ms_or_none(c.pdd_ms());
+  r.srd_ms = ms_or_none(c.srd_ms());
+  r.hold_count = c.hold_count;
+  r.retransmissions = c.retransmissions;
+  r.invite_ns = c.t_invite;
+  r.answer_ns = c.t_answer;
+  r.end_ns = call_state_live(c.state) ? 0 : c.t_end;
+  r.realtime_offset_ns = realtime_offset_ns_;
+  copy_text(r.call_id, c.call_id_text());
+  copy_text(r.from_user, c.from_text());
+  copy_text(r.to_user, c.to_text());
+  copy_text(r.transfer_target, c.transfer.target_text());
+
+  const CallMediaSlot* slot = ref.valid() && ref.slot < in_.calls().capacity() && slots_[ref.slot].generation == ref.generation
+                                  ? &slots_[ref.slot]
+                                  : nullptr;
+  const Endpoint* receiver[2] = {&c.callee_media, &c.caller_media};  // who receives each direction
+  for (int d = 0; d < 2; ++d) {
+    ipc::CallMediaWire& m = r.media[d];
+    if (slot && slot->stream[d] != kNoStream) {
+      const uint32_t idx = slot->stream[d];
+      const RtpStream* s = in_.streams().get(idx);
+      const CallRef now_ref = in_.stream_call(idx);
+      // Fresh figures while the stream lives; its last snapshot once it idled out.
+      if (s && now_ref.slot == ref.slot && now_ref.generation == ref.generation)
+        fill_media(*s, m);
+      else
+        m = slot->media[d];
+    }
+    if (receiver[d]->port != 0) m.flags |= ipc::kMediaAnnounced;
+    if (c.on_hold && !(m.flags & ipc::kMediaSeen)) m.flags |= ipc::kMediaOnHold;
+  }
+}
+
+void CallExporter::on_removed_hook(const Call& call, CallRef ref, void* self) {
+  static_cast<CallExporter*>(self)->on_removed(call, ref);
+}
+
+void CallExporter::on_removed(const Call& call, CallRef ref) {
+  ipc::CallRecordWire r;
+  build(call, ref, r);
+  ++cdr_records_;
+  if (cdr_ && !cdr_->push(r)) ++cdr_dropped_;
+  if (ref.valid() && ref.slot < in_.calls().capacity()) slots_[ref.slot] = CallMediaSlot{};
+}
+
+void CallExporter::tick(TimeNs now) {
+  switch (phase_) {
+    case Phase::idle:
+      if (now < next_sweep_) return;
+      // Keep the cadence (no drift), but never queue up sweeps after a stall.
+      next_sweep_ = std::max(next_sweep_ + cfg_.live_period, now);
+      phase_ = Phase::streams;
+      cursor_ = 0;
+      [[fallthrough]];
+    case Phase::streams: {
+      const uint32_t cap = in_.streams().capacity();
+      const uint32_t end = std::min(cap, cursor_ + cfg_.stream_budget);
+      for (; cursor_ < end; ++cursor_) visit_stream(cursor_);
+      if (cursor_ < cap) return;
+      phase_ = Phase::calls;
+      cursor_ = 0;
+      staged_ = staged_total_ = 0;
+      return;  // the call pass starts on the next tick: one budget per tick
+    }
+    case Phase::calls: {
+      const CallTable& calls = in_.calls();
+      const uint32_t cap = calls.capacity();
+      const uint32_t end = std::min(cap, cursor_ + cfg_.call_budget);
+      for (; cursor_ < end; ++cursor_) {
+        const CallRef ref = calls.ref_at(cursor_);
+        const Call* c = calls.get(ref);
+        if (!c || !call_state_live(c->state)) continue;
+        ++staged_total_;
+        if (staged_ < ipc::kMaxLiveCallsExported) build(*c, ref, staging_[staged_++]);
+      }
+      if (cursor_ < cap) return;
+      if (live_) live_->publish(staging_.get(), staged_, staged_total_, now);
+      ++publishes_;
+      published_count_ = staged_;
+      published_total_ = staged_total_;
+      phase_ = Phase::idle;
+      return;
+    }
+  }
+}
+
+}  // namespace tg::fastpath

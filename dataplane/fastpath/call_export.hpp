@@ -1,0 +1,112 @@
+// Per-call export of the fast path (producer side of dataplane/ipc/calls.hpp):
+//  - a CallRecordWire into the CDR ring for every call the inspector's call
+//    table frees (settled or ended, after its linger), from the Call and the
+//    main audio stream of each direction; a full ring counts a drop;
+//  - the live calls (calling/ringing/answered) republished into the live
+//    table about once a second.
+//
+// Both run on the lcore that owns the inspector, in its control work:
+// tick() advances a sweep by a bounded number of stream and call slots, so
+// no loop iteration pays for the whole table; nothing allocates after the
+// constructor, nothing locks, nothing makes a syscall.
+//
+// Which stream is a call's "main" one per direction: the call's streams
+// (linked by the inspector from SDP) whose destination (else source) is the
+// callee's SDP address carry caller -> callee media, those to (else from) the
+// caller's SDP address the other direction; of several (SSRC change, forks)
+// the one with the most packets. Its figures are snapshot per call at every
+// sweep, so a stream that idled out before the call record is written still
+// reports.
+//
+// Memory: sizeof(CallMediaSlot) = 96 bytes per call slot of the call table
+// (next to its 520), plus a fixed staging table of 512 records (176 kB).
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/core/inspector.hpp"
+#include "dataplane/ipc/call_export.hpp"
+
+namespace tg::fastpath {
+
+struct CallExportConfig {
+  TimeNs live_period = 1 * kNsPerSec;  // live table republished this often
+  uint32_t stream_budget = 512;         // stream slots visited per tick
+  uint32_t call_budget = 512;           // call slots visited per tick
+};
+
+// What the exporter knows about one call slot's media between sweeps.
+struct CallMediaSlot {
+  uint32_t generation = 0;                 // call this belongs to (with the slot: a CallRef)
+  uint32_t stream[2] = {kNoStream, kNoStream};  // main stream per direction (kMediaCallerToCallee...)
+  ipc::CallMediaWire media[2] = {};        // its figures at the last sweep
+  uint32_t reserved = 0;
+};
+static_assert(sizeof(CallMediaSlot) == 96, "per-call memory is a stated figure");
+
+class CallExporter {
+ public:
+  // cdr / live may be null (no shared memory): records are still built and
+  // counted. Installs itself as the inspector's call-removed hook.
+  CallExporter(Inspector& in, ipc::CdrProducer* cdr, ipc::LiveCallsWriter* live, TimeNs now,
+               const CallExportConfig& cfg = {}, uint8_t initial_uplink = ipc::kNoUplink);
+  ~CallExporter();
+  CallExporter(const CallExporter&) = delete;
+  CallExporter& operator=(const CallExporter&) = delete;
+
+  // Control work: one bounded step of the sweep; publishes when a sweep ends.
+  void tick(TimeNs now);
+
+  // The active uplink changed at `when` (switch events, in time order).
+  void note_switch(TimeNs when, uint8_t from, uint8_t to);
+  // Uplink active at `t` as far as the recent switch history tells (kNoUplink unknown).
+  uint8_t uplink_at(TimeNs t) const;
+  // CLOCK_REALTIME - fast path clock, stamped into every record (refreshed by the caller).
+  void set_realtime_offset(uint64_t offset_ns) { realtime_offset_ns_ = offset_ns; }
+
+  // The record of one call as it stands (also what the CDR hook pushes).
+  void build(const Call& call, CallRef ref, ipc::CallRecordWire& out) const;
+
+  uint64_t cdr_records() const { return cdr_records_; }   // calls removed and recorded
+  uint64_t cdr_dropped() const { return cdr_dropped_; }   // not queued: CDR ring full
+  uint64_t live_publishes() const { return publishes_; }
+  uint32_t live_count() const { return published_count_; }   // records in the last publish
+  uint32_t live_total() const { return published_total_; }   // live calls at the last publish
+  const CallMediaSlot& media_slot(uint32_t call_slot) const { return slots_[call_slot]; }
+
+ private:
+  enum class Phase : uint8_t { idle, streams, calls };
+  static void on_removed_hook(const Call& call, CallRef ref, void* self);
+  void on_removed(const Call& call, CallRef ref);
+  void visit_stream(uint32_t index);
+  // kMediaCallerToCallee / kMediaCalleeToCaller, or -1 if the stream is neither.
+  static int direction_of(const Call& call, const RtpStream& s);
+  void fill_media(const RtpStream& s, ipc::CallMediaWire& m) const;
+
+  Inspector& in_;
+  ipc::CdrProducer* cdr_;
+  ipc::LiveCallsWriter* live_;
+  CallExportConfig cfg_;
+  std::unique_ptr<CallMediaSlot[]> slots_;
+  std::unique_ptr<ipc::CallRecordWire[]> staging_;
+  Phase phase_ = Phase::idle;
+  TimeNs next_sweep_ = 0;
+  uint32_t cursor_ = 0;
+  uint32_t staged_ = 0, staged_total_ = 0;
+  uint32_t published_count_ = 0, published_total_ = 0;
+  uint64_t publishes_ = 0;
+  uint64_t cdr_records_ = 0, cdr_dropped_ = 0;
+  uint64_t realtime_offset_ns_ = 0;
+
+  // Recent switches, for the uplink active at a call's INVITE.
+  struct Switch {
+    TimeNs when;
+    uint8_t from, to;
+  };
+  static constexpr uint32_t kSwitchHistory = 32;
+  Switch switches_[kSwitchHistory] = {};
+  uint32_t switch_count_ = 0;  // total noted; the last kSwitchHistory are kept
+  uint8_t initial_uplink_;
+};
+
+}  // namespace tg::fastpath

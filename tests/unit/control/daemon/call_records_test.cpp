@@ -1,0 +1,359 @@
+#include "control/daemon/call_records.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#include "control/alarms/alarm.hpp"
+
+// CppUTest last: its leak detector redefines new.
+#include <CppUTest/TestHarness.h>
+
+using namespace tg;
+using namespace tg::controld;
+using mgmt::Json;
+
+namespace {
+
+constexpr uint64_t kMs = 1'000'000ull;
+constexpr int64_t kWall0 = 1795428754000;    // 2026-11-23T10:12:34Z
+constexpr uint64_t kMono0 = 5000 * 1000 * kMs;  // fast path's monotonic clock at kWall0
+
+struct FakeFeed : CallFeed {
+  std::deque<ipc::CallRecordWire> cdrs;
+  std::vector<ipc::CallRecordWire> live;
+  bool live_ok = true;
+  size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) override {
+    size_t k = 0;
+    while (k < n && !cdrs.empty()) {
+      out[k++] = cdrs.front();
+      cdrs.pop_front();
+    }
+    return k;
+  }
+  bool read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) override {
+    if (!live_ok) return why = "fast path not running", false;
+    out = live;
+    return true;
+  }
+};
+
+template <size_t N>
+void put(char (&dst)[N], const char* s) {
+  std::strncpy(dst, s, N - 1);
+}
+
+// A call on trunk 0 / uplink 0 dialled at `at_ms` after kMono0.
+ipc::CallRecordWire cdr(const char* id, CallState state, uint16_t code, uint64_t at_ms = 0) {
+  ipc::CallRecordWire r{};
+  r.version = ipc::kCallRecordVersion;
+  r.state = uint8_t(state);
+  r.direction = uint8_t(CallDirection::outbound);
+  r.trunk = 0;
+  r.uplink = 0;
+  r.final_code = code;
+  r.reason_cause = -1;
+  r.pdd_ms = -1;
+  r.srd_ms = -1;
+  r.realtime_offset_ns = uint64_t(kWall0) * kMs - kMono0;
+  r.invite_ns = kMono0 + at_ms * kMs;
+  r.end_ns = r.invite_ns + 2000 * kMs;
+  put(r.call_id, id);
+  put(r.from_user, "+4930123456");
+  put(r.to_user, "+4940999888");
+  if (state == CallState::ended || state == CallState::answered) {
+    r.answer_ns = r.invite_ns + 1000 * kMs;
+    r.end_ns = state == CallState::ended ? r.answer_ns + 60'000 * kMs : 0;
+    r.hangup = uint8_t(Party::caller);
+    r.pdd_ms = 400;
+    r.srd_ms = 400;
+    for (auto& m : r.media) {
+      m.flags = ipc::kMediaAnnounced | ipc::kMediaSeen;
+      m.packets = 3000;
+      m.expected = 3000;
+      m.jitter_us = 1500;
+      m.mos_x100 = 440;
+    }
+  }
+  return r;
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/tg-call-records-test-XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { CHECK(std::system(("rm -rf '" + path + "'").c_str()) == 0); }
+};
+
+}  // namespace
+
+TEST_GROUP(CallRecords) {
+  TempDir dir;
+  FakeFeed feed;
+  store::Store st;
+  int64_t wall = kWall0 + 120'000;  // two minutes after the first calls
+  uint64_t mono = kMono0 + 120'000 * kMs;
+  std::vector<std::string> logs;
+  std::unique_ptr<CallRecords> cr;
+  ipc::StatsBody stats{};
+
+  void setup() override {
+    std::string err;
+    CHECK_TRUE_TEXT(st.open({dir.path + "/store.db"}, err), err.c_str());
+    Clock clock{[this] { return mono; }, [this] { return wall; }, [](int) {}};
+    cr = std::make_unique<CallRecords>(feed, clock, [this](int, const std::string& m) { logs.push_back(m); });
+    cr->set_store(&st);
+    stats.trunk_count = 1;
+    put(stats.trunks[0].name, "carrierA");
+    stats.uplink_count = 2;
+    put(stats.uplinks[0].name, "wan0");
+    put(stats.uplinks[1].name, "wan1");
+    cr->set_stats_source([this](ipc::StatsBody& b) {
+      b = stats;
+      return true;
+    });
+  }
+  Json run(Json (CallRecords::*fn)(const Json&, mgmt::Error&, bool&), Json args, bool expect_ok = true) {
+    mgmt::Error e{};
+    bool failed = false;
+    Json j = ((*cr).*fn)(args, e, failed);
+    CHECK_EQUAL_TEXT(expect_ok, !failed, e.message.c_str());
+    if (failed) return {{"error", e.message}, {"code", mgmt::error_code_name(e.code)}};
+    return j;
+  }
+};
+
+TEST(CallRecords, CdrBecomesAStoreRowWithNamesTimesAndDiagnosis) {
+  feed.cdrs.push_back(cdr("ok@pbx", CallState::ended, 200));
+  ipc::CallRecordWire nf = cdr("nf@pbx", CallState::rejected, 404, 5000);
+  put(nf.to_user, "030123456");
+  feed.cdrs.push_back(nf);
+  cr->tick();
+  LONGS_EQUAL(2, cr->counter(CallRecordCounter::cdrs_stored));
+  auto rows = st.calls();
+  LONGS_EQUAL(2, rows.size());
+  const store::CallRecord& a = rows[0];
+  STRCMP_EQUAL("ok@pbx", a.call_id.c_str());
+  STRCMP_EQUAL("carrierA", a.trunk.c_str());
+  STRCMP_EQUAL("wan0", a.uplink.c_str());
+  LONGS_EQUAL(kWall0, a.start_ms);
+  LONGS_EQUAL(kWall0 + 1000, a.answer_ms);
+  LONGS_EQUAL(kWall0 + 61000, a.end_ms);
+  STRCMP_EQUAL("caller BYE", a.end_reason.c_str());
+  STRCMP_EQUAL("ended", a.state.c_str());
+  STRCMP_EQUAL("outbound", a.direction.c_str());
+  DOUBLES_EQUAL(4.4, a.outbound.mos, 1e-9);
+  DOUBLES_EQUAL(1.5, a.inbound.jitter_ms, 1e-9);
+  STRCMP_EQUAL("ok", a.verdict.c_str());
+  LONGS_EQUAL(sizeof(ipc::CallRecordWire) * 2, a.raw.size());
+  STRCMP_EQUAL("number_format", rows[1].verdict.c_str());
+  CHECK(rows[1].diagnosis.find("missing country code?") != std::string::npos);
+}
+
+TEST(CallRecords, InboundCallMediaIsMappedToTheNocDirections) {
+  ipc::CallRecordWire r = cdr("in@carrier", CallState::ended, 200);
+  r.direction = uint8_t(CallDirection::inbound);
+  r.media[ipc::kMediaCallerToCallee].mos_x100 = 300;  // carrier -> PBX on an inbound call
+  store::CallRecord row = cr->to_row(r);
+  DOUBLES_EQUAL(3.0, row.inbound.mos, 1e-9);
+  DOUBLES_EQUAL(4.4, row.outbound.mos, 1e-9);
+}
+
+TEST(CallRecords, DiagnoseFinishedCallFromRecentAndFromTheStore) {
+  ipc::CallRecordWire r = cdr("forbidden@pbx", CallState::rejected, 403);
+  feed.cdrs.push_back(r);
+  cr->tick();
+  Json d = run(&CallRecords::diagnose_call, {{"call_id", "forbidden@pbx"}});
+  STRCMP_EQUAL("permission", d["verdict"].get<std::string>().c_str());
+  STRCMP_EQUAL("recent call records", d["source"].get<std::string>().c_str());
+  STRCMP_EQUAL("carrierA", d["call"]["trunk"].get<std::string>().c_str());
+
+  // A restarted daemon has nothing in memory: the store answers.
+  Clock clock{[this] { return mono; }, [this] { return wall; }, [](int) {}};
+  CallRecords fresh(feed, clock, [](int, const std::string&) {});
+  fresh.set_store(&st);
+  mgmt::Error e{};
+  bool failed = false;
+  Json s = fresh.diagnose_call({{"call_id", "forbidden@pbx"}}, e, failed);
+  CHECK_FALSE_TEXT(failed, e.message.c_str());
+  STRCMP_EQUAL("permission", s["verdict"].get<std::string>().c_str());
+  STRCMP_EQUAL("call-record store", s["source"].get<std::string>().c_str());
+
+  Json missing = run(&CallRecords::diagnose_call, {{"call_id", "nope"}}, false);
+  STRCMP_EQUAL("bad_argument", missing["code"].get<std::string>().c_str());
+  CHECK(missing["error"].get<std::string>().find("no call 'nope'") != std::string::npos);
+}
+
+TEST(CallRecords, DiagnoseLiveCall) {
+  ipc::CallRecordWire r = cdr("live@pbx", CallState::answered, 200, 100'000);
+  r.media[ipc::kMediaCalleeToCaller] = {};
+  r.media[ipc::kMediaCalleeToCaller].flags = ipc::kMediaAnnounced;
+  feed.live.push_back(r);
+  Json d = run(&CallRecords::diagnose_call, {{"call_id", "live@pbx"}});
+  STRCMP_EQUAL("one_way_audio", d["verdict"].get<std::string>().c_str());
+  CHECK(d["live"].get<bool>());
+  STRCMP_EQUAL("live calls", d["source"].get<std::string>().c_str());
+}
+
+TEST(CallRecords, ShowCallsListsLiveCallsWithMediaPerDirection) {
+  feed.live.push_back(cdr("b@pbx", CallState::answered, 200, 90'000));
+  ipc::CallRecordWire ringing = cdr("a@pbx", CallState::ringing, 0, 80'000);
+  ringing.end_ns = 0;
+  feed.live.push_back(ringing);
+  Json j = run(&CallRecords::show_calls, Json::object());
+  LONGS_EQUAL(2, j["count"].get<int>());
+  const Json& c = j["calls"];
+  STRCMP_EQUAL("a@pbx", c[0]["call_id"].get<std::string>().c_str());  // oldest first
+  STRCMP_EQUAL("ringing", c[0]["state"].get<std::string>().c_str());
+  CHECK(c[0]["duration_s"].is_null());
+  STRCMP_EQUAL("answered", c[1]["state"].get<std::string>().c_str());
+  DOUBLES_EQUAL(29.0, c[1]["duration_s"].get<double>(), 1e-9);  // answered at +91 s, now +120 s
+  DOUBLES_EQUAL(4.4, c[1]["media"]["out"]["mos"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(1.5, c[1]["media"]["in"]["jitter_ms"].get<double>(), 1e-9);
+  STRCMP_EQUAL("wan0", c[1]["uplink"].get<std::string>().c_str());
+
+  feed.live_ok = false;
+  Json down = run(&CallRecords::show_calls, Json::object(), false);
+  STRCMP_EQUAL("fastpath_unavailable", down["code"].get<std::string>().c_str());
+}
+
+TEST(CallRecords, TrunkFiguresKeepBusyApartFromFailure) {
+  // 4 answered, 3 busy (486, 600, 503 + Retry-After), 2 failed (500, timeout), 1 rejected (404)
+  int n = 0;
+  auto add = [&](CallState s, uint16_t code) {
+    ipc::CallRecordWire r = cdr(("c" + std::to_string(n)).c_str(), s, code, uint64_t(n) * 1000);
+    r.srd_ms = 100 + n * 10;
+    r.pdd_ms = s == CallState::ended ? 200 + n * 10 : -1;
+    ++n;
+    feed.cdrs.push_back(r);
+  };
+  for (int i = 0; i < 4; ++i) add(CallState::ended, 200);
+  add(CallState::busy, 486);
+  add(CallState::busy, 600);
+  add(CallState::busy, 503);
+  add(CallState::failed, 500);
+  add(CallState::timeout, 0);
+  add(CallState::rejected, 404);
+  cr->tick();
+  Json f = cr->trunk_figures()["carrierA"];
+  const Json& w = f["window"];
+  LONGS_EQUAL(10, w["attempts"].get<int>());
+  DOUBLES_EQUAL(40.0, w["asr_pct"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(30.0, w["busy_pct"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(20.0, w["failure_pct"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(40.0, w["ser_pct"].get<double>(), 1e-9);
+  // SEER: 200 x4, 486, 600 = 6 of 10; ISA: 503, 500, timeout = 3 of 10
+  DOUBLES_EQUAL(60.0, w["seer_pct"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(30.0, w["isa_pct"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(145.0, w["srd_mean_ms"].get<double>(), 1e-9);  // 100..190
+  LONGS_EQUAL(190, w["srd_max_ms"].get<int>());
+  DOUBLES_EQUAL(215.0, w["pdd_mean_ms"].get<double>(), 1e-9);  // 200..230
+  LONGS_EQUAL(230, w["pdd_max_ms"].get<int>());
+  LONGS_EQUAL(900, w["window_s"].get<int>());
+  LONGS_EQUAL(10, f["since_start"]["attempts"].get<int>());
+
+  // 16 minutes later the window is empty, the totals stay.
+  wall += 16 * 60'000;
+  Json later = cr->trunk_figures()["carrierA"];
+  LONGS_EQUAL(0, later["window"]["attempts"].get<int>());
+  CHECK(later["window"]["asr_pct"].is_null());
+  LONGS_EQUAL(10, later["since_start"]["attempts"].get<int>());
+}
+
+TEST(CallRecords, CongestionHysteresis) {
+  CongestionOptions o;  // raise >= 30 % of >= 10, clear < 15 %
+  auto figures = [](int settled, int busy) {
+    TrunkFigures f;
+    f.counters[TrunkCounter::settled] = uint64_t(settled);
+    f.counters[TrunkCounter::busy] = uint64_t(busy);
+    f.ratios = trunk_ratios(f.counters);
+    return f;
+  };
+  CHECK_FALSE(next_congestion(false, figures(9, 9), o).congested);  // too few calls
+  CHECK_TRUE(next_congestion(false, figures(10, 3), o).congested);
+  CHECK_FALSE(next_congestion(false, figures(10, 2), o).congested);
+  CHECK_TRUE(next_congestion(true, figures(20, 3), o).congested);   // 15 %: stays
+  CHECK_FALSE(next_congestion(true, figures(20, 2), o).congested);  // 10 %: clears
+  CHECK_FALSE(next_congestion(true, figures(0, 0), o).congested);   // quiet: clears
+}
+
+TEST(CallRecords, BusyTrunkRaisesCongestionAlarmOnlyAndClearsIt) {
+  std::vector<alarm::AlarmNotification> notes;
+  alarm::AlarmManager am([this] { return wall; }, {}, [&](const alarm::AlarmNotification& n) { notes.push_back(n); });
+  cr->set_alarms(&am);
+  for (int i = 0; i < 6; ++i) feed.cdrs.push_back(cdr(("ok" + std::to_string(i)).c_str(), CallState::ended, 200));
+  for (int i = 0; i < 6; ++i) feed.cdrs.push_back(cdr(("busy" + std::to_string(i)).c_str(), CallState::busy, 486));
+  cr->tick();
+  CHECK_TRUE(cr->congested("carrierA"));
+  LONGS_EQUAL(1, notes.size());
+  CHECK(notes[0].alarm.type == alarm::AlarmType::trunk_congestion);
+  STRCMP_EQUAL("carrierA", notes[0].alarm.object.name.c_str());
+  CHECK(notes[0].alarm.text.find("busy 50.0 % of 12 calls") != std::string::npos);
+  CHECK(cr->trunk_figures()["carrierA"]["congested"].get<bool>());
+
+  // The window moves past them: cleared once.
+  wall += 20 * 60'000;
+  cr->tick();
+  CHECK_FALSE(cr->congested("carrierA"));
+  LONGS_EQUAL(2, notes.size());
+  CHECK(notes[1].transition == alarm::Transition::cleared);
+  cr->tick();
+  LONGS_EQUAL(2, notes.size());
+}
+
+TEST(CallRecords, ExportCsvJsonSinceAndUnexported) {
+  feed.cdrs.push_back(cdr("early@pbx", CallState::ended, 200));
+  feed.cdrs.push_back(cdr("late@pbx", CallState::busy, 486, 100'000));
+  cr->tick();
+  Json all = run(&CallRecords::export_calls, {{"format", "csv"}});
+  LONGS_EQUAL(2, all["rows"].get<int>());
+  std::string csv = all["data"];
+  CHECK(csv.rfind("id,call_id,from,to,trunk,uplink,direction,", 0) == 0);
+  CHECK(csv.find(",early@pbx,+4930123456,+4940999888,carrierA,wan0,outbound,2026-11-23T10:12:34.000Z,") !=
+        std::string::npos);
+  CHECK(csv.find(",busy,") != std::string::npos);
+
+  // since 1m (ago) = after kWall0 + 60 s: only the later call
+  Json recent = run(&CallRecords::export_calls, {{"format", "json"}, {"since", "1m"}});
+  LONGS_EQUAL(1, recent["rows"].get<int>());
+  Json rows = Json::parse(recent["data"].get<std::string>());
+  STRCMP_EQUAL("late@pbx", rows[0]["call_id"].get<std::string>().c_str());
+  STRCMP_EQUAL("busy", rows[0]["verdict"].get<std::string>().c_str());
+  Json iso = run(&CallRecords::export_calls, {{"since", "2026-11-23T10:13:00Z"}});
+  LONGS_EQUAL(1, iso["rows"].get<int>());
+
+  // Export-and-mark: what was written while the NOC could not fetch goes out once.
+  LONGS_EQUAL(2, run(&CallRecords::export_calls, {{"unexported", true}, {"mark", true}})["rows"].get<int>());
+  LONGS_EQUAL(0, run(&CallRecords::export_calls, {{"unexported", true}, {"mark", true}})["rows"].get<int>());
+
+  Json limited = run(&CallRecords::export_calls, {{"limit", 1}});
+  CHECK(limited["more"].get<bool>());
+  STRCMP_EQUAL("bad_argument", run(&CallRecords::export_calls, {{"format", "xml"}}, false)["code"].get<std::string>().c_str());
+  STRCMP_EQUAL("bad_argument", run(&CallRecords::export_calls, {{"since", "yesterday"}}, false)["code"].get<std::string>().c_str());
+  STRCMP_EQUAL("bad_argument", run(&CallRecords::export_calls, {{"bogus", 1}}, false)["code"].get<std::string>().c_str());
+}
+
+TEST(CallRecords, WithoutStoreDiagnoseStillWorksAndExportSaysWhy) {
+  cr->set_store(nullptr, "event store /nonexistent/store.db: unable to open");
+  feed.cdrs.push_back(cdr("x@pbx", CallState::failed, 503));
+  cr->tick();
+  STRCMP_EQUAL("carrier_failure", run(&CallRecords::diagnose_call, {{"call_id", "x@pbx"}})["verdict"].get<std::string>().c_str());
+  Json e = run(&CallRecords::export_calls, Json::object(), false);
+  STRCMP_EQUAL("not_available", e["code"].get<std::string>().c_str());
+  CHECK(e["error"].get<std::string>().find("unable to open") != std::string::npos);
+}
+
+TEST(CallRecords, UnknownVersionIsCountedAndSkipped) {
+  ipc::CallRecordWire r = cdr("v@pbx", CallState::ended, 200);
+  r.version = 42;
+  feed.cdrs.push_back(r);
+  cr->tick();
+  LONGS_EQUAL(1, cr->counter(CallRecordCounter::cdrs_bad_version));
+  LONGS_EQUAL(0, st.calls().size());
+}

@@ -1,0 +1,328 @@
+// Call export of the fast path: the CDR record built from a call and its
+// main stream per direction (figures, times, uplink at setup, realtime
+// offset), snapshots that outlive an idled-out stream, the live table
+// republished once per period in bounded steps, a full CDR ring counted.
+// Injected clock, the inspector fed with hand-made frames.
+#include "dataplane/fastpath/call_export.hpp"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+// After the standard headers: CppUTest's leak detector redefines new.
+#include <CppUTest/TestHarness.h>
+
+using namespace tg;
+using namespace tg::fastpath;
+
+namespace {
+
+// 192.0.2.1 caller (LAN, RTP 20000), 198.51.100.7 callee (far side, RTP 30000).
+constexpr uint32_t kCaller = 0xC0000201, kCallee = 0xC6336407;
+constexpr uint16_t kCallerRtp = 20000, kCalleeRtp = 30000;
+
+void put16(std::vector<uint8_t>& b, uint16_t v) {
+  b.push_back(uint8_t(v >> 8));
+  b.push_back(uint8_t(v));
+}
+void put32(std::vector<uint8_t>& b, uint32_t v) {
+  put16(b, uint16_t(v >> 16));
+  put16(b, uint16_t(v));
+}
+
+std::vector<uint8_t> udp(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> b = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 0x45, 0};
+  put16(b, uint16_t(28 + payload.size()));
+  put16(b, 1);
+  put16(b, 0);
+  b.push_back(64);
+  b.push_back(17);
+  put16(b, 0);
+  put32(b, src);
+  put32(b, dst);
+  put16(b, sport);
+  put16(b, dport);
+  put16(b, uint16_t(8 + payload.size()));
+  put16(b, 0);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+std::vector<uint8_t> rtp(uint16_t seq, uint32_t ssrc) {
+  std::vector<uint8_t> b = {0x80, 0x00};  // PCMU
+  put16(b, seq);
+  put32(b, seq * 160u);
+  put32(b, ssrc);
+  b.insert(b.end(), 160, 0xD5);
+  return b;
+}
+
+std::string sdp(const char* ip, uint16_t port) {
+  return std::string("v=0\r\no=- 1 1 IN IP4 ") + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
+         std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
+}
+
+std::string sip(const std::string& start, const std::string& call_id, const char* cseq, const std::string& body = "",
+                bool to_tag = true) {
+  std::string m = start + "\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-" + call_id + cseq[0] +
+                  "\r\nFrom: <sip:+4930123@192.0.2.1>;tag=f1\r\nTo: <sip:+4940999@198.51.100.7>" +
+                  (to_tag ? ";tag=t1" : "") + "\r\nCall-ID: " + call_id + "\r\nCSeq: " + cseq +
+                  "\r\nContact: <sip:x@192.0.2.1>\r\n";
+  if (!body.empty()) m += "Content-Type: application/sdp\r\n";
+  return m + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Shared-memory layouts on the heap: the same code the fast path runs on the mapping.
+struct Mem {
+  explicit Mem(size_t bytes) : words(bytes / 8 + 1, 0) {}
+  void* data() { return words.data(); }
+  std::vector<uint64_t> words;
+};
+
+struct Lab {
+  InspectorConfig cfg;
+  std::unique_ptr<Inspector> in;
+  Mem cdr_mem, live_mem;
+  ipc::CdrProducer cdr_out;
+  ipc::CdrConsumer cdr_in;
+  ipc::LiveCallsWriter live_out;
+  ipc::LiveCallsReader live_in;
+  std::unique_ptr<CallExporter> ex;
+  TimeNs now = 5'000 * kNsPerSec;
+
+  explicit Lab(uint32_t cdr_capacity = 16, TimeNs stream_idle = 60 * kNsPerSec, CallExportConfig ec = {})
+      : cdr_mem(ipc::RingLayout<ipc::CallRecordWire>::bytes_for(cdr_capacity)), live_mem(ipc::kCallsRegionSize) {
+    cfg.streams.capacity = 64;
+    cfg.streams.expect_capacity = 64;
+    cfg.streams.stream_idle = stream_idle;
+    cfg.calls.capacity = 16;
+    cfg.calls.linger = 2 * kNsPerSec;
+    in = std::make_unique<Inspector>(cfg);
+    auto* h = ipc::RingLayout<ipc::CallRecordWire>::init(cdr_mem.data(), cdr_capacity, ipc::kCallRecordVersion, 1, 0);
+    cdr_out.bind(h);
+    cdr_in.bind(h);
+    live_out.init(live_mem.data(), 1, 0);
+    std::string err;
+    CHECK_TEXT(live_in.attach(live_mem.data(), ipc::kCallsRegionSize, err), err.c_str());
+    ex = std::make_unique<CallExporter>(*in, &cdr_out, &live_out, now, ec, ipc::kUplinkWan0);
+  }
+  void send(const std::vector<uint8_t>& f, uint8_t ingress) {
+    std::vector<uint8_t> copy(f);
+    in->inspect(Bytes(copy.data(), copy.size()), LinkType::ethernet, now, ingress);
+  }
+  void caller(const std::string& m) { send(udp(kCaller, 5060, kCallee, 5060, {m.begin(), m.end()}), 0x10); }
+  void callee(const std::string& m) { send(udp(kCallee, 5060, kCaller, 5060, {m.begin(), m.end()}), 0); }
+  // Advances the clock in 10 ms steps doing what the fast path's loop does.
+  void run_for(TimeNs d) {
+    for (TimeNs end = now + d; now < end;) {
+      now += 10 * kNsPerMs;
+      ex->tick(now);
+      in->tick(now, 256);
+    }
+  }
+  void answer(const std::string& id) {
+    caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", id, "1 INVITE", sdp("192.0.2.1", kCallerRtp), false));
+    run_for(100 * kNsPerMs);
+    callee(sip("SIP/2.0 180 Ringing", id, "1 INVITE"));
+    run_for(400 * kNsPerMs);
+    callee(sip("SIP/2.0 200 OK", id, "1 INVITE", sdp("198.51.100.7", kCalleeRtp)));
+    caller(sip("ACK sip:+4940999@198.51.100.7 SIP/2.0", id, "1 ACK"));
+  }
+  // n packets each way, 20 ms apart; caller->callee skips every `gap`-th seq.
+  void media(int n, int gap = 0, uint16_t first = 1000) {
+    for (int i = 0; i < n; ++i) {
+      const uint16_t seq = uint16_t(first + i);
+      if (!(gap && i % gap == gap - 1)) send(udp(kCaller, kCallerRtp, kCallee, kCalleeRtp, rtp(seq, 0xA1)), 0x10);
+      send(udp(kCallee, kCalleeRtp, kCaller, kCallerRtp, rtp(seq, 0xB2)), 0);
+      run_for(20 * kNsPerMs);
+    }
+  }
+  void hangup(const std::string& id) {
+    caller(sip("BYE sip:+4940999@198.51.100.7 SIP/2.0", id, "2 BYE"));
+    callee(sip("SIP/2.0 200 OK", id, "2 BYE"));
+  }
+  std::vector<ipc::CallRecordWire> cdrs() {
+    std::vector<ipc::CallRecordWire> out;
+    ipc::CallRecordWire r;
+    while (cdr_in.pop(r)) out.push_back(r);
+    return out;
+  }
+  std::vector<ipc::CallRecordWire> live(ipc::LiveCallsInfo* info = nullptr) {
+    std::vector<ipc::CallRecordWire> out;
+    CHECK_TRUE(live_in.read(out, info));
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_GROUP(CallExport){};
+
+TEST(CallExport, PerCallMemoryIsTheStatedFigure) { LONGS_EQUAL(96, sizeof(CallMediaSlot)); }
+
+TEST(CallExport, AnsweredCallGivesOneCdrWithBothDirections) {
+  Lab lab;
+  lab.ex->set_realtime_offset(1'700'000'000ull * kNsPerSec);
+  const TimeNs t0 = lab.now;
+  lab.answer("cdr-1@test");
+  const TimeNs answered = lab.now;
+  lab.media(600, 50);  // 12 s: 12 caller packets missing (the last one unseen), a 10 s window closes
+  lab.hangup("cdr-1@test");
+  const TimeNs ended = lab.now;
+  CHECK_EQUAL(0u, lab.cdrs().size());  // lingering: not yet
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  const ipc::CallRecordWire& r = got[0];
+  LONGS_EQUAL(ipc::kCallRecordVersion, r.version);
+  LONGS_EQUAL(uint8_t(CallState::ended), r.state);
+  LONGS_EQUAL(200, r.final_code);
+  LONGS_EQUAL(uint8_t(Party::caller), r.hangup);
+  LONGS_EQUAL(ipc::kUplinkWan0, r.uplink);
+  STRCMP_EQUAL("cdr-1@test", r.call_id);
+  STRCMP_EQUAL("+4930123", r.from_user);
+  STRCMP_EQUAL("+4940999", r.to_user);
+  CHECK_EQUAL(t0, r.invite_ns);
+  CHECK_EQUAL(answered, r.answer_ns);
+  CHECK_EQUAL(ended, r.end_ns);
+  LONGS_EQUAL(100, r.pdd_ms);
+  CHECK_EQUAL(1'700'000'000ull * kNsPerSec, r.realtime_offset_ns);
+
+  const ipc::CallMediaWire& up = r.media[ipc::kMediaCallerToCallee];
+  LONGS_EQUAL(0xA1, up.ssrc);
+  LONGS_EQUAL(588, up.packets);
+  LONGS_EQUAL(599, up.expected);  // seq 1000..1598: the 12th gap is after the last packet seen
+  LONGS_EQUAL(11, up.lost);
+  LONGS_EQUAL(ipc::kMediaAnnounced | ipc::kMediaSeen, up.flags);
+  LONGS_EQUAL(40, up.max_gap_ms);  // one packet missing: a 40 ms gap
+  CHECK(up.mos_x100 > 100 && up.mos_x100 < 441);
+  CHECK(up.r_x10 > 0);
+  const ipc::CallMediaWire& down = r.media[ipc::kMediaCalleeToCaller];
+  LONGS_EQUAL(0xB2, down.ssrc);
+  LONGS_EQUAL(600, down.packets);
+  LONGS_EQUAL(0, down.lost);
+  CHECK(down.mos_x100 > up.mos_x100);  // lossless beats 2 % loss
+  CHECK(down.mos_x100 >= 420);
+  LONGS_EQUAL(1, lab.ex->cdr_records());
+  LONGS_EQUAL(0, lab.ex->cdr_dropped());
+}
+
+TEST(CallExport, FailedCallWithoutMediaIsRecorded) {
+  Lab lab;
+  lab.caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", "busy@test", "1 INVITE", sdp("192.0.2.1", kCallerRtp), false));
+  lab.run_for(50 * kNsPerMs);
+  lab.callee(sip("SIP/2.0 486 Busy Here", "busy@test", "1 INVITE"));
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  LONGS_EQUAL(486, got[0].final_code);
+  LONGS_EQUAL(uint8_t(CallState::busy), got[0].state);
+  CHECK_EQUAL(0u, got[0].answer_ns);
+  LONGS_EQUAL(0, got[0].media[ipc::kMediaCallerToCallee].packets);
+  LONGS_EQUAL(0, got[0].media[ipc::kMediaCallerToCallee].flags);  // the callee never gave SDP
+  LONGS_EQUAL(ipc::kMediaAnnounced, got[0].media[ipc::kMediaCalleeToCaller].flags);
+  LONGS_EQUAL(0, got[0].media[ipc::kMediaCalleeToCaller].mos_x100);
+}
+
+TEST(CallExport, SnapshotOutlivesAStreamThatIdledOut) {
+  // Streams expire 1 s after their last packet, the call record 2 s after the BYE.
+  Lab lab(16, 1 * kNsPerSec);
+  lab.answer("idle@test");
+  lab.media(100);
+  lab.run_for(1500 * kNsPerMs);  // silence: the streams go
+  LONGS_EQUAL(0, lab.in->streams().size());
+  lab.hangup("idle@test");
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  // Figures as of the last sweep before the stream went (one sweep per second).
+  CHECK(got[0].media[ipc::kMediaCallerToCallee].packets >= 50);
+  CHECK(got[0].media[ipc::kMediaCallerToCallee].packets <= 100);
+  LONGS_EQUAL(0xB2, got[0].media[ipc::kMediaCalleeToCaller].ssrc);
+}
+
+TEST(CallExport, LiveTableShowsCallsWhileUpAndDropsThemAfter) {
+  Lab lab;
+  ipc::LiveCallsInfo info;
+  lab.answer("live-1@test");
+  lab.media(150);  // 3 s: at least two publishes with the call answered
+  auto live = lab.live(&info);
+  LONGS_EQUAL(1, live.size());
+  LONGS_EQUAL(1, info.live_total);
+  CHECK(info.publish_count >= 3);
+  STRCMP_EQUAL("live-1@test", live[0].call_id);
+  LONGS_EQUAL(uint8_t(CallState::answered), live[0].state);
+  CHECK_EQUAL(0u, live[0].end_ns);
+  // Published within the last second: most of the packets so far.
+  CHECK(live[0].media[ipc::kMediaCalleeToCaller].packets >= 100);
+  CHECK(live[0].media[ipc::kMediaCallerToCallee].mos_x100 >= 400);
+
+  lab.caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", "live-2@test", "1 INVITE", sdp("192.0.2.1", 20002), false));
+  lab.run_for(1100 * kNsPerMs);
+  live = lab.live(&info);
+  LONGS_EQUAL(2, live.size());
+  lab.hangup("live-1@test");
+  lab.run_for(1100 * kNsPerMs);
+  live = lab.live(&info);
+  LONGS_EQUAL(1, live.size());  // ended calls leave the live table at once (they linger only in the call table)
+  STRCMP_EQUAL("live-2@test", live[0].call_id);
+  LONGS_EQUAL(uint8_t(CallState::calling), live[0].state);
+}
+
+TEST(CallExport, SweepIsSpreadOverTicksAndKeepsItsPeriod) {
+  CallExportConfig ec;
+  ec.stream_budget = 16;  // 64 stream slots: 4 ticks
+  ec.call_budget = 4;     // 16 call slots: 4 ticks
+  Lab lab(16, 60 * kNsPerSec, ec);
+  const uint64_t before = lab.ex->live_publishes();
+  // The constructor set the first sweep for "now": 4 + 4 ticks to publish.
+  for (int i = 0; i < 7; ++i) lab.ex->tick(lab.now);
+  LONGS_EQUAL(before, lab.ex->live_publishes());
+  lab.ex->tick(lab.now);
+  LONGS_EQUAL(before + 1, lab.ex->live_publishes());
+  for (int i = 0; i < 20; ++i) lab.ex->tick(lab.now + kNsPerSec - 1);  // not yet due
+  LONGS_EQUAL(before + 1, lab.ex->live_publishes());
+  for (int i = 0; i < 8; ++i) lab.ex->tick(lab.now + kNsPerSec);
+  LONGS_EQUAL(before + 2, lab.ex->live_publishes());
+}
+
+TEST(CallExport, FullCdrRingCountsDropsAndNeverBlocks) {
+  Lab lab(2);
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "full-" + std::to_string(i) + "@test";
+    lab.caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", id, "1 INVITE", "", false));
+    lab.callee(sip("SIP/2.0 404 Not Found", id, "1 INVITE"));
+  }
+  lab.run_for(3 * kNsPerSec);
+  LONGS_EQUAL(3, lab.ex->cdr_records());
+  LONGS_EQUAL(1, lab.ex->cdr_dropped());
+  LONGS_EQUAL(1, lab.cdr_in.drops());
+  auto got = lab.cdrs();
+  LONGS_EQUAL(2, got.size());
+  LONGS_EQUAL(404, got[0].final_code);
+}
+
+TEST(CallExport, UplinkAtSetupFollowsTheSwitchHistory) {
+  Lab lab;
+  LONGS_EQUAL(ipc::kUplinkWan0, lab.ex->uplink_at(0));  // nothing noted: the initial one
+  lab.ex->note_switch(100, ipc::kUplinkWan0, ipc::kUplinkWan1);
+  lab.ex->note_switch(200, ipc::kUplinkWan1, ipc::kUplinkLte);
+  LONGS_EQUAL(ipc::kUplinkWan0, lab.ex->uplink_at(99));
+  LONGS_EQUAL(ipc::kUplinkWan1, lab.ex->uplink_at(100));
+  LONGS_EQUAL(ipc::kUplinkWan1, lab.ex->uplink_at(199));
+  LONGS_EQUAL(ipc::kUplinkLte, lab.ex->uplink_at(5000));
+  for (TimeNs t = 300; t < 300 + 40 * 10; t += 10) lab.ex->note_switch(t, ipc::kUplinkLte, ipc::kUplinkWan0);
+  // Older than the history kept: the "from" of the oldest kept switch.
+  LONGS_EQUAL(ipc::kUplinkLte, lab.ex->uplink_at(150));
+
+  // A call set up after a switch records the uplink of its INVITE time.
+  lab.ex->note_switch(lab.now, ipc::kUplinkWan0, ipc::kUplinkWan1);
+  lab.answer("sw@test");
+  lab.ex->note_switch(lab.now, ipc::kUplinkWan1, ipc::kUplinkLte);
+  lab.hangup("sw@test");
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  LONGS_EQUAL(ipc::kUplinkWan1, got[0].uplink);
+}
