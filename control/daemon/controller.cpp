@@ -195,7 +195,12 @@ void Controller::check_qos() {
     int idx = uplink_index(u.name);
     if (idx < 0 || idx >= s.uplink_count) continue;
     const auto& p = s.uplinks[idx].probe;
-    samples.push_back({u.name, uint8_t(idx), p.window_rounds > 0 && p.answered > 0, p.rtt_avg_us / 1000.0,
+    // An uplink with a hard fault (link, probes, blackout) is the fast
+    // path's business: its figures (all rounds lost) are not a QoS level,
+    // and an alarm on them would outlast the fault by a window.
+    bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 &&
+                    (s.uplinks[idx].fault_mask & ipc::kHardFaults) == 0;
+    samples.push_back({u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0,
                        p.loss_ppm / 10000.0, p.jitter_us / 1000.0});
   }
   for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {

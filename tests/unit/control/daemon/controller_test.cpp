@@ -378,3 +378,24 @@ TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
   ctl->tick();
   LONGS_EQUAL(7, fp.commands.size());  // timers only
 }
+
+// Probe rounds all lost is the fast path's hard fault (it fails over by
+// itself): no QoS violation, no soft fault, no loss alarm on top.
+TEST(Controller, HardFaultFiguresAreNoQosViolation) {
+  fp.body.uplinks[0].probe.loss_ppm = 1'000'000;
+  fp.body.uplinks[0].fault_mask = ipc::kFault_probe;
+  fp.body.uplinks[1].probe = {0, 0, 0, 0, 400'000, 100, 1000, 600, 0, 400};
+  fp.body.uplinks[1].fault_mask = ipc::kFault_blackout;
+  for (int s = 0; s <= 30; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(0, ctl->counter(Counter::qos_violations));
+  LONGS_EQUAL(0, fp.commands.size());
+  fp.body.uplinks[1].fault_mask = 0;  // 40 % loss without a hard fault: a violation
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(2, ctl->counter(Counter::qos_violations));  // alarm level and switch level
+}
