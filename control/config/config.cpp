@@ -552,6 +552,12 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.store.max_rows = b.integer("store", "max_rows");
   c.store.max_size_mb = b.integer("store", "max_size_mb");
 
+  c.capture.dir = b.text("capture", "dir");
+  if (c.capture.dir.empty()) c.capture.dir = c.box.state_dir + "/captures";
+  c.capture.max_packets = b.integer("capture", "max_packets");
+  c.capture.max_mb = b.integer("capture", "max_mb");
+  c.capture.max_duration_s = b.integer("capture", "max_duration_s");
+
   cross_checks(c, at, errors);
   if (!errors.empty()) {
     std::stable_sort(errors.begin(), errors.end(), [&](const ConfigError& a, const ConfigError& b2) {

@@ -93,6 +93,13 @@ struct StoreConfig {
   int64_t max_size_mb = 0;
 };
 
+struct CaptureConfig {
+  std::string dir;            // pcap files; default STATE_DIR/captures
+  int64_t max_packets = 0;    // caps of one capture (a request may ask less)
+  int64_t max_mb = 0;
+  int64_t max_duration_s = 0;
+};
+
 struct Config {
   BoxConfig box;
   std::vector<UplinkConfig> uplinks;  // in file order
@@ -103,6 +110,7 @@ struct Config {
   Thresholds thresholds;
   Timers timers;
   StoreConfig store;
+  CaptureConfig capture;
 
   const UplinkConfig* uplink(std::string_view name) const;
   const TrunkConfig* trunk(std::string_view name) const;

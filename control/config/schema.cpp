@@ -144,6 +144,13 @@ constexpr OptionSpec kStore[] = {
     {"max_size_mb", V::integer, 1, 4096, nullptr, "64", false, "database size bound, oldest rows deleted"},
 };
 
+constexpr OptionSpec kCapture[] = {
+    {"dir", V::path, 0, 4095, nullptr, "", false, "pcap files; default STATE_DIR/captures"},
+    {"max_packets", V::integer, 1, 100000000, nullptr, "1000000", false, "most packets one capture may write"},
+    {"max_mb", V::integer, 1, 4096, nullptr, "100", false, "largest pcap file one capture may write"},
+    {"max_duration_s", V::integer, 1, 86400, nullptr, "600", false, "longest capture"},
+};
+
 constexpr SectionSpec kSections[] = {
     {"box", false, 1, nullptr, kBox, "the appliance itself"},
     {"uplink", true, 4, "wan0|wan1|lte|up3", kUplink, "[uplink.wan0] [uplink.wan1] [uplink.lte]: carrier uplinks"},
@@ -154,6 +161,7 @@ constexpr SectionSpec kSections[] = {
     {"thresholds", false, 1, nullptr, kThresholds, "QoS limits"},
     {"timers", false, 1, nullptr, kTimers, "failover timers pushed to the fast path"},
     {"store", false, 1, nullptr, kStore, "event and call-record store"},
+    {"capture", false, 1, nullptr, kCapture, "packet capture to pcap (console: capture start|stop)"},
 };
 
 bool in_choices(std::string_view choices, std::string_view word) {

@@ -83,8 +83,12 @@ const Controller::Command Controller::kCommands[] = {
     {"failover.force", Role::admin, "force traffic onto an uplink (args: uplink)", &Controller::cmd_failover_force},
     {"failover.auto", Role::admin, "return to automatic uplink selection", &Controller::cmd_failover_auto},
     {"test.trunk", Role::admin, "send OPTIONS now and show the answer (args: trunk)", &Controller::cmd_test_trunk},
-    {"capture.start", Role::admin, "start writing a pcap", &Controller::cmd_capture},
-    {"capture.stop", Role::admin, "stop the capture", &Controller::cmd_capture},
+    {"capture.start", Role::admin,
+     "start writing a pcap (args: uplink, filter=all|sip|rtp|sip+rtp, host, duration, packets, bytes, snaplen)",
+     &Controller::cmd_capture},
+    {"capture.stop", Role::admin, "stop the capture", &Controller::cmd_capture_stop},
+    {"show.capture", Role::operator_, "the running or last capture: file, packets, bytes, drops",
+     &Controller::cmd_show_capture},
     {"diagnose.call", Role::operator_, "why a call failed (args: call_id)", &Controller::cmd_diagnose_call},
     {"export.calls", Role::operator_, "call records as CSV/JSON (args: format, since, until, unexported, mark, limit)",
      &Controller::cmd_export_calls},
@@ -149,6 +153,7 @@ void Controller::tick() {
       if (uplink_index(uplink) >= 0) push_soft_fault(uint8_t(uplink_index(uplink)), reason, true);
   }
   drain_events();
+  tick_capture();
   uint64_t now = clock_.mono_ns();
   if (now - last_qos_ns_ >= 1'000'000'000ull) {
     last_qos_ns_ = now;
@@ -823,14 +828,6 @@ Json Controller::cmd_test_trunk(const Json& args, const Peer&, Role, Error& erro
   }
   failed = false;
   return r;
-}
-
-Json Controller::cmd_capture(const Json& args, const Peer&, Role, Error& error, bool& failed) {
-  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
-  failed = true;
-  error = not_available("the fast path has no capture command on its command ring yet; on the lab board use "
-                        "tcpdump -i IFACE -w FILE in the gateway namespace");
-  return {};
 }
 
 Json Controller::cmd_diagnose_call(const Json& args, const Peer&, Role, Error& error, bool& failed) {

@@ -21,6 +21,7 @@
 namespace tg::controld {
 
 using mgmt::Json;
+class CaptureWriter;
 
 // Daemon counters, declared once.
 #define TG_CONTROLD_COUNTERS(X)                                       \
@@ -101,6 +102,8 @@ class Controller {
   Hooks hooks;
   std::string version = "unknown";
   std::function<void()> on_policy_change;  // admin/operator groups may have changed
+  // Packet capture (capture_commands.cpp); unset: capture commands say not available.
+  CaptureWriter* capture_writer = nullptr;
 
   // A soft fault decided outside the QoS watch (the trunk watch's
   // sip_outage): pushed now and again after the fast path restarts.
@@ -141,6 +144,9 @@ class Controller {
   Json cmd_failover_auto(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_test_trunk(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_capture_stop(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  Json cmd_show_capture(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
+  void tick_capture();
   Json cmd_diagnose_call(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_export_calls(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
 
@@ -177,6 +183,7 @@ class Controller {
   QosWatch qos_;
   std::set<std::pair<std::string, ipc::SoftFault>> soft_faults_;  // set_soft_fault's, raised
   uint64_t last_qos_ns_ = 0;
+  uint64_t capture_stop_sent_ns_ = 0;  // a bound was reached: stop sent, waiting for the fast path
 };
 
 }  // namespace tg::controld

@@ -19,6 +19,7 @@
 #include "control/config/store.hpp"
 #include "control/daemon/trunk_probing.hpp"
 #include "control/daemon/call_records.hpp"
+#include "control/daemon/capture_writer.hpp"
 #include "control/daemon/controller.hpp"
 #include "control/daemon/fastpath_link.hpp"
 #include "control/daemon/log.hpp"
@@ -183,6 +184,12 @@ int main(int argc, char** argv) {
   controld::Controller controller(store, fastpath, controld::Clock::system(),
                                   [&log](int p, const std::string& m) { log(p, m); });
   controller.version = TG_VERSION;
+  // Packet capture: the fast path's capture ring into pcap files ([capture]).
+  controld::CaptureWriter capture_writer(
+      ipc::capture_shm_name(shm_prefix),
+      {cfg.capture.dir, uint64_t(cfg.capture.max_packets), uint64_t(cfg.capture.max_mb) << 20,
+       uint32_t(cfg.capture.max_duration_s)});
+  controller.capture_writer = &capture_writer;
   // Alarms, event store, notifications: each part that cannot be set up is
   // logged and its console commands say "not available" with the reason.
   controld::Services services(fastpath, controld::Clock::system().wall_ms,

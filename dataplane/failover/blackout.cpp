@@ -21,9 +21,9 @@ uint32_t FlowMeter::recent(TimeNs at) const {
   return current_ + uint32_t(previous_) * (1000 - elapsed) / 1000;
 }
 
-void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from) {
+void BlackoutDetector::begin(TimeNs now, const TimeNs* carrying_since, const LoopStalls* stalls) {
   now_ = now;
-  fresh_from_ = fresh_from;
+  stalls_ = stalls;
   for (uint8_t u = 0; u < kMaxUplinks; ++u) {
     results_[u] = BlackoutResult{};
     silent_unguarded_[u] = 0;
@@ -39,19 +39,21 @@ void BlackoutDetector::add(const StreamSample& s) {
   BlackoutResult& r = results_[s.uplink];
   const BlackoutConfig& c = config_[s.uplink];
   ++r.streams;
-  if (s.flags & (kStreamOnHold | kStreamComfortNoise | kStreamEnded)) return;  // no inbound expected
+  if (s.flags & (kStreamOnHold | kStreamComfortNoise | kStreamEnded | kStreamNotAnswered)) return;  // no inbound expected
   if (s.last_rx_ns == 0 || s.recent_rx_packets < c.flow_min_packets) return;   // was not flowing
   // A stream already silent for the blackout time when this uplink took it
   // over proves nothing about this uplink.
   const TimeNs since = since_[s.uplink];
   if (s.last_rx_ns + c.blackout <= since) return;
-  ++r.active;
   // Silence on this uplink counts from when it started carrying the stream.
   const TimeNs ref = s.last_rx_ns > since ? s.last_rx_ns : since;
+  // Silence while the loop did not run is unknown (see the header).
+  const TimeNs stalled = stalls_ && now_ >= ref + c.blackout ? stalls_->within(ref, now_) : 0;
+  if (now_ >= ref + stalled + kStaleBlackouts * c.blackout) return;  // stale: left over
+  ++r.active;
   if (now_ < ref + c.blackout) return;
   ++silent_unguarded_[s.uplink];
-  // After a loop stall only fresh observation counts (see the header).
-  if (now_ < fresh_from_ + c.blackout) return;
+  if (now_ < ref + c.blackout + stalled) return;
   ++r.silent;
   if (ref > r.onset) r.onset = ref;  // when media stopped, not when the guard let go
 }

@@ -8,16 +8,20 @@
 //   - it was flowing: >= flow_min_packets inbound in the second before its
 //     last inbound packet (FlowMeter below can keep that figure),
 //   - it received inbound since the uplink started carrying traffic
-//     (carrying_since): streams just moved by a switch never flowed there.
+//     (carrying_since): streams just moved by a switch never flowed there,
+//   - its silence is not stale (>= kStaleBlackouts x blackout): the rule
+//     fires after one blackout time, so a silence that old is not a new
+//     blackout but a stream left over (e.g. its record picked up by a new
+//     call on the same ports that has no media yet).
 // Blackout on an uplink when active >= min_streams and silent (no inbound
 // for >= blackout) * 100 >= quorum_pct * active.
 //
-// Loop stalls: after the fast path's loop was descheduled, the streams'
-// packets of the stall still wait in the rx rings, so every stream looks
-// silent. begin()'s fresh_from (the end of the last stall) restarts the
-// silence of every stream there: a blackout needs one whole blackout time
-// of fresh observation after the stall. Silence that starts after the stall
-// is not delayed. The result says when the guard held a blackout back.
+// Loop stalls: while the fast path's loop is descheduled, the streams'
+// packets wait in the rx rings, so right after it every stream looks
+// silent. Silence is therefore counted in time the loop was running: the
+// stalls recorded in LoopStalls are left out of it (the packets of a stall
+// are polled, and stamped, just after it). Silence that starts after the
+// stall is not delayed. The result says when this held a blackout back.
 #pragma once
 #include <cstdint>
 
@@ -29,6 +33,7 @@ enum StreamFlag : uint8_t {
   kStreamOnHold = 0x01,        // SDP sendonly/inactive (or recvonly far side): no inbound expected
   kStreamComfortNoise = 0x02,  // last inbound was CN (PT 13 or the negotiated RFC 3389 PT)
   kStreamEnded = 0x04,         // BYE seen / being torn down
+  kStreamNotAnswered = 0x08,   // its call is still being set up: media may not flow yet
 };
 
 // RFC 3389 comfort noise: static PT 13, or the dynamic PT bound to CN in SDP
@@ -58,6 +63,34 @@ class FlowMeter {
   uint16_t previous_ = 0;
 };
 
+// The last loop stalls (gaps between two passes of the fast path loop),
+// newest last. Older ones than kKept fall out: a stream silent across more
+// than that many stalls has the older ones counted as silence.
+class LoopStalls {
+ public:
+  static constexpr uint32_t kKept = 16;
+  void add(TimeNs start, TimeNs end) {
+    stalls_[n_++ % kKept] = Stall{start, end};
+  }
+  // Stalled time within [from, to].
+  TimeNs within(TimeNs from, TimeNs to) const {
+    TimeNs sum = 0;
+    for (uint32_t i = 0; i < n_ && i < kKept; ++i) {
+      const Stall& st = stalls_[(n_ - 1 - i) % kKept];
+      if (st.end <= from) break;  // older ones end earlier still
+      const TimeNs a = st.start > from ? st.start : from, b = st.end < to ? st.end : to;
+      if (b > a) sum += b - a;
+    }
+    return sum;
+  }
+  uint64_t count() const { return n_; }
+
+ private:
+  struct Stall { TimeNs start, end; };
+  Stall stalls_[kKept] = {};
+  uint64_t n_ = 0;
+};
+
 struct BlackoutResult {
   bool blackout = false;
   uint32_t streams = 0;        // samples seen on the uplink
@@ -69,11 +102,12 @@ struct BlackoutResult {
 
 class BlackoutDetector {
  public:
+  static constexpr uint32_t kStaleBlackouts = 10;
   void configure(UplinkIndex uplink, const BlackoutConfig& config) { config_[uplink] = config; }
   const BlackoutConfig& config(UplinkIndex uplink) const { return config_[uplink]; }
   // carrying_since[u]: when uplink u started carrying the streams (last switch to it).
-  // fresh_from: end of the last loop stall (0: none).
-  void begin(TimeNs now, const TimeNs* carrying_since, TimeNs fresh_from = 0);
+  // stalls: the loop's recent stalls, left out of silence (nullptr: none).
+  void begin(TimeNs now, const TimeNs* carrying_since, const LoopStalls* stalls = nullptr);
   void add(const StreamSample& s);
   void end();
   const BlackoutResult& result(UplinkIndex uplink) const { return results_[uplink]; }
@@ -85,7 +119,7 @@ class BlackoutDetector {
   uint32_t silent_unguarded_[kMaxUplinks] = {};
   TimeNs since_[kMaxUplinks] = {};
   TimeNs now_ = 0;
-  TimeNs fresh_from_ = 0;
+  const LoopStalls* stalls_ = nullptr;
   uint64_t bad_uplink_ = 0;
 };
 

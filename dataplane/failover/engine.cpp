@@ -42,18 +42,16 @@ void Engine::loop_pass(TimeNs now) {
   ++loop_stalls_;
   if (now - prev > longest_stall_) longest_stall_ = now - prev;
   stall_end_ = now;
-  probes_.hold_for_stall(prev, now + config_.loop_stall);
-  for (uint8_t u = 0; u < kMaxUplinks; ++u) deferred_media_[u] = deferred_probe_[u] = false;
+  stalls_.add(prev, now);
+  const uint8_t probed = probes_.extend_for_stall(prev, now);
+  for (uint8_t u = 0; u < kMaxUplinks; ++u) {
+    deferred_media_[u] = false;
+    // Rounds in flight: their judgement waits for the stall's length.
+    if (probed & (1u << u)) ++deferred_stall_;
+  }
 }
 
 void Engine::on_round_lost(const RoundOutcome& o, TimeNs now) {
-  if (o.stalled) {
-    // Not watched for its whole timeout: unknown. It neither extends nor
-    // breaks a run of misses.
-    if (!deferred_probe_[o.uplink]) ++deferred_stall_;
-    deferred_probe_[o.uplink] = true;
-    return;
-  }
   // Replies overtake each other under jitter: a lost round older than an
   // answered one does not extend a run of consecutive misses.
   if (o.sent_ns < last_ok_sent_[o.uplink]) return;
@@ -72,18 +70,22 @@ size_t Engine::poll(TimeNs now, ProbeRequest* out, size_t cap) {
   return probes_.due(now, out, cap);
 }
 
-void Engine::media_scan_begin(TimeNs now) { blackout_.begin(now, carrying_since_, stall_end_); }
+void Engine::media_scan_begin(TimeNs now) { blackout_.begin(now, carrying_since_, &stalls_); }
 
 void Engine::media_scan_end(TimeNs now) {
   blackout_.end();
   for (uint8_t u = 0; u < config_.uplink_count; ++u) {
     const BlackoutResult& r = blackout_.result(u);
     const bool marked = health_[u].fault_mask() & ipc::kFault_blackout;
-    if (r.deferred_stall && !marked && !deferred_media_[u]) {
+    // Only the uplink carrying the calls can black them out: after a switch
+    // (or failback) the far ends move to the new one and the streams left
+    // on the old one go quiet by design.
+    const bool carrying = u == active_.load(std::memory_order_relaxed);
+    if (carrying && r.deferred_stall && !marked && !deferred_media_[u]) {
       deferred_media_[u] = true;
       ++deferred_stall_;
     }
-    if (r.blackout && !marked)
+    if (r.blackout && !marked && carrying)
       feed(u, HealthInput::blackout_on, now, 0, r.onset);
     else if (!r.blackout && marked)
       feed(u, HealthInput::blackout_off, now);
@@ -166,8 +168,8 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
   const bool needs_uplink = c.kind != CK::auto_select && c.kind != CK::set_timers;
   if (c.version != ipc::kMessageVersion)
     r = CR::bad_version;
-  else if (uint16_t(c.kind) >= uint16_t(CK::count_))
-    r = CR::bad_kind;
+  else if (uint16_t(c.kind) >= uint16_t(CK::count_) || c.kind == CK::capture_start || c.kind == CK::capture_stop)
+    r = CR::bad_kind;  // capture commands go to the capture producer (fastpath/uplink_control), not here
   else if (needs_uplink ? c.uplink >= config_.uplink_count
                         : (c.kind == CK::set_timers && c.uplink != kNoUplink && c.uplink >= config_.uplink_count))
     r = CR::bad_uplink;
@@ -225,6 +227,8 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
         blackout_.configure(u, blackout);
       }
       break;
+    case CK::capture_start:
+    case CK::capture_stop:
     case CK::count_: break;
   }
   ++commands_applied_;

@@ -18,11 +18,11 @@
 //
 // Loop stalls: a gap > Config::loop_stall between two loop_pass() calls
 // means the thread was descheduled; what arrived meanwhile waits in the rx
-// rings and is stamped late. So probe rounds whose deadline fell in the
-// stall are judged only after a drain time (loop_stall) and are void, not
-// lost, if still unanswered; and media silence restarts at the stall's end
-// (a blackout needs one fresh blackout time). Link status is not affected.
-// Each held-back decision counts in decisions_deferred_stall().
+// rings and is stamped late. So the stall's time does not count: probe
+// rounds in flight get their deadline moved by it, and media silence is
+// counted without it. Real faults during a stall are decided once the loop
+// has watched for the usual time; faults after it are not delayed. Link
+// status is not affected. Held-back decisions: decisions_deferred_stall().
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -81,6 +81,9 @@ class Engine {
   void set_active_calls(UplinkIndex uplink, uint32_t calls);
   // Validates and applies one command; emits a command_result event.
   ipc::CommandResult apply(const ipc::Command& command, TimeNs now);
+  // Commands another part of the fast path applied (capture): the verdict
+  // goes out in this engine's event sequence, so the reader sees no gap.
+  void report_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now) { emit_command_result(c, r, now); }
 
   // Fills the failover part of a stats body (mode, active, per-uplink health
   // and probe figures); the fast path adds packet counters and trunks.
@@ -98,8 +101,8 @@ class Engine {
   uint64_t loop_stalls() const { return loop_stalls_; }
   TimeNs longest_stall() const { return longest_stall_; }
   TimeNs last_stall_end() const { return stall_end_; }
-  // (stall, uplink, rule) where the stall guard held back a fault decision:
-  // a blackout, or unanswered probe rounds made void.
+  // (stall, uplink, rule) where the stall guard held back a decision: a
+  // blackout on the active uplink, or probe rounds in flight whose deadline moved.
   uint64_t decisions_deferred_stall() const { return deferred_stall_; }
 
  private:
@@ -130,12 +133,11 @@ class Engine {
   uint64_t commands_rejected_ = 0;
   TimeNs last_pass_ = 0;
   TimeNs stall_end_ = 0;
+  LoopStalls stalls_;
   TimeNs longest_stall_ = 0;
   uint64_t loop_stalls_ = 0;
   uint64_t deferred_stall_ = 0;
-  // Per uplink: this stall's deferral already counted (media, probes).
-  bool deferred_media_[kMaxUplinks] = {};
-  bool deferred_probe_[kMaxUplinks] = {};
+  bool deferred_media_[kMaxUplinks] = {};  // this stall's media deferral counted
   alignas(64) std::atomic<UplinkIndex> active_{kNoUplink};
 };
 

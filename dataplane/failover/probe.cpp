@@ -35,7 +35,7 @@ size_t ProbeScheduler::due(TimeNs now, ProbeRequest* out, size_t cap) {
     // validate() keeps timeout/interval below the table size, so the slot's
     // previous round has expired unless poll() stalled for long: count it lost.
     if (slot.in_use) record(u, SampleKind::lost, 0);
-    slot = Slot{now, seq, true, true, false, false};
+    slot = Slot{now, seq, true, true, false, 0};
     for (uint8_t t = 0; t < targets; ++t)
       out[n++] = ProbeRequest{targets_[u][t], now, uint16_t(ident_base_ + u), seq, u, t, proto_[u], udp_port_[u]};
     totals_[u].sent += targets;
@@ -50,17 +50,18 @@ ReplyMatch ProbeScheduler::on_reply(uint16_t ident, uint16_t seq, TimeNs now, Ro
   Slot& slot = slots_[u][seq % kMaxProbesInFlight];
   if (!slot.valid || slot.seq != seq || now < slot.sent_ns) return ReplyMatch::unknown;
   if (slot.answered) return ReplyMatch::duplicate;
-  const bool in_time = now - slot.sent_ns < timers_[u].probe_timeout;
-  // A held round's reply may have waited in the rx ring through the stall:
-  // it answers the round, but its stamp says nothing about the RTT.
-  if (!slot.in_use || (!in_time && !slot.stalled)) {
+  const TimeNs age = now - slot.sent_ns;
+  const bool in_time = age < timers_[u].probe_timeout;
+  if (!slot.in_use || age >= timers_[u].probe_timeout + slot.extra) {
     ++totals_[u].late;  // expire() counts (or has counted) the round lost
     return ReplyMatch::late;
   }
   slot.in_use = false;
   slot.answered = true;
-  outcome = RoundOutcome{UplinkIndex(u), true, slot.sent_ns, in_time ? now - slot.sent_ns : 0, slot.stalled};
+  // Within a stall's extension: it may have waited in the ring, RTT unknown.
+  outcome = RoundOutcome{UplinkIndex(u), true, slot.sent_ns, in_time ? age : 0, !in_time};
   ++totals_[u].answered;
+  if (!in_time) ++after_stall_[u];
   record(UplinkIndex(u), in_time ? SampleKind::answered : SampleKind::untimed, outcome.rtt);
   return ReplyMatch::answered;
 }
@@ -73,35 +74,31 @@ size_t ProbeScheduler::expire(TimeNs now, RoundOutcome* out, size_t cap) {
     for (; s != next_seq_[u] && n < cap; ++s) {
       Slot& slot = slots_[u][s % kMaxProbesInFlight];
       if (slot.seq != s || !slot.in_use) continue;
-      if (now < slot.sent_ns + timers_[u].probe_timeout) break;
-      // Younger rounds wait too: outcomes stay in send order.
-      if (slot.stalled && now < release_[u]) break;
+      // Extensions keep deadlines in send order: the rounds in flight at a
+      // stall all move by its length, and younger rounds were sent after it.
+      if (now < slot.sent_ns + timers_[u].probe_timeout + slot.extra) break;
       slot.in_use = false;
-      out[n++] = RoundOutcome{u, false, slot.sent_ns, 0, slot.stalled};
-      if (slot.stalled)
-        ++void_[u];  // unknown, not lost: no sample either
-      else
-        record(u, SampleKind::lost, 0);
+      out[n++] = RoundOutcome{u, false, slot.sent_ns, 0, slot.extra != 0};
+      record(u, SampleKind::lost, 0);
     }
     oldest_seq_[u] = s;
   }
   return n;
 }
 
-uint32_t ProbeScheduler::hold_for_stall(TimeNs stall_start, TimeNs release) {
-  uint32_t marked = 0;
+uint8_t ProbeScheduler::extend_for_stall(TimeNs stall_start, TimeNs stall_end) {
+  uint8_t affected = 0;
   for (uint8_t u = 0; u < count_; ++u) {
     for (uint16_t s = oldest_seq_[u]; s != next_seq_[u]; ++s) {
       Slot& slot = slots_[u][s % kMaxProbesInFlight];
       if (slot.seq != s || !slot.in_use) continue;
-      const TimeNs deadline = slot.sent_ns + timers_[u].probe_timeout;
-      if (deadline <= stall_start || deadline > release) continue;
-      slot.stalled = true;
-      ++marked;
+      if (slot.sent_ns + timers_[u].probe_timeout + slot.extra <= stall_start) continue;  // due before it
+      const TimeNs from = slot.sent_ns > stall_start ? slot.sent_ns : stall_start;
+      if (stall_end > from) slot.extra += stall_end - from;
+      affected |= uint8_t(1u << u);
     }
-    if (release > release_[u]) release_[u] = release;
   }
-  return marked;
+  return affected;
 }
 
 void ProbeScheduler::record(UplinkIndex u, SampleKind kind, TimeNs rtt) {

@@ -10,11 +10,11 @@
 //
 // Loop stalls: when the fast path's loop was descheduled, replies that came
 // in time may still sit in the rx ring (and are stamped when polled, late).
-// hold_for_stall() marks the rounds whose deadline fell in the stall (or in
-// the drain time after it): they are not judged before the release time; a
-// reply by then answers them (without an RTT sample: the stamp is the
-// stall's), and no reply makes them void (stalled), not lost: the loop did
-// not watch the uplink for their whole timeout.
+// extend_for_stall() moves the deadline of every round in flight by the
+// stall's length: a round is lost only after a whole timeout of time the
+// loop was running. A reply after the original deadline but within the
+// moved one answers the round without an RTT sample (its stamp is the
+// stall's, not the path's).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -40,7 +40,7 @@ struct RoundOutcome {
   bool answered;
   TimeNs sent_ns;
   TimeNs rtt;                  // answered only (0 if untimed: answered after a loop stall)
-  bool stalled = false;        // judged after a loop stall: answered untimed, or void (not lost)
+  bool stalled = false;        // its deadline was moved by a loop stall
 };
 
 enum class ReplyMatch : uint8_t {
@@ -66,13 +66,13 @@ class ProbeScheduler {
   size_t due(TimeNs now, ProbeRequest* out, size_t cap);
   // A reply; on `answered`, outcome describes the round.
   ReplyMatch on_reply(uint16_t ident, uint16_t seq, TimeNs now, RoundOutcome& outcome);
-  // Rounds timed out by `now`, up to cap, oldest first (stalled ones: void).
+  // Rounds timed out by `now`, up to cap, oldest first.
   size_t expire(TimeNs now, RoundOutcome* out, size_t cap);
-  // The loop did not run from stall_start until `release` minus the drain
-  // time: rounds in flight whose deadline falls in (stall_start, release]
-  // wait for `release` and cannot be lost. Returns the rounds marked.
-  uint32_t hold_for_stall(TimeNs stall_start, TimeNs release);
-  uint64_t void_rounds(UplinkIndex uplink) const { return void_[uplink]; }
+  // The loop did not run from stall_start to stall_end: rounds in flight
+  // get that much more time. Returns a bit per uplink that had any.
+  uint8_t extend_for_stall(TimeNs stall_start, TimeNs stall_end);
+  // Rounds answered after their original deadline thanks to a stall's extension.
+  uint64_t answered_after_stall(UplinkIndex uplink) const { return after_stall_[uplink]; }
 
   ipc::ProbeStatsWire stats(UplinkIndex uplink) const;
   TimeNs next_due(UplinkIndex uplink) const { return next_send_[uplink]; }
@@ -84,7 +84,7 @@ class ProbeScheduler {
     bool in_use = false;       // sent, neither answered nor expired
     bool valid = false;        // ever used (late replies are recognised)
     bool answered = false;     // answered in time (further replies are duplicates)
-    bool stalled = false;      // deadline in a loop stall: held, never lost
+    TimeNs extra = 0;          // deadline moved by loop stalls
   };
   enum class SampleKind : uint8_t { answered, lost, untimed };  // untimed: answered, RTT unknown
   struct Sample { uint32_t rtt_us; SampleKind kind; };
@@ -106,8 +106,7 @@ class ProbeScheduler {
   Sample window_samples_[kMaxUplinks][kMaxProbeWindow] = {};
   uint32_t window_pos_[kMaxUplinks] = {};
   uint32_t window_fill_[kMaxUplinks] = {};
-  TimeNs release_[kMaxUplinks] = {};         // stalled rounds wait for this
-  uint64_t void_[kMaxUplinks] = {};
+  uint64_t after_stall_[kMaxUplinks] = {};
   ipc::ProbeStatsWire totals_[kMaxUplinks] = {};
 };
 

@@ -1,10 +1,12 @@
 #include "dataplane/fastpath/board.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "dataplane/core/net.hpp"
+#include "dataplane/fastpath/frame.hpp"
 
 namespace tg::fastpath {
 
@@ -20,6 +22,13 @@ bool parse_ipv4(std::string_view s, uint32_t& out) {
   IpAddr a;
   if (!a.parse(s) || a.family != 4) return false;
   out = a.v4_host_order();
+  return true;
+}
+
+bool parse_ipv6(std::string_view s, Ip6& out) {
+  IpAddr a;
+  if (!a.parse(s) || a.family != 6) return false;
+  std::memcpy(out.data(), a.bytes.data(), 16);
   return true;
 }
 
@@ -85,6 +94,23 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
             len == 0)
           return fail("addr needs A.B.C.D/LEN, got '" + std::string(val) + "'");
         bp.itf.prefix_len = uint8_t(len);
+      } else if (key == "addr6") {
+        size_t slash = val.find('/');
+        unsigned len = 0;
+        if (slash == std::string_view::npos || !parse_ipv6(val.substr(0, slash), bp.itf.ip6) ||
+            std::from_chars(val.data() + slash + 1, val.data() + val.size(), len).ec != std::errc() || len > 128 ||
+            len == 0)
+          return fail("addr6 needs an IPv6 ADDRESS/LEN, got '" + std::string(val) + "'");
+        if (ip6_is_multicast(bp.itf.ip6.data()) || ip6_is_link_local(bp.itf.ip6.data()) ||
+            ip6_is_unspecified(bp.itf.ip6.data()))
+          return fail("addr6 must be a unicast global address (the link-local one comes from the MAC)");
+        bp.itf.prefix6_len = uint8_t(len);
+        bp.itf.has_ip6 = true;
+      } else if (key == "gw6") {
+        if (!parse_ipv6(val, bp.itf.gateway6) || ip6_is_multicast(bp.itf.gateway6.data()) ||
+            ip6_is_unspecified(bp.itf.gateway6.data()))
+          return fail("gw6 needs a unicast IPv6 address, got '" + std::string(val) + "'");
+        bp.itf.has_gateway6 = true;
       } else if (key == "gw") {
         if (!parse_ipv4(val, bp.itf.gateway)) return fail("gw needs an IPv4 address, got '" + std::string(val) + "'");
       } else if (key == "gw_mac") {
@@ -113,8 +139,10 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
     if (bp.devargs.empty()) return fail("port " + std::string(words[0]) + " has no dev=");
     if (p != kLanPort && bp.itf.ip != 0 && bp.itf.gateway == 0)
       return fail("uplink " + std::string(words[0]) + " has an address but no gw=");
-    if (p == kLanPort && (bp.itf.gateway != 0 || !bp.probe_targets.empty()))
-      return fail("lan takes no gw= or probe=");
+    if (p == kLanPort && (bp.itf.gateway != 0 || !bp.probe_targets.empty() || bp.itf.has_gateway6))
+      return fail("lan takes no gw=, gw6= or probe=");
+    if (bp.itf.has_ip6 != bp.itf.has_gateway6 && p != kLanPort)
+      return fail("uplink " + std::string(words[0]) + ": addr6= and gw6= go together");
   }
   if (!b.ports[kLanPort].present) return (error = file + ": no lan port", false);
   if (b.ports[kLanPort].itf.ip == 0) return (error = file + ": lan port needs addr=", false);

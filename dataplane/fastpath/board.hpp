@@ -4,6 +4,7 @@
 //   # role  key=value ...
 //   lan   dev=net_af_packet0,iface=lan  addr=192.0.2.1/26
 //   wan0  dev=net_af_packet1,iface=wan0 addr=198.51.100.2/28 gw=198.51.100.1 carrier=wan0 probe=203.0.113.10
+//         addr6=2001:db8:100::2/64 gw6=2001:db8:100::1
 //
 // Keys: dev (DPDK devargs or PCI address, required), addr (A.B.C.D/LEN),
 // gw (next hop, uplinks), gw_mac (static next-hop MAC: no ARP), carrier
@@ -11,7 +12,9 @@
 // probe (comma-separated echo targets, uplinks), any_mac=1 (accept every
 // destination MAC: replayed captures), tap (name of the kernel interface of
 // the exception path: a net_tap with the port's MAC and address, for the
-// box's own traffic). Errors carry file:line; a file with
+// box's own traffic), addr6 (IPv6 ADDRESS/LEN: the port forwards IPv6) and
+// gw6 (uplinks with addr6: the IPv6 next hop, global or link-local; LAN
+// hosts route IPv6 via the lan port's addr6). Errors carry file:line; a file with
 // any error is rejected whole.
 #pragma once
 #include <string>

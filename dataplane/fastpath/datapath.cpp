@@ -32,9 +32,39 @@ Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_
   }
 }
 
+namespace {
+ipc::CaptureClass capture_class_of(InspectOutcome o) {
+  switch (o) {
+    case InspectOutcome::sip:
+    case InspectOutcome::sip_partial:
+    case InspectOutcome::sip_tls:
+    case InspectOutcome::malformed_sip:
+    case InspectOutcome::malformed_sdp:
+      return ipc::CaptureClass::sip;
+    case InspectOutcome::rtp:
+    case InspectOutcome::rtcp:
+    case InspectOutcome::rtp_untracked:
+    case InspectOutcome::malformed_rtp:
+      return ipc::CaptureClass::rtp;
+    default:
+      return ipc::CaptureClass::other;
+  }
+}
+}  // namespace
+
+void Datapath::attach_capture(ipc::CaptureHeader* ring) {
+  capture_.bind(ring);
+  fwd_.set_inspect_hook(&Datapath::inspect_hook, this);
+}
+
 void Datapath::inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeNs now, uint8_t uplink, bool inbound) {
   auto* self = static_cast<Datapath*>(ctx);
-  self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
+  InspectOutcome o = InspectOutcome::other;
+  if (self->inspector_) o = self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
+  // Capture after inspection: the inspector's verdict is the SIP/RTP class.
+  if (self->capture_.active())
+    self->capture_.offer(frame, len, now, uplink, inbound ? ipc::CaptureDirection::inbound : ipc::CaptureDirection::outbound,
+                         capture_class_of(o));
 }
 
 uint32_t Datapath::poll(uint8_t active, TimeNs now) {
@@ -54,7 +84,10 @@ uint32_t Datapath::poll(uint8_t active, TimeNs now) {
       // segments: the first segment is what the forwarder sees.
       // Only ARP replies are copied to the kernel, and on_rx leaves those
       // unchanged (consumed), so copying after it is safe.
-      const Verdict v = fwd_.on_rx(p, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), active, now);
+      const uint16_t len = rte_pktmbuf_data_len(m);
+      const uint32_t room = uint32_t(len) + rte_pktmbuf_tailroom(m);
+      const Verdict v = fwd_.on_rx(p, rte_pktmbuf_mtod(m, uint8_t*), len, active, now,
+                                   uint16_t(room > UINT16_MAX ? UINT16_MAX : room));
       if (v.copy_to_kernel && taps_[p]) {
         rte_mbuf* c = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
         if (c) kernel_[p][kernel_n_[p]++] = c;
@@ -68,6 +101,11 @@ uint32_t Datapath::poll(uint8_t active, TimeNs now) {
             fwd_.recount(p, v.why, Disposition::port_down);
             free_[free_n_++] = m;
             break;
+          }
+          if (v.len) {
+            // An answer of another length (ND): on_rx stayed within room.
+            m->pkt_len = m->pkt_len - len + v.len;
+            m->data_len = v.len;
           }
           out_why_[out][out_n_[out]] = v.why;
           out_[out][out_n_[out]++] = m;
@@ -163,6 +201,19 @@ uint32_t Datapath::send_arp_requests(TimeNs now) {
     uint8_t* buf = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 60));
     build_arp_request(buf, itf.mac, itf.ip, wants[i].ip);
     sent += send_generated(wants[i].port, m, TxCounter::arp_requests);
+  }
+  NdWant nd[8];
+  const uint32_t k = fwd_.take_nd_wants(nd, 8, now);
+  for (uint32_t i = 0; i < k; ++i) {
+    const Interface& itf = fwd_.port(nd[i].port);
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (!m) {
+      ++gen_[nd[i].port][size_t(TxCounter::generated_failed)];
+      continue;
+    }
+    uint8_t* buf = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kNdFrameLen));
+    build_neighbor_solicit(buf, itf.mac, fwd_.nd_source(nd[i].port), nd[i].ip);
+    sent += send_generated(nd[i].port, m, TxCounter::nd_solicits);
   }
   return sent;
 }

@@ -12,6 +12,7 @@
 
 #include "dataplane/core/inspector.hpp"
 #include "dataplane/fastpath/forwarder.hpp"
+#include "dataplane/ipc/capture.hpp"
 #include "drivers/dpdk/port.hpp"
 
 struct rte_mbuf;
@@ -29,7 +30,8 @@ constexpr uint8_t kIngressLan = 0x10;
   X(arp_requests, "ARP requests sent for next hops and hosts") \
   X(probes, "ICMP echo probes sent")                          \
   X(generated_failed, "generated packet: no mbuf or tx full")              \
-  X(kernel_dropped, "exception path: tap or port refused, or no mbuf to copy")
+  X(kernel_dropped, "exception path: tap or port refused, or no mbuf to copy") \
+  X(nd_solicits, "Neighbor Solicitations sent for IPv6 next hops and hosts")
 
 enum class TxCounter : uint8_t {
 #define TG_X(name, text) name,
@@ -53,8 +55,8 @@ class alignas(64) Datapath {
   // One pass over every port. Returns the packets received.
   uint32_t poll(uint8_t active_uplink, TimeNs now);
 
-  // Control work of the same lcore, between polls: ARP requests the
-  // forwarder wants, probes. Returns packets sent.
+  // Control work of the same lcore, between polls: ARP requests and
+  // Neighbor Solicitations the forwarder wants, probes. Returns packets sent.
   uint32_t send_arp_requests(TimeNs now);
   bool send_probe(uint8_t uplink, uint32_t target, uint16_t seq, TimeNs now);
 
@@ -66,6 +68,13 @@ class alignas(64) Datapath {
   // are counted port_down instead of vanishing in the driver.
   void set_link(uint8_t port, bool up) { link_up_[port].store(up, std::memory_order_relaxed); }
   bool link(uint8_t port) const { return link_up_[port].load(std::memory_order_relaxed); }
+
+  // Packet capture: forwarded packets, in the same LAN-side view the
+  // inspector gets, are offered to the capture ring while a capture runs
+  // (capture_start on the command ring). Without inspection every packet
+  // is class `other`, so only unfiltered captures see packets.
+  void attach_capture(ipc::CaptureHeader* ring);
+  ipc::CaptureProducer& capture() { return capture_; }
 
   Inspector* inspector() { return inspector_.get(); }
   const Inspector* inspector() const { return inspector_.get(); }
@@ -86,6 +95,7 @@ class alignas(64) Datapath {
 
   Forwarder fwd_;
   std::unique_ptr<Inspector> inspector_;
+  ipc::CaptureProducer capture_;
   drivers::Port* ports_[kMaxPorts] = {};
   drivers::Port* taps_[kMaxPorts] = {};
   rte_mempool* pool_;

@@ -21,11 +21,11 @@ namespace tg::fastpath {
   X(frame_truncated, "shorter than an Ethernet + IPv4/ARP header")             \
   X(not_our_mac, "unicast to another MAC")                                     \
   X(vlan_tagged, "802.1Q tagged (ports are untagged)")                         \
-  X(ipv6_unsupported, "IPv6 (not forwarded yet)")                              \
+  X(ipv6_unsupported, "IPv6 on a port without an IPv6 address (board addr6=)") \
   X(other_ethertype, "neither IPv4 nor ARP nor IPv6")                          \
   X(ipv4_malformed, "bad IPv4 version, header length, total length or checksum") \
-  X(ip_fragment, "IPv4 fragment (NAT needs the L4 header)")                    \
-  X(ttl_expired, "TTL would reach zero")                                       \
+  X(ip_fragment, "IP fragment (NAT needs the L4 header)")                      \
+  X(ttl_expired, "TTL / hop limit would reach zero")                           \
   X(l4_malformed, "UDP/TCP/ICMP header truncated")                             \
   X(unsupported_proto, "not UDP, TCP or ICMP echo")                            \
   X(lan_to_lan, "LAN, broadcast or multicast destination")                  \
@@ -40,7 +40,14 @@ namespace tg::fastpath {
   X(no_nat_mapping, "inbound to our address, no mapping, no exception path")   \
   X(to_self_no_tap, "addressed to the box, no exception path")                 \
   X(tx_full, "transmit ring full")                                             \
-  X(port_down, "output port has no carrier")
+  X(port_down, "output port has no carrier")                                   \
+  X(nd_answered, "Neighbor Solicitation for one of our addresses, answered")   \
+  X(nd_learned, "Neighbor Advertisement/Solicitation learned")                 \
+  X(nd_ignored, "Neighbor Discovery for another host; router discovery")      \
+  X(nd_invalid, "ND failing RFC 4861 checks (hop limit, checksum, options)")   \
+  X(ipv6_malformed, "bad IPv6 version, payload length or extension header")    \
+  X(ipv6_uplink_unconfigured, "active uplink has no IPv6 address or gateway")  \
+  X(udp6_no_checksum, "IPv6 UDP with checksum 0 (mandatory in IPv6)")
 
 enum class Disposition : uint8_t {
 #define TG_X(name, text) name,

@@ -91,16 +91,81 @@ void translate(uint8_t* ip, int addr_off, uint32_t new_addr, const L4View& v, ui
   store_be16(v.l4 + v.csum_off, l4sum);
 }
 
+// IPv6 counterpart of l4_view: UDP's checksum is mandatory, ICMPv6's covers
+// the pseudo header, and only echo (by identifier) is translated.
+bool l4_view6(uint8_t proto, uint8_t* l4, uint16_t l4_len, bool outbound, L4View& v, Disposition& why) {
+  v.l4 = l4;
+  v.pseudo = true;
+  switch (proto) {
+    case kProtoUdp:
+      if (l4_len < 8) break;
+      if (load_be16(l4 + 6) == 0) {
+        why = Disposition::udp6_no_checksum;
+        return false;
+      }
+      v.proto = NatProto::udp;
+      v.port_off = outbound ? 0 : 2;
+      v.csum_off = 6;
+      return true;
+    case kProtoTcp:
+      if (l4_len < 20) break;
+      v.proto = NatProto::tcp;
+      v.port_off = outbound ? 0 : 2;
+      v.csum_off = 16;
+      return true;
+    case kProtoIcmp6:
+      if (l4_len < 8) break;
+      if (l4[0] != (outbound ? kIcmp6EchoRequest : kIcmp6EchoReply)) {
+        why = Disposition::unsupported_proto;
+        return false;
+      }
+      v.proto = NatProto::icmp;
+      v.port_off = 4;
+      v.csum_off = 2;
+      return true;
+    default:
+      why = Disposition::unsupported_proto;
+      return false;
+  }
+  why = Disposition::l4_malformed;
+  return false;
+}
+
+// Rewrites one IPv6 address (source on the way out, destination on the way
+// in) and the translated port, fixes the L4 checksum incrementally (the
+// address is in its pseudo header) and decrements the hop limit (IPv6 has
+// no header checksum).
+void translate6(uint8_t* ip, int addr_off, const Ip6& new_addr, const L4View& v, uint16_t new_port) {
+  uint8_t old_addr[16];
+  std::memcpy(old_addr, ip + addr_off, 16);
+  std::memcpy(ip + addr_off, new_addr.data(), 16);
+  --ip[kIp6HopLimit];
+  uint16_t old_port = load_be16(v.l4 + v.port_off);
+  store_be16(v.l4 + v.port_off, new_port);
+  uint16_t l4sum = load_be16(v.l4 + v.csum_off);
+  l4sum = csum_update_bytes(l4sum, old_addr, new_addr.data(), 16);
+  l4sum = csum_update16(l4sum, old_port, new_port);
+  if (v.proto == NatProto::udp && l4sum == 0) l4sum = 0xFFFF;
+  store_be16(v.l4 + v.csum_off, l4sum);
+}
+
 }  // namespace
 
-Forwarder::Forwarder(const ForwarderConfig& cfg) : cfg_(cfg), nat_(cfg.nat_capacity, cfg.nat_timeouts) {
+Forwarder::Forwarder(const ForwarderConfig& cfg)
+    : cfg_(cfg), nat_(cfg.nat_capacity, cfg.nat_timeouts), nat6_(cfg.nat6_capacity, cfg.nat_timeouts) {
   // Our probes' identifiers never go to a LAN flow, so replies are ours.
-  for (uint8_t u = 0; u < kMaxUplinkPorts; ++u) nat_.reserve(NatProto::icmp, probe_id(u));
-  if (cfg_.kernel_port_lo != 0 && cfg_.kernel_port_hi >= cfg_.kernel_port_lo)
+  for (uint8_t u = 0; u < kMaxUplinkPorts; ++u) {
+    nat_.reserve(NatProto::icmp, probe_id(u));
+    nat6_.reserve(NatProto::icmp, probe_id(u));
+  }
+  if (cfg_.kernel_port_lo != 0 && cfg_.kernel_port_hi >= cfg_.kernel_port_lo) {
     nat_.reserve_range(cfg_.kernel_port_lo, cfg_.kernel_port_hi);
+    nat6_.reserve_range(cfg_.kernel_port_lo, cfg_.kernel_port_hi);
+  }
   for (uint8_t p = 0; p < kMaxPorts; ++p) {
     const Interface& i = cfg_.ports[p];
     if (i.present && i.gateway_mac_static && i.gateway != 0) neigh_[p].learn(i.gateway, i.gateway_mac, 0);
+    link_local_[p] = ip6_link_local_of(i.mac);
   }
 }
 
@@ -110,13 +175,14 @@ bool Forwarder::is_our_address(uint32_t ip) const {
   return false;
 }
 
-Verdict Forwarder::on_rx(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active_uplink, TimeNs now) {
-  Verdict v = classify(port, frame, len, active_uplink, now);
+Verdict Forwarder::on_rx(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active_uplink, TimeNs now,
+                         uint16_t room) {
+  Verdict v = classify(port, frame, len, room < len ? len : room, active_uplink, now);
   ++counts_[port][size_t(v.why)];
   return v;
 }
 
-Verdict Forwarder::classify(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active, TimeNs now) {
+Verdict Forwarder::classify(uint8_t port, uint8_t* frame, uint16_t len, uint16_t room, uint8_t active, TimeNs now) {
   const Interface& self = cfg_.ports[port];
   if (len < kEthHdr) return drop(Disposition::frame_truncated);
   // Unicast to someone else (a switch flooding, promiscuous capture).
@@ -125,8 +191,7 @@ Verdict Forwarder::classify(uint8_t port, uint8_t* frame, uint16_t len, uint8_t 
   switch (load_be16(frame + 12)) {
     case kEtherIpv4: break;
     case kEtherArp: return on_arp(port, frame, len, now);
-    case kEtherIpv6: return self.has_tap ? local(port, Disposition::ipv6_unsupported)
-                                         : drop(Disposition::ipv6_unsupported);
+    case kEtherIpv6: return on_ipv6(port, frame, len, room, active, now);
     case kEtherVlan:
     case kEtherQinQ: return drop(Disposition::vlan_tagged);
     default: return drop(Disposition::other_ethertype);
@@ -289,7 +354,7 @@ Verdict Forwarder::on_arp(uint8_t port, uint8_t* frame, uint16_t len, TimeNs now
   bool learned = false;
   if (!static_gw && spa != 0 && !(sha[0] & 1) && (for_us || neigh_[port].lookup(spa))) {
     neigh_[port].learn(spa, sha, now);
-    arp_resolved(port, spa);
+    arp_.resolved(port, spa);
     learned = true;
   }
   if (op == 1 && for_us) {
@@ -308,41 +373,253 @@ Verdict Forwarder::on_arp(uint8_t port, uint8_t* frame, uint16_t len, TimeNs now
   return drop(Disposition::arp_ignored);
 }
 
-void Forwarder::arp_resolved(uint8_t port, uint32_t ip) {
-  for (ArpPending& p : arp_)
-    if (p.ip == ip && p.port == port) p = ArpPending{};
-}
-
 void Forwarder::want_arp(uint8_t port, uint32_t ip, TimeNs now) {
-  ArpPending* slot = nullptr;
-  for (ArpPending& p : arp_) {
-    if (p.ip == ip && p.port == port) {
-      // Asked again by traffic after giving up: start over.
-      if (p.tries >= kArpTries) p.tries = 0;
-      return;
-    }
-    if (!slot && p.ip == 0) slot = &p;
-  }
-  if (!slot) {
-    // Full: replace the entry that has been tried the longest.
-    slot = &arp_[0];
-    for (ArpPending& p : arp_)
-      if (p.tries > slot->tries) slot = &p;
-  }
-  *slot = ArpPending{port, ip, now, 0};
+  if (ip != 0) arp_.want(port, ip, now);
 }
 
 uint32_t Forwarder::take_arp_wants(ArpWant* out, uint32_t max, TimeNs now) {
-  uint32_t n = 0;
-  for (ArpPending& p : arp_) {
-    if (n == max) break;
-    if (p.ip == 0 || p.tries >= kArpTries) continue;
-    if (p.tries > 0 && now - p.last_sent < cfg_.arp_retry) continue;
-    out[n++] = ArpWant{p.port, p.ip};
-    p.last_sent = now;
-    ++p.tries;
+  return arp_.take(out, max, now, cfg_.arp_retry);
+}
+
+void Forwarder::want_nd(uint8_t port, const Ip6& ip, TimeNs now) {
+  if (!addr_is_zero(ip)) nd_.want(port, ip, now);
+}
+
+uint32_t Forwarder::take_nd_wants(NdWant* out, uint32_t max, TimeNs now) {
+  return nd_.take(out, max, now, cfg_.arp_retry);
+}
+
+// ---- IPv6 -----------------------------------------------------------------
+
+bool Forwarder::is_our_ip6(uint8_t port, const uint8_t* a) const {
+  const Interface& i = cfg_.ports[port];
+  return (i.has_ip6 && ip6_equal(a, i.ip6)) || ip6_equal(a, link_local_[port]);
+}
+
+bool Forwarder::is_any_global_ip6(const uint8_t* a) const {
+  for (const Interface& i : cfg_.ports)
+    if (i.present && i.has_ip6 && ip6_equal(a, i.ip6)) return true;
+  return false;
+}
+
+Verdict Forwarder::on_ipv6(uint8_t port, uint8_t* frame, uint16_t len, uint16_t room, uint8_t active, TimeNs now) {
+  // A port without an IPv6 address keeps the old behaviour: IPv6 is the
+  // kernel's business (tap) or dropped, counted.
+  if (!cfg_.ports[port].has_ip6) return local(port, Disposition::ipv6_unsupported);
+  Ip6Packet p;
+  p.ip = frame + kEthHdr;
+  const uint16_t avail = uint16_t(len - kEthHdr);
+  if (avail < kIp6Hdr) return drop(Disposition::frame_truncated);
+  p.total = uint16_t(kIp6Hdr + load_be16(p.ip + kIp6PayloadLen));
+  // Ethernet may pad short frames, so total <= avail, not ==.
+  if ((p.ip[0] >> 4) != 6 || p.total > avail || p.total < kIp6Hdr) return drop(Disposition::ipv6_malformed);
+  // Skip the extension headers NAT can pass through; stop at a fragment
+  // header (later fragments carry no L4 header). Bounded: a chain longer
+  // than this is an attack, not a phone.
+  p.proto = p.ip[kIp6NextHeader];
+  p.l4_off = kIp6Hdr;
+  for (int i = 0;; ++i) {
+    if (p.proto != kProtoHopByHop && p.proto != kProtoRouting && p.proto != kProtoDestOpts &&
+        p.proto != kProtoFragment)
+      break;
+    if (i == 8 || p.l4_off + 8 > p.total) return drop(Disposition::ipv6_malformed);
+    const uint8_t* h = p.ip + p.l4_off;
+    if (p.proto == kProtoFragment) {
+      p.fragment = true;
+      break;
+    }
+    p.proto = h[0];
+    p.l4_off = uint16_t(p.l4_off + (h[1] + 1) * 8);
+    if (p.l4_off > p.total) return drop(Disposition::ipv6_malformed);
   }
-  return n;
+  if (p.proto == kProtoIcmp6 && !p.fragment && p.l4_off + 4 <= p.total) {
+    const uint8_t type = p.ip[p.l4_off];
+    if (type >= kNdRouterSolicit && type <= kNdRedirect) return on_nd(port, frame, p, room, now);
+  }
+  return port == kLanPort ? from_lan6(frame, p, active, now) : from_uplink6(uint8_t(port - 1), frame, p, now);
+}
+
+Verdict Forwarder::on_nd(uint8_t port, uint8_t* frame, const Ip6Packet& p, uint16_t room, TimeNs now) {
+  const Interface& self = cfg_.ports[port];
+  uint8_t* ip = p.ip;
+  uint8_t* m = ip + p.l4_off;
+  const uint16_t mlen = uint16_t(p.total - p.l4_off);
+  const uint8_t type = m[0];
+  // Router discovery and redirects: the LAN hosts route to us statically
+  // (no RA from the fast path); a kernel behind the tap may want them.
+  if (type != kNdNeighborSolicit && type != kNdNeighborAdvert) return local(port, Disposition::nd_ignored);
+  // RFC 4861 7.1: hop limit 255 (not from beyond a router), code 0, long
+  // enough, valid checksum, target not multicast; these change our tables.
+  if (p.l4_off != kIp6Hdr || ip[kIp6HopLimit] != kNdHopLimit || m[1] != 0 || mlen < kNdMsgLen ||
+      ip6_l4_checksum(ip, m, mlen, kProtoIcmp6) != 0 || ip6_is_multicast(m + 8))
+    return drop(Disposition::nd_invalid);
+  const uint8_t want_opt = type == kNdNeighborSolicit ? kNdOptSourceLinkAddr : kNdOptTargetLinkAddr;
+  const uint8_t* lladdr = nullptr;
+  for (uint16_t o = kNdMsgLen; o < mlen;) {
+    if (o + 2 > mlen || m[o + 1] == 0) return drop(Disposition::nd_invalid);
+    const uint16_t olen = uint16_t(m[o + 1] * 8);
+    if (o + olen > mlen) return drop(Disposition::nd_invalid);
+    if (m[o] == want_opt && olen == 8) lladdr = m + o + 2;
+    o = uint16_t(o + olen);
+  }
+  if (lladdr && (lladdr[0] & 1)) lladdr = nullptr;  // a multicast MAC is nobody's
+  const bool target_ours = is_our_ip6(port, m + 8);
+  Neighbor6Table& table = neigh6_[port];
+
+  if (type == kNdNeighborSolicit) {
+    const bool dad = ip6_is_unspecified(ip + kIp6Src);
+    if (dad && (lladdr || !ip6_is_multicast(ip + kIp6Dst))) return drop(Disposition::nd_invalid);
+    // Like ARP: learn the asker if it asks us, refresh it if known.
+    bool learned = false;
+    const Ip6 src = load_ip6(ip + kIp6Src);
+    if (!dad && lladdr && (target_ours || table.lookup(src))) {
+      table.learn(src, get_mac(lladdr), now);
+      nd_.resolved(port, src);
+      learned = true;
+    }
+    if (!target_ours) return learned ? Verdict{Action::consumed, port, Disposition::nd_learned, false} : drop(Disposition::nd_ignored);
+    if (room < kNdFrameLen) return drop(Disposition::frame_truncated);
+    // Answer in place: to the asker, or to all nodes for a duplicate
+    // address check (defending our address).
+    const Ip6 dst = dad ? kIp6AllNodes : src;
+    const Mac dst_mac = dad ? ip6_multicast_mac(kIp6AllNodes) : lladdr ? get_mac(lladdr) : get_mac(frame + 6);
+    const Ip6 target = load_ip6(m + 8);
+    put_mac(frame, dst_mac);
+    put_mac(frame + 6, self.mac);
+    store_be32(ip, 0x60000000);
+    store_be16(ip + kIp6PayloadLen, kNdMsgLen + 8);
+    ip[kIp6NextHeader] = kProtoIcmp6;
+    ip[kIp6HopLimit] = kNdHopLimit;
+    std::memcpy(ip + kIp6Src, target.data(), 16);
+    std::memcpy(ip + kIp6Dst, dst.data(), 16);
+    m[0] = kNdNeighborAdvert;
+    m[1] = 0;
+    store_be16(m + 2, 0);
+    // The LAN hosts use us as their router; to a carrier we are a host.
+    m[4] = uint8_t((port == kLanPort ? kNaRouter : 0) | (dad ? 0 : kNaSolicited) | kNaOverride);
+    m[5] = m[6] = m[7] = 0;
+    m[24] = kNdOptTargetLinkAddr;
+    m[25] = 1;
+    put_mac(m + 26, self.mac);
+    store_be16(m + 2, ip6_l4_checksum(ip, m, kNdMsgLen + 8, kProtoIcmp6));
+    return Verdict{Action::reply, port, Disposition::nd_answered, false, kNdFrameLen};
+  }
+
+  // Neighbor Advertisement. A solicited one to a multicast group is bogus
+  // (RFC 4861 7.1.2); one claiming our own address is a duplicate, not a
+  // neighbour.
+  if ((m[4] & kNaSolicited) && ip6_is_multicast(ip + kIp6Dst)) return drop(Disposition::nd_invalid);
+  if (target_ours) return drop(Disposition::nd_ignored);
+  const Ip6 target = load_ip6(m + 8);
+  // Unicast to our address: an answer to our solicitation, or to the
+  // kernel's (behind the tap, same address), which must see it too.
+  const bool to_us = !ip6_is_multicast(ip + kIp6Dst) && is_our_ip6(port, ip + kIp6Dst);
+  const bool copy = self.has_tap && to_us;
+  if (lladdr && (to_us || nd_.pending(port, target) || table.lookup(target))) {
+    table.learn(target, get_mac(lladdr), now);
+    nd_.resolved(port, target);
+    return Verdict{Action::consumed, port, Disposition::nd_learned, copy};
+  }
+  return copy ? Verdict{Action::to_kernel, port, Disposition::to_kernel, false} : drop(Disposition::nd_ignored);
+}
+
+Verdict Forwarder::answer_echo6(uint8_t port, uint8_t* frame, const Ip6Packet& p) {
+  // With extension headers (a routing header...) the kernel knows better.
+  if (p.l4_off != kIp6Hdr) return local(port, Disposition::to_self_no_tap);
+  if (p.l4_off + 8 > p.total) return drop(Disposition::l4_malformed);
+  uint8_t* ip = p.ip;
+  uint8_t* icmp = ip + p.l4_off;
+  std::memcpy(frame, frame + 6, 6);
+  put_mac(frame + 6, cfg_.ports[port].mac);
+  // Swapping the addresses leaves the pseudo-header sum unchanged.
+  uint8_t src[16];
+  std::memcpy(src, ip + kIp6Src, 16);
+  std::memcpy(ip + kIp6Src, ip + kIp6Dst, 16);
+  std::memcpy(ip + kIp6Dst, src, 16);
+  ip[kIp6HopLimit] = 64;
+  const uint16_t old_word = load_be16(icmp);
+  icmp[0] = kIcmp6EchoReply;
+  store_be16(icmp + 2, csum_update16(load_be16(icmp + 2), old_word, load_be16(icmp)));
+  return Verdict{Action::reply, port, Disposition::echo_answered, false};
+}
+
+Verdict Forwarder::from_lan6(uint8_t* frame, const Ip6Packet& p, uint8_t active, TimeNs now) {
+  const Interface& lan = cfg_.ports[kLanPort];
+  uint8_t* ip = p.ip;
+  const uint8_t* src = ip + kIp6Src;
+  const uint8_t* dst = ip + kIp6Dst;
+  if (is_any_global_ip6(dst) || ip6_equal(dst, link_local_[kLanPort])) {
+    if (p.proto == kProtoIcmp6 && !p.fragment && p.l4_off + 8 <= p.total && ip[p.l4_off] == kIcmp6EchoRequest)
+      return answer_echo6(kLanPort, frame, p);
+    return local(kLanPort, Disposition::to_self_no_tap);
+  }
+  if (ip6_is_multicast(dst) || ip6_is_link_local(dst) || ip6_in_prefix(dst, lan.ip6, lan.prefix6_len))
+    return drop(Disposition::lan_to_lan);
+  if (!ip6_in_prefix(src, lan.ip6, lan.prefix6_len)) return drop(Disposition::martian_source);
+  if (p.fragment) return drop(Disposition::ip_fragment);
+  if (ip[kIp6HopLimit] <= 1) return drop(Disposition::ttl_expired);
+
+  L4View v;
+  Disposition why{};
+  if (!l4_view6(p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), true, v, why)) return drop(why);
+
+  if (active >= kMaxUplinkPorts || !cfg_.ports[uplink_port(active)].present)
+    return drop(Disposition::no_active_uplink);
+  const uint8_t out = uplink_port(active);
+  const Interface& up = cfg_.ports[out];
+  if (!up.has_ip6 || !up.has_gateway6) return drop(Disposition::ipv6_uplink_unconfigured);
+  const Neighbor6* gw = neigh6_[out].lookup(up.gateway6);
+  if (!gw) {
+    want_nd(out, up.gateway6, now);
+    return drop(Disposition::nexthop_unresolved);
+  }
+  NatResult r;
+  const Nat6Entry* e = nat6_.outbound(v.proto, load_ip6(src), load_be16(v.l4 + v.port_off), now, r);
+  if (!e) return drop(r == NatResult::table_full ? Disposition::nat_table_full : Disposition::nat_ports_exhausted);
+
+  if (inspect_) inspect_(inspect_ctx_, frame, uint16_t(kEthHdr + p.total), now, active, false);
+
+  translate6(ip, kIp6Src, up.ip6, v, e->ext_port);
+  put_mac(frame, gw->mac);
+  put_mac(frame + 6, up.mac);
+  return Verdict{Action::forward, out, Disposition::forwarded_out, false};
+}
+
+Verdict Forwarder::from_uplink6(uint8_t uplink, uint8_t* frame, const Ip6Packet& p, TimeNs now) {
+  const uint8_t port = uplink_port(uplink);
+  const Interface& up = cfg_.ports[port];
+  uint8_t* ip = p.ip;
+  const uint8_t* dst = ip + kIp6Dst;
+  const bool to_link_local = ip6_equal(dst, link_local_[port]);
+  if (!to_link_local && !ip6_equal(dst, up.ip6)) return drop(Disposition::not_our_address);
+  if (p.fragment) return drop(Disposition::ip_fragment);
+  if (p.proto == kProtoIcmp6) {
+    if (p.l4_off + 8 > p.total) return drop(Disposition::l4_malformed);
+    const uint8_t type = ip[p.l4_off];
+    if (type == kIcmp6EchoRequest) return answer_echo6(port, frame, p);
+    // Errors (types < 128) would need the embedded header translated: they
+    // go to the box's own sockets, as for IPv4.
+    if (type < 128) return local(port, Disposition::unsupported_proto);
+  }
+  if (to_link_local) return local(port, Disposition::to_self_no_tap);
+
+  L4View v;
+  Disposition why{};
+  if (!l4_view6(p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), false, v, why))
+    return why == Disposition::unsupported_proto ? local(port, why) : drop(why);
+  const Nat6Entry* e = nat6_.inbound(v.proto, load_be16(v.l4 + v.port_off), now);
+  if (!e) return local(port, Disposition::no_nat_mapping);
+  if (ip[kIp6HopLimit] <= 1) return drop(Disposition::ttl_expired);
+  const Neighbor6* host = neigh6_[kLanPort].lookup(e->lan_ip);
+  if (!host) {
+    want_nd(kLanPort, e->lan_ip, now);
+    return drop(Disposition::lan_host_unresolved);
+  }
+  translate6(ip, kIp6Dst, e->lan_ip, v, e->lan_port);
+  put_mac(frame, host->mac);
+  put_mac(frame + 6, cfg_.ports[kLanPort].mac);
+  if (inspect_) inspect_(inspect_ctx_, frame, uint16_t(kEthHdr + p.total), now, uplink, true);
+  return Verdict{Action::forward, kLanPort, Disposition::forwarded_in, false};
 }
 
 uint32_t Forwarder::take_probe_replies(ProbeReply* out, uint32_t max) {

@@ -1,7 +1,8 @@
 // Per-lcore forwarding logic on frames in place: LAN -> active uplink with
-// SNAT, uplink -> LAN with reverse NAT, ARP (answer for our addresses, learn
-// and resolve next hops), ICMP echo for our addresses, probe replies, and the
-// exception path decision. No DPDK and no allocation after construction: the
+// SNAT, uplink -> LAN with reverse NAT, for IPv4 and (on ports that have an
+// IPv6 address) IPv6; ARP and Neighbor Discovery (answer for our addresses,
+// learn and resolve next hops), ICMP/ICMPv6 echo for our addresses, probe
+// replies, and the exception path decision. No DPDK and no allocation after construction: the
 // caller owns the mbufs and acts on the Verdict.
 #pragma once
 #include <cstdint>
@@ -33,11 +34,21 @@ struct Interface {
   Mac gateway_mac{};
   // Accept frames whatever their destination MAC (replayed captures).
   bool accept_any_mac = false;
+  // IPv6, optional: the port's global address and prefix and (uplinks) the
+  // next hop, which may be link-local. A port without has_ip6 takes no
+  // IPv6; LAN IPv6 with an active uplink without it is dropped, counted.
+  // Every port also answers for its EUI-64 link-local address.
+  bool has_ip6 = false;
+  Ip6 ip6{};
+  uint8_t prefix6_len = 0;
+  bool has_gateway6 = false;
+  Ip6 gateway6{};
 };
 
 struct ForwarderConfig {
   Interface ports[kMaxPorts];
   uint32_t nat_capacity = 65536;
+  uint32_t nat6_capacity = 16384;
   NatTimeouts nat_timeouts;
   uint16_t probe_id_base = 0x5447;  // ICMP id of uplink u's probes: base + u
   // UDP/TCP ports of the box's own sockets (exception path): never given
@@ -58,7 +69,8 @@ struct Verdict {
   Action action = Action::drop;
   uint8_t out = 0;
   Disposition why = Disposition::frame_truncated;
-  bool copy_to_kernel = false;  // an ARP reply the kernel should also see (tap ports)
+  bool copy_to_kernel = false;  // an ARP reply / NA the kernel should also see (tap ports)
+  uint16_t len = 0;             // reply: its length when it differs from the received frame's
 };
 
 struct ProbeReply {
@@ -67,11 +79,6 @@ struct ProbeReply {
   uint16_t seq = 0;
   TimeNs sent_ns = 0;   // from the echoed payload
   TimeNs recv_ns = 0;
-};
-
-struct ArpWant {
-  uint8_t port = 0;
-  uint32_t ip = 0;
 };
 
 // Called for every forwarded packet with the LAN-side view (before SNAT on
@@ -86,7 +93,9 @@ class alignas(64) Forwarder {
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
 
-  Verdict on_rx(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active_uplink, TimeNs now);
+  // room: bytes writable at frame (>= len; 0 means len), so an answer may
+  // be longer than what it answers (a Neighbor Advertisement with our MAC).
+  Verdict on_rx(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active_uplink, TimeNs now, uint16_t room = 0);
   void set_inspect_hook(InspectHook fn, void* ctx) {
     inspect_ = fn;
     inspect_ctx_ = ctx;
@@ -97,6 +106,9 @@ class alignas(64) Forwarder {
   uint32_t take_arp_wants(ArpWant* out, uint32_t max, TimeNs now);
   // Asks for a resolution (gateway refresh, start-up).
   void want_arp(uint8_t port, uint32_t ip, TimeNs now);
+  // The same for IPv6 (Neighbor Solicitations).
+  uint32_t take_nd_wants(NdWant* out, uint32_t max, TimeNs now);
+  void want_nd(uint8_t port, const Ip6& ip, TimeNs now);
   // Probe replies received since the last call.
   uint32_t take_probe_replies(ProbeReply* out, uint32_t max);
 
@@ -104,6 +116,13 @@ class alignas(64) Forwarder {
   NatTable& nat() { return nat_; }
   const NatTable& nat() const { return nat_; }
   const NeighborTable& neighbors(uint8_t p) const { return neigh_[p]; }
+  const Neighbor6Table& neighbors6(uint8_t p) const { return neigh6_[p]; }
+  Nat6Table& nat6() { return nat6_; }
+  const Nat6Table& nat6() const { return nat6_; }
+  // Source of our Neighbor Solicitations on port p: its global address, or
+  // its link-local one.
+  const Ip6& nd_source(uint8_t p) const { return cfg_.ports[p].has_ip6 ? cfg_.ports[p].ip6 : link_local_[p]; }
+  const Ip6& link_local(uint8_t p) const { return link_local_[p]; }
   uint16_t probe_id(uint8_t uplink) const { return uint16_t(cfg_.probe_id_base + uplink); }
 
   // Counter of one disposition on one receiving port.
@@ -117,30 +136,44 @@ class alignas(64) Forwarder {
   }
 
  private:
-  Verdict classify(uint8_t port, uint8_t* frame, uint16_t len, uint8_t active, TimeNs now);
+  Verdict classify(uint8_t port, uint8_t* frame, uint16_t len, uint16_t room, uint8_t active, TimeNs now);
   Verdict on_arp(uint8_t port, uint8_t* frame, uint16_t len, TimeNs now);
   Verdict from_lan(uint8_t* frame, uint16_t len, uint8_t active, TimeNs now);
   Verdict from_uplink(uint8_t uplink, uint8_t* frame, uint16_t len, TimeNs now);
   Verdict local(uint8_t port, Disposition no_tap_reason) const;
   Verdict answer_echo(uint8_t port, uint8_t* frame, uint16_t len);
   bool is_our_address(uint32_t ip) const;
-  void arp_resolved(uint8_t port, uint32_t ip);
+
+  // IPv6: where the layers of one packet are.
+  struct Ip6Packet {
+    uint8_t* ip = nullptr;
+    uint16_t total = 0;   // header + payload length (Ethernet padding excluded)
+    uint16_t l4_off = 0;  // after the extension headers
+    uint8_t proto = 0;
+    bool fragment = false;
+  };
+  Verdict on_ipv6(uint8_t port, uint8_t* frame, uint16_t len, uint16_t room, uint8_t active, TimeNs now);
+  Verdict on_nd(uint8_t port, uint8_t* frame, const Ip6Packet& p, uint16_t room, TimeNs now);
+  Verdict from_lan6(uint8_t* frame, const Ip6Packet& p, uint8_t active, TimeNs now);
+  Verdict from_uplink6(uint8_t uplink, uint8_t* frame, const Ip6Packet& p, TimeNs now);
+  Verdict answer_echo6(uint8_t port, uint8_t* frame, const Ip6Packet& p);
+  // Global address of port p, or its link-local one.
+  bool is_our_ip6(uint8_t port, const uint8_t* a) const;
+  bool is_any_global_ip6(const uint8_t* a) const;
 
   static constexpr uint32_t kMaxArpPending = 32;
+  static constexpr uint32_t kMaxNdPending = 32;
   static constexpr uint32_t kMaxProbeReplies = 64;
-  struct ArpPending {
-    uint8_t port = 0;
-    uint32_t ip = 0;  // 0: free slot
-    TimeNs last_sent = 0;
-    uint8_t tries = 0;  // requests sent; given up after kArpTries
-  };
-  static constexpr uint8_t kArpTries = 5;
 
   ForwarderConfig cfg_;
   uint64_t counts_[kMaxPorts][kDispositionCount] = {};
   NatTable nat_;
+  Nat6Table nat6_;
   NeighborTable neigh_[kMaxPorts];
-  ArpPending arp_[kMaxArpPending];
+  Neighbor6Table neigh6_[kMaxPorts];
+  Ip6 link_local_[kMaxPorts] = {};
+  PendingResolutions<uint32_t, kMaxArpPending> arp_;
+  PendingResolutions<Ip6, kMaxNdPending> nd_;
   ProbeReply replies_[kMaxProbeReplies];
   uint32_t reply_count_ = 0;
   InspectHook inspect_ = nullptr;

@@ -44,10 +44,12 @@ struct Options {
   std::string stats_file;
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
+  uint32_t nat6_capacity = 16384;
   uint32_t mbufs = 8191;
   uint32_t streams = 4096;
   uint32_t calls = 4096;
   double call_linger_s = 32;
+  uint32_t capture_slots = ipc::kDefaultCaptureSlots;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
 };
@@ -63,9 +65,11 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
       ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
       ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
+      ("nat6-capacity", po::value(&o.nat6_capacity), "IPv6 SNAT mappings preallocated (default 16384)")
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
       ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
+      ("capture-slots", po::value(&o.capture_slots), "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
       ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
       ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
@@ -88,8 +92,8 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
-  if (o.nat_capacity == 0 || o.streams == 0 || o.calls == 0) {
-    std::cerr << "tg-dataplane: --nat-capacity, --streams and --calls must be > 0\n";
+  if (o.nat_capacity == 0 || o.nat6_capacity == 0 || o.streams == 0 || o.calls == 0) {
+    std::cerr << "tg-dataplane: --nat-capacity, --nat6-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
   }
@@ -117,9 +121,10 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"loop\":{\"stalls\":" << e.loop_stalls() << ",\"longest_stall_us\":" << e.longest_stall() / 1000
     << ",\"last_stall_end_ns\":" << e.last_stall_end() << ",\"decision_deferred_stall\":" << e.decisions_deferred_stall() << "}"
-    << ",\"nat_entries\":" << f.nat().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
+    << ",\"nat_entries\":" << f.nat().size() << ",\"nat6_entries\":" << f.nat6().size() << ",\"memory\":{\"nat_table_bytes\":" << f.nat().memory_bytes()
     << ",\"nat_capacity\":" << f.nat().capacity() << ",\"nat_bytes_per_mapping\":" << NatTable::kBytesPerMapping
-    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes;
+    << ",\"nat_fixed_bytes\":" << NatTable::kFixedBytes << ",\"nat6_table_bytes\":" << f.nat6().memory_bytes()
+    << ",\"nat6_bytes_per_mapping\":" << Nat6Table::kBytesPerMapping;
   if (const Inspector* in = dp.inspector()) {
     // Stream record plus the inspector's activity slot; the table's index
     // adds at most 21 bytes more (dataplane/README.md).
@@ -147,7 +152,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
-      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"void_stall\":" << e.probes().void_rounds(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
+      << ",\"lost_rounds\":" << ps.lost_rounds << ",\"answered_after_stall\":" << e.probes().answered_after_stall(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
   }
   j << "},\"recent_switches\":[";
@@ -264,6 +269,7 @@ int main(int argc, char** argv) {
   drivers::Port* ports[kMaxPorts] = {};
   ForwarderConfig cfg;
   cfg.nat_capacity = opt.nat_capacity;
+  cfg.nat6_capacity = opt.nat6_capacity;
   cfg.probe_id_base = fo.probe_ident_base;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
     BoardPort& bp = board.ports[p];
@@ -332,9 +338,25 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Packet capture ring: tg-controld starts/stops captures over the command ring.
+  ipc::CaptureRegion capture_ring;
+  if (channels && opt.capture_slots) {
+    if (!capture_ring.create(ipc::capture_shm_name(opt.shm_prefix), opt.capture_slots, now, error)) {
+      std::cerr << "tg-dataplane: capture ring: " << error << "\n";
+      return 1;
+    }
+    dp->attach_capture(capture_ring.header());
+  }
   // Resolve every next hop at start-up rather than on the first packet.
-  for (uint8_t p = 1; p < kRoleCount; ++p)
-    if (cfg.ports[p].present && cfg.ports[p].gateway) dp->forwarder().want_arp(uint8_t(p), cfg.ports[p].gateway, now);
+  auto resolve_gateways = [&](bool with_static) {
+    for (uint8_t p = 1; p < kRoleCount; ++p) {
+      const Interface& i = cfg.ports[p];
+      if (!i.present) continue;
+      if (i.gateway && (with_static || !i.gateway_mac_static)) dp->forwarder().want_arp(p, i.gateway, now);
+      if (i.has_gateway6) dp->forwarder().want_nd(p, i.gateway6, now);
+    }
+  };
+  resolve_gateways(true);
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
   if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
 
@@ -349,14 +371,13 @@ int main(int argc, char** argv) {
     if (now < next_10ms) continue;
     next_10ms = now + 10 * kNsPerMs;
     dp->forwarder().nat().expire(now, 256);
+    dp->forwarder().nat6().expire(now, 256);
     if (Inspector* in = dp->inspector()) in->tick(now, 256);
     if (now >= next_arp_refresh) {
       // Re-resolve next hops now and then: a replaced carrier router gets a
       // new MAC and may never send us an ARP of its own.
       next_arp_refresh = now + 30 * kNsPerSec;
-      for (uint8_t p = 1; p < kRoleCount; ++p)
-        if (cfg.ports[p].present && cfg.ports[p].gateway && !cfg.ports[p].gateway_mac_static)
-          dp->forwarder().want_arp(p, cfg.ports[p].gateway, now);
+      resolve_gateways(false);
     }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
@@ -375,6 +396,7 @@ int main(int argc, char** argv) {
   std::cout << final_stats << std::endl;
   ctl.reset();
   if (channels) channels->unlink();
+  if (capture_ring.header()) capture_ring.unlink();
   dp.reset();
   for (auto& o : owned) o.reset();
   for (auto& t : taps) t.reset();

@@ -13,11 +13,12 @@ constexpr uint32_t kPortSearch = 512;
 constexpr uint16_t kFirstDynamicPort = 1024;
 }  // namespace
 
-NatTable::NatTable(uint32_t capacity, NatTimeouts timeouts)
+template <class Addr>
+BasicNatTable<Addr>::BasicNatTable(uint32_t capacity, NatTimeouts timeouts)
     : capacity_(capacity ? capacity : 1), timeouts_(timeouts) {
   uint32_t slots = std::bit_ceil(capacity_ * 2u);
   index_mask_ = slots - 1;
-  entries_ = std::make_unique<NatEntry[]>(capacity_);
+  entries_ = std::make_unique<Entry[]>(capacity_);
   free_ = std::make_unique<uint32_t[]>(capacity_);
   for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
   free_top_ = capacity_;
@@ -27,12 +28,14 @@ NatTable::NatTable(uint32_t capacity, NatTimeouts timeouts)
   for (size_t i = 0; i < size_t(kNatProtoCount) * 65536; ++i) by_ext_[i] = kEmpty;
 }
 
-size_t NatTable::memory_bytes() const {
-  return capacity_ * (sizeof(NatEntry) + sizeof(uint32_t)) + (index_mask_ + 1) * sizeof(uint32_t) +
+template <class Addr>
+size_t BasicNatTable<Addr>::memory_bytes() const {
+  return capacity_ * (sizeof(Entry) + sizeof(uint32_t)) + (index_mask_ + 1) * sizeof(uint32_t) +
          size_t(kNatProtoCount) * 65536 * sizeof(uint32_t);
 }
 
-TimeNs NatTable::timeout(NatProto p) const {
+template <class Addr>
+TimeNs BasicNatTable<Addr>::timeout(NatProto p) const {
   switch (p) {
     case NatProto::tcp: return timeouts_.tcp;
     case NatProto::icmp: return timeouts_.icmp;
@@ -40,20 +43,23 @@ TimeNs NatTable::timeout(NatProto p) const {
   }
 }
 
-uint64_t NatTable::key_hash(NatProto proto, uint32_t lan_ip, uint16_t lan_port) const {
-  return mix64(uint64_t(lan_ip) << 24 | uint64_t(lan_port) << 8 | uint8_t(proto));
+template <class Addr>
+uint64_t BasicNatTable<Addr>::key_hash(NatProto proto, const Addr& lan_ip, uint16_t lan_port) const {
+  return mix64(addr_hash(lan_ip) ^ (uint64_t(lan_port) << 8 | uint8_t(proto)));
 }
 
-uint32_t NatTable::find_slot(NatProto proto, uint32_t lan_ip, uint16_t lan_port) const {
+template <class Addr>
+uint32_t BasicNatTable<Addr>::find_slot(NatProto proto, const Addr& lan_ip, uint16_t lan_port) const {
   for (uint32_t s = uint32_t(key_hash(proto, lan_ip, lan_port)) & index_mask_;; s = (s + 1) & index_mask_) {
     uint32_t e = index_[s];
     if (e == kEmpty) return s;
-    const NatEntry& n = entries_[e];
+    const Entry& n = entries_[e];
     if (n.proto == proto && n.lan_ip == lan_ip && n.lan_port == lan_port) return s;
   }
 }
 
-bool NatTable::pick_port(NatProto proto, uint16_t wanted, uint16_t& out) const {
+template <class Addr>
+bool BasicNatTable<Addr>::pick_port(NatProto proto, uint16_t wanted, uint16_t& out) const {
   const uint32_t* ext = &by_ext_[size_t(proto) * 65536];
   if (ext[wanted] == kEmpty && (wanted != 0 || proto == NatProto::icmp)) {
     out = wanted;
@@ -75,11 +81,12 @@ bool NatTable::pick_port(NatProto proto, uint16_t wanted, uint16_t& out) const {
   return false;
 }
 
-const NatEntry* NatTable::outbound(NatProto proto, uint32_t lan_ip, uint16_t lan_port, TimeNs now,
-                                   NatResult& result) {
+template <class Addr>
+const BasicNatEntry<Addr>* BasicNatTable<Addr>::outbound(NatProto proto, const Addr& lan_ip, uint16_t lan_port,
+                                                         TimeNs now, NatResult& result) {
   uint32_t slot = find_slot(proto, lan_ip, lan_port);
   if (index_[slot] != kEmpty) {
-    NatEntry& e = entries_[index_[slot]];
+    Entry& e = entries_[index_[slot]];
     e.last_seen = now;
     result = NatResult::ok;
     return &e;
@@ -94,8 +101,8 @@ const NatEntry* NatTable::outbound(NatProto proto, uint32_t lan_ip, uint16_t lan
     return nullptr;
   }
   uint32_t idx = free_[--free_top_];
-  NatEntry& e = entries_[idx];
-  e = NatEntry{lan_ip, lan_port, ext, now, proto, true};
+  Entry& e = entries_[idx];
+  e = Entry{lan_ip, lan_port, ext, now, proto, true};
   index_[slot] = idx;
   by_ext_[size_t(proto) * 65536 + ext] = idx;
   ++used_;
@@ -103,12 +110,14 @@ const NatEntry* NatTable::outbound(NatProto proto, uint32_t lan_ip, uint16_t lan
   return &e;
 }
 
-void NatTable::reserve(NatProto proto, uint16_t ext_port) {
+template <class Addr>
+void BasicNatTable<Addr>::reserve(NatProto proto, uint16_t ext_port) {
   uint32_t& slot = by_ext_[size_t(proto) * 65536 + ext_port];
   if (slot == kEmpty) slot = kReserved;
 }
 
-void NatTable::reserve_range(uint16_t lo, uint16_t hi) {
+template <class Addr>
+void BasicNatTable<Addr>::reserve_range(uint16_t lo, uint16_t hi) {
   kernel_lo_ = lo;
   kernel_hi_ = hi;
   for (uint32_t p = lo; p <= hi; ++p) {
@@ -117,20 +126,22 @@ void NatTable::reserve_range(uint16_t lo, uint16_t hi) {
   }
 }
 
-const NatEntry* NatTable::inbound(NatProto proto, uint16_t ext_port, TimeNs now) {
+template <class Addr>
+const BasicNatEntry<Addr>* BasicNatTable<Addr>::inbound(NatProto proto, uint16_t ext_port, TimeNs now) {
   uint32_t idx = by_ext_[size_t(proto) * 65536 + ext_port];
   if (idx == kEmpty || idx == kReserved) return nullptr;
-  NatEntry& e = entries_[idx];
+  Entry& e = entries_[idx];
   e.last_seen = now;
   return &e;
 }
 
-void NatTable::remove(uint32_t idx) {
-  NatEntry& e = entries_[idx];
+template <class Addr>
+void BasicNatTable<Addr>::remove(uint32_t idx) {
+  Entry& e = entries_[idx];
   uint32_t hole = find_slot(e.proto, e.lan_ip, e.lan_port);
   // Backward-shift deletion keeps linear probing correct without tombstones.
   for (uint32_t s = (hole + 1) & index_mask_; index_[s] != kEmpty; s = (s + 1) & index_mask_) {
-    const NatEntry& m = entries_[index_[s]];
+    const Entry& m = entries_[index_[s]];
     uint32_t home = uint32_t(key_hash(m.proto, m.lan_ip, m.lan_port)) & index_mask_;
     // Move m into the hole if its home is not cyclically within (hole, s].
     if (((s - home) & index_mask_) >= ((s - hole) & index_mask_)) {
@@ -145,12 +156,13 @@ void NatTable::remove(uint32_t idx) {
   --used_;
 }
 
-uint32_t NatTable::expire(TimeNs now, uint32_t budget) {
+template <class Addr>
+uint32_t BasicNatTable<Addr>::expire(TimeNs now, uint32_t budget) {
   uint32_t removed = 0;
   for (uint32_t i = 0; i < budget && i < capacity_; ++i) {
     uint32_t idx = sweep_;
     sweep_ = sweep_ + 1 == capacity_ ? 0 : sweep_ + 1;
-    NatEntry& e = entries_[idx];
+    Entry& e = entries_[idx];
     if (e.in_use && now > e.last_seen && now - e.last_seen > timeout(e.proto)) {
       remove(idx);
       ++removed;
@@ -158,5 +170,8 @@ uint32_t NatTable::expire(TimeNs now, uint32_t budget) {
   }
   return removed;
 }
+
+template class BasicNatTable<uint32_t>;
+template class BasicNatTable<Ip6>;
 
 }  // namespace tg::fastpath

@@ -1,5 +1,7 @@
 #include "dataplane/fastpath/uplink_control.hpp"
 
+#include <time.h>
+
 #include <cstring>
 
 namespace tg::fastpath {
@@ -15,7 +17,12 @@ uint8_t drop_reason_of(Disposition d) {
   switch (d) {
     case D::frame_truncated:
     case D::ipv4_malformed:
-    case D::l4_malformed: return uint8_t(R::malformed);
+    case D::l4_malformed:
+    case D::ipv6_malformed:
+    case D::udp6_no_checksum:
+    case D::nd_invalid: return uint8_t(R::malformed);
+    case D::ipv6_unsupported:
+    case D::ipv6_uplink_unconfigured: return uint8_t(R::ipv6_unconfigured);
     case D::no_active_uplink:
     case D::uplink_unconfigured:
     case D::not_our_address:
@@ -31,7 +38,7 @@ uint8_t drop_reason_of(Disposition d) {
     case D::ip_fragment: return uint8_t(R::fragment);
     case D::not_our_mac:
     case D::vlan_tagged:
-    case D::ipv6_unsupported:
+    case D::nd_ignored:
     case D::other_ethertype:
     case D::unsupported_proto:
     case D::lan_to_lan:
@@ -88,7 +95,14 @@ void UplinkControl::scan_media(TimeNs now) {
     // Only inbound streams tell whether an uplink delivers; the LAN's own
     // streams (ingress kIngressLan) do not.
     if (v.ingress >= count) return;
-    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, v.flags});
+    uint8_t flags = v.flags;
+    // A call still being set up (calling/ringing) may have no media yet,
+    // while its stream record, reused from an earlier call on the same
+    // ports, still shows that call's last packet.
+    const CallRef call = in->stream_call(v.stream);
+    if (call.valid())
+      if (const Call* c = in->calls().get(call); c && c->state < CallState::answered) flags |= failover::kStreamNotAnswered;
+    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, flags});
     if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
   });
   engine_.media_scan_end(now);
@@ -98,6 +112,16 @@ void UplinkControl::scan_media(TimeNs now) {
     engine_.set_active_calls(u, flowing[u]);
   }
 }
+
+namespace {
+// Capture timestamps are wall clock in the pcap: read once per capture
+// command, never per packet.
+int64_t wall_clock_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
 
 void UplinkControl::tick(TimeNs now) {
   // Every pass, before any decision: a long gap since the last pass means
@@ -122,8 +146,14 @@ void UplinkControl::tick(TimeNs now) {
 
   if (channels_) {
     ipc::Command cmd;
-    for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) engine_.apply(cmd, now);
+    for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) {
+      if (cmd.kind == ipc::CommandKind::capture_start || cmd.kind == ipc::CommandKind::capture_stop)
+        engine_.report_command_result(cmd, dp_.capture().apply(cmd, now, wall_clock_ns(), engine_.config().uplink_count), now);
+      else
+        engine_.apply(cmd, now);
+    }
   }
+  dp_.capture().expire(now);
 
   failover::ProbeRequest req[16];
   const size_t n = engine_.poll(now, req, 16);

@@ -68,7 +68,9 @@ static_assert(sizeof(UplinkStateEvent) == 32);
   X(bad_kind, "unknown command kind")                                           \
   X(bad_uplink, "uplink index out of range")                                    \
   X(bad_reason, "soft-fault reason out of range")                               \
-  X(bad_timers, "timer values rejected (see README limits)")
+  X(bad_timers, "timer values rejected (see README limits)")                   \
+  X(bad_capture, "capture filter rejected (id 0, snaplen or classes out of range)") \
+  X(no_capture, "the fast path has no capture ring (started with --capture-slots 0)")
 
 enum class CommandResult : uint8_t {
 #define TG_X(name, text) name,
@@ -112,7 +114,9 @@ static_assert(std::is_trivially_copyable_v<Event>);
   X(soft_fault_clear, "clear soft fault `reason` on `uplink`")               \
   X(admin_down, "disable `uplink`")                                          \
   X(admin_up, "enable `uplink`")                                             \
-  X(set_timers, "replace timers of `uplink` (kNoUplink = all)")
+  X(set_timers, "replace timers of `uplink` (kNoUplink = all)")              \
+  X(capture_start, "copy packets matching `capture` (and `uplink`, kNoUplink = all) to the capture ring") \
+  X(capture_stop, "stop copying packets to the capture ring")
 
 enum class CommandKind : uint16_t {
 #define TG_X(name, text) name,
@@ -138,6 +142,25 @@ struct TimersWire {
 };
 static_assert(sizeof(TimersWire) == 40);
 
+// Packet classes a capture can select (bits of CaptureFilterWire::classes).
+constexpr uint8_t kCaptureClassSip = 0x01;  // SIP over UDP/TCP, incl. TLS and unparsable SIP
+constexpr uint8_t kCaptureClassRtp = 0x02;  // RTP and RTCP
+constexpr uint8_t kCaptureClassAll = kCaptureClassSip | kCaptureClassRtp;
+constexpr uint8_t kCaptureDirOut = 0x01;    // LAN -> uplink
+constexpr uint8_t kCaptureDirIn = 0x02;     // uplink -> LAN
+
+// capture_start: what to copy to the capture ring (dataplane/ipc/capture.hpp).
+struct CaptureFilterWire {
+  uint32_t capture_id;       // != 0, chosen by the sender; every slot carries it
+  uint32_t snaplen;          // bytes kept per packet, 1..kCaptureMaxSnap
+  uint32_t host_v4;          // IPv4 source or destination, host order; 0 = any
+  uint32_t max_duration_ms;  // the fast path stops by itself then (0 = no limit), in case the reader died
+  uint8_t classes;           // kCaptureClass* mask; 0 = every forwarded packet
+  uint8_t directions;        // kCaptureDir* mask; 0 = both
+  uint8_t reserved[22];
+};
+static_assert(sizeof(CaptureFilterWire) == 40);
+
 struct Command {
   uint16_t version;            // kMessageVersion
   CommandKind kind;
@@ -146,7 +169,10 @@ struct Command {
   uint8_t uplink;              // target uplink, or kNoUplink
   SoftFault reason;            // soft_fault_raise / soft_fault_clear
   uint8_t reserved[6];
-  TimersWire timers;           // set_timers only
+  union {
+    TimersWire timers;         // set_timers only
+    CaptureFilterWire capture; // capture_start only
+  };
 };
 static_assert(sizeof(Command) == 64);
 static_assert(std::is_trivially_copyable_v<Command>);

@@ -35,7 +35,8 @@ constexpr uint32_t kDropReasonSlots = 32;     // room to append reasons without 
   X(snat_no_session, "inbound packet without SNAT session")       \
   X(filtered, "dropped by policy")                                \
   X(exception_full, "exception-path (tap) queue full")            \
-  X(fragment, "IP fragment not handled")
+  X(fragment, "IP fragment not handled")                          \
+  X(ipv6_unconfigured, "IPv6 but the uplink has no IPv6 address")
 
 enum class DropReason : uint8_t {
 #define TG_X(name, text) name,

@@ -1,5 +1,7 @@
 #include "tools/cli/commands.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <memory>
 
@@ -7,7 +9,7 @@ namespace tg::cli {
 namespace {
 
 // Argument placeholders in the table: <json-key:TYPE>.
-enum class ArgType { uplink, number, word, rest, option_path };
+enum class ArgType { uplink, number, word, rest, option_path, capture };
 
 struct Spec {
   Mode mode;
@@ -48,8 +50,12 @@ const Spec kSpecs[] = {
     {Mode::exec, "failover auto", "automatic uplink selection again (admin)", "failover.auto", Local::none, true},
     {Mode::exec, "test trunk <trunk:word>", "send SIP OPTIONS now and show the answer", "test.trunk", Local::none,
      true},
-    {Mode::exec, "capture start", "write a pcap of the traffic for later analysis", "capture.start", Local::none,
-     true},
+    {Mode::exec, "capture start", "write a pcap of the forwarded traffic for later analysis (admin)", "capture.start",
+     Local::none, true},
+    {Mode::exec, "capture start <options:capture>",
+     "what to capture: [sip|rtp|sip+rtp] [uplink U] [host A.B.C.D] [duration S] [packets N] [bytes N] [snaplen N]",
+     "capture.start", Local::none, true},
+    {Mode::exec, "show capture", "the running or last capture: file, packets, bytes, drops", "show.capture"},
     {Mode::exec, "capture stop", "stop the capture and show where the file is", "capture.stop", Local::none, true},
     {Mode::exec, "diagnose call <call_id:word>", "why a call or transfer failed", "diagnose.call"},
     {Mode::exec, "help", "list every command", nullptr, Local::help},
@@ -120,6 +126,7 @@ ArgType type_of(std::string_view t) {
   if (t == "number") return ArgType::number;
   if (t == "rest") return ArgType::rest;
   if (t == "option_path") return ArgType::option_path;
+  if (t == "capture") return ArgType::capture;
   return ArgType::word;
 }
 
@@ -129,6 +136,7 @@ std::string placeholder(const Node& n) {
     case ArgType::number: return "<N>";
     case ArgType::rest: return "<" + lower(n.word) + "...>";
     case ArgType::option_path: return "<SECTION.KEY>";
+    case ArgType::capture: return "<OPTIONS>";
     case ArgType::word: return "<" + n.word + ">";
   }
   return "<?>";
@@ -230,6 +238,69 @@ const Node* arg_child(const Node& n) {
   return nullptr;
 }
 
+// `capture start` options, in any order, each at most once; words may be
+// abbreviated. Errors point at the offending token.
+bool parse_capture_options(const std::vector<Token>& toks, size_t from, size_t to, Json& args, std::string& error,
+                           size_t& error_pos) {
+  static const char* const kWords[] = {"sip", "rtp", "sip+rtp", "all", "uplink", "host", "duration", "packets", "bytes", "snaplen"};
+  auto fail = [&](const Token& t, std::string m) {
+    error = std::move(m);
+    error_pos = t.pos;
+    return false;
+  };
+  for (size_t i = from; i < to; ++i) {
+    const Token& t = toks[i];
+    const std::string lw = lower(t.text);
+    std::vector<std::string> hits;
+    for (const char* k : kWords) {
+      if (lw == k) {
+        hits = {k};
+        break;
+      }
+      if (!lw.empty() && std::string(k).compare(0, lw.size(), lw) == 0) hits.push_back(k);
+    }
+    if (lw == "rtp+sip") hits = {"sip+rtp"};
+    if (hits.empty())
+      return fail(t, "unknown capture option '" + t.text + "' (expected: sip, rtp, sip+rtp, all, uplink, host, duration, "
+                     "packets, bytes, snaplen)");
+    if (hits.size() > 1) {
+      std::string could;
+      for (auto& h : hits) could += (could.empty() ? "" : ", ") + h;
+      return fail(t, "ambiguous '" + t.text + "': could be " + could);
+    }
+    const std::string word = hits[0];
+    if (word == "sip" || word == "rtp" || word == "sip+rtp" || word == "all") {
+      if (args.contains("filter")) return fail(t, "the packet filter is given twice ('" + t.text + "')");
+      args["filter"] = word;
+      continue;
+    }
+    const std::string& key = word;
+    if (args.contains(key)) return fail(t, word + " is given twice");
+    if (i + 1 >= to) {
+      const char* what = word == "uplink" ? "an uplink (wan0, wan1, lte)" : word == "host" ? "an IPv4 address" : "a number";
+      return fail(t, word + " needs " + std::string(what));
+    }
+    const Token& v = toks[++i];
+    if (word == "uplink") {
+      std::string uv = lower(v.text);
+      bool known = uv == "all";
+      for (auto* u : kUplinks) known |= uv == u;
+      if (!known) return fail(v, "'" + v.text + "' is not an uplink (wan0, wan1, lte, all)");
+      args[key] = uv;
+    } else if (word == "host") {
+      in_addr a{};
+      if (inet_pton(AF_INET, v.text.c_str(), &a) != 1) return fail(v, "'" + v.text + "' is not an IPv4 address");
+      args[key] = v.text;
+    } else {
+      if (v.text.empty() || v.text.size() > 12 || !std::all_of(v.text.begin(), v.text.end(), ::isdigit) ||
+          std::stoll(v.text) == 0)
+        return fail(v, "'" + v.text + "' is not a positive number (" + word + ")");
+      args[key] = std::stoll(v.text);
+    }
+  }
+  return true;
+}
+
 struct Walk {
   const Node* at = nullptr;
   std::string canonical;
@@ -237,6 +308,7 @@ struct Walk {
   std::string error;
   size_t error_pos = std::string::npos;
   size_t consumed = 0;
+  Json capture_args = Json::object();  // `capture start` options
 };
 
 // Walks tokens through the tree; stops at the first error.
@@ -255,6 +327,11 @@ Walk walk(const Node& root, const std::vector<Token>& toks, size_t count) {
       w.error = "ambiguous '" + t.text + "': could be " + could;
       w.error_pos = t.pos;
       return w;
+    } else if (const Node* a = arg_child(*w.at); a && a->type == ArgType::capture) {
+      if (!parse_capture_options(toks, i, count, w.capture_args, w.error, w.error_pos)) return w;
+      for (size_t j = i; j < count; ++j) w.canonical += " " + toks[j].text;
+      w.at = a;
+      i = count - 1;
     } else if (const Node* a = arg_child(*w.at)) {
       std::string value = t.text;
       if (a->type == ArgType::rest) {
@@ -369,6 +446,7 @@ Parsed parse(std::string_view line, Mode mode) {
   p.admin = s.admin;
   p.request = s.request ? s.request : "";
   if (s.fixed_args) p.args = Json::parse(s.fixed_args);
+  p.args.update(w.capture_args);
   for (auto& [node, value] : w.values) {
     if (node->type == ArgType::number) {
       p.args[node->word] = std::stoll(value);
@@ -401,6 +479,13 @@ std::vector<Choice> help_at(std::string_view line, Mode mode) {
   if (!w.error.empty()) return {};
   std::vector<Choice> out;
   std::string stem = partial ? lower(toks.back().text) : "";
+  if (w.at->is_arg && w.at->type == ArgType::capture) {
+    // Inside the options: the ones that may still come.
+    for (const char* k : {"sip", "rtp", "sip+rtp", "all", "uplink", "host", "duration", "packets", "bytes", "snaplen"})
+      if (std::string(k).compare(0, stem.size(), stem) == 0 && !w.capture_args.contains(k) &&
+          !(w.capture_args.contains("filter") && (k[0] == 's' || k[0] == 'r' || k[0] == 'a') && std::string(k) != "snaplen"))
+        out.push_back({k, "capture option"});
+  }
   for (auto& c : w.at->children) {
     if (c->is_arg) out.push_back({placeholder(*c), c->help});
     else if (c->word.compare(0, stem.size(), stem) == 0) out.push_back({c->word, c->help});

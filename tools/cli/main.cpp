@@ -132,6 +132,8 @@ class Session {
              {"uplinks", ups}};
       return true;
     }
+    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
+      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
     why = "only uplinks and counters are published by the fast path";
     return false;
   }

@@ -132,35 +132,67 @@ TEST(Blackout, FlowMeterSlidingSecond) {
   CHECK(slow.recent(t0 + 9 * 500 * kMs) <= 3);
 }
 
-TEST(Blackout, SilenceRestartsAfterALoopStall) {
+TEST(Blackout, LoopStallsAreLeftOutOfSilence) {
   Fixture f;  // 150 ms
   const TimeNs t = 10'000 * kMs;
-  auto scan = [&](TimeNs now, TimeNs fresh_from, std::initializer_list<StreamSample> ss) {
-    f.d.begin(now, f.since, fresh_from);
+  LoopStalls stalls;
+  auto scan = [&](TimeNs now, std::initializer_list<StreamSample> ss) {
+    f.d.begin(now, f.since, &stalls);
     for (const auto& s : ss) f.d.add(s);
     f.d.end();
     return f.d.result(0);
   };
-  // Streams last seen at t; the loop stalled until t + 600 ms and scans
-  // before draining its rings: silent without the guard, not with it.
-  BlackoutResult r = scan(t + 601 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  // Streams last seen at t; the loop stalled from t + 10 ms to t + 610 ms
+  // and scans before draining its rings: silent without the guard, not
+  // with it (20 ms of silence outside the stall).
+  stalls.add(t + 10 * kMs, t + 610 * kMs);
+  BlackoutResult r = scan(t + 620 * kMs, {stream(t), stream(t - 5 * kMs)});
   CHECK_FALSE(r.blackout);
   CHECK_TRUE(r.deferred_stall);
   LONGS_EQUAL(2, r.active);
   LONGS_EQUAL(0, r.silent);
-  // Still nothing after the drain: the streams talk again.
-  r = scan(t + 700 * kMs, t + 600 * kMs, {stream(t + 650 * kMs), stream(t + 690 * kMs)});
+  // After the drain the streams talk again: nothing held back.
+  r = scan(t + 700 * kMs, {stream(t + 650 * kMs), stream(t + 690 * kMs)});
   CHECK_FALSE(r.blackout);
   CHECK_FALSE(r.deferred_stall);
-  // Really silent: a blackout once a whole blackout time passed after the
-  // stall; its onset is when the media stopped, not when the guard let go.
-  r = scan(t + 749 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  // Really silent: a blackout after 150 ms of running time (10 before the
+  // stall, 140 after); its onset is when the media stopped.
+  r = scan(t + 749 * kMs, {stream(t), stream(t - 5 * kMs)});
   CHECK_FALSE(r.blackout);
-  r = scan(t + 750 * kMs, t + 600 * kMs, {stream(t), stream(t - 5 * kMs)});
+  r = scan(t + 750 * kMs, {stream(t), stream(t - 5 * kMs)});
   CHECK_TRUE(r.blackout);
   CHECK_FALSE(r.deferred_stall);
   LONGS_EQUAL(t, r.onset);
   // Silence that starts after the stall is not delayed by it.
-  r = scan(t + 1000 * kMs, t + 600 * kMs, {stream(t + 850 * kMs), stream(t + 840 * kMs)});
+  r = scan(t + 1000 * kMs, {stream(t + 850 * kMs), stream(t + 840 * kMs)});
   CHECK_TRUE(r.blackout);
+  // Several stalls in one silence all count; a stall before it does not.
+  stalls.add(t + 1100 * kMs, t + 1200 * kMs);
+  stalls.add(t + 1250 * kMs, t + 1300 * kMs);
+  r = scan(t + 1349 * kMs, {stream(t + 1050 * kMs), stream(t + 1050 * kMs)});  // 299 - 150 stalled
+  CHECK_FALSE(r.blackout);
+  r = scan(t + 1350 * kMs, {stream(t + 1050 * kMs), stream(t + 1050 * kMs)});
+  CHECK_TRUE(r.blackout);
+  LONGS_EQUAL(150 * kMs, stalls.within(t + 1050 * kMs, t + 1350 * kMs));
+  LONGS_EQUAL(100 * kMs, stalls.within(t + 1125 * kMs, t + 1275 * kMs));  // 75 + 25
+  LONGS_EQUAL(0, stalls.within(t + 1300 * kMs, t + 1400 * kMs));
+}
+
+TEST(Blackout, StaleSilenceAndCallsBeingSetUpDoNotCount) {
+  Fixture f;  // 150 ms: stale after 10 x 150 ms
+  const TimeNs t = 100'000 * kMs;
+  // Two streams last heard 1.6 s ago (a call over, its records left): not
+  // a new blackout; a third fresh silent one alone is below min_streams.
+  BlackoutResult r = f.scan(t, {stream(t - 1600 * kMs), stream(t - 1500 * kMs), stream(t - 200 * kMs)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(1, r.active);
+  // Just under stale: still counted.
+  r = f.scan(t, {stream(t - 1499 * kMs), stream(t - 200 * kMs)});
+  CHECK_TRUE(r.blackout);
+  LONGS_EQUAL(2, r.active);
+  // Stream records picked up by a new call that is still ringing: no media expected yet.
+  r = f.scan(t, {stream(t - 300 * kMs, 0, kStreamNotAnswered), stream(t - 300 * kMs, 0, kStreamNotAnswered)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(0, r.active);
+  LONGS_EQUAL(2, r.streams);
 }

@@ -390,3 +390,28 @@ TEST(Engine, RingSinkAndCommandRingEndToEnd) {
   CHECK(next.seq > got[3].seq + 1);
   LONGS_EQUAL(1, e.active_uplink());  // auto, and wan0 has the SIP outage
 }
+
+TEST(Engine, StreamsLeftOnAnUplinkNoLongerCarryingCallsMakeNoBlackout) {
+  // After a failback to wan0 the far ends still sent to wan1 for a while,
+  // then stopped: the streams last seen on wan1 fall silent by design.
+  Collect sink;
+  Engine e(Config::defaults(), sink, 0);
+  e.on_link(0, true, kMs);
+  e.on_link(1, true, kMs);
+  LONGS_EQUAL(0, e.active_uplink());
+  const TimeNs t = 10 * kSec;
+  auto scan = [&](TimeNs now, UplinkIndex u, TimeNs last) {
+    e.media_scan_begin(now);
+    for (int i = 0; i < 2; ++i) e.media_scan_add(StreamSample{last, 50, u, 0});
+    e.media_scan_end(now);
+  };
+  scan(t, 1, t);
+  scan(t + 500 * kMs, 1, t);  // silent 500 ms on wan1
+  CHECK(e.health(1).state() == ipc::UplinkState::up);
+  LONGS_EQUAL(0, e.health(1).fault_mask());
+  // The same silence on the uplink that carries the calls is a blackout.
+  scan(t + 600 * kMs, 0, t + 100 * kMs);
+  scan(t + 1100 * kMs, 0, t + 100 * kMs);
+  LONGS_EQUAL(1, e.active_uplink());
+  CHECK(sink.switches().back().reason == R::media_blackout);
+}

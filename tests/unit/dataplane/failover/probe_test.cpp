@@ -134,7 +134,7 @@ TEST(Probe, RttLossJitterOverTheWindow) {
   LONGS_EQUAL(1, s.lost_rounds);
 }
 
-TEST(Probe, RoundsCaughtInALoopStallAreHeldThenAnsweredOrVoid) {
+TEST(Probe, ALoopStallMovesTheDeadlineOfRoundsInFlight) {
   Config c = two_targets();
   c.uplinks[1].target_count = 0;
   ProbeScheduler p;
@@ -142,30 +142,32 @@ TEST(Probe, RoundsCaughtInALoopStallAreHeldThenAnsweredOrVoid) {
   ProbeRequest out[4];
   for (int i = 0; i < 6; ++i) p.due(i * 10 * kMs, out, 4);  // seq 0..5, deadlines 100..150 ms
   RoundOutcome lost[8], o{};
-  LONGS_EQUAL(0, p.expire(99 * kMs, lost, 8));
-  // The loop stalls from 105 ms to 600 ms; it drains rx until 640 ms.
-  // Round 0's deadline (100 ms) was before the stall: judged as usual.
-  LONGS_EQUAL(5, p.hold_for_stall(105 * kMs, 640 * kMs));  // rounds 1..5: deadlines 110..150 ms
-  LONGS_EQUAL(1, p.expire(600 * kMs, lost, 8));
+  LONGS_EQUAL(1, p.expire(100 * kMs, lost, 8));  // round 0, before the stall
   CHECK_FALSE(lost[0].stalled);
-  LONGS_EQUAL(0, lost[0].sent_ns);
-  // Round 2's reply waited in the ring: stamped at 601 ms, it still answers.
-  CHECK(p.on_reply(0x5447, 2, 601 * kMs, o) == ReplyMatch::answered);
+  // The loop stalls from 105 ms to 605 ms: rounds 1..5 get 500 ms more.
+  LONGS_EQUAL(1, p.extend_for_stall(105 * kMs, 605 * kMs));  // wan0 only (wan1 has no targets)
+  LONGS_EQUAL(0, p.expire(605 * kMs, lost, 8));
+  // Round 2's reply waited in the ring: stamped at 606 ms, it answers.
+  CHECK(p.on_reply(0x5447, 2, 606 * kMs, o) == ReplyMatch::answered);
   CHECK_TRUE(o.stalled);
   LONGS_EQUAL(0, o.rtt);  // the stamp is the stall's, not the path's
-  // Nothing more is judged before the release.
-  LONGS_EQUAL(0, p.expire(639 * kMs, lost, 8));
-  LONGS_EQUAL(4, p.expire(640 * kMs, lost, 8));  // 1, 3, 4, 5 unanswered: void
-  for (int i = 0; i < 4; ++i) CHECK_TRUE(lost[i].stalled && !lost[i].answered);
-  LONGS_EQUAL(4, p.void_rounds(0));
+  LONGS_EQUAL(1, p.answered_after_stall(0));
+  // The others are lost a whole timeout of running time after their send.
+  LONGS_EQUAL(0, p.expire(609 * kMs, lost, 8));
+  LONGS_EQUAL(1, p.expire(610 * kMs, lost, 8));  // round 1: 10 + 100 + 500
+  CHECK_TRUE(lost[0].stalled);
+  LONGS_EQUAL(3, p.expire(650 * kMs, lost, 8));  // rounds 3, 4, 5
+  LONGS_EQUAL(50 * kMs, lost[2].sent_ns);
   ipc::ProbeStatsWire s = p.stats(0);
-  LONGS_EQUAL(1, s.lost_rounds);  // round 0 only
+  LONGS_EQUAL(5, s.lost_rounds);
   LONGS_EQUAL(1, s.answered);
   LONGS_EQUAL(0, s.rtt_max_us);   // no RTT sample from the stalled answer
-  // A round sent after the stall is judged as usual.
+  // A round sent after the stall is judged as usual, and its late reply is late.
   p.due(650 * kMs, out, 4);
-  LONGS_EQUAL(1, p.expire(760 * kMs, lost, 8));
+  LONGS_EQUAL(0, p.expire(749 * kMs, lost, 8));
+  LONGS_EQUAL(1, p.expire(750 * kMs, lost, 8));
   CHECK_FALSE(lost[0].stalled);
-  // A late reply to a round that was not held stays late.
-  CHECK(p.on_reply(0x5447, 6, 761 * kMs, o) == ReplyMatch::late);
+  CHECK(p.on_reply(0x5447, 6, 751 * kMs, o) == ReplyMatch::late);
+  // No round in flight: a stall moves nothing.
+  LONGS_EQUAL(0, p.extend_for_stall(800 * kMs, 900 * kMs));
 }

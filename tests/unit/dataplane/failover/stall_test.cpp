@@ -1,4 +1,5 @@
-// Loop stalls: the fast path's thread descheduled for 0.3-1 s while calls
+// Loop stalls: the fast path's thread descheduled for 0.3-1 s (or 40-170
+// ms several times a second, as on the loaded lab machine) while calls
 // and probes flow. The first pass after the stall scans media and times
 // probe rounds out before it drains the rx rings (the worst order): no
 // switch. A real fault right after (or during) a stall still switches
@@ -96,7 +97,7 @@ TEST(Stall, StallWithProbeRepliesInTheRingDoesNotSwitch) {
       }
       LONGS_EQUAL(0, switches_away(net));
       LONGS_EQUAL(0, net.engine.probes().stats(0).lost_rounds);
-      CHECK(net.engine.probes().void_rounds(0) == 0);  // every held round got its reply
+      CHECK(net.engine.probes().answered_after_stall(0) >= 8);  // replies that waited in the ring
       CHECK(net.engine.probes().stats(0).answered > 500);
     }
   }
@@ -119,6 +120,35 @@ TEST(Stall, RepeatedStallsUnderLossAndJitterDoNotSwitch) {
     CHECK(net.engine.loop_stalls() > 100);
     CHECK(net.engine.decisions_deferred_stall() > 100);
   }
+}
+
+TEST(Stall, FrequentShortStallsDoNotDelayABlackholeMuch) {
+  // The loaded lab: a 40-170 ms stall every ~250 ms. Blackhole with calls
+  // and probes: decided within the bound, counted from the fault.
+  TimeNs worst = 0, worst_media = 0;
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    for (bool probes : {true, false}) {
+      Network net(config(probes), seed);
+      lab_path(net, 0.03, 30 * kMs);
+      net.add_streams(2);
+      std::mt19937 rng(seed);
+      auto chop = [&](TimeNs until) {
+        while (net.now < until) {
+          net.run_for(std::uniform_int_distribution<TimeNs>(60, 200)(rng) * kMs);
+          net.stall(std::uniform_int_distribution<TimeNs>(41, 170)(rng) * kMs);
+        }
+      };
+      chop(net.now + 5 * kSec);
+      const TimeNs fault = net.now;
+      net.paths[0].blackhole = true;
+      chop(net.now + 2 * kSec);
+      LONGS_EQUAL(1, switches_away(net));
+      const TimeNs d = switch_delay(net, fault);
+      (probes ? worst : worst_media) = std::max(probes ? worst : worst_media, d);
+    }
+  }
+  CHECK_TEXT(worst < kBound, "probes + media");
+  CHECK_TEXT(worst_media < 2 * kBound, "media only: silence counts only while the loop runs");
 }
 
 TEST(Stall, RealFaultRightAfterAStallStillSwitchesWithinTheBound) {

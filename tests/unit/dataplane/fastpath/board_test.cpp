@@ -33,6 +33,30 @@ TEST(Board, ParsesRolesAddressesAndOptions) {
   LONGS_EQUAL(0, b.ports[3].itf.ip);
 }
 
+TEST(Board, ParsesIpv6AddressesAndGateways) {
+  CHECK_TRUE(parse(
+      "lan  dev=a addr=192.0.2.1/26 addr6=2001:db8:1::1/64\n"
+      "wan0 dev=b addr=198.51.100.2/28 gw=198.51.100.1 addr6=2001:db8:100::2/64 gw6=2001:db8:100::1\n"
+      "wan1 dev=c addr=198.51.100.18/28 gw=198.51.100.17 addr6=2001:db8:200::2/127 gw6=fe80::1\n"
+      "lte  dev=d addr=198.51.100.34/28 gw=198.51.100.33\n"));
+  const Interface& lan = b.ports[0].itf;
+  CHECK(lan.has_ip6);
+  CHECK_FALSE(lan.has_gateway6);
+  LONGS_EQUAL(64, lan.prefix6_len);
+  LONGS_EQUAL(0x20, lan.ip6[0]);
+  LONGS_EQUAL(0x01, lan.ip6[5]);
+  LONGS_EQUAL(0x01, lan.ip6[15]);
+  const Interface& w0 = b.ports[1].itf;
+  CHECK(w0.has_ip6 && w0.has_gateway6);
+  LONGS_EQUAL(0x02, w0.ip6[15]);
+  LONGS_EQUAL(0x01, w0.gateway6[15]);
+  LONGS_EQUAL(0x01, w0.gateway6[4]);
+  const Interface& w1 = b.ports[2].itf;
+  LONGS_EQUAL(127, w1.prefix6_len);
+  LONGS_EQUAL(0xfe, w1.gateway6[0]);  // a link-local next hop is fine
+  CHECK_FALSE(b.ports[3].itf.has_ip6);
+}
+
 TEST(Board, RejectsWithFileAndLine) {
   const char* base = "lan dev=x addr=192.0.2.1/26\n";
   struct Case {
@@ -53,6 +77,15 @@ TEST(Board, RejectsWithFileAndLine) {
       {"wan0 dev=y\n", "ports: no lan port"},
       {"lan dev=y\n", "ports: lan port needs addr="},
       {"lan dev=y addr=192.0.2.1/26 gw=192.0.2.2\n", "ports:1: lan takes no gw="},
+      {"lan dev=y addr=192.0.2.1/26 gw6=2001:db8:1::2\n", "ports:1: lan takes no gw="},
+      {std::string(base) + "wan0 dev=y addr6=2001:db8::2\n", "ports:2: addr6 needs"},
+      {std::string(base) + "wan0 dev=y addr6=2001:db8::2/129 gw6=2001:db8::1\n", "ports:2: addr6 needs"},
+      {std::string(base) + "wan0 dev=y addr6=198.51.100.2/28 gw6=2001:db8::1\n", "ports:2: addr6 needs"},
+      {std::string(base) + "wan0 dev=y addr6=fe80::2/64 gw6=fe80::1\n", "ports:2: addr6 must be a unicast global"},
+      {std::string(base) + "wan0 dev=y addr6=ff02::2/64 gw6=fe80::1\n", "ports:2: addr6 must be a unicast global"},
+      {std::string(base) + "wan0 dev=y addr6=2001:db8::2/64 gw6=ff02::1\n", "ports:2: gw6 needs"},
+      {std::string(base) + "wan0 dev=y addr6=2001:db8::2/64\n", "ports:2: uplink wan0: addr6= and gw6= go together"},
+      {std::string(base) + "wan0 dev=y gw6=2001:db8::1\n", "ports:2: uplink wan0: addr6= and gw6= go together"},
   };
   for (auto& c : cases) {
     Board keep;

@@ -205,6 +205,8 @@ TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
   LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
   LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
   LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::ipv6_unconfigured), drop_reason_of(Disposition::ipv6_uplink_unconfigured));
+  LONGS_EQUAL(uint8_t(ipc::DropReason::malformed), drop_reason_of(Disposition::nd_invalid));
 }
 
 namespace {
@@ -352,6 +354,78 @@ TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {
   CHECK(cd.stats.heartbeat() > 100);
   ctl.reset();
   fp.unlink();
+}
+
+TEST(UplinkControl, CaptureCommandsCopyForwardedPacketsInTheLanView) {
+  const std::string prefix = "/tgfp-cap-" + std::to_string(getpid());
+  const auto names = ipc::ChannelNames::with_prefix(prefix);
+  ipc::FastPathChannels fp;
+  ipc::CaptureRegion ring, reader;
+  std::string err;
+  CHECK_TRUE_TEXT(fp.create(names, 64, 16, now, err), err.c_str());
+  CHECK_TRUE_TEXT(ring.create(ipc::capture_shm_name(prefix), 64, now, err), err.c_str());
+  ipc::ControlChannels cd;
+  CHECK_TRUE_TEXT(cd.open(names, err), err.c_str());
+  CHECK_TRUE_TEXT(reader.open(ipc::capture_shm_name(prefix), err), err.c_str());
+  dp->attach_capture(ring.header());
+  drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
+  ctl = std::make_unique<UplinkControl>(fo, *dp, ports, &fp, now);
+  run(50);
+  auto exchange = [&](uint16_t seq) {
+    inject(*lan, rtp_frame(kLanMac, kHostMac, kHostIp, 40000, kFar, 40000, seq, 0x1000));
+    inject(*lan, udp_frame(kLanMac, kHostMac, kHostIp, 41000, kFar, 53));  // not RTP/SIP
+    run(1);
+    inject(*wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, 40000, kWan0Ip, 40000, seq, 0x2000));
+    run(1);
+    drop_sent(lan.get());
+  };
+  exchange(1);  // before the capture: not copied
+  ipc::Command start = ipc::make_command(ipc::CommandKind::capture_start, 0, 21, now);
+  start.capture.capture_id = 5;
+  start.capture.snaplen = 64;
+  start.capture.classes = ipc::kCaptureClassRtp;
+  CHECK(cd.commands.push(start));
+  run(2);
+  CHECK_TRUE(dp->capture().active());
+  for (uint16_t seq = 2; seq <= 4; ++seq) exchange(seq);
+  CHECK(cd.commands.push(ipc::make_command(ipc::CommandKind::capture_stop, ipc::kNoUplink, 22, now)));
+  run(2);
+  CHECK_FALSE(dp->capture().active());
+  exchange(5);  // after the stop: not copied
+
+  ipc::CaptureConsumer c(reader.header());
+  int out = 0, in = 0;
+  while (const ipc::CaptureSlot* s = c.peek()) {
+    LONGS_EQUAL(5, s->h.capture_id);
+    CHECK(s->h.klass == ipc::CaptureClass::rtp);
+    LONGS_EQUAL(64, s->h.cap_len);
+    CHECK(s->h.orig_len > 64);
+    LONGS_EQUAL(0, s->h.uplink);
+    // LAN-side view both ways: the host's address, never the SNAT one.
+    if (s->h.direction == ipc::CaptureDirection::outbound) {
+      ++out;
+      LONGS_EQUAL(kHostIp, load_be32(s->data + 26));
+    } else {
+      ++in;
+      LONGS_EQUAL(kHostIp, load_be32(s->data + 30));
+    }
+    c.release();
+  }
+  LONGS_EQUAL(3, out);
+  LONGS_EQUAL(3, in);
+  LONGS_EQUAL(6, reader.header()->captured.load());
+  LONGS_EQUAL(0, reader.header()->dropped.load());
+  int results = 0;
+  ipc::Event e;
+  while (cd.events.pop(e))
+    if (e.kind == ipc::EventKind::command_result && (e.command_result.command_seq == 21 || e.command_result.command_seq == 22)) {
+      CHECK(e.command_result.result == ipc::CommandResult::ok);
+      ++results;
+    }
+  LONGS_EQUAL(2, results);
+  ctl.reset();
+  fp.unlink();
+  ring.unlink();
 }
 
 TEST_GROUP(FailoverFile) {

@@ -22,7 +22,7 @@ TEST(Commands, FullWordsAndAbbreviations) {
 }
 
 TEST(Commands, AmbiguousAbbreviationNamesTheCandidatesAndColumn) {
-  // "show c" could be calls, config or counters
+  // "show c" could be calls, capture, config or counters
   Parsed p = parse("show c", Mode::exec);
   CHECK_FALSE(p.ok);
   LONGS_EQUAL(5, p.error_pos);
@@ -140,7 +140,7 @@ TEST(Commands, CompletionFinishesUniqueWordsOnly) {
   STRCMP_EQUAL("show uplinks ", complete("show upl", Mode::exec, ch).c_str());
   STRCMP_EQUAL("show ", complete("sh", Mode::exec, ch).c_str());
   STRCMP_EQUAL("show c", complete("show c", Mode::exec, ch).c_str());
-  LONGS_EQUAL(3, ch.size());
+  LONGS_EQUAL(4, ch.size());  // calls, capture, config, counters
   STRCMP_EQUAL("failover force lte ", complete("failover force l", Mode::exec, ch).c_str());
   STRCMP_EQUAL("failover force wan", complete("failover force wan", Mode::exec, ch).c_str());
   LONGS_EQUAL(2, ch.size());
@@ -159,6 +159,7 @@ TEST(Commands, EveryCommandOfTheTableParses) {
         if (w == "wan0|wan1|lte") w = "wan1";
         else if (w == "<N>") w = "2";
         else if (w == "<SECTION.KEY>") w = "box.name";
+        else if (w == "<OPTIONS>") w = "sip+rtp duration 5";
         else if (w.front() == '<') w = "x";
         line += (line.empty() ? "" : " ") + w;
       }

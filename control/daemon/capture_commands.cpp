@@ -1,0 +1,169 @@
+// The capture commands of the management socket (capture.start,
+// capture.stop, show.capture) and the capture part of the daemon's tick:
+// Controller members kept apart from controller.cpp. The fast path copies
+// the packets (capture_start on the command ring); the CaptureWriter turns
+// them into a pcap file and says when a bound is reached.
+#include <arpa/inet.h>
+#include <syslog.h>
+
+#include "control/daemon/capture_writer.hpp"
+#include "control/daemon/controller.hpp"
+
+namespace tg::controld {
+
+using mgmt::Error;
+using mgmt::ErrorCode;
+using mgmt::Peer;
+using mgmt::Role;
+
+namespace {
+// After a bound is reached the fast path has this long to confirm the stop
+// before the file is closed anyway.
+constexpr uint64_t kStopWaitNs = 1'000'000'000;
+
+Error capture_unavailable() {
+  return {ErrorCode::not_available, "not available: this daemon was started without packet capture", {}};
+}
+}  // namespace
+
+Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  failed = true;
+  if (!capture_writer) return error = capture_unavailable(), Json();
+  CaptureWriter& w = *capture_writer;
+  if (!mgmt::args_only(args, {"uplink", "filter", "host", "duration", "packets", "bytes", "snaplen"}, error))
+    return {};
+  CaptureSpec spec;
+  std::string filter = "all";
+  int64_t duration = 0, packets = 0, bytes = 0, snaplen = ipc::kCaptureMaxSnap;
+  if (!mgmt::arg_string(args, "uplink", spec.uplink, error, false) ||
+      !mgmt::arg_string(args, "filter", filter, error, false) ||
+      !mgmt::arg_string(args, "host", spec.host, error, false) ||
+      !mgmt::arg_int(args, "duration", duration, error, 1, 86400, false) ||
+      !mgmt::arg_int(args, "packets", packets, error, 1, 1'000'000'000, false) ||
+      !mgmt::arg_int(args, "bytes", bytes, error, 1, int64_t(1) << 40, false) ||
+      !mgmt::arg_int(args, "snaplen", snaplen, error, 1, ipc::kCaptureMaxSnap, false))
+    return {};
+  auto bad = [&error](std::string m) { return error = {ErrorCode::bad_argument, std::move(m), {}}, Json(); };
+  if (filter == "all") spec.classes = 0;
+  else if (filter == "sip") spec.classes = ipc::kCaptureClassSip;
+  else if (filter == "rtp") spec.classes = ipc::kCaptureClassRtp;
+  else if (filter == "sip+rtp" || filter == "rtp+sip") spec.classes = ipc::kCaptureClassAll;
+  else return bad("filter '" + filter + "' is not one of all, sip, rtp, sip+rtp");
+  if (!spec.host.empty()) {
+    in_addr a{};
+    if (inet_pton(AF_INET, spec.host.c_str(), &a) != 1)
+      return bad("host '" + spec.host + "' is not an IPv4 address (IPv6 host filters are not supported yet)");
+    spec.host_v4 = ntohl(a.s_addr);
+  }
+  if (spec.uplink.empty()) spec.uplink = "all";
+  if (spec.uplink != "all") {
+    ipc::StatsBody& s = *stats_buf_;
+    stats(s);  // refresh the index <-> name map
+    const int idx = uplink_index(spec.uplink);
+    if (idx < 0 || !store_.running().uplink(spec.uplink)) {
+      std::string known;
+      for (const auto& u : store_.running().uplinks) known += (known.empty() ? "" : ", ") + u.name;
+      return bad("no uplink '" + spec.uplink + "' (configured: " + known + ")");
+    }
+    spec.uplink_index = uint8_t(idx);
+  }
+  spec.duration_s = uint32_t(duration);
+  spec.packets = uint64_t(packets);
+  spec.bytes = uint64_t(bytes);
+  spec.snaplen = uint32_t(snaplen);
+  std::string why;
+  if (!w.check(spec, why)) return bad(why);
+  if (w.running()) return bad("a capture is already running (" + w.status(clock_.mono_ns())["file"].get<std::string>() +
+                              "): capture stop first");
+  if (!fp_.alive())
+    return error = {ErrorCode::fastpath_unavailable, "fast path not running (" + fp_.status() + ")", {}}, Json();
+
+  // The file first: a directory that cannot be written changes nothing.
+  const uint64_t now = clock_.mono_ns();
+  uint32_t id = uint32_t(clock_.wall_ms()) ^ (command_seq_ << 20);
+  if (id == 0) id = 1;
+  if (!w.begin(spec, id, now, clock_.wall_ms(), why)) return error = {ErrorCode::io_error, why, {}}, Json();
+  ipc::Command c{};
+  c.kind = ipc::CommandKind::capture_start;
+  c.uplink = spec.uplink_index;
+  c.capture.capture_id = id;
+  c.capture.snaplen = spec.snaplen;
+  c.capture.host_v4 = spec.host_v4;
+  c.capture.classes = spec.classes;
+  // The fast path's own guard, should this daemon die mid-capture.
+  c.capture.max_duration_ms = spec.duration_s * 1000 + 2000;
+  ipc::CommandResult result;
+  if (!send_and_wait(c, result, error, 1000)) return w.abandon(), Json();
+  if (result != ipc::CommandResult::ok) {
+    w.abandon();
+    return error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}},
+           Json();
+  }
+  capture_stop_sent_ns_ = 0;
+  failed = false;
+  Json st = w.status(now);
+  log_(LOG_NOTICE, peer.user + ": capture started (" + spec.filter_text() + ") to " + st["file"].get<std::string>());
+  return st;
+}
+
+Json Controller::cmd_capture_stop(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
+  failed = true;
+  if (!capture_writer) return error = capture_unavailable(), Json();
+  if (!mgmt::args_only(args, {}, error)) return {};
+  CaptureWriter& w = *capture_writer;
+  if (!w.running()) return error = {ErrorCode::bad_argument, "no capture is running (show capture: the last one)", {}}, Json();
+  ipc::Command c{};
+  c.kind = ipc::CommandKind::capture_stop;
+  c.uplink = ipc::kNoUplink;
+  ipc::CommandResult result;
+  Error fp_error;
+  // A fast path that is gone wrote nothing more: close the file all the same.
+  const bool confirmed = fp_.attached() && send_and_wait(c, result, fp_error, 1000);
+  w.finish(clock_.mono_ns(), confirmed ? CaptureEnd::stopped : CaptureEnd::fastpath_gone);
+  failed = false;
+  Json st = w.status(clock_.mono_ns());
+  log_(LOG_NOTICE, peer.user + ": capture stopped: " + st["file"].get<std::string>() + ", " +
+                       std::to_string(st["packets"].get<uint64_t>()) + " packets, " +
+                       std::to_string(st["drops"].get<uint64_t>()) + " drops");
+  return st;
+}
+
+Json Controller::cmd_show_capture(const Json& args, const Peer&, Role, Error& error, bool& failed) {
+  if (!capture_writer) return failed = true, error = capture_unavailable(), Json();
+  if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
+  return capture_writer->status(clock_.mono_ns());
+}
+
+void Controller::tick_capture() {
+  if (!capture_writer || !capture_writer->running()) return;
+  CaptureWriter& w = *capture_writer;
+  const uint64_t now = clock_.mono_ns();
+  const bool limit = w.drain(now);
+  CaptureEnd end = CaptureEnd::running;
+  if (!fp_.alive()) {
+    end = CaptureEnd::fastpath_gone;
+  } else if (limit) {
+    if (!capture_stop_sent_ns_) {
+      ipc::Command c{};
+      c.version = ipc::kMessageVersion;
+      c.kind = ipc::CommandKind::capture_stop;
+      c.seq = command_seq_++;
+      c.sent_ns = now;
+      c.uplink = ipc::kNoUplink;
+      count(fp_.push_command(c) ? Counter::commands_sent : Counter::commands_ring_full);
+      capture_stop_sent_ns_ = now;
+    }
+    if (!w.fastpath_capturing() || now - capture_stop_sent_ns_ >= kStopWaitNs) end = w.limit();
+  } else if (!w.fastpath_capturing()) {
+    end = CaptureEnd::fastpath_stopped;
+  }
+  if (end == CaptureEnd::running) return;
+  w.finish(now, end);
+  capture_stop_sent_ns_ = 0;
+  Json st = w.status(now);
+  log_(LOG_NOTICE, std::string("capture ended (") + capture_end_text(end) + "): " + st["file"].get<std::string>() +
+                       ", " + std::to_string(st["packets"].get<uint64_t>()) + " packets, " +
+                       std::to_string(st["drops"].get<uint64_t>()) + " drops");
+}
+
+}  // namespace tg::controld
