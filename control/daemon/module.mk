@@ -2,13 +2,9 @@
 LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
   control/daemon/stats_json.cpp control/daemon/services.cpp \
-<<<<<<< HEAD
-  control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp control/daemon/call_records.cpp
-=======
-  control/daemon/qos_watch.cpp control/daemon/call_records.cpp control/daemon/capture_writer.cpp \
-  control/daemon/capture_commands.cpp
+  control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp control/daemon/call_records.cpp \
+  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp
 tgcontrold_LDLIBS := -lpcap
->>>>>>> main
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp control/daemon/trunk_probing.cpp
