@@ -31,37 +31,21 @@ ap_dataplane() {
       return 1
     fi
   done
-  ap_uplink_routes
 }
 
-# Source routing for the box's own traffic (SIP OPTIONS, alarms) over each
-# uplink's tap: from the uplink's address, through that carrier. This is
-# the job of drivers/netlink RouteSync, which tg-controld does not drive yet;
-# the lab sets the same table/rule per uplink with ip(8) meanwhile.
-ap_uplink_routes() {
-  local name addr peer table=100
-  for name in wan0 wan1 lte; do
-    case $name in
-      wan0) addr=$WAN0_GW peer=$WAN0_PEER ;;
-      wan1) addr=$WAN1_GW peer=$WAN1_PEER ;;
-      lte) addr=$LTE_GW peer=$LTE_PEER ;;
-    esac
-    table=$((table + 1))
-    local deadline=$((SECONDS + 10))
-    until lab exec gw ip -br addr show dev "tap-$name" 2>/dev/null | grep -q "$addr"; do
-      ((SECONDS < deadline)) || { echo "appliance: tap-$name has no $addr" >&2; return 1; }
-      sleep 0.1
-    done
-    lab exec gw ip route replace default via "$peer" dev "tap-$name" table "$table"
-    lab exec gw ip rule add from "$addr" table "$table" priority "$table" 2>/dev/null || true
-  done
-}
+# The box's own routing (a table and a "from ADDRESS" rule per uplink tap,
+# the main default route via the active uplink's tap) is tg-controld's job
+# (control/daemon/kernel_sync over drivers/netlink): nothing is set by hand
+# here. It must not be: the daemon keeps it in step with the active uplink
+# and re-sends it when a tap is re-created, which a static copy would not.
+# The taps' addresses are set by tg-dataplane when it creates them. Routes
+# stay when the daemon stops, so the box's traffic does not depend on it.
 
 # The control daemon with the virtual board's example config, its runtime
 # files under $run. No-op (status 1) when it is not built.
 ap_controld() {
   [ -x "$bin/tg-controld" ] || return 1
-  lab exec gw "$bin/tg-controld" --config "$top/board/virtual/trunkguard.conf" \
+  lab exec gw "$bin/tg-controld" --config "$top/board/virtual/trunkguard.conf" --board "$top/board/virtual" \
     --set "box.mgmt_socket=$run/mgmt.sock" --set "box.pidfile=$run/tg-controld.pid" \
     --set "box.state_dir=$run/state" "$@" >>"$run/controld.log" 2>&1 &
   echo $! >"$run/controld.pid"

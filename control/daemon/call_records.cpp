@@ -249,7 +249,11 @@ void CallRecords::configure(const config::Config& c) {
   opt_.diagnose.loss_max_pct = c.thresholds.loss_percent;
   opt_.diagnose.jitter_max_ms = c.thresholds.jitter_ms;
   trunk_labels_.clear();
-  for (const auto& t : c.trunks) trunk_labels_[t.name] = t.description;
+  trunk_by_sbc_.clear();
+  for (const auto& t : c.trunks) {
+    trunk_labels_[t.name] = t.description;
+    trunk_by_sbc_[t.sbc_address] = t.name;
+  }
 }
 
 void CallRecords::refresh_names() {
@@ -265,7 +269,11 @@ void CallRecords::refresh_names() {
 
 std::string CallRecords::trunk_name(uint8_t i) {
   auto it = trunk_names_.find(i);
-  return it != trunk_names_.end() && !it->second.empty() ? it->second : "trunk" + std::to_string(i);
+  if (it == trunk_names_.end() || it->second.empty()) return "trunk" + std::to_string(i);
+  // A fast path without configured trunks names them by SBC address: show
+  // the configuration's name for that SBC.
+  auto conf = trunk_by_sbc_.find(it->second);
+  return conf != trunk_by_sbc_.end() ? conf->second : it->second;
 }
 
 std::string CallRecords::uplink_name(uint8_t i) {

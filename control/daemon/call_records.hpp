@@ -218,6 +218,7 @@ class CallRecords {
   std::unique_ptr<ipc::StatsBody> stats_buf_;
   std::map<uint8_t, std::string> trunk_names_, uplink_names_;
   std::map<std::string, std::string> trunk_labels_;  // name -> description
+  std::map<std::string, std::string> trunk_by_sbc_;  // SBC address -> configured trunk name
   uint64_t names_read_ns_ = 0;
   TrunkCallStats stats_;
   std::map<std::string, bool> congested_;

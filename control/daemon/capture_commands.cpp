@@ -38,7 +38,7 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
   if (!mgmt::arg_string(args, "uplink", spec.uplink, error, false) ||
       !mgmt::arg_string(args, "filter", filter, error, false) ||
       !mgmt::arg_string(args, "host", spec.host, error, false) ||
-      !mgmt::arg_int(args, "duration", duration, error, 1, 86400, false) ||
+      !mgmt::arg_int(args, "duration", duration, error, 1, 1'000'000'000, false) ||
       !mgmt::arg_int(args, "packets", packets, error, 1, 1'000'000'000, false) ||
       !mgmt::arg_int(args, "bytes", bytes, error, 1, int64_t(1) << 40, false) ||
       !mgmt::arg_int(args, "snaplen", snaplen, error, 1, ipc::kCaptureMaxSnap, false))

@@ -40,6 +40,14 @@ std::string stamp(int64_t wall_ms) {
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tmv);
   return buf;
 }
+std::string iso_time(int64_t wall_ms) {
+  time_t t = time_t(wall_ms / 1000);
+  tm tmv{};
+  gmtime_r(&t, &tmv);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  return buf;
+}
 }  // namespace
 
 const char* capture_end_name(CaptureEnd e) {
@@ -229,7 +237,7 @@ nlohmann::json CaptureWriter::status(uint64_t now_ns) const {
   j["file"] = path_;
   j["id"] = id_;
   j["filter"] = spec_.filter_text();
-  j["started"] = started_wall_ms_;
+  j["started"] = iso_time(started_wall_ms_);
   j["elapsed_s"] = double((end - started_ns_) / 1'000'000) / 1000.0;
   j["packets"] = packets_;
   j["bytes"] = file_bytes_;
@@ -239,8 +247,10 @@ nlohmann::json CaptureWriter::status(uint64_t now_ns) const {
   j["over_limit"] = over_limit_; // selected after a bound was reached
   j["snaplen"] = spec_.snaplen;
   j["limits"] = {{"packets", spec_.packets}, {"bytes", spec_.bytes}, {"duration_s", spec_.duration_s}};
-  j["end"] = capture_end_name(end_);
-  j["end_text"] = capture_end_text(end_);
+  if (!live) {
+    j["end"] = capture_end_name(end_);
+    j["end_text"] = capture_end_text(end_);
+  }
   return j;
 }
 

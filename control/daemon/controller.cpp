@@ -631,6 +631,7 @@ Json Controller::cmd_show_interfaces(const Json& args, const Peer&, Role, Error&
     kernel.push_back(j);
   }
   Json j{{"kernel", kernel}};
+  if (hooks.kernel_links) j["netlink"] = hooks.kernel_links();
   ipc::StatsBody& s = *stats_buf_;
   if (stats(s)) {
     Json ports = Json::array();

@@ -80,6 +80,7 @@ struct Hooks {
   std::function<Json(int n)> fault_report;                    // last N reports
   std::function<Json(const std::string& trunk, std::string& why)> test_trunk;
   std::function<Json()> trunk_probe_states;                   // OPTIONS state per trunk
+  std::function<Json()> kernel_links;                         // netlink: links, routes (kernel_sync)
   // Per-call records (control/daemon/call_records): same shape as a command.
   using CommandHook = std::function<Json(const Json& args, mgmt::Error& error, bool& failed)>;
   CommandHook show_calls, diagnose_call, export_calls;

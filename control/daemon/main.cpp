@@ -22,6 +22,7 @@
 #include "control/daemon/capture_writer.hpp"
 #include "control/daemon/controller.hpp"
 #include "control/daemon/fastpath_link.hpp"
+#include "control/daemon/kernel_sync.hpp"
 #include "control/daemon/log.hpp"
 #include "control/daemon/services.hpp"
 #include "control/mgmt/server.hpp"
@@ -85,7 +86,7 @@ int lock_pidfile(const std::string& path, std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string config_path, socket_path, state_dir, shm_prefix, log_to, pidfile;
+  std::string config_path, socket_path, state_dir, shm_prefix, log_to, pidfile, board_dir;
   std::vector<std::string> sets;
   po::options_description desc("tg-controld: TrunkGuard control daemon\nOptions");
   desc.add_options()("help,h", "this text")("version", "print the version")(
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
       "pidfile", po::value(&pidfile), "pid file (overrides box.pidfile)")(
       "log", po::value(&log_to), "stderr or syslog (overrides box.log)")(
       "shm-prefix", po::value(&shm_prefix)->default_value("/trunkguard"), "fast path shared-memory name prefix")(
+      "board", po::value(&board_dir)->default_value("/etc/trunkguard/board"),
+      "board directory (its ports file: the links watched, the taps routed; as tg-dataplane's --board)")(
       "check", "validate the configuration, print the errors and exit (0 = valid)")(
       "help-config", "print every configuration option with type, range and default");
   po::variables_map vm;
@@ -214,6 +217,20 @@ int main(int argc, char** argv) {
   call_records.configure(store.running());
   call_records.install(controller);
 
+  // Kernel side (netlink): links of every port watched, the taps' routes
+  // and rules following the active uplink, the LTE netdev up. Without a
+  // board file or netlink the daemon runs on and says why.
+  auto netlink = netlink::make_libnl_netlink();
+  controld::KernelSync kernel_sync(*netlink, fastpath, controld::KernelSync::Clock::system(),
+                                   [&log](int p, const std::string& m) { log(p, m); });
+  {
+    fastpath::Board board;
+    if (!fastpath::load_board(board_dir + "/ports", board, why))
+      log(LOG_WARNING, "kernel links and routes not managed: " + why);
+    else if (kernel_sync.open(board, store.running()))
+      kernel_sync.install(controller, services.alarm_service());
+  }
+
   mgmt::Server server;
   const std::string socket_at = cfg.box.mgmt_socket;
   if (!server.listen(socket_at, why)) {
@@ -235,6 +252,7 @@ int main(int argc, char** argv) {
   server.set_handler([&](const mgmt::Peer& p, mgmt::Role r, std::string_view line) {
     return controller.handle(p, r, line);
   });
+  if (kernel_sync.event_fd() >= 0) server.watch(kernel_sync.event_fd(), [&] { kernel_sync.on_readable(); });
   bool stop = false;
   server.watch(sig_fd, [&] {
     signalfd_siginfo si;
@@ -263,6 +281,7 @@ int main(int argc, char** argv) {
     services.tick();
     trunk_probing.tick();
     call_records.tick();
+    kernel_sync.tick();
   }
   server.close();
   ::unlink(pid_path.c_str());

@@ -3,18 +3,19 @@ LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
   control/daemon/stats_json.cpp control/daemon/services.cpp \
   control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp control/daemon/call_records.cpp \
-  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp
+  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp control/daemon/kernel_sync.cpp
 tgcontrold_LDLIBS := -lpcap
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp control/daemon/trunk_probing.cpp
-tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+# tgfastpath only for the board's port file parser (board.o: no DPDK calls).
+tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'
 
 UNIT_TESTS += unit-controld
 unit-controld_SRCS := $(wildcard tests/unit/control/daemon/*_test.cpp)
-unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
 unit-controld_LDLIBS := -lboost_program_options -lrt
 unit-controld_PKGS := netsnmp libcurl

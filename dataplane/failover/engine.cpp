@@ -38,6 +38,7 @@ ReplyMatch Engine::on_probe_reply(uint16_t ident, uint16_t seq, TimeNs now) {
 void Engine::loop_pass(TimeNs now) {
   const TimeNs prev = last_pass_;
   last_pass_ = now;
+  last_gap_ = prev && now > prev ? now - prev : 0;
   if (prev == 0 || now <= prev + config_.loop_stall) return;
   ++loop_stalls_;
   if (now - prev > longest_stall_) longest_stall_ = now - prev;

@@ -101,6 +101,8 @@ class Engine {
   uint64_t loop_stalls() const { return loop_stalls_; }
   TimeNs longest_stall() const { return longest_stall_; }
   TimeNs last_stall_end() const { return stall_end_; }
+  // Gap before the latest loop_pass(): with a switch, how late the loop saw its cause.
+  TimeNs last_loop_gap() const { return last_gap_; }
   // (stall, uplink, rule) where the stall guard held back a decision: a
   // blackout on the active uplink, or probe rounds in flight whose deadline moved.
   uint64_t decisions_deferred_stall() const { return deferred_stall_; }
@@ -132,6 +134,7 @@ class Engine {
   uint64_t commands_applied_ = 0;
   uint64_t commands_rejected_ = 0;
   TimeNs last_pass_ = 0;
+  TimeNs last_gap_ = 0;
   TimeNs stall_end_ = 0;
   LoopStalls stalls_;
   TimeNs longest_stall_ = 0;

@@ -84,8 +84,9 @@ void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
   m.jitter_us = clamp_u32(st.jitter_ms() * 1000.0);
   m.max_jitter_us = clamp_u32(st.max_jitter_ms() * 1000.0);
   m.max_gap_ms = clamp_u32(st.max_delta_ms());
-  // Worst closed 10 s window; a call too short for one: the last 1 s window.
-  const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short;
+  // Worst closed 10 s window; a call too short for one: the last 1 s
+  // window, or if that one was empty (a gap), the worst 1 s window.
+  const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short >= 0 ? s.r_short : s.r_short_min;
   if (r >= 0) {
     m.r_x10 = uint16_t(std::min(1000L, std::lround(double(r) * 10.0)));
     m.mos_x100 = uint16_t(std::lround(mos_from_r(double(r)) * 100.0));
@@ -177,7 +178,40 @@ void CallExporter::on_removed(const Call& call, CallRef ref) {
   build(call, ref, r);
   ++cdr_records_;
   if (cdr_ && !cdr_->push(r)) ++cdr_dropped_;
+  if (r.trunk < kMaxTrunks) {
+    uint64_t packets = 0, lost = 0;
+    for (const auto& m : r.media) {
+      packets += m.packets;
+      lost += m.lost > 0 ? uint64_t(m.lost) : 0;
+    }
+    freed_packets_[r.trunk] += packets;
+    freed_lost_[r.trunk] += lost;
+    // Freed ahead of the call pass's cursor: the pass will not see it, so
+    // its packets join this pass's base (each call counted exactly once).
+    if (phase_ == Phase::calls && ref.slot >= cursor_) {
+      freed_base_packets_[r.trunk] += packets;
+      freed_base_lost_[r.trunk] += lost;
+    }
+  }
   if (ref.valid() && ref.slot < in_.calls().capacity()) slots_[ref.slot] = CallMediaSlot{};
+}
+
+void CallExporter::add_to_trunk(const ipc::CallRecordWire& r, bool live) {
+  if (r.trunk >= kMaxTrunks) return;
+  TrunkSums& t = sums_[r.trunk];
+  if (live) ++t.calls;
+  for (const auto& m : r.media) {
+    t.packets += m.packets;
+    t.lost += m.lost > 0 ? uint64_t(m.lost) : 0;
+    if (!live || !(m.flags & ipc::kMediaSeen)) continue;
+    ++t.streams;
+    t.jitter_sum += m.jitter_us;
+    ++t.jitter_n;
+    if (m.mos_x100) {
+      t.mos_sum += m.mos_x100;
+      ++t.mos_n;
+    }
+  }
 }
 
 void CallExporter::tick(TimeNs now) {
@@ -197,6 +231,11 @@ void CallExporter::tick(TimeNs now) {
       phase_ = Phase::calls;
       cursor_ = 0;
       staged_ = staged_total_ = 0;
+      for (int t = 0; t < kMaxTrunks; ++t) {
+        sums_[t] = TrunkSums{};
+        freed_base_packets_[t] = freed_packets_[t];
+        freed_base_lost_[t] = freed_lost_[t];
+      }
       return;  // the call pass starts on the next tick: one budget per tick
     }
     case Phase::calls: {
@@ -206,11 +245,29 @@ void CallExporter::tick(TimeNs now) {
       for (; cursor_ < end; ++cursor_) {
         const CallRef ref = calls.ref_at(cursor_);
         const Call* c = calls.get(ref);
-        if (!c || !call_state_live(c->state)) continue;
-        ++staged_total_;
-        if (staged_ < ipc::kMaxLiveCallsExported) build(*c, ref, staging_[staged_++]);
+        if (!c) continue;
+        const bool live = call_state_live(c->state);
+        if (live) ++staged_total_;
+        if (live && staged_ < ipc::kMaxLiveCallsExported) {
+          build(*c, ref, staging_[staged_]);
+          add_to_trunk(staging_[staged_++], true);
+        } else if (c->trunk < kMaxTrunks) {  // settled (lingering), or live beyond the table: sums only
+          ipc::CallRecordWire r;
+          build(*c, ref, r);
+          add_to_trunk(r, live);
+        }
       }
       if (cursor_ < cap) return;
+      for (int t = 0; t < kMaxTrunks; ++t) {
+        const TrunkSums& x = sums_[t];
+        TrunkMedia& m = trunks_[t];
+        m.active_calls = x.calls;
+        m.active_streams = x.streams;
+        m.rtp_packets = freed_base_packets_[t] + x.packets;
+        m.rtp_lost = freed_base_lost_[t] + x.lost;
+        m.mos_x100 = x.mos_n ? uint32_t(x.mos_sum / x.mos_n) : 0;
+        m.jitter_us = x.jitter_n ? uint32_t(x.jitter_sum / x.jitter_n) : 0;
+      }
       if (live_) live_->publish(staging_.get(), staged_, staged_total_, now);
       ++publishes_;
       published_count_ = staged_;

@@ -18,8 +18,14 @@
 // sweep, so a stream that idled out before the call record is written still
 // reports.
 //
+// The same sweep sums media per trunk (the call table's trunk index, which
+// is also the index into ipc::StatsBody::trunks): live calls and streams,
+// mean MOS and jitter of the live calls' directions, and RTP packets/lost
+// over every call the table holds plus every call it freed.
+//
 // Memory: sizeof(CallMediaSlot) = 96 bytes per call slot of the call table
-// (next to its 520), plus a fixed staging table of 512 records (176 kB).
+// (next to its 520), plus a fixed staging table of 512 records (176 kB) and
+// 4 x 32 per-trunk sums (< 5 kB).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -43,6 +49,16 @@ struct CallMediaSlot {
   uint32_t reserved = 0;
 };
 static_assert(sizeof(CallMediaSlot) == 96, "per-call memory is a stated figure");
+
+// Media of one trunk's calls as of the last sweep.
+struct TrunkMedia {
+  uint32_t active_calls = 0;    // live calls
+  uint32_t active_streams = 0;  // directions of live calls with RTP seen
+  uint64_t rtp_packets = 0;     // cumulative: calls in the table + calls freed
+  uint64_t rtp_lost = 0;        // same, negative (duplicates) counted as 0
+  uint32_t mos_x100 = 0;        // mean over live directions with a figure; 0 none
+  uint32_t jitter_us = 0;       // mean over live directions with RTP
+};
 
 class CallExporter {
  public:
@@ -73,6 +89,8 @@ class CallExporter {
   uint32_t live_count() const { return published_count_; }   // records in the last publish
   uint32_t live_total() const { return published_total_; }   // live calls at the last publish
   const CallMediaSlot& media_slot(uint32_t call_slot) const { return slots_[call_slot]; }
+  // Trunk t of the call table (0..kMaxTrunks-1), as of the last publish.
+  const TrunkMedia& trunk_media(int t) const { return trunks_[t]; }
 
  private:
   enum class Phase : uint8_t { idle, streams, calls };
@@ -82,6 +100,12 @@ class CallExporter {
   // kMediaCallerToCallee / kMediaCalleeToCaller, or -1 if the stream is neither.
   static int direction_of(const Call& call, const RtpStream& s);
   void fill_media(const RtpStream& s, ipc::CallMediaWire& m) const;
+  void add_to_trunk(const ipc::CallRecordWire& r, bool live);
+
+  struct TrunkSums {
+    uint32_t calls = 0, streams = 0, mos_n = 0, jitter_n = 0;
+    uint64_t packets = 0, lost = 0, mos_sum = 0, jitter_sum = 0;
+  };
 
   Inspector& in_;
   ipc::CdrProducer* cdr_;
@@ -97,6 +121,10 @@ class CallExporter {
   uint64_t publishes_ = 0;
   uint64_t cdr_records_ = 0, cdr_dropped_ = 0;
   uint64_t realtime_offset_ns_ = 0;
+  TrunkSums sums_[kMaxTrunks];            // this sweep's call pass so far
+  uint64_t freed_packets_[kMaxTrunks] = {}, freed_lost_[kMaxTrunks] = {};  // calls freed, all time
+  uint64_t freed_base_packets_[kMaxTrunks] = {}, freed_base_lost_[kMaxTrunks] = {};  // ... as of this pass
+  TrunkMedia trunks_[kMaxTrunks];
 
   // Recent switches, for the uplink active at a call's INVITE.
   struct Switch {

@@ -11,9 +11,12 @@
 #include <rte_mbuf.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -52,7 +55,11 @@ struct Options {
   uint32_t capture_slots = ipc::kDefaultCaptureSlots;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
+  std::vector<std::string> trunks;  // NAME=ADDR[:PORT]
+  std::vector<std::pair<std::string, Endpoint>> trunk_sbcs;  // parsed
 };
+
+bool parse_trunk(const std::string& spec, std::string& name, Endpoint& sbc, std::string& error);
 
 // Parses the arguments after "--". False: exit with `rc`.
 bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
@@ -68,6 +75,7 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
       ("nat6-capacity", po::value(&o.nat6_capacity), "IPv6 SNAT mappings preallocated (default 16384)")
       ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
       ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
+      ("trunk", po::value(&o.trunks)->composing(), "NAME=ADDR[:PORT] (IPv6: NAME=[ADDR]:PORT): a SIP trunk by its SBC, repeatable; calls to it are outbound, from it inbound; names the per-trunk stats as tg-controld's [trunk.NAME] (without: trunks named by SBC address)")
       ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
       ("capture-slots", po::value(&o.capture_slots), "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)")
       ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
@@ -87,6 +95,21 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     rc = 2;
     return false;
   }
+  for (const std::string& spec : o.trunks) {
+    std::string name, error;
+    Endpoint sbc;
+    if (!parse_trunk(spec, name, sbc, error)) {
+      std::cerr << "tg-dataplane: " << error << "\n";
+      rc = 2;
+      return false;
+    }
+    o.trunk_sbcs.emplace_back(name, sbc);
+  }
+  if (!o.trunks.empty() && o.no_inspect) {
+    std::cerr << "tg-dataplane: --trunk needs inspection (drop --no-inspect)\n";
+    rc = 2;
+    return false;
+  }
   if (!(o.call_linger_s >= 0 && o.call_linger_s <= 3600)) {
     std::cerr << "tg-dataplane: --call-linger must be within 0..3600 seconds\n";
     rc = 2;
@@ -96,6 +119,35 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
     std::cerr << "tg-dataplane: --nat-capacity, --nat6-capacity, --streams and --calls must be > 0\n";
     rc = 2;
     return false;
+  }
+  return true;
+}
+
+// "NAME=ADDR[:PORT]" / "NAME=[V6]:PORT" -> name and SBC endpoint (port 0: any).
+bool parse_trunk(const std::string& spec, std::string& name, Endpoint& sbc, std::string& error) {
+  const size_t eq = spec.find('=');
+  if (eq == 0 || eq == std::string::npos || eq > 31) return error = "--trunk " + spec + ": want NAME=ADDR[:PORT] with a name of 1-31 characters", false;
+  name = spec.substr(0, eq);
+  std::string addr = spec.substr(eq + 1), port;
+  if (!addr.empty() && addr[0] == '[') {
+    const size_t close = addr.find(']');
+    if (close == std::string::npos) return error = "--trunk " + spec + ": unterminated [IPv6 address]", false;
+    if (close + 1 < addr.size()) {
+      if (addr[close + 1] != ':') return error = "--trunk " + spec + ": want [V6]:PORT", false;
+      port = addr.substr(close + 2);
+    }
+    addr = addr.substr(1, close - 1);
+  } else if (std::count(addr.begin(), addr.end(), ':') == 1) {
+    port = addr.substr(addr.find(':') + 1);
+    addr = addr.substr(0, addr.find(':'));
+  }
+  sbc = Endpoint{};
+  if (!sbc.addr.parse(addr)) return error = "--trunk " + spec + ": '" + addr + "' is not an IP address", false;
+  if (!port.empty()) {
+    char* end = nullptr;
+    const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+    if (*end || p == 0 || p > 65535) return error = "--trunk " + spec + ": port '" + port + "' not within 1-65535", false;
+    sbc.port = uint16_t(p);
   }
   return true;
 }
@@ -161,7 +213,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     auto name = [](uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); };
     j << (i ? "," : "") << "{\"from\":\"" << name(sw.uplink_from) << "\",\"to\":\"" << name(sw.uplink_to)
       << "\",\"reason\":\"" << ipc::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
-      << ",\"decided_ns\":" << sw.decided_ns << "}";
+      << ",\"decided_ns\":" << sw.decided_ns << ",\"loop_gap_us\":" << ctl.recent_switch_loop_gap(i) / 1000 << "}";
   }
   j << "],\"ports\":{";
   bool first = true;
@@ -194,6 +246,14 @@ uint64_t realtime_offset(TimeNs fast_now) {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
+}
+
+// The tap mirrors the port's IPv6 address too, so the box's own IPv6
+// sockets work through the exception path.
+bool set_tap_ipv6(const std::string& tap, const Interface& itf, std::string& error) {
+  uint8_t a[16];
+  std::memcpy(a, itf.ip6.data(), 16);
+  return drivers::kernel_iface_set_ipv6(tap, a, itf.prefix6_len, error);
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {
@@ -301,7 +361,8 @@ int main(int argc, char** argv) {
     spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
     spec.rx_desc = spec.tx_desc = 256;
     taps[p] = drivers::DpdkPort::open(spec, pool, error);
-    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error))) {
+    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error)) ||
+        (bp.itf.has_ip6 && !set_tap_ipv6(bp.tap_iface, bp.itf, error))) {
       std::cerr << "tg-dataplane: exception path " << error << "\n";
       return 1;
     }
@@ -325,6 +386,12 @@ int main(int argc, char** argv) {
   auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   for (uint8_t p = 0; p < kRoleCount; ++p)
     if (taps[p]) dp->set_tap(p, taps[p].get());
+  for (const auto& [name, sbc] : opt.trunk_sbcs) {
+    if (dp->inspector()->calls().add_trunk(name, sbc) == kNoTrunk) {
+      std::cerr << "tg-dataplane: --trunk " << name << ": more than " << kMaxTrunks << " trunks\n";
+      return 2;
+    }
+  }
   Clock clock;
   TimeNs now = clock.now();
   const TimeNs start = now;

@@ -1,6 +1,7 @@
 #include "dataplane/fastpath/nat.hpp"
 
 #include <bit>
+#include <type_traits>
 
 #include "dataplane/core/net.hpp"
 
@@ -45,7 +46,11 @@ TimeNs BasicNatTable<Addr>::timeout(NatProto p) const {
 
 template <class Addr>
 uint64_t BasicNatTable<Addr>::key_hash(NatProto proto, const Addr& lan_ip, uint16_t lan_port) const {
-  return mix64(addr_hash(lan_ip) ^ (uint64_t(lan_port) << 8 | uint8_t(proto)));
+  // IPv4 keys fit one word: a single mix on the per-packet path.
+  if constexpr (std::is_same_v<Addr, uint32_t>)
+    return mix64(uint64_t(lan_ip) << 24 | uint64_t(lan_port) << 8 | uint8_t(proto));
+  else
+    return mix64(addr_hash(lan_ip) ^ (uint64_t(lan_port) << 8 | uint8_t(proto)));
 }
 
 template <class Addr>

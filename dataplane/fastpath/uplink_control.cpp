@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace tg::fastpath {
@@ -68,6 +69,7 @@ void UplinkControl::emit(const ipc::Event& e) {
   ++events_;
   if (channels_) channels_->events.push(e);
   if (e.kind == ipc::EventKind::uplink_switch) {
+    recent_gap_[recent_n_ % kRecentSwitches] = engine_.last_loop_gap();
     recent_[recent_n_++ % kRecentSwitches] = e;
     if (calls_) calls_->note_switch(e.uplink_switch.switched_ns, e.uplink_switch.uplink_from, e.uplink_switch.uplink_to);
   }
@@ -181,6 +183,7 @@ void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
   body.updated_ns = now;
   body.publish_count = publishes_;
   body.events_dropped = events_dropped();
+  fill_trunks(body);
   const Forwarder& f = dp_.forwarder();
   const uint8_t active = engine_.active_uplink();
   for (uint8_t u = 0; u < engine_.config().uplink_count; ++u) {
@@ -196,6 +199,41 @@ void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
       w.drops[r] += f.count(p, Disposition(d));
       // LAN packets that failed were on their way to the active uplink.
       if (u == active) w.drops[r] += f.count(kLanPort, Disposition(d));
+    }
+  }
+}
+
+}  // namespace tg::fastpath
+
+namespace tg::fastpath {
+
+// Per trunk: the call table's counters and the exporter's media sums (same
+// index as CallRecordWire::trunk). SIP message and RTP byte counts are not
+// kept per trunk by the inspection core: left 0.
+void UplinkControl::fill_trunks(ipc::StatsBody& body) const {
+  const Inspector* in = dp_.inspector();
+  if (!in) return;
+  const CallTable& ct = in->calls();
+  const uint32_t n = std::min<uint32_t>(uint32_t(ct.trunk_count()), ipc::kMaxTrunks);
+  body.trunk_count = n;
+  for (uint32_t t = 0; t < n; ++t) {
+    const TrunkInfo& ti = ct.trunk(int(t));
+    ipc::TrunkStatsWire& w = body.trunks[t];
+    static_assert(sizeof w.name == sizeof ti.name);
+    std::memcpy(w.name, ti.name, sizeof w.name);
+    w.name[sizeof w.name - 1] = 0;
+    const TrunkCounters& c = ti.counters;
+    w.calls_total = c[TrunkCounter::attempts];
+    w.calls_answered = c[TrunkCounter::answered];
+    w.calls_failed = c[TrunkCounter::busy] + c[TrunkCounter::failed] + c[TrunkCounter::rejected];
+    if (calls_ && t < uint32_t(kMaxTrunks)) {
+      const TrunkMedia& m = calls_->trunk_media(int(t));
+      w.active_calls = m.active_calls;
+      w.active_streams = m.active_streams;
+      w.rtp_packets = m.rtp_packets;
+      w.rtp_lost = m.rtp_lost;
+      w.mos_x100 = m.mos_x100;
+      w.jitter_us = m.jitter_us;
     }
   }
 }

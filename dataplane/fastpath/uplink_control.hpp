@@ -56,11 +56,19 @@ class UplinkControl final : public failover::EventSink {
     return recent_[(first + i) % kRecentSwitches];
   }
 
+  // The loop's gap before the pass that decided recent_switch(i): a switch
+  // seen late because the process was descheduled shows here.
+  TimeNs recent_switch_loop_gap(uint32_t i) const {
+    const uint32_t first = recent_n_ < kRecentSwitches ? 0 : recent_n_ % kRecentSwitches;
+    return recent_gap_[(first + i) % kRecentSwitches];
+  }
+
   void emit(const ipc::Event& event) override;
 
  private:
   void poll_links(TimeNs now);
   void scan_media(TimeNs now);
+  void fill_trunks(ipc::StatsBody& body) const;
 
   failover::Engine engine_;
   Datapath& dp_;
@@ -74,6 +82,7 @@ class UplinkControl final : public failover::EventSink {
   uint64_t events_ = 0;
   uint64_t publishes_ = 0;
   ipc::Event recent_[kRecentSwitches] = {};
+  TimeNs recent_gap_[kRecentSwitches] = {};
   uint32_t recent_n_ = 0;
   ipc::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
   std::unique_ptr<CallExporter> calls_;

@@ -38,7 +38,7 @@ struct CallMediaWire {
   uint32_t jitter_us;         // last interarrival jitter
   uint32_t max_jitter_us;
   uint32_t max_gap_ms;        // longest inter-packet delta
-  uint16_t mos_x100;          // worst 10 s window MOS x100 (last 1 s if none); 0 = no figure
+  uint16_t mos_x100;          // worst 10 s window MOS x100 (last 1 s if none, worst 1 s if that was empty); 0 = no figure
   uint16_t r_x10;             // R-factor x10 matching mos_x100; 0 = no figure
   uint8_t payload_type;       // main codec's PT
   uint8_t flags;              // CallMediaFlag

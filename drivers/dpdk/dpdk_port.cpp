@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace tg::drivers {
@@ -126,6 +127,41 @@ bool kernel_iface_set_ipv4(const std::string& ifname, uint32_t ip, uint8_t prefi
   r.ifr_flags = short(r.ifr_flags | IFF_UP);
   if (ok && ::ioctl(s, SIOCSIFFLAGS, &r) < 0) ok = false, what = "SIOCSIFFLAGS";
   if (!ok) error = ifname + ": " + what + ": " + strerror(errno);
+  ::close(s);
+  return ok;
+}
+
+bool kernel_iface_set_ipv6(const std::string& ifname, const uint8_t (&ip)[16], uint8_t prefix_len, std::string& error) {
+  // DAD would leave the address tentative (unusable) for a second or more;
+  // nobody else owns it. Off before the address is added.
+  {
+    const std::string knob = "/proc/sys/net/ipv6/conf/" + ifname + "/accept_dad";
+    if (FILE* f = std::fopen(knob.c_str(), "w")) {
+      std::fputs("0\n", f);
+      std::fclose(f);
+    }
+  }
+  const unsigned index = if_nametoindex(ifname.c_str());
+  if (index == 0) {
+    error = ifname + ": " + strerror(errno);
+    return false;
+  }
+  int s = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) {
+    error = std::string("socket(AF_INET6): ") + strerror(errno);
+    return false;
+  }
+  // struct in6_ifreq of <linux/ipv6.h>, which clashes with glibc's headers.
+  struct {
+    in6_addr addr;
+    uint32_t prefixlen;
+    int ifindex;
+  } r{};
+  std::memcpy(&r.addr, ip, 16);
+  r.prefixlen = prefix_len;
+  r.ifindex = int(index);
+  bool ok = ::ioctl(s, SIOCSIFADDR, &r) == 0 || errno == EEXIST;
+  if (!ok) error = ifname + ": SIOCSIFADDR (IPv6): " + strerror(errno);
   ::close(s);
   return ok;
 }

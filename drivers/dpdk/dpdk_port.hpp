@@ -71,6 +71,9 @@ class DpdkPort final : public Port {
 // Gives a kernel interface an IPv4 address and brings it up (the exception
 // path's tap mirrors its port's address). Setup path: ioctl syscalls.
 bool kernel_iface_set_ipv4(const std::string& ifname, uint32_t ip_host_order, uint8_t prefix_len, std::string& error);
+// The same for IPv6 (address in wire order), without duplicate address
+// detection: the address is the port's, answered for by the fast path.
+bool kernel_iface_set_ipv6(const std::string& ifname, const uint8_t (&ip)[16], uint8_t prefix_len, std::string& error);
 
 // Device name of a devargs string: "net_pcap0,rx_pcap=x" -> "net_pcap0".
 std::string devargs_name(const std::string& devargs);

@@ -25,9 +25,31 @@ void FakeNetlink::set_carrier(const std::string& name, bool carrier, uint64_t mo
   pending_.push_back(*l);
 }
 
+void FakeNetlink::appear(int ifindex, const std::string& name, bool admin_up, bool carrier, uint64_t mono_ns) {
+  add_link(ifindex, name, admin_up, carrier);
+  links_.back().mono_ns = mono_ns;
+  pending_.push_back(links_.back());
+}
+
+void FakeNetlink::set_admin(const std::string& name, bool up, uint64_t mono_ns) {
+  LinkState* l = find(name);
+  if (!l) return;
+  l->admin_up = up;
+  l->mono_ns = mono_ns;
+  pending_.push_back(*l);
+  if (!up) flush_routes(name);
+}
+
+void FakeNetlink::flush_routes(const std::string& name) {
+  for (auto it = routes.begin(); it != routes.end();)
+    it = it->second.ifname == name ? routes.erase(it) : std::next(it);
+}
+
 void FakeNetlink::remove_link(const std::string& name, uint64_t mono_ns) {
   for (size_t i = 0; i < links_.size(); ++i) {
     if (links_[i].name != name) continue;
+    flush_routes(name);
+    addresses.erase(name);
     LinkState gone = links_[i];
     gone.removed = true;
     gone.mono_ns = mono_ns;
@@ -72,6 +94,7 @@ bool FakeNetlink::set_link_up(const std::string& ifname, bool up, std::string& e
   if (l->admin_up != up) {
     l->admin_up = up;
     pending_.push_back(*l);
+    if (!up) flush_routes(ifname);
   }
   return true;
 }

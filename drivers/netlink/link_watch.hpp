@@ -19,7 +19,7 @@ struct CarrierChange {
 
 class LinkWatch {
  public:
-  static constexpr uint8_t kMaxLinks = 8;
+  static constexpr uint8_t kMaxLinks = 16;
   // ifnames[i] is uplink i's netdev; empty = not watched.
   explicit LinkWatch(std::vector<std::string> ifnames);
 
@@ -31,6 +31,9 @@ class LinkWatch {
 
   bool known(uint8_t uplink) const { return uplink < names_.size() && known_[uplink]; }
   bool up(uint8_t uplink) const { return uplink < names_.size() && up_[uplink]; }
+  // Kernel ifindex of the link, 0 while absent: a new value means the link
+  // was re-created (and the kernel forgot its routes).
+  int ifindex(uint8_t uplink) const { return uplink < names_.size() ? ifindex_[uplink] : 0; }
   uint64_t messages() const { return messages_; }
   uint64_t ignored() const { return ignored_; }  // not one of ours
 

@@ -24,37 +24,70 @@ bool validate(const RouteSyncConfig& c, std::string& error) {
 }
 
 void RouteSync::invalidate() {
-  links_up_ = false;
+  links_done_.assign(config_.bring_up.size(), false);
   uplink_done_.assign(config_.uplinks.size(), false);
   applied_active_ = 0xFF;
 }
 
+void RouteSync::invalidate_uplink(size_t u) {
+  if (u >= uplink_done_.size()) return;
+  uplink_done_[u] = false;
+  // The main default route went out of this link: the kernel dropped it too.
+  if (applied_active_ == u) applied_active_ = 0xFF;
+}
+
+void RouteSync::invalidate_bring_up() { links_done_.assign(config_.bring_up.size(), false); }
+
 bool RouteSync::apply(uint8_t active, std::string& error) {
   if (uplink_done_.size() != config_.uplinks.size()) uplink_done_.assign(config_.uplinks.size(), false);
-  if (!links_up_) {
-    for (const std::string& l : config_.bring_up) {
-      if (!nl_.set_link_up(l, true, error)) return false;
-      ++operations_;
+  if (links_done_.size() != config_.bring_up.size()) links_done_.assign(config_.bring_up.size(), false);
+  // Every step is tried even after one failed: a missing LTE modem must not
+  // keep the wired uplinks' routes away. The first error is reported.
+  bool ok = true;
+  std::string why;
+  auto failed = [&] {
+    if (ok) error = why;
+    ok = false;
+  };
+  for (size_t i = 0; i < config_.bring_up.size(); ++i) {
+    if (links_done_[i]) continue;
+    if (!nl_.set_link_up(config_.bring_up[i], true, why)) {
+      failed();
+      continue;
     }
-    links_up_ = true;
+    ++operations_;
+    links_done_[i] = true;
   }
   for (size_t u = 0; u < config_.uplinks.size(); ++u) {
     if (uplink_done_[u]) continue;
     const UplinkRoute& r = config_.uplinks[u];
-    if (!nl_.add_address(r.ifname, r.address, error)) return false;
-    if (!nl_.set_default_route(r.ifname, r.gateway, r.table, error)) return false;
     Prefix host{r.address.addr, uint8_t(r.address.addr.family == 4 ? 32 : 128)};
-    if (!nl_.add_rule(r.rule_priority, host, r.table, error)) return false;
+    if (!nl_.add_address(r.ifname, r.address, why) || !nl_.set_default_route(r.ifname, r.gateway, r.table, why) ||
+        !nl_.add_rule(r.rule_priority, host, r.table, why)) {
+      failed();
+      continue;
+    }
     operations_ += 3;
     uplink_done_[u] = true;
   }
   if (active != applied_active_ && active < config_.uplinks.size()) {
     const UplinkRoute& r = config_.uplinks[active];
-    if (!nl_.set_default_route(r.ifname, r.gateway, config_.main_table, error)) return false;
-    ++operations_;
-    applied_active_ = active;
+    if (!nl_.set_default_route(r.ifname, r.gateway, config_.main_table, why)) {
+      failed();
+    } else {
+      ++operations_;
+      applied_active_ = active;
+    }
   }
-  return true;
+  return ok;
+}
+
+bool RouteSync::done() const {
+  for (bool b : links_done_)
+    if (!b) return false;
+  for (bool b : uplink_done_)
+    if (!b) return false;
+  return links_done_.size() == config_.bring_up.size() && uplink_done_.size() == config_.uplinks.size();
 }
 
 }  // namespace tg::netlink

@@ -5,7 +5,8 @@
 // uplink: SIP OPTIONS per uplink), and the main table's default route goes
 // out of the active uplink's tap. Links listed in bring_up (the LTE modem
 // netdev, the taps) are set up. Only differences from the last successful
-// apply are sent; a failed step is retried on the next apply().
+// apply are sent; a failed step is retried on the next apply(), and does
+// not hold back the steps after it.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -41,6 +42,14 @@ class RouteSync {
   bool apply(uint8_t active, std::string& error);
   // Forget what was applied (after a netlink resync / link re-creation).
   void invalidate();
+  // Uplink u's link was re-created or set down and up: the kernel flushed
+  // the routes through it (its table's and the main default route if it
+  // was the active one); send them again.
+  void invalidate_uplink(size_t u);
+  // A bring_up link was re-created (modem re-enumerated): set it up again.
+  void invalidate_bring_up();
+  // Every link up and every uplink's address/table/rule in place.
+  bool done() const;
 
   uint8_t applied_active() const { return applied_active_; }
   uint64_t operations() const { return operations_; }  // netlink changes sent
@@ -48,7 +57,7 @@ class RouteSync {
  private:
   Netlink& nl_;
   RouteSyncConfig config_;
-  bool links_up_ = false;
+  std::vector<bool> links_done_;
   std::vector<bool> uplink_done_;
   uint8_t applied_active_ = 0xFF;
   uint64_t operations_ = 0;

@@ -19,3 +19,10 @@ fuzz-streams_LIBS := tgcore
 FUZZERS += fuzz-calls
 fuzz-calls_SRCS := tests/fuzz/fuzz_calls.cpp
 fuzz-calls_LIBS := tgcore
+
+# The fast path's per-packet decisions (ARP, ND, IPv4/IPv6 SNAT, echo) over
+# a sequence of frames; only the DPDK-free sources of tgfastpath.
+FUZZERS += fuzz-forwarder
+fuzz-forwarder_SRCS := tests/fuzz/fuzz_forwarder.cpp dataplane/fastpath/forwarder.cpp dataplane/fastpath/nat.cpp \
+  dataplane/fastpath/neighbor.cpp dataplane/fastpath/frame.cpp dataplane/fastpath/disposition.cpp
+fuzz-forwarder_LIBS := tgcore

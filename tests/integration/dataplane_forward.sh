@@ -4,8 +4,8 @@
 # gateway's veths, LAN host -> far side through Carrier A (wan0) with SNAT to
 # wan0's address, port preserved, and the replies back; ARP and echo for the
 # gateway's own address; the box's own traffic through the exception path
-# (the kernel's tap-wan0 pings the far SBC, the LAN host reaches a socket on
-# tap-lan); counters add up in the JSON stats.
+# (the kernel's tap-wan0 pings the far SBC over IPv4 and IPv6, the LAN host
+# reaches a socket on tap-lan); counters add up in the JSON stats.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export TG_BUILD=${BUILD:-build}
@@ -148,6 +148,18 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
 s.sendto(b"hello", (sys.argv[1], 16161)); print(s.recv(100).decode())' "$LAN_GW" || true)
 [ "$got" = "box:hello" ] || fail "LAN host -> box socket through tap-lan: got '$got'"
+# The same over IPv6: tap-wan0 carries wan0's IPv6 address too; the
+# kernel's own Neighbor Discovery goes out through the port and the answers
+# are copied up to it.
+deadline=$((SECONDS + 20))
+until lab exec gw ip -br -6 addr show tap-wan0 2>/dev/null | grep -q "$WAN0_6_GW/"; do
+  ((SECONDS < deadline)) || fail "tap-wan0 has no IPv6 address"
+  sleep 0.1
+done
+lab exec gw ip -6 route add "$FAR6_NET" via "$WAN0_6_PEER" dev tap-wan0
+out=$(lab exec gw ping -6 -q -c 5 -i 0.1 -W 2 -I "$WAN0_6_GW" "$FAR6_SBC" || true)
+echo "kernel via tap-wan0 (IPv6): $(tail -n 2 <<<"$out" | head -n 1)"
+grep -qE ' 0% packet loss' <<<"$out" || fail "the box's own IPv6 ping through tap-wan0 failed: $out"
 jq -e '.ports.wan0.to_kernel > 0 and .ports.wan0.from_kernel > 0 and .ports.lan.to_kernel > 0' "$run/stats.json" >/dev/null \
   || { sleep 0.3; jq -e '.ports.wan0.to_kernel > 0 and .ports.lan.to_kernel > 0' "$run/stats.json" >/dev/null; } \
   || fail "exception path counters: $(jq -c '.ports | map_values({to_kernel, from_kernel})' "$run/stats.json")"

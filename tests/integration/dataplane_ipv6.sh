@@ -26,6 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
+  echo "at ${SECONDS}s" >&2
   echo "FAIL: $*"
   [ -f "$run/stats.json" ] && jq -c '{active_uplink, nat6_entries, lan: .ports.lan.rx_dispositions,
     wan0: .ports.wan0.rx_dispositions, wan1: .ports.wan1.rx_dispositions}' "$run/stats.json"
@@ -52,10 +53,10 @@ dp=$!
 pids+=($dp)
 
 active() { jq -r .active_uplink "$run/stats.json" 2>/dev/null || echo none; }
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 30))
 until [ "$(active)" = wan0 ]; do
   kill -0 "$dp" 2>/dev/null || fail "tg-dataplane exited"
-  ((SECONDS < deadline)) || fail "wan0 not active after 20 s"
+  ((SECONDS < deadline)) || fail "wan0 not active after 30 s"
   sleep 0.05
 done
 

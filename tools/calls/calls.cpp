@@ -14,7 +14,9 @@
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -78,14 +80,28 @@ std::string iso_time(uint64_t realtime_ns) {
   return buf;
 }
 
+// Trunk names by index, from the stats region (empty if it cannot be read).
+std::vector<std::string> g_trunk_names;
+void load_trunk_names(const ipc::ChannelNames& names) {
+  ipc::StatsReader stats;
+  std::string err;
+  auto body = std::make_unique<ipc::StatsBody>();
+  if (!stats.open(names.stats, err) || !stats.read(*body)) return;
+  for (uint32_t i = 0; i < body->trunk_count && i < ipc::kMaxTrunks; ++i)
+    g_trunk_names.emplace_back(body->trunks[i].name, strnlen(body->trunks[i].name, sizeof body->trunks[i].name));
+}
+
 void record_json(std::ostream& j, const ipc::CallRecordWire& r) {
   const auto state = CallState(r.state);
   j << "{\"call_id\":" << json_field(r.call_id) << ",\"from\":" << json_field(r.from_user)
     << ",\"to\":" << json_field(r.to_user) << ",\"state\":\"" << call_state_name(state) << "\",\"direction\":\""
     << (CallDirection(r.direction) == CallDirection::inbound ? "inbound" : "outbound") << "\",\"uplink\":\""
-    << uplink_text(r.uplink) << "\",\"trunk\":";
+    << uplink_text(r.uplink) << "\",\"trunk_index\":";
   if (r.trunk == UINT8_MAX) j << "null";
   else j << int(r.trunk);
+  j << ",\"trunk\":";
+  if (r.trunk < g_trunk_names.size()) j << json_string(g_trunk_names[r.trunk].c_str(), g_trunk_names[r.trunk].size());
+  else j << "null";
   j << ",\"final_code\":" << r.final_code << ",\"hangup\":\"" << party_name(Party(r.hangup))
     << "\",\"ended_by_timer\":" << (r.ended_by_timer ? "true" : "false") << ",\"reason_cause\":";
   if (r.reason_cause < 0) j << "null";
@@ -208,6 +224,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const ipc::ChannelNames names = ipc::ChannelNames::with_prefix(prefix);
+  load_trunk_names(names);
   if (what == "live") return live(names);
   if (what == "cdr") return cdr(names, count, timeout_s);
   std::cerr << "tg-calls: say what to read: 'live' or 'cdr'\n" << desc;

@@ -5,10 +5,12 @@
 // shared memory (uplinks, counters).
 #include <poll.h>
 #include <pwd.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -18,7 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "control/diagnose/call_view.hpp"
+#include "control/diagnose/diagnose.hpp"
 #include "control/mgmt/client.hpp"
+#include "dataplane/ipc/call_export.hpp"
 #include "dataplane/ipc/channels.hpp"
 #include "dataplane/ipc/uplink.hpp"
 #include "tools/cli/commands.hpp"
@@ -85,7 +90,10 @@ class Session {
   }
 
   // Facts the fast path publishes, for when the daemon cannot answer.
-  bool fastpath_facts(const std::string& request, OrderedJson& out, std::string& why) {
+  bool fastpath_facts(const std::string& request, const tg::mgmt::Json& args, OrderedJson& out, std::string& why) {
+    // The fast path only copies packets; the daemon turns them into a file.
+    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
+      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
     tg::ipc::StatsReader reader;
     auto names = tg::ipc::ChannelNames::with_prefix(opt_.shm_prefix);
     if (!reader.open(names.stats, why)) return false;
@@ -132,10 +140,58 @@ class Session {
              {"uplinks", ups}};
       return true;
     }
-    if (request.rfind("capture.", 0) == 0 || request == "show.capture")
-      return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
-    why = "only uplinks and counters are published by the fast path";
+    if (request == "show.calls" || request == "diagnose.call") return live_call_facts(request, args, b, out, why);
+    why = "only uplinks, counters and live calls are published by the fast path";
     return false;
+  }
+
+  // show calls / diagnose call from the fast path's live-calls table.
+  bool live_call_facts(const std::string& request, const tg::mgmt::Json& args, const tg::ipc::StatsBody& b,
+                       OrderedJson& out, std::string& why) {
+    tg::ipc::LiveCallsReader reader;
+    auto names = tg::ipc::ChannelNames::with_prefix(opt_.shm_prefix);
+    if (!reader.open(names.calls, why)) return false;
+    std::vector<tg::ipc::CallRecordWire> live;
+    tg::ipc::LiveCallsInfo info;
+    if (!reader.read(live, &info)) return why = "the fast path kept its live-calls table busy", false;
+    tg::diag::ViewContext v;
+    v.trunk_name = [&b](uint8_t i) {
+      return i < b.trunk_count && i < tg::ipc::kMaxTrunks
+                 ? std::string(b.trunks[i].name, strnlen(b.trunks[i].name, sizeof b.trunks[i].name))
+                 : std::string();
+    };
+    v.uplink_name = [&b](uint8_t i) {
+      return i < b.uplink_count && i < tg::ipc::kMaxUplinks
+                 ? std::string(b.uplinks[i].name, strnlen(b.uplinks[i].name, sizeof b.uplinks[i].name))
+                 : std::string();
+    };
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // the fast path's clock
+    v.now_ns = uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+    std::sort(live.begin(), live.end(), [](const auto& a, const auto& c) { return a.invite_ns < c.invite_ns; });
+    const std::string source = "fast path live table; tg-controld is not answering";
+    if (request == "show.calls") {
+      OrderedJson list = OrderedJson::array();
+      for (const auto& r : live) list.push_back(OrderedJson::parse(tg::diag::call_json(r, v).dump()));
+      out = {{"calls", list}, {"count", live.size()}, {"source", source}};
+      return true;
+    }
+    std::string id = args.value("call_id", "");
+    id = id.substr(0, sizeof(tg::ipc::CallRecordWire::call_id) - 1);
+    for (const auto& r : live) {
+      if (std::string(r.call_id, strnlen(r.call_id, sizeof r.call_id)) != id) continue;
+      tg::diag::Options o;
+      o.now_ns = v.now_ns;
+      tg::diag::Diagnosis d = tg::diag::diagnose(r, o);
+      out = OrderedJson::parse(tg::diag::diagnosis_json(d, &r, v).dump());
+      out["source"] = source;
+      return true;
+    }
+    why = "no live call '" + id + "'; finished calls are in the store (tg-store --db PATH export calls)";
+    return false;
+  }
+  bool fastpath_facts(const std::string& request, OrderedJson& out, std::string& why) {
+    return fastpath_facts(request, tg::mgmt::Json::object(), out, why);
   }
 
   std::string hostname() {
@@ -155,25 +211,53 @@ class Session {
   uint64_t next_id_ = 1;
 };
 
+void split_into(const std::string& text, std::vector<std::string>& out) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string l = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    out.push_back(l);
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
+// A result as text: the commands with their own layout, the rest generic.
+void render_result(const std::string& request, const OrderedJson& result, std::vector<std::string>& out) {
+  std::vector<std::string> lines = request == "show.calls"      ? render_calls(result)
+                                   : request == "diagnose.call" ? render_diagnosis(result)
+                                                                : render(result);
+  out.insert(out.end(), lines.begin(), lines.end());
+}
+
 // Runs one parsed command; prints to `out`. Returns an Exit code.
 int execute(Session& s, const Parsed& p, std::vector<std::string>& out, bool json) {
-  Reply r = s.call(p.request, tg::mgmt::Json::parse(p.args.dump()));
+  tg::mgmt::Json args = tg::mgmt::Json::parse(p.args.dump());
+  Reply r = s.call(p.request, args);
   if (!r.transport_ok) {
     out.push_back("% tg-controld is not answering (" + s.options().socket + ": " + r.transport_error + ")");
     OrderedJson facts;
     std::string why;
-    if (s.fastpath_facts(p.request, facts, why)) {
+    if (s.fastpath_facts(p.request, args, facts, why)) {
       if (json) out.push_back(facts.dump(2));
-      else for (auto& l : render(facts)) out.push_back(l);
+      else render_result(p.request, facts, out);
       return kDaemonDown;
     }
-    out.push_back("% and the fast path cannot tell either: " + why);
+    out.push_back(why.rfind("capture needs", 0) == 0 ? "% " + why : "% and the fast path cannot tell either: " + why);
     return kDaemonDown;
   }
   if (!r.ok) {
     out.push_back("% " + (r.error_message.empty() ? r.error_code : r.error_message));
     for (auto& d : r.details) out.push_back("  " + d);
     return kFailed;
+  }
+  if (p.request == "export.calls" && r.result.contains("data") && r.result["data"].is_string()) {
+    // The export itself (CSV or JSON), not a rendering of it.
+    split_into(r.result["data"].get<std::string>(), out);
+    if (r.result.value("more", false))
+      out.push_back("% more records than one answer holds: export again with 'since' after the last one");
+    return kOk;
   }
   if (json) {
     std::string dumped = r.result.dump(2);
@@ -185,7 +269,7 @@ int execute(Session& s, const Parsed& p, std::vector<std::string>& out, bool jso
       start = nl + 1;
     }
   } else {
-    out = render(r.result);
+    render_result(p.request, r.result, out);
   }
   return kOk;
 }
@@ -357,15 +441,26 @@ int main(int argc, char** argv) {
       "tg-cli: TrunkGuard console\n"
       "  tg-cli                      interactive (serial console, any terminal)\n"
       "  tg-cli -c \"show uplinks\"    one command, then exit (scripts: add --json)\nOptions");
+  std::vector<std::string> words;
+  std::string since;
+  bool csv = false;
   desc.add_options()("help,h", "this help")
       ("command,c", po::value(&o.command), "run one command and exit")
+      ("csv", po::bool_switch(&csv), "export calls: CSV (the default; --json for JSON)")
+      ("since", po::value(&since), "export calls: from this time (15m, 2h, 1d ago, or 2026-11-23T10:00:00Z)")
       ("json", po::bool_switch(&o.json), "with -c: the daemon's answer as JSON")
       ("socket", po::value(&o.socket), "management socket (default /run/trunkguard/mgmt.sock, or $TG_MGMT_SOCKET)")
       ("shm-prefix", po::value(&o.shm_prefix), "fast path shared memory prefix (default /trunkguard)")
       ("no-pager", "do not page long output");
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::options_description hidden;
+    hidden.add_options()("words", po::value(&words)->multitoken());
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("words", -1);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     if (vm.count("help")) return std::cout << desc << "\n", 0;
     po::notify(vm);
   } catch (const po::error& e) {
@@ -373,6 +468,23 @@ int main(int argc, char** argv) {
     return kBadCommand;
   }
   o.pager = !vm.count("no-pager");
+  // "tg-cli export calls --csv --since 1h", "tg-cli show calls": the words
+  // are the command (as with -c).
+  if (!words.empty()) {
+    if (!o.command.empty()) {
+      std::cerr << "tg-cli: give the command either with -c or as words, not both\n";
+      return kBadCommand;
+    }
+    for (auto& w : words) o.command += (o.command.empty() ? "" : " ") + w;
+    if (words.size() == 2 && words[0] == "export" && words[1] == "calls") {
+      o.command += o.json ? " json" : " csv";
+      if (!since.empty()) o.command += " since " + since;
+    }
+  }
+  if ((csv || !since.empty()) && o.command.rfind("export calls", 0) != 0) {
+    std::cerr << "tg-cli: --csv and --since go with 'export calls'\n";
+    return kBadCommand;
+  }
   Session s(o);
   if (!o.command.empty()) return one_shot(s, o.command, o.json);
   return interactive(s);

@@ -165,7 +165,139 @@ std::string lower(const std::string& s) {
   return o;
 }
 
+std::string str(const OrderedJson& j, const char* key, const char* none = "-") {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return none;
+  return scalar(j[key]);
+}
+
+std::string fixed(double v, int decimals) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  return b;
+}
+
+// "4.38/4.40" from media.out.KEY and media.in.KEY.
+std::string pair(const OrderedJson& call, const char* key, int decimals) {
+  auto one = [&](const char* dir) {
+    if (!call.contains("media") || !call["media"].contains(dir)) return std::string("-");
+    const auto& m = call["media"][dir];
+    if (!m.contains(key) || !m[key].is_number()) return std::string("-");
+    return fixed(m[key].get<double>(), decimals);
+  };
+  return one("out") + "/" + one("in");
+}
+
+// Seconds as m:ss or h:mm:ss.
+std::string clock_text(const OrderedJson& v) {
+  if (!v.is_number()) return "-";
+  long s = std::lround(v.get<double>());
+  char b[32];
+  if (s >= 3600) std::snprintf(b, sizeof b, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else std::snprintf(b, sizeof b, "%ld:%02ld", s / 60, s % 60);
+  return b;
+}
+
+// Left-aligned in w columns, the last one kept blank as the separator.
+std::string cell(std::string s, size_t w) {
+  if (s.size() + 1 > w) s = s.substr(0, w - 2) + "~";
+  return s + std::string(w - s.size(), ' ');
+}
+
+std::string clip(std::string s, size_t width) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  if (s.size() > width) s = s.substr(0, width - 1) + "~";
+  return s;
+}
+
 }  // namespace
+
+std::vector<std::string> wrap(const std::string& first, const std::string& text, size_t width) {
+  std::vector<std::string> out;
+  std::string indent(first.size(), ' ');
+  std::string line = first;
+  bool empty = true;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t sp = text.find(' ', i);
+    std::string word = text.substr(i, sp == std::string::npos ? std::string::npos : sp - i);
+    i = sp == std::string::npos ? text.size() : sp + 1;
+    if (word.empty()) continue;
+    if (!empty && line.size() + 1 + word.size() > width) {
+      out.push_back(line);
+      line = indent;
+      empty = true;
+    }
+    line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  if (!empty || out.empty()) out.push_back(clip(line, width));
+  for (auto& l : out) l = clip(l, width);
+  return out;
+}
+
+std::vector<std::string> render_calls(const OrderedJson& r, size_t width) {
+  std::vector<std::string> out;
+  const OrderedJson calls = r.contains("calls") && r["calls"].is_array() ? r["calls"] : OrderedJson::array();
+  std::string head = std::to_string(calls.size()) + (calls.size() == 1 ? " live call" : " live calls");
+  if (r.contains("source")) head += " (" + str(r, "source") + ")";
+  out.push_back(clip(head, width));
+  if (calls.empty()) return out;
+  out.push_back(clip(cell("Caller", 15) + cell("Callee", 15) + cell("Trunk", 11) + cell("Uplink", 7) +
+                         cell("State", 10) + "Time",
+                     width));
+  out.push_back(clip("  MOS out/in  Loss % out/in  Jitter ms out/in  Call-ID", width));
+  out.push_back(std::string(std::min<size_t>(width, 64), '-'));
+  for (const auto& c : calls) {
+    std::string time = c.contains("duration_s") && c["duration_s"].is_number()
+                           ? clock_text(c["duration_s"])
+                           : "(" + (c.contains("setup_s") ? clock_text(c["setup_s"]) : std::string("-")) + ")";
+    out.push_back(clip(cell(str(c, "from"), 15) + cell(str(c, "to"), 15) + cell(str(c, "trunk"), 11) +
+                           cell(str(c, "uplink"), 7) + cell(str(c, "state"), 10) + time,
+                       width));
+    out.push_back(clip("  " + cell(pair(c, "mos", 2), 12) + cell(pair(c, "loss_pct", 1), 15) +
+                           cell(pair(c, "jitter_ms", 0), 18) + str(c, "call_id"),
+                       width));
+  }
+  out.push_back(clip("out = PBX -> carrier, in = carrier -> PBX; (m:ss) = still ringing", width));
+  return out;
+}
+
+std::vector<std::string> render_diagnosis(const OrderedJson& r, size_t width) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& label, const std::string& text) {
+    for (auto& l : wrap(cell(label, 10), text, width)) out.push_back(l);
+  };
+  const OrderedJson call = r.contains("call") ? r["call"] : OrderedJson::object();
+  bool live = r.value("live", false);
+  add("Call", str(r, "call_id") + " (" + (live ? "live" : "finished") +
+                  (r.contains("source") ? ", from " + str(r, "source") : std::string()) + ")");
+  if (!call.empty()) {
+    add("Parties", str(call, "from") + " -> " + str(call, "to") + ", " + str(call, "direction") + ", trunk " +
+                       str(call, "trunk") + ", uplink " + str(call, "uplink"));
+    std::string outcome = str(call, "state");
+    auto ms = [&](const char* k) { return str(call, k) == "-" ? std::string("-") : str(call, k) + " ms"; };
+    bool talked = call.contains("duration_s") && call["duration_s"].is_number();
+    if (str(call, "final_code") != "-") outcome += ", final " + str(call, "final_code");
+    outcome += ", PDD " + ms("pdd_ms") + ", SRD " + ms("srd_ms");
+    if (talked) outcome += ", talk " + clock_text(call["duration_s"]);
+    add("Outcome", outcome);
+    if (talked)
+      add("Media", "MOS " + pair(call, "mos", 2) + ", loss " + pair(call, "loss_pct", 1) + " %, jitter " +
+                       pair(call, "jitter_ms", 0) + " ms (out/in)");
+    if (call.contains("transfer"))
+      add("Transfer", str(call["transfer"], "kind") + " to " + str(call["transfer"], "target") + ": " +
+                          str(call["transfer"], "result") + " " + str(call["transfer"], "code"));
+  }
+  add("Verdict", str(r, "verdict") + ": " + str(r, "summary"));
+  add("", str(r, "explanation", ""));
+  add("Advice", str(r, "advice", ""));
+  if (r.contains("also") && r["also"].is_array())
+    for (const auto& f : r["also"]) {
+      add("Also", str(f, "verdict") + ": " + str(f, "explanation", ""));
+      add("", str(f, "advice", ""));
+    }
+  return out;
+}
 
 std::vector<std::string> render(const OrderedJson& result, size_t width) {
   std::vector<std::string> out;

@@ -156,6 +156,20 @@ TEST(CallRecords, CdrBecomesAStoreRowWithNamesTimesAndDiagnosis) {
   CHECK(rows[1].diagnosis.find("missing country code?") != std::string::npos);
 }
 
+TEST(CallRecords, TrunkNamedBySbcAddressGetsItsConfiguredName) {
+  put(stats.trunks[0].name, "203.0.113.10");  // the fast path's automatic trunk
+  config::Config c;
+  config::TrunkConfig t;
+  t.name = "carrierA";
+  t.sbc_address = "203.0.113.10";
+  c.trunks.push_back(t);
+  cr->configure(c);
+  feed.cdrs.push_back(cdr("t@pbx", CallState::ended, 200));
+  cr->tick();
+  STRCMP_EQUAL("carrierA", st.calls().at(0).trunk.c_str());
+  CHECK(cr->trunk_figures().contains("carrierA"));
+}
+
 TEST(CallRecords, InboundCallMediaIsMappedToTheNocDirections) {
   ipc::CallRecordWire r = cdr("in@carrier", CallState::ended, 200);
   r.direction = uint8_t(CallDirection::inbound);

@@ -91,10 +91,11 @@ struct Lab {
   std::unique_ptr<CallExporter> ex;
   TimeNs now = 5'000 * kNsPerSec;
 
-  explicit Lab(uint32_t cdr_capacity = 16, TimeNs stream_idle = 60 * kNsPerSec, CallExportConfig ec = {})
+  explicit Lab(uint32_t cdr_capacity = 16, TimeNs stream_idle = 60 * kNsPerSec, CallExportConfig ec = {},
+               uint32_t stream_capacity = 64)
       : cdr_mem(ipc::RingLayout<ipc::CallRecordWire>::bytes_for(cdr_capacity)), live_mem(ipc::kCallsRegionSize) {
-    cfg.streams.capacity = 64;
-    cfg.streams.expect_capacity = 64;
+    cfg.streams.capacity = stream_capacity;
+    cfg.streams.expect_capacity = stream_capacity;
     cfg.streams.stream_idle = stream_idle;
     cfg.calls.capacity = 16;
     cfg.calls.linger = 2 * kNsPerSec;
@@ -121,20 +122,21 @@ struct Lab {
       in->tick(now, 256);
     }
   }
-  void answer(const std::string& id) {
-    caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", id, "1 INVITE", sdp("192.0.2.1", kCallerRtp), false));
+  void answer(const std::string& id, uint16_t port_offset = 0) {
+    caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", id, "1 INVITE", sdp("192.0.2.1", uint16_t(kCallerRtp + port_offset)), false));
     run_for(100 * kNsPerMs);
     callee(sip("SIP/2.0 180 Ringing", id, "1 INVITE"));
     run_for(400 * kNsPerMs);
-    callee(sip("SIP/2.0 200 OK", id, "1 INVITE", sdp("198.51.100.7", kCalleeRtp)));
+    callee(sip("SIP/2.0 200 OK", id, "1 INVITE", sdp("198.51.100.7", uint16_t(kCalleeRtp + port_offset))));
     caller(sip("ACK sip:+4940999@198.51.100.7 SIP/2.0", id, "1 ACK"));
   }
   // n packets each way, 20 ms apart; caller->callee skips every `gap`-th seq.
-  void media(int n, int gap = 0, uint16_t first = 1000) {
+  void media(int n, int gap = 0, uint16_t first = 1000, uint16_t port_offset = 0) {
+    const uint16_t a = uint16_t(kCallerRtp + port_offset), b = uint16_t(kCalleeRtp + port_offset);
     for (int i = 0; i < n; ++i) {
       const uint16_t seq = uint16_t(first + i);
-      if (!(gap && i % gap == gap - 1)) send(udp(kCaller, kCallerRtp, kCallee, kCalleeRtp, rtp(seq, 0xA1)), 0x10);
-      send(udp(kCallee, kCalleeRtp, kCaller, kCallerRtp, rtp(seq, 0xB2)), 0);
+      if (!(gap && i % gap == gap - 1)) send(udp(kCaller, a, kCallee, b, rtp(seq, 0xA1 + port_offset)), 0x10);
+      send(udp(kCallee, b, kCaller, a, rtp(seq, 0xB2 + port_offset)), 0);
       run_for(20 * kNsPerMs);
     }
   }
@@ -325,4 +327,61 @@ TEST(CallExport, UplinkAtSetupFollowsTheSwitchHistory) {
   auto got = lab.cdrs();
   LONGS_EQUAL(1, got.size());
   LONGS_EQUAL(ipc::kUplinkWan1, got[0].uplink);
+}
+
+TEST(CallExport, TrunkSumsFollowLiveCallsAndKeepFreedOnes) {
+  Lab lab;
+  lab.answer("trunk@test");
+  lab.media(600, 50);
+  lab.run_for(1100 * kNsPerMs);  // one more sweep with the call still up
+  LONGS_EQUAL(1, lab.in->calls().trunk_count());  // auto trunk: the callee's address
+  STRCMP_EQUAL("198.51.100.7", lab.in->calls().trunk(0).name);
+  TrunkMedia m = lab.ex->trunk_media(0);
+  LONGS_EQUAL(1, m.active_calls);
+  LONGS_EQUAL(2, m.active_streams);
+  LONGS_EQUAL(588 + 600, m.rtp_packets);
+  LONGS_EQUAL(11, m.rtp_lost);
+  CHECK(m.mos_x100 >= 400 && m.mos_x100 <= 441);
+  lab.hangup("trunk@test");
+  lab.run_for(4 * kNsPerSec);  // freed, then swept again
+  LONGS_EQUAL(1, lab.cdrs().size());
+  m = lab.ex->trunk_media(0);
+  LONGS_EQUAL(0, m.active_calls);
+  LONGS_EQUAL(0, m.active_streams);
+  LONGS_EQUAL(0, m.mos_x100);
+  LONGS_EQUAL(588 + 600, m.rtp_packets);  // the freed call still counts
+  LONGS_EQUAL(11, m.rtp_lost);
+}
+
+TEST(CallExport, TrunkPacketTotalNeverGoesBackWhileCallsAreFreedMidSweep) {
+  CallExportConfig ec;
+  ec.live_period = 0;     // sweep back to back: 1 stream tick + 16 call ticks + publish
+  ec.stream_budget = 128;
+  ec.call_budget = 1;
+  Lab lab(32, 60 * kNsPerSec, ec, 128);  // 4 SDP expectations per call stay: room for 17 calls
+  uint64_t last = 0, expect = 0;
+  // 17 calls, each hung up one tick later in the sweep than the one before,
+  // so the free lands at every cursor position, before and after its slot.
+  for (uint16_t k = 0; k < 17; ++k) {
+    const std::string id = "m" + std::to_string(k) + "@test";
+    lab.answer(id, uint16_t(2 * k));
+    lab.media(10 + k, 0, 1000, uint16_t(2 * k));
+    expect += 2 * (10 + k);
+    // Align on a publish, then move k ticks into the next pass.
+    for (const uint64_t n = lab.ex->live_publishes(); lab.ex->live_publishes() == n;) lab.run_for(10 * kNsPerMs);
+    lab.run_for(k * 10 * kNsPerMs);
+    lab.hangup(id);
+    for (int step = 0; step < 300; ++step) {
+      lab.run_for(10 * kNsPerMs);
+      const uint64_t p = lab.ex->trunk_media(0).rtp_packets;
+      CHECK_TEXT(p >= last, ("trunk packets went back from " + std::to_string(last) + " to " + std::to_string(p)).c_str());
+      last = p;
+    }
+    LONGS_EQUAL(k + 1, lab.ex->cdr_records());
+    CHECK_EQUAL(expect, lab.ex->trunk_media(0).rtp_packets);  // each call counted once
+  }
+  uint64_t cdr_packets = 0;
+  for (const auto& r : lab.cdrs()) cdr_packets += r.media[0].packets + r.media[1].packets;
+  CHECK_EQUAL(expect, cdr_packets);
+  LONGS_EQUAL(0, lab.ex->trunk_media(0).active_calls);
 }

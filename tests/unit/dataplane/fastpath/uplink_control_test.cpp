@@ -295,9 +295,17 @@ TEST(UplinkControl, LoopStallWithMediaInTheRingDoesNotSwitch) {
       }
     now += 600 * kNsPerMs;
     ctl->tick(now);
+    CHECK(ctl->engine().last_loop_gap() == 600 * kNsPerMs);
     talk(*this, seq, 400);
     if (!guard) {
       CHECK_TEXT(ctl->engine().switches() > 1, "the stall fakes a blackout without the guard");
+      // The false switch: decided in the pass right after the stall, and the
+      // stats say so.
+      bool seen = false;
+      for (uint32_t i = 0; i < ctl->recent_switch_count(); ++i)
+        if (ctl->recent_switch(i).uplink_switch.reason == ipc::SwitchReason::media_blackout)
+          seen = ctl->recent_switch_loop_gap(i) == 600 * kNsPerMs;
+      CHECK(seen);
       break;
     }
     LONGS_EQUAL(0, ctl->active());
@@ -466,4 +474,37 @@ TEST(FailoverFile, RejectsWholeWithLine) {
     if (err.rfind(b[1], 0) != 0) FAIL((std::string(b[0]) + " -> " + err).c_str());
     CHECK(c.uplinks[0].timers.probe_interval == before.uplinks[0].timers.probe_interval);
   }
+}
+
+namespace {
+std::vector<uint8_t> sip_frame(const std::string& text) {
+  std::vector<uint8_t> l4(8 + text.size());
+  store_be16(l4.data(), 5060);
+  store_be16(l4.data() + 2, 5060);
+  store_be16(l4.data() + 4, uint16_t(l4.size()));
+  std::copy(text.begin(), text.end(), l4.begin() + 8);
+  auto f = ipv4_frame(kLanMac, kHostMac, kHostIp, kFar, kProtoUdp, l4);
+  fix_l4_checksum(f);
+  return f;
+}
+}  // namespace
+
+TEST(UplinkControl, StatsNameTrunksInTheCallRecordsIndexOrder) {
+  run(20);
+  const std::string invite =
+      "INVITE sip:4940333@203.0.113.10 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r\n"
+      "From: <sip:4930111@192.0.2.10>;tag=a\r\nTo: <sip:4940333@203.0.113.10>\r\nCall-ID: trunk-1@pbx\r\n"
+      "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+  inject(*lan, sip_frame(invite));
+  run(1100);  // through the datapath, then a sweep of the call export
+  ipc::StatsBody body;
+  ctl->fill_stats(body, now);
+  LONGS_EQUAL(1, body.trunk_count);
+  STRCMP_EQUAL("203.0.113.10", body.trunks[0].name);  // no trunk configured: named by the SBC address
+  LONGS_EQUAL(1, body.trunks[0].calls_total);
+  LONGS_EQUAL(1, body.trunks[0].active_calls);  // calling counts as live
+  LONGS_EQUAL(0, body.trunks[0].calls_answered);
+  const Call* call = dp->inspector()->calls().find("trunk-1@pbx");
+  CHECK(call != nullptr);
+  LONGS_EQUAL(0, call->trunk);  // what CallRecordWire::trunk carries
 }

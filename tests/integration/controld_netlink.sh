@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# timeout: 120
+# tg-controld's kernel side (control/daemon/kernel_sync) on the virtual
+# board, with the real tg-dataplane and its net_tap exception-path
+# interfaces in the gateway namespace:
+#   - every uplink tap gets its own table (default via its carrier) and a
+#     rule "from ITS ADDRESS lookup TABLE"; the main default route goes out
+#     of the active uplink's tap (ip -j route / ip -j rule);
+#   - a forced switch (failover.force) moves the main default route;
+#   - a carrier lost on the active uplink (lab fault: the carrier's end of
+#     the veth set down) is reported by `show interfaces` within
+#     milliseconds, the fast path fails over and the main route follows;
+#   - a backup's carrier loss raises a link_down alarm, its return clears it;
+#   - a tap set down and up (the kernel flushes its routes) gets them back.
+# Figures printed: link-event latency (ip link set down -> event read) and
+# switch -> main route latency.
+set -euo pipefail
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need tg-dataplane tg-controld tg-impair
+
+gwx() { ip netns exec "$prefix-gw" "$@"; }
+# Device of the default route in TABLE ("" if none).
+default_dev() { gwx ip -j route show table "$1" default 2>/dev/null | jq -r '.[0].dev // empty'; }
+default_via() { gwx ip -j route show table "$1" default 2>/dev/null | jq -r '.[0].gateway // empty'; }
+main_dev_is() { [ "$(default_dev main)" = "$1" ]; }
+rule_is() {  # ADDR TABLE PRIORITY
+  gwx ip -j rule show 2>/dev/null |
+    jq -e --arg a "$1" --argjson t "$2" --argjson p "$3" \
+      'any(.[]; .src == $a and .priority == $p and ((.table == ($t|tostring)) or (.table == $t)))' >/dev/null
+}
+tables_in_step() {
+  [ "$(default_dev 101)" = tap-wan0 ] && [ "$(default_via 101)" = "$WAN0_PEER" ] &&
+    [ "$(default_dev 102)" = tap-wan1 ] && [ "$(default_via 102)" = "$WAN1_PEER" ] &&
+    [ "$(default_dev 103)" = tap-lte ] && [ "$(default_via 103)" = "$LTE_PEER" ] &&
+    rule_is "$WAN0_GW" 101 101 && rule_is "$WAN1_GW" 102 102 && rule_is "$LTE_GW" 103 103
+}
+netlink_json() { mgmt show.interfaces | jq -c '.result.netlink'; }
+link_field() {  # IFNAME FIELD
+  mgmt show.interfaces | jq -r --arg n "$1" --arg f "$2" '.result.netlink.links[] | select(.name == $n) | .[$f]'
+}
+link_is() { [ "$(link_field "$1" up)" = "$2" ]; }
+alarm_active() {  # TYPE OBJECT
+  mgmt show.alarms | jq -e --arg t "$1" --arg o "$2" \
+    '[.result[]? | select(.type == $t and ((.object.name? // .object) == $o))] | length > 0' >/dev/null 2>&1
+}
+now_us() { echo $(($(date +%s%N) / 1000)); }
+
+e2e_lab_up
+# Hold-downs long enough that wan0 does not come back during the test.
+e2e_timers 30000 60000
+e2e_dataplane
+e2e_controld
+
+# --- routes and rules, built by the daemon (ap_uplink_routes no longer does)
+wait_until 10 "per-uplink tables and rules in place" tables_in_step
+wait_until 10 "main default route via tap-wan0" main_dev_is tap-wan0
+[ "$(netlink_json | jq -r .in_step)" = true ] || fail "show interfaces: not in step: $(netlink_json)"
+ok "tables 101-103 (default via each carrier), rules from each uplink address, main default via tap-wan0"
+# The box's own traffic leaves by the uplink it is bound to (the OPTIONS
+# prober's case): a ping from wan1's address reaches the far SBC via Carrier B.
+gwx ping -c 1 -W 2 -I "$WAN1_GW" "$FAR_SBC" >/dev/null || fail "ping from $WAN1_GW to $FAR_SBC (table 102)"
+ok "ping from wan1's address reaches the SBC through table 102"
+
+# --- forced switch: the main default route follows
+t0=$(now_ms)
+mgmt_ok failover.force '{"uplink":"wan1"}' || fail "failover.force wan1 refused: $(mgmt failover.force '{"uplink":"wan1"}')"
+wait_until 5 "main default route via tap-wan1 after failover.force" main_dev_is tap-wan1
+ok "failover.force wan1 -> main default via tap-wan1 in $(($(now_ms) - t0)) ms (incl. polling)"
+mgmt_ok failover.auto || fail "failover.auto refused"
+wait_until 10 "back on wan0 in auto mode" active_is wan0
+wait_until 5 "main default route back via tap-wan0" main_dev_is tap-wan0
+ok "failover.auto -> main default via tap-wan0"
+
+# --- carrier lost on the active uplink: event in ms, failover, route follows
+link_is wan0 true || fail "wan0 not up before the fault: $(netlink_json)"
+before=$(link_field wan0 changes)
+# The fault itself without the lab script's start-up: the carrier's end of
+# wan0's veth goes down (what `lab fault wan0 down` does).
+t_us=$(now_us)
+ip -n "$prefix-cara" link set gw down
+t_after_us=$(now_us)
+wait_until 5 "link wan0 down in show interfaces" link_is wan0 false
+[ "$(link_field wan0 changes)" -gt "$before" ] || fail "wan0's change not counted"
+seen_us=$(link_field wan0 last_change_wall_us)
+ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (a-b)/1000}'; }
+event_ms=$(ms "$seen_us" "$t_us") ip_ms=$(ms "$t_after_us" "$t_us") after_ms=$(ms "$seen_us" "$t_after_us")
+# On this shared machine starting ip(8) alone takes tens of ms: the event
+# must come while ip(8) runs or within 100 ms after it returned.
+awk -v e="$event_ms" -v a="$after_ms" 'BEGIN{exit !(e >= 0 && a < 100)}' ||
+  fail "link event $event_ms ms after ip(8) started, $after_ms ms after it returned"
+ok "carrier loss on wan0 read by tg-controld $event_ms ms after 'ip link set down' started (ip(8) itself took $ip_ms ms)"
+wait_until 5 "fast path on wan1 after wan0's carrier loss" active_is wan1
+wait_until 5 "main default route via tap-wan1 after the failover" main_dev_is tap-wan1
+# Failover consumed by the daemon (its history) -> main route sent.
+sw_ms=$(mgmt show.failover.history | jq -r '.result.switches | last | .time_unix_ms // empty' 2>/dev/null || true)
+rt_us=$(netlink_json | jq -r .main_route_changed_wall_us)
+[ -n "$sw_ms" ] && log "main default route sent $(awk -v a="$rt_us" -v b="$sw_ms" 'BEGIN{printf "%.2f", a/1000-b}') ms after the daemon read the switch event"
+grep -q "link wan0 (wan0 port) down" "$run/controld.log" || fail "no log line for wan0's link event"
+ok "failover to wan1, main default route followed"
+ip -n "$prefix-cara" link set gw up
+wait_until 5 "link wan0 up again" link_is wan0 true
+
+# --- a backup's carrier: link_down alarm raised and cleared by tg-controld
+if mgmt show.alarms | jq -e '.ok == true' >/dev/null 2>&1; then
+  ip -n "$prefix-lter" link set gw down
+  wait_until 5 "link lte down" link_is lte false
+  wait_until 5 "uplink_link_down alarm on lte" alarm_active uplink_link_down lte
+  ip -n "$prefix-lter" link set gw up
+  wait_until 5 "link lte up" link_is lte true
+  wait_until 5 "uplink_link_down on lte cleared" eval '! alarm_active uplink_link_down lte'
+  ok "lte carrier loss -> link_down alarm; carrier back -> cleared"
+else
+  skip_case "backup link alarm" "tg-controld's alarm service is not running: $(mgmt show.alarms | jq -c .error)"
+fi
+
+# --- the kernel flushes a tap's routes when it goes down: they come back
+gwx ip link set tap-wan1 down
+gwx ip link set tap-wan1 up
+wait_until 5 "table 102 and the main route rebuilt after tap-wan1 down/up" \
+  eval '[ "$(default_dev 102)" = tap-wan1 ] && main_dev_is tap-wan1'
+tables_in_step || fail "tables not in step after the tap flap"
+ok "tap-wan1 down/up: table 102 and the main default route sent again"
+
+kill -0 "$(cat "$run/controld.pid")" || fail "tg-controld died"
+e2e_done
