@@ -84,12 +84,13 @@ size_t ShmCallFeed::poll_cdrs(ipc::CallRecordWire* out, size_t n) {
   return cdr_.bound() ? cdr_.pop_burst(out, n) : 0;
 }
 
-bool ShmCallFeed::read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) {
+bool ShmCallFeed::read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) {
   maintain();
   if (!live_.bound()) return why = error_, false;
   ipc::LiveCallsInfo info;
   if (!live_.read(out, &info)) return why = "the fast path kept the live-calls table busy", false;
   if (info.publish_count == 0) return why = "the fast path has not published its live calls yet", false;
+  published_ns = info.updated_ns;
   return true;
 }
 
@@ -269,7 +270,12 @@ void CallRecords::refresh_names() {
 
 std::string CallRecords::trunk_name(uint8_t i) {
   auto it = trunk_names_.find(i);
-  if (it == trunk_names_.end() || it->second.empty()) return "trunk" + std::to_string(i);
+  if (it == trunk_names_.end() || it->second.empty()) {
+    // A fast path that publishes no trunk table: with one trunk configured,
+    // its first (automatic) trunk is that one's SBC.
+    if (i == 0 && trunk_labels_.size() == 1) return trunk_labels_.begin()->first;
+    return "trunk" + std::to_string(i);
+  }
   // A fast path without configured trunks names them by SBC address: show
   // the configuration's name for that SBC.
   auto conf = trunk_by_sbc_.find(it->second);
@@ -281,11 +287,12 @@ std::string CallRecords::uplink_name(uint8_t i) {
   return it != uplink_names_.end() && !it->second.empty() ? it->second : ipc::default_uplink_name(i);
 }
 
-diag::ViewContext CallRecords::view() {
+// now_ns: the fast path's clock (live calls); 0 for finished calls.
+diag::ViewContext CallRecords::view(uint64_t now_ns) {
   diag::ViewContext v;
   v.trunk_name = [this](uint8_t i) { return trunk_name(i); };
   v.uplink_name = [this](uint8_t i) { return uplink_name(i); };
-  v.now_ns = clock_.mono_ns();
+  v.now_ns = now_ns;
   return v;
 }
 
@@ -410,14 +417,15 @@ Json CallRecords::show_calls(const Json& args, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
   std::vector<ipc::CallRecordWire> live;
   std::string why;
-  if (!feed_.read_live(live, why)) {
+  uint64_t fp_now = 0;
+  if (!feed_.read_live(live, fp_now, why)) {
     failed = true;
     error = {ErrorCode::fastpath_unavailable, "live calls not available: " + why, {}};
     return {};
   }
   refresh_names();
   std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.invite_ns < b.invite_ns; });
-  diag::ViewContext v = view();
+  diag::ViewContext v = view(fp_now);
   Json list = Json::array();
   for (const auto& r : live) list.push_back(diag::call_json(r, v));
   return {{"calls", list}, {"count", live.size()}, {"source", "tg-controld (fast path live table)"}};
@@ -444,7 +452,8 @@ Json CallRecords::diagnose_call(const Json& args, Error& error, bool& failed) {
   }
   std::vector<ipc::CallRecordWire> live;
   std::string why;
-  if (feed_.read_live(live, why))
+  uint64_t fp_now = 0;
+  if (feed_.read_live(live, fp_now, why))
     for (const auto& r : live)
       if (same(r)) {
         attempts.push_back(r);
@@ -459,9 +468,9 @@ Json CallRecords::diagnose_call(const Json& args, Error& error, bool& failed) {
   }
   refresh_names();
   diag::Options o = opt_.diagnose;
-  o.now_ns = clock_.mono_ns();
+  o.now_ns = fp_now;
   diag::Diagnosis d = diag::diagnose(attempts, o);
-  Json j = diag::diagnosis_json(d, &attempts.back(), view());
+  Json j = diag::diagnosis_json(d, &attempts.back(), view(fp_now));
   j["source"] = source;
   j["attempts"] = attempts.size();
   return j;

@@ -44,8 +44,10 @@ class CallFeed {
   virtual ~CallFeed() = default;
   // Finished calls from the CDR ring, oldest first; 0 when empty or absent.
   virtual size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) = 0;
-  // A consistent copy of the live-calls table; false (why) when absent/busy.
-  virtual bool read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) = 0;
+  // A consistent copy of the live-calls table and the fast path's clock when
+  // it was published (the records' times are on that clock, which need not
+  // be this process's CLOCK_MONOTONIC); false (why) when absent/busy.
+  virtual bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) = 0;
   // CDRs the producer dropped (ring full) since it started; 0 if unknown.
   virtual uint64_t cdrs_dropped() const { return 0; }
 };
@@ -72,7 +74,7 @@ class ShmCallFeed final : public CallFeed {
  public:
   ShmCallFeed(const std::string& shm_prefix, FastPath& fp) : names_(ipc::ChannelNames::with_prefix(shm_prefix)), fp_(fp) {}
   size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) override;
-  bool read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) override;
+  bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override;
   uint64_t cdrs_dropped() const override { return cdr_.bound() ? cdr_.drops() : 0; }
   std::string status() const { return error_.empty() ? "attached" : error_; }
 
@@ -202,7 +204,7 @@ class CallRecords {
   void refresh_names();
   std::string trunk_name(uint8_t i);
   std::string uplink_name(uint8_t i);
-  diag::ViewContext view();
+  diag::ViewContext view(uint64_t now_ns = 0);
   void handle_cdr(const ipc::CallRecordWire& r);
   void check_congestion();
   void count(CallRecordCounter c) { ++counters_[size_t(c)]; }

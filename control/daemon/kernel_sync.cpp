@@ -93,6 +93,7 @@ bool KernelSync::reconfigure(KernelSyncConfig cfg) {
   watch_ = std::make_unique<netlink::LinkWatch>(names);
   records_.assign(cfg_.links.size(), {});
   routes_ = std::make_unique<netlink::RouteSync>(nl_, cfg_.routes);
+  main_uplink_ = 0xFF;
   load_dump();
   const uint64_t now = clock_.mono_ns();
   next_poll_ns_ = now;  // read the fast path's active uplink at the next tick
@@ -254,11 +255,14 @@ void KernelSync::apply() {
     log_(LOG_NOTICE, "kernel routes in place again");
     last_apply_error_.clear();
   }
+  // Re-sends (resync, a tap re-created) to the same uplink are no change.
   const uint8_t after = routes_->applied_active();
-  if (after != before) main_changed_wall_us_ = clock_.wall_us();
-  if (after != before && after < cfg_.routes.uplinks.size())
+  if (after != before && after < cfg_.routes.uplinks.size() && after != main_uplink_) {
+    main_uplink_ = after;
+    main_changed_wall_us_ = clock_.wall_us();
     log_(LOG_INFO, "main default route via " + cfg_.routes.uplinks[after].ifname + " (" + cfg_.route_uplinks[after] +
                        ", the active uplink)");
+  }
 }
 
 void KernelSync::tick() {

@@ -144,7 +144,8 @@ class KernelSync {
   std::string last_apply_error_;
   uint64_t next_poll_ns_ = 0, next_retry_ns_ = 0, next_resync_ns_ = 0;
   uint64_t link_events_ = 0, resyncs_ = 0;
-  int64_t main_changed_wall_us_ = 0;  // when the main default route was last sent
+  int64_t main_changed_wall_us_ = 0;  // when the main default route last moved
+  uint8_t main_uplink_ = 0xFF;        // where it goes
 };
 
 }  // namespace tg::controld

@@ -83,6 +83,11 @@ bool parse_failover_config(std::string_view text, const std::string& file, failo
     auto r = std::from_chars(val.data(), val.data() + val.size(), v);
     if (r.ec != std::errc() || r.ptr != val.data() + val.size())
       return fail(std::string(key) + " needs a whole number, got '" + std::string(val) + "'");
+    if (key == "loop_stall_ms") {  // global: the loop is one for all uplinks
+      if (only >= 0) return fail("loop_stall_ms applies to every uplink (no uplink prefix)");
+      c.loop_stall = TimeNs(v) * kNsPerMs;
+      continue;
+    }
     for (uint8_t u = 0; u < c.uplink_count; ++u) {
       if (only >= 0 && u != only) continue;
       if (!set_field(key, v, c.uplinks[u].timers, c.uplinks[u].blackout))

@@ -6,7 +6,8 @@
 //   probe_interval_ms probe_timeout_ms miss_threshold holddown_initial_ms
 //   holddown_max_ms holddown_decay_ms blackout_ms flow_min_packets
 //   blackout_min_streams blackout_quorum_pct
-// and, global only, `priority = wan0, wan1, lte`. The result goes through
+// and, global only, `priority = wan0, wan1, lte` and `loop_stall_ms` (a gap
+// between two loop passes longer than this is a stall: failover::Config). The result goes through
 // failover::validate; any error rejects the file whole (FILE:LINE: what).
 #pragma once
 #include <string>

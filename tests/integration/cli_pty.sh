@@ -4,7 +4,8 @@
 # keys typed one by one, the screen read back. Prompt, abbreviations, Tab
 # completion, `?` help, history (up arrow), errors with a caret, `| include`,
 # paging with --More--, configure/set/diff/commit, the daemon going away
-# (said plainly), and one-shot -c with --json.
+# (said plainly), show calls / diagnose call / export calls without a fast
+# path, and one-shot -c with --json.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
@@ -103,9 +104,17 @@ typ("commit\r");                        out = read_until(r"\(config\)# $"); asse
 typ("end\r");                           read_until(prompt)
 typ("show config running | include rtt_ms\r"); out = read_until(prompt)
 assert re.search(r"rtt_ms\s*=\s*80", out), out
+# calls without a fast path: said plainly
+typ("show calls\r");                    out = read_until(prompt); assert "% live calls not available" in out, out
+typ("diag call a84b4c76@pbx.example\r"); out = read_until(prompt)
+assert "% no call 'a84b4c76@pbx.example'" in out, out
+typ("export calls csv since 1h\r");     out = read_until(prompt)
+assert out.replace("\r", "").split("\n")[1].startswith("id,call_id,from,to,trunk,uplink,direction,"), out
 # the daemon goes away: said plainly, the console stays usable
 os.kill(daemon, signal.SIGKILL)
 typ("show trunks\r");                   out = read_until(prompt); assert "tg-controld is not answering" in out, out
+typ("show calls\r");                    out = read_until(prompt)
+assert "tg-controld is not answering" in out and "the fast path cannot tell either" in out, out
 typ("exit\r")
 _, status = os.waitpid(pid, 0)
 assert os.WIFEXITED(status), status

@@ -5,7 +5,6 @@
 // shared memory (uplinks, counters).
 #include <poll.h>
 #include <pwd.h>
-#include <time.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -165,9 +164,8 @@ class Session {
                  ? std::string(b.uplinks[i].name, strnlen(b.uplinks[i].name, sizeof b.uplinks[i].name))
                  : std::string();
     };
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // the fast path's clock
-    v.now_ns = uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+    v.now_ns = info.updated_ns;  // the records' clock is the fast path's, not ours
+    if (info.publish_count == 0) return why = "the fast path has not published its live calls yet", false;
     std::sort(live.begin(), live.end(), [](const auto& a, const auto& c) { return a.invite_ns < c.invite_ns; });
     const std::string source = "fast path live table; tg-controld is not answering";
     if (request == "show.calls") {

@@ -35,9 +35,11 @@ struct FakeFeed : CallFeed {
     }
     return k;
   }
-  bool read_live(std::vector<ipc::CallRecordWire>& out, std::string& why) override {
+  uint64_t* now = nullptr;  // the fast path's clock
+  bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override {
     if (!live_ok) return why = "fast path not running", false;
     out = live;
+    published_ns = *now;
     return true;
   }
 };
@@ -98,12 +100,14 @@ TEST_GROUP(CallRecords) {
   FakeFeed feed;
   store::Store st;
   int64_t wall = kWall0 + 120'000;  // two minutes after the first calls
-  uint64_t mono = kMono0 + 120'000 * kMs;
+  uint64_t mono = 7;                          // this process's clock: not the fast path's
+  uint64_t fp_mono = kMono0 + 120'000 * kMs;  // the fast path's, at its last publish
   std::vector<std::string> logs;
   std::unique_ptr<CallRecords> cr;
   ipc::StatsBody stats{};
 
   void setup() override {
+    feed.now = &fp_mono;
     std::string err;
     CHECK_TRUE_TEXT(st.open({dir.path + "/store.db"}, err), err.c_str());
     Clock clock{[this] { return mono; }, [this] { return wall; }, [](int) {}};
@@ -168,6 +172,21 @@ TEST(CallRecords, TrunkNamedBySbcAddressGetsItsConfiguredName) {
   cr->tick();
   STRCMP_EQUAL("carrierA", st.calls().at(0).trunk.c_str());
   CHECK(cr->trunk_figures().contains("carrierA"));
+}
+
+TEST(CallRecords, WithoutTrunkNamesFromTheFastPathTheOnlyConfiguredTrunkIsUsed) {
+  stats.trunk_count = 0;
+  config::Config c;
+  config::TrunkConfig t;
+  t.name = "carrierA";
+  c.trunks.push_back(t);
+  cr->configure(c);
+  store::CallRecord row = cr->to_row(cdr("t@pbx", CallState::ended, 200));
+  STRCMP_EQUAL("carrierA", row.trunk.c_str());
+  c.trunks.push_back(t);
+  c.trunks.back().name = "carrierB";
+  cr->configure(c);
+  STRCMP_EQUAL("trunk0", cr->to_row(cdr("t@pbx", CallState::ended, 200)).trunk.c_str());
 }
 
 TEST(CallRecords, InboundCallMediaIsMappedToTheNocDirections) {

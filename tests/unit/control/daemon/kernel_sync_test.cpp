@@ -354,6 +354,7 @@ TEST(KernelSync, LostMessagesMeanADumpAndTheDifferencesReported) {
 TEST(KernelSync, PeriodicResyncRepairsDrift) {
   open();
   ks->tick();
+  const int64_t changed_at = wall_us;
   nl.routes.erase({4, 102});  // someone deleted it behind our back
   nl.rules.clear();
   advance_ms(KernelSync::kResyncNs / 1'000'000 - 1);
@@ -366,6 +367,11 @@ TEST(KernelSync, PeriodicResyncRepairsDrift) {
   STRCMP_EQUAL("tap-wan0", main_route(nl)->ifname.c_str());
   LONGS_EQUAL(1, ks->resyncs());
   LONGS_EQUAL(0, events.size());  // nothing changed on the links
+  // The main route was re-sent, not moved: no log line, no new time.
+  int moved = 0;
+  for (const auto& l : logs) moved += l.find("main default route via") != std::string::npos;
+  LONGS_EQUAL(1, moved);
+  LONGS_EQUAL(changed_at, ks->links_json()["main_route_changed_wall_us"].get<int64_t>());
 }
 
 TEST(KernelSync, LinksJsonSaysWhatIsManaged) {

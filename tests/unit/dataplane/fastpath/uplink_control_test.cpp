@@ -447,8 +447,10 @@ TEST(FailoverFile, SetsAllOrOneUplinkAndPriority) {
                                    "probe_timeout_ms=200  # comment\n"
                                    "lte.probe_timeout_ms = 600\n"
                                    "holddown_initial_ms = 1500\n"
-                                   "priority = wan1, wan0, lte\n",
+                                   "priority = wan1, wan0, lte\n"
+                                   "loop_stall_ms = 60\n",
                                    "f", c, err));
+  CHECK(c.loop_stall == 60 * kNsPerMs);
   CHECK(c.uplinks[0].timers.probe_interval == 20 * kNsPerMs);
   CHECK(c.uplinks[1].timers.probe_timeout == 200 * kNsPerMs);
   CHECK(c.uplinks[2].timers.probe_timeout == 600 * kNsPerMs);
@@ -467,6 +469,8 @@ TEST(FailoverFile, RejectsWholeWithLine) {
       {"priority = wan0, wan1\n", "f:1: priority must name every uplink once"},
       {"priority = wan0, wan0, lte, wan1\n", "f:1: priority: more uplinks"},
       {"probe_interval_ms = 5\n", "f: "},  // failover::validate: >= 10 ms
+      {"wan0.loop_stall_ms = 60\n", "f:1: loop_stall_ms applies to every uplink"},
+      {"loop_stall_ms = 5000\n", "f: loop_stall must be 1..1000 ms"},
   };
   for (auto& b : bad) {
     err.clear();
