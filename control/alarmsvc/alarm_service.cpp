@@ -282,18 +282,35 @@ void AlarmService::sink(const al::AlarmNotification& n) {
 }
 
 void AlarmService::delivery_loop() {
-  std::string last;
+  // Per channel, the error last logged: a receiver that stays away is
+  // logged once (and once more when it is back), not at every retry.
+  std::map<std::string, std::string> failing;
   while (!stop_) {
+    std::vector<std::string> channels;
     {
       std::lock_guard lock(mu_);
       if (next_dispatcher_) dispatcher_ = std::move(next_dispatcher_);
+      channels = channels_;
     }
     notify::Dispatcher::PassResult r;
     if (dispatcher_) r = dispatcher_->run_once();
-    std::string errors;
-    for (const auto& e : r.errors) errors += (errors.empty() ? "" : "; ") + e;
-    if (!errors.empty() && errors != last) log_(LOG_WARNING, "alarm delivery: " + errors);
-    last = errors;
+    for (const auto& e : r.errors) {
+      std::string channel = e.substr(0, e.find(": "));
+      for (const auto& c : channels)  // names may hold ':' ("snmp:HOST:PORT")
+        if (e.compare(0, c.size() + 2, c + ": ") == 0) channel = c;
+      if (failing[channel] != e)
+        log_(LOG_WARNING, "alarm delivery: " + e + "; " + std::to_string(queue_.pending(channel)) +
+                              " notices kept on disk for it");
+      failing[channel] = e;
+    }
+    for (auto it = failing.begin(); it != failing.end();) {
+      if (queue_.pending(it->first) == 0) {
+        log_(LOG_NOTICE, "alarm delivery: " + it->first + " delivering again, nothing pending");
+        it = failing.erase(it);
+      } else {
+        ++it;
+      }
+    }
     al::WallMs wait = 500;
     if (auto next = queue_.next_due()) wait = std::clamp<al::WallMs>(*next - clock_(), 10, 500);
     if (r.delivered) wait = 0;

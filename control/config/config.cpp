@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "control/config/schema.hpp"
 #include "dataplane/core/net.hpp"
+#include "dataplane/failover/config.hpp"
 
 namespace po = boost::program_options;
 
@@ -82,6 +84,14 @@ LoadResult load_config_file(const std::string& path, const std::vector<Override>
     return r;
   }
   return load_config(text, path, overrides);
+}
+
+ipc::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u) {
+  const Timers& t = c.timers;
+  return {uint32_t(u.probe_interval_ms), uint32_t(u.probe_timeout_ms), uint32_t(t.miss_count),
+          uint32_t(t.holddown_base_ms),  uint32_t(t.holddown_max_ms),  uint32_t(t.holddown_decay_ms),
+          uint32_t(t.blackout_ms),       uint32_t(t.flow_min_packets), uint32_t(t.blackout_min_streams),
+          uint32_t(t.quorum_percent)};
 }
 
 namespace {
@@ -159,17 +169,64 @@ struct Lines {
   }
 };
 
+// The fast path's field names in check_timers' messages -> our keys.
+struct TimerKey {
+  const char* fastpath;
+  bool per_uplink;  // [uplink.NAME] option, else [timers]
+  const char* key;
+};
+constexpr TimerKey kTimerKeys[] = {
+    {"probe_interval", true, "probe_interval_ms"},   {"probe_timeout", true, "probe_timeout_ms"},
+    {"miss_threshold", false, "miss_count"},         {"holddown_initial", false, "holddown_base_ms"},
+    {"holddown_max", false, "holddown_max_ms"},      {"holddown_decay", false, "holddown_decay_ms"},
+    {"blackout_min_streams", false, "blackout_min_streams"}, {"blackout_quorum_pct", false, "quorum_percent"},
+    {"blackout", false, "blackout_ms"},              {"flow_min_packets", false, "flow_min_packets"},
+};
+
+// One rule for the timers, the fast path's own: what would refuse our
+// set_timers command there refuses the file here, at the offending key.
+template <class Err>
+void fastpath_timer_check(const Config& c, const UplinkConfig& u, const Lines& at, std::set<std::string>& reported,
+                          Err&& err) {
+  failover::HealthTimers health;
+  failover::BlackoutConfig blackout;
+  failover::from_wire(fastpath_timers(c, u), health, blackout);
+  const char* why = failover::check_timers(health, blackout);
+  if (!why) return;
+  std::string_view text(why);
+  std::string field(text.substr(0, text.find(' ')));
+  const TimerKey* k = nullptr;
+  for (const TimerKey& t : kTimerKeys)
+    if (field == t.fastpath) k = &t;
+  std::string rule = "the fast path refuses it: " + std::string(why);
+  if (!k) {  // a rule on a field we do not map: still refused, at the uplink
+    err(at.of("uplink." + u.name), "uplink " + u.name + " timers: " + rule);
+    return;
+  }
+  if (k->per_uplink) {
+    err(at.of("uplink." + u.name, k->key), std::string(k->key) + ": probe_interval_ms = " +
+                                               std::to_string(u.probe_interval_ms) + ", probe_timeout_ms = " +
+                                               std::to_string(u.probe_timeout_ms) + ": " + rule);
+  } else if (reported.insert(k->key).second) {
+    err(at.of("timers", k->key), std::string(k->key) + ": " + rule);
+  }
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& errors) {
   auto err = [&](Origin o, std::string msg) { errors.push_back({std::move(o), std::move(msg)}); };
   if (c.uplinks.empty()) err({at.file, 1}, "no [uplink.NAME] section: at least one uplink is needed");
   std::map<int, std::string> priorities;
   std::map<std::string, std::string> devices;
+  std::set<std::string> reported;  // [timers] errors: once, not per uplink
   for (const auto& u : c.uplinks) {
     std::string s = "uplink." + u.name;
-    if (u.probe_timeout_ms >= u.probe_interval_ms)
-      err(at.of(s, "probe_timeout_ms"), "probe_timeout_ms (" + std::to_string(u.probe_timeout_ms) +
-                                            ") must be shorter than probe_interval_ms (" +
-                                            std::to_string(u.probe_interval_ms) + ")");
+    fastpath_timer_check(c, u, at, reported, err);
     if (auto [it, fresh] = priorities.emplace(u.priority, u.name); !fresh)
       err(at.of(s, "priority"), "priority " + std::to_string(u.priority) + " already used by uplink " + it->second);
     if (auto [it, fresh] = devices.emplace(u.device, u.name); !fresh)
@@ -233,10 +290,15 @@ void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& er
   if (m.user.empty() && !m.password.empty()) err(at.of("alarm.email", "password"), "SMTP password given without user");
   if (m.smtp_url.rfind("smtps://", 0) == 0 && m.starttls != "none" && at.option.count("alarm.email.starttls"))
     err(at.of("alarm.email", "starttls"), "smtps:// is TLS from the start; starttls must be none");
-  if (c.timers.holddown_max_ms < c.timers.holddown_base_ms)
-    err(at.of("timers", "holddown_max_ms"), "holddown_max_ms (" + std::to_string(c.timers.holddown_max_ms) +
-                                                ") is below holddown_base_ms (" +
-                                                std::to_string(c.timers.holddown_base_ms) + ")");
+  // The NOC hears of a degradation before traffic moves because of it.
+  if (c.thresholds.switch_loss_percent < c.thresholds.loss_percent)
+    err(at.of("thresholds", "switch_loss_percent"), "switch_loss_percent (" + fmt(c.thresholds.switch_loss_percent) +
+                                                        ") is below the alarm level loss_percent (" +
+                                                        fmt(c.thresholds.loss_percent) + ")");
+  if (c.thresholds.switch_rtt_ms < c.thresholds.rtt_ms)
+    err(at.of("thresholds", "switch_rtt_ms"), "switch_rtt_ms (" + std::to_string(c.thresholds.switch_rtt_ms) +
+                                                  ") is below the alarm level rtt_ms (" +
+                                                  std::to_string(c.thresholds.rtt_ms) + ")");
   if (c.box.mgmt_socket == c.store.path || c.box.pidfile == c.store.path || c.box.pidfile == c.box.mgmt_socket)
     err(at.of("store", "path"), "store path, pidfile and mgmt_socket must be different files");
 }
@@ -396,8 +458,11 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
       if (!u.dhcp) parse_cidr(addr, u.address, u.prefix);
       u.gateway = b.text(sec, "gateway");
       u.probe_targets = split_list(b.text(sec, "probe_targets"));
-      u.probe_interval_ms = int(b.integer(sec, "probe_interval_ms"));
-      u.probe_timeout_ms = int(b.integer(sec, "probe_timeout_ms"));
+      // LTE is metered and its RTT higher: slower rounds, longer timeout
+      // (the fast path's own LTE defaults).
+      bool lte = u.role == "lte";
+      u.probe_interval_ms = b.has(sec, "probe_interval_ms") || !lte ? int(b.integer(sec, "probe_interval_ms")) : 100;
+      u.probe_timeout_ms = b.has(sec, "probe_timeout_ms") || !lte ? int(b.integer(sec, "probe_timeout_ms")) : 500;
       u.priority = int(b.integer(sec, "priority"));
       u.enabled = b.boolean(sec, "enabled");
       c.uplinks.push_back(std::move(u));
@@ -467,6 +532,8 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.thresholds.loss_percent = b.real("thresholds", "loss_percent");
   c.thresholds.jitter_ms = int(b.integer("thresholds", "jitter_ms"));
   c.thresholds.window_s = int(b.integer("thresholds", "window_s"));
+  c.thresholds.switch_rtt_ms = int(b.integer("thresholds", "switch_rtt_ms"));
+  c.thresholds.switch_loss_percent = b.real("thresholds", "switch_loss_percent");
 
   c.timers.miss_count = int(b.integer("timers", "miss_count"));
   c.timers.holddown_base_ms = int(b.integer("timers", "holddown_base_ms"));

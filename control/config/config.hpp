@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control/config/ini.hpp"
+#include "dataplane/ipc/messages.hpp"
 
 namespace tg::config {
 
@@ -69,14 +70,18 @@ struct SyslogConfig {
   std::string remote, facility, app_name;
 };
 
+// Alarm levels (the anchors) and, apart, the higher levels at which
+// the daemon moves traffic off an uplink (see control/daemon/qos_watch.hpp).
 struct Thresholds {
   int one_way_delay_ms = 150, rtt_ms = 100;
   double mos = 3.6, loss_percent = 1.0;
   int jitter_ms = 30, window_s = 10;
+  int switch_rtt_ms = 200;
+  double switch_loss_percent = 10.0;
 };
 
 struct Timers {
-  int miss_count = 3;
+  int miss_count = 8;
   int holddown_base_ms = 5000, holddown_max_ms = 300000, holddown_decay_ms = 600000;
   int failback_holddown_ms = 30000;
   int blackout_ms = 150, blackout_min_streams = 2, quorum_percent = 60, flow_min_packets = 5;
@@ -132,6 +137,11 @@ inline constexpr size_t kMaxConfigBytes = 256 * 1024;
 // `file` names the text in errors (a path, or "candidate").
 LoadResult load_config(std::string_view text, const std::string& file, const std::vector<Override>& overrides = {});
 LoadResult load_config_file(const std::string& path, const std::vector<Override>& overrides = {});
+
+// The failover timers of one uplink as tg-controld pushes them to the fast
+// path (set_timers). Validation checks exactly this with the fast path's own
+// rule (failover::check_timers), so a valid file is never refused there.
+ipc::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u);
 
 // Reads a whole file; false with why (strerror) if it cannot.
 bool read_file(const std::string& path, std::string& out, std::string& why);

@@ -50,8 +50,12 @@ constexpr OptionSpec kUplink[] = {
     {"address", V::cidr_or_dhcp, 0, 0, nullptr, nullptr, true, "ADDRESS/PREFIX of the uplink, or dhcp"},
     {"gateway", V::ip, 0, 0, nullptr, nullptr, false, "next hop; required unless address = dhcp"},
     {"probe_targets", V::ip_list, 1, 8, nullptr, nullptr, true, "addresses probed through this uplink"},
-    {"probe_interval_ms", V::integer, 10, 60000, nullptr, "100", false, "one probe round per interval"},
-    {"probe_timeout_ms", V::integer, 5, 60000, nullptr, "80", false, "a round is lost without an answer by then"},
+    // Rounds overlap: a round every 10 ms, each answered within 100 ms (the
+    // fast path's rule: timeout >= interval, timeout / interval < 63).
+    {"probe_interval_ms", V::integer, 10, 60000, nullptr, "10", false,
+     "one probe round per interval (default 10, role lte 100)"},
+    {"probe_timeout_ms", V::integer, 10, 600000, nullptr, "100", false,
+     "a round is lost without an answer by then; >= probe_interval_ms (default 100, role lte 500)"},
     {"priority", V::integer, 1, 255, nullptr, nullptr, true, "lower is preferred; unique per uplink"},
     {"enabled", V::boolean, 0, 0, nullptr, "true", false, "false = administratively down"},
 };
@@ -110,15 +114,19 @@ constexpr OptionSpec kSyslog[] = {
 
 constexpr OptionSpec kThresholds[] = {
     {"one_way_delay_ms", V::integer, 1, 10000, nullptr, "150", false, "one-way delay alarm (ITU-T G.114)"},
-    {"rtt_ms", V::integer, 1, 10000, nullptr, "100", false, "round-trip time alarm on the active uplink"},
-    {"mos", V::real, 1.0, 4.5, nullptr, "3.6", false, "MOS below this is a violation"},
-    {"loss_percent", V::real, 0, 100, nullptr, "1.0", false, "packet loss above this is a violation"},
-    {"jitter_ms", V::integer, 1, 1000, nullptr, "30", false, "interarrival jitter above this is a violation"},
+    {"rtt_ms", V::integer, 1, 10000, nullptr, "100", false, "round-trip time above this raises an alarm"},
+    {"mos", V::real, 1.0, 4.5, nullptr, "3.6", false, "MOS below this raises an alarm"},
+    {"loss_percent", V::real, 0, 100, nullptr, "1.0", false, "packet loss above this raises an alarm"},
+    {"jitter_ms", V::integer, 1, 1000, nullptr, "30", false, "interarrival jitter above this raises an alarm"},
     {"window_s", V::integer, 1, 3600, nullptr, "10", false, "measurement window of the QoS values"},
+    {"switch_rtt_ms", V::integer, 1, 10000, nullptr, "200", false,
+     "round-trip time above this for window_s moves traffic off the uplink"},
+    {"switch_loss_percent", V::real, 0.1, 100, nullptr, "10.0", false,
+     "probe loss above this for window_s moves traffic off the uplink (ordinary impairment must not)"},
 };
 
 constexpr OptionSpec kTimers[] = {
-    {"miss_count", V::integer, 1, 100, nullptr, "3", false, "consecutive lost probe rounds = uplink down"},
+    {"miss_count", V::integer, 1, 1000, nullptr, "8", false, "consecutive lost probe rounds = uplink down"},
     {"holddown_base_ms", V::integer, 100, 3600000, nullptr, "5000", false, "clean time after a first fault"},
     {"holddown_max_ms", V::integer, 100, 86400000, nullptr, "300000", false, "cap of the doubling hold-down"},
     {"holddown_decay_ms", V::integer, 1000, 86400000, nullptr, "600000", false, "up time that halves the penalty"},

@@ -146,8 +146,11 @@ void Controller::tick() {
     push_timers();
     // A restarted fast path knows nothing of our soft faults: tell it again.
     for (const auto& u : store_.running().uplinks)
-      for (QosKind k : {QosKind::latency, QosKind::loss})
-        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0) push_soft_fault(uint8_t(uplink_index(u.name)), k, true);
+      for (QosKind k : {QosKind::latency_switch, QosKind::loss_switch})
+        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0)
+          push_soft_fault(uint8_t(uplink_index(u.name)), soft_fault_of(k), true);
+    for (const auto& [uplink, reason] : soft_faults_)
+      if (uplink_index(uplink) >= 0) push_soft_fault(uint8_t(uplink_index(uplink)), reason, true);
   }
   drain_events();
   tick_capture();
@@ -158,14 +161,27 @@ void Controller::tick() {
   }
 }
 
-void Controller::push_soft_fault(uint8_t uplink, QosKind kind, bool raise) {
+ipc::SoftFault Controller::soft_fault_of(QosKind k) {
+  return k == QosKind::latency_switch ? ipc::SoftFault::latency : ipc::SoftFault::other;
+}
+
+void Controller::set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise) {
+  bool changed = raise ? soft_faults_.insert({uplink, reason}).second : soft_faults_.erase({uplink, reason}) > 0;
+  if (!changed) return;
+  log_(raise ? LOG_WARNING : LOG_NOTICE, "uplink " + uplink + ": soft fault " + ipc::soft_fault_name(reason) +
+                                             (raise ? " raised" : " cleared"));
+  int index = uplink_index(uplink);
+  if (index >= 0 && fp_.attached()) push_soft_fault(uint8_t(index), reason, raise);
+}
+
+void Controller::push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise) {
   ipc::Command c{};
   c.version = ipc::kMessageVersion;
   c.kind = raise ? ipc::CommandKind::soft_fault_raise : ipc::CommandKind::soft_fault_clear;
   c.seq = command_seq_++;
   c.sent_ns = clock_.mono_ns();
   c.uplink = uplink;
-  c.reason = kind == QosKind::latency ? ipc::SoftFault::latency : ipc::SoftFault::other;
+  c.reason = reason;
   if (fp_.push_command(c))
     count(Counter::commands_sent);
   else
@@ -184,13 +200,18 @@ void Controller::check_qos() {
     int idx = uplink_index(u.name);
     if (idx < 0 || idx >= s.uplink_count) continue;
     const auto& p = s.uplinks[idx].probe;
-    samples.push_back({u.name, uint8_t(idx), p.window_rounds > 0 && p.answered > 0, p.rtt_avg_us / 1000.0,
+    // An uplink with a hard fault (link, probes, blackout) is the fast
+    // path's business: its figures (all rounds lost) are not a QoS level,
+    // and an alarm on them would outlast the fault by a window.
+    bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 &&
+                    (s.uplinks[idx].fault_mask & ipc::kHardFaults) == 0;
+    samples.push_back({u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0,
                        p.loss_ppm / 10000.0, p.jitter_us / 1000.0});
   }
   for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {
     if (a.raise) count(Counter::qos_violations);
     log_(a.raise ? LOG_WARNING : LOG_NOTICE, "uplink " + a.uplink + ": " + a.text);
-    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, a.kind, a.raise);
+    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, soft_fault_of(a.kind), a.raise);
     if (hooks.on_qos) hooks.on_qos(a);
   }
 }
@@ -257,10 +278,14 @@ void Controller::handle_event(const ipc::Event& e) {
       const auto& c = e.command_result;
       results_[c.command_seq] = c.result;
       while (results_.size() > 64) results_.erase(results_.begin());
-      if (c.result != ipc::CommandResult::ok && c.result != ipc::CommandResult::ok_uplink_down)
+      bool accepted = c.result == ipc::CommandResult::ok || c.result == ipc::CommandResult::ok_uplink_down;
+      count(accepted ? Counter::commands_accepted : Counter::commands_rejected);
+      if (!accepted)
         log_(LOG_WARNING, std::string("fast path rejected command ") +
                               ipc::command_kind_name(ipc::CommandKind(c.command_kind)) + ": " +
                               ipc::command_result_text(c.result));
+      else if (ipc::CommandKind(c.command_kind) == ipc::CommandKind::set_timers)
+        count(Counter::timers_applied);
       break;
     }
     default:
@@ -310,11 +335,7 @@ void Controller::push_timers() {
     cmd.seq = command_seq_++;
     cmd.sent_ns = clock_.mono_ns();
     cmd.uplink = uint8_t(index);
-    cmd.timers = {uint32_t(u.probe_interval_ms), uint32_t(u.probe_timeout_ms), uint32_t(c.timers.miss_count),
-                  uint32_t(c.timers.holddown_base_ms), uint32_t(c.timers.holddown_max_ms),
-                  uint32_t(c.timers.holddown_decay_ms), uint32_t(c.timers.blackout_ms),
-                  uint32_t(c.timers.flow_min_packets), uint32_t(c.timers.blackout_min_streams),
-                  uint32_t(c.timers.quorum_percent)};
+    cmd.timers = config::fastpath_timers(c, u);
     if (fp_.push_command(cmd))
       count(Counter::commands_sent);
     else

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,9 @@ class CaptureWriter;
   X(events_unknown, "fast-path events of an unknown kind or version") \
   X(commands_sent, "commands pushed to the fast path")               \
   X(commands_ring_full, "commands not sent: ring full")              \
+  X(commands_accepted, "commands the fast path applied")             \
+  X(commands_rejected, "commands the fast path refused")             \
+  X(timers_applied, "set_timers the fast path applied")             \
   X(fastpath_attaches, "times the fast path was (re)attached")      \
   X(qos_violations, "QoS violations started (RTT, loss, jitter)")
 
@@ -102,6 +106,10 @@ class Controller {
   // Packet capture (capture_commands.cpp); unset: capture commands say not available.
   CaptureWriter* capture_writer = nullptr;
 
+  // A soft fault decided outside the QoS watch (the trunk watch's
+  // sip_outage): pushed now and again after the fast path restarts.
+  void set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise);
+
   uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
   const std::deque<SwitchRecord>& switches() const { return switches_; }
   static constexpr size_t kMaxSwitchHistory = 512;
@@ -149,7 +157,8 @@ class Controller {
   bool send_and_wait(ipc::Command c, ipc::CommandResult& result, mgmt::Error& error, int timeout_ms);
   void push_timers();
   void check_qos();
-  void push_soft_fault(uint8_t uplink, QosKind kind, bool raise);
+  void push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise);
+  static ipc::SoftFault soft_fault_of(QosKind k);
   void apply(const std::string& why);
   bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
   std::string uplink_name(uint8_t index) const;
@@ -173,6 +182,7 @@ class Controller {
   char uplink_names_[ipc::kMaxUplinks][16] = {};  // from the last stats read
   bool have_names_ = false;
   QosWatch qos_;
+  std::set<std::pair<std::string, ipc::SoftFault>> soft_faults_;  // set_soft_fault's, raised
   uint64_t last_qos_ns_ = 0;
   uint64_t capture_stop_sent_ns_ = 0;  // a bound was reached: stop sent, waiting for the fast path
 };

@@ -2,8 +2,8 @@
 LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
   control/daemon/stats_json.cpp control/daemon/services.cpp \
-  control/daemon/qos_watch.cpp control/daemon/call_records.cpp control/daemon/capture_writer.cpp \
-  control/daemon/capture_commands.cpp control/daemon/kernel_sync.cpp
+  control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp control/daemon/call_records.cpp \
+  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp control/daemon/kernel_sync.cpp
 tgcontrold_LDLIBS := -lpcap
 
 BINS += tg-controld
@@ -16,6 +16,6 @@ tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/
 
 UNIT_TESTS += unit-controld
 unit-controld_SRCS := $(wildcard tests/unit/control/daemon/*_test.cpp)
-unit-controld_LIBS := tgcontrold tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
 unit-controld_LDLIBS := -lboost_program_options -lrt
 unit-controld_PKGS := netsnmp libcurl

@@ -1,6 +1,7 @@
 #include "control/daemon/qos_watch.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 namespace tg::controld {
 
@@ -39,8 +40,10 @@ std::vector<QosAction> QosWatch::evaluate(const std::vector<QosSample>& samples,
   std::vector<QosAction> out;
   const int64_t hold = int64_t(t.window_s) * 1000;
   for (const QosSample& s : samples) {
-    const double values[] = {s.rtt_ms, s.loss_pct, s.jitter_ms};
-    const double limits[] = {double(t.rtt_ms), t.loss_percent, double(t.jitter_ms)};
+    const double values[] = {s.rtt_ms, s.loss_pct, s.jitter_ms, s.rtt_ms, s.loss_pct};
+    const double limits[] = {double(t.rtt_ms), t.loss_percent, double(t.jitter_ms), double(t.switch_rtt_ms),
+                             t.switch_loss_percent};
+    static_assert(std::size(values) == size_t(QosKind::count_));
     for (size_t k = 0; k < size_t(QosKind::count_); ++k) {
       State& st = state(s.uplink, QosKind(k));
       if (!s.measured) {

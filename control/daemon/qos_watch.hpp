@@ -3,9 +3,16 @@
 // window_s in a row is a violation; it ends after window_s below 80 % of the
 // limit (hysteresis, so an uplink near the limit does not flap).
 //
-//   RTT  > rtt_ms        -> alarm uplink_latency + soft fault "latency"  (fails over)
-//   loss > loss_percent  -> alarm uplink_loss    + soft fault "other"    (fails over)
-//   jitter > jitter_ms   -> alarm uplink_jitter only (the jitter buffer copes; no switch)
+// Two levels, watched apart: the alarm level tells the NOC early; the switch
+// level, well above ordinary impairment (<= 3 % loss each way, 30 ms
+// jitter), moves traffic. One limit for both would either alarm late or
+// fail over on a carrier that merely loses a little.
+//
+//   RTT  > rtt_ms               -> alarm uplink_latency
+//   loss > loss_percent         -> alarm uplink_loss
+//   jitter > jitter_ms          -> alarm uplink_jitter (the jitter buffer copes; no switch)
+//   RTT  > switch_rtt_ms        -> soft fault "latency" (fails over)
+//   loss > switch_loss_percent  -> soft fault "other"   (fails over)
 //
 // Pure logic on an injected clock: the controller feeds it figures and
 // carries out the actions (commands on the ring, alarms).
@@ -19,10 +26,13 @@
 
 namespace tg::controld {
 
-#define TG_QOS_KINDS(X)                       \
-  X(latency, "round-trip time", "ms", true)   \
-  X(loss, "packet loss", "%", true)           \
-  X(jitter, "jitter", "ms", false)
+// name, text, unit, fails over (switch level) or alarm level
+#define TG_QOS_KINDS(X)                              \
+  X(latency, "round-trip time", "ms", false)         \
+  X(loss, "packet loss", "%", false)                 \
+  X(jitter, "jitter", "ms", false)                   \
+  X(latency_switch, "round-trip time", "ms", true)   \
+  X(loss_switch, "packet loss", "%", true)
 
 enum class QosKind : uint8_t {
 #define TG_X(name, text, unit, fails) name,

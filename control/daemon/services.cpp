@@ -31,6 +31,9 @@ void Services::install(Controller& ctl) {
 }
 
 void Services::on_qos(const QosAction& q) {
+  // Switch levels move traffic (the controller's soft fault); the failover
+  // itself is reported by on_switch. Alarms follow the alarm levels.
+  if (qos_kind_fails_over(q.kind)) return;
   AlarmType type = q.kind == QosKind::latency ? AlarmType::uplink_latency
                    : q.kind == QosKind::loss  ? AlarmType::uplink_loss
                                               : AlarmType::uplink_jitter;
@@ -44,7 +47,6 @@ void Services::on_qos(const QosAction& q) {
   r.type = type;
   r.object = obj;
   r.detail = q.text;
-  if (qos_kind_fails_over(q.kind)) r.action = "uplink marked degraded on the fast path (no traffic while another is clean)";
   svc_.alarms().raise(r);
 }
 

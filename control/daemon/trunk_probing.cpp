@@ -22,16 +22,29 @@ std::string target_of(const config::TrunkConfig& t) {
 
 }  // namespace
 
-TrunkProbing::TrunkProbing(Log log) : log_(std::move(log)) {}
+TrunkProbing::TrunkProbing(Log log)
+    : log_(std::move(log)),
+      watch_({[this](const alarm::RaiseRequest& r) {
+                if (alarms_) alarms_->alarms().raise(r);
+              },
+              [this](alarm::AlarmType t, const alarm::ManagedObject& o, const std::string& why) {
+                if (alarms_) alarms_->alarms().clear(t, o, why);
+              },
+              [this](const std::string& uplink, bool raise) {
+                if (ctl_) ctl_->set_soft_fault(uplink, ipc::SoftFault::sip_outage, raise);
+              }}) {}
 
 void TrunkProbing::open(const config::Config& c) {
   cfg_ = c;
+  watch_.configure(c);
   if (!loop_.ok()) {
     error_ = "sofia-sip could not start its event loop";
     log_(LOG_ERR, "OPTIONS probing: " + error_);
     return;
   }
   monitor_ = std::make_unique<probe::TrunkMonitor>(mono_ns, [this](const probe::TrunkEvent& e) {
+    const probe::TrunkHealth* h = monitor_->health(e.spec.trunk, e.spec.uplink);
+    watch_.on_result(e, h ? h->consecutive_failures() : 0);
     if (!e.transition) return;
     bool up = e.transition->to == probe::TrunkState::up;
     log_(up ? LOG_NOTICE : LOG_WARNING,
@@ -80,7 +93,9 @@ void TrunkProbing::add_uplinks() {
   }
 }
 
-void TrunkProbing::install(Controller& ctl) {
+void TrunkProbing::install(Controller& ctl, alarmsvc::AlarmService* alarms) {
+  ctl_ = &ctl;
+  alarms_ = alarms;
   if (!monitor_) return;
   ctl.hooks.trunk_probe_states = [this] { return states(); };
   ctl.hooks.test_trunk = [this](const std::string& trunk, std::string& why) { return test(trunk, why); };

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -107,27 +108,40 @@ bool SyslogSender::connect_socket(std::string& error) {
   return true;
 }
 
-SendOutcome SyslogSender::send(const std::vector<Delivery>& due, WallMs) {
+SendOutcome SyslogSender::send(const std::vector<Delivery>& due, WallMs now) {
   SendOutcome out;
   if (std::string bad = validate(o_); !bad.empty()) {
     out.error = bad;
     return out;
   }
+  if (!available(now, out.error)) return out;
   int facility = syslog_facility_code(o_.facility);
   for (const Delivery& d : due) {
     std::string error;
-    if (!connect_socket(error)) {
-      out.error = error;
-      return out;
-    }
     std::string line = format_syslog(d.notice, facility, o_.hostname, o_.app_name, int(getpid()));
-    if (!write_line(std::move(line), error)) {
-      out.error = error;
+    if (!connect_socket(error) || !write_line(std::move(line), error)) {
+      failed(now, error);
+      out.error = deferred_;
       return out;
     }
     out.delivered.push_back(d.notice.id);
   }
+  backoff_ms_ = retry_at_ = 0;
   return out;
+}
+
+bool SyslogSender::available(WallMs now, std::string& error) const {
+  if (backoff_ms_ == 0 || now >= retry_at_) return true;
+  error = deferred_;
+  return false;
+}
+
+void SyslogSender::failed(WallMs now, const std::string& error) {
+  backoff_ms_ = backoff_ms_ == 0 ? o_.retry_initial_ms : std::min(backoff_ms_ * 2, o_.retry_max_ms);
+  retry_at_ = now + backoff_ms_;
+  // The same text for the whole outage (no attempt count or times in it),
+  // so whoever logs delivery errors logs it once.
+  deferred_ = error + " (syslog unavailable: deferred, retried with back-off)";
 }
 
 bool SyslogSender::write_line(std::string line, std::string& error) {
@@ -157,10 +171,16 @@ bool SyslogSender::log_event(WallMs time_ms, int severity, const std::string& ms
     error = bad;
     return false;
   }
-  if (!connect_socket(error)) return false;
+  if (!available(time_ms, error)) return false;
   std::string line = format_syslog_event(time_ms, syslog_facility_code(o_.facility), severity, o_.hostname,
                                          o_.app_name, int(getpid()), msgid, object, text);
-  return write_line(std::move(line), error);
+  if (!connect_socket(error) || !write_line(std::move(line), error)) {
+    failed(time_ms, error);
+    error = deferred_;
+    return false;
+  }
+  backoff_ms_ = retry_at_ = 0;
+  return true;
 }
 
 }  // namespace tg::notify

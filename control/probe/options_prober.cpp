@@ -109,6 +109,7 @@ int on_response(nta_outgoing_magic_t* magic, nta_outgoing_t* orq, sip_t const* s
     if (!r.reason.empty()) r.reason = "local " + std::to_string(status) + " " + r.reason;
   } else {
     r.result.outcome = classify_response(status, sip && sip->sip_retry_after);
+    if (sip && sip->sip_retry_after) r.retry_after_s = int(sip->sip_retry_after->af_delta);
   }
   if (p->creating) {
     p->early = r;

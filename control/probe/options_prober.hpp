@@ -26,6 +26,7 @@ struct ProbeReport {
   std::string reason;           // reason phrase, or what went wrong locally
   std::string target;
   bool local = false;           // the response was made by our stack (transport error)
+  int retry_after_s = -1;       // Retry-After delta-seconds of the response, -1 = none
 };
 
 // The sofia event loop the probers run on (su_root). One per thread.

@@ -33,10 +33,16 @@ TEST(Config, MinimalFileGetsIssueDefaults) {
   LONGS_EQUAL(100, c.thresholds.rtt_ms);
   DOUBLES_EQUAL(3.6, c.thresholds.mos, 1e-9);
   DOUBLES_EQUAL(1.0, c.thresholds.loss_percent, 1e-9);
+  // Switch levels apart from the alarm levels, above ordinary impairment.
+  DOUBLES_EQUAL(10.0, c.thresholds.switch_loss_percent, 1e-9);
+  LONGS_EQUAL(200, c.thresholds.switch_rtt_ms);
   LONGS_EQUAL(1, c.uplinks.size());
   STRCMP_EQUAL("198.51.100.2", c.uplinks[0].address.c_str());
   LONGS_EQUAL(28, c.uplinks[0].prefix);
-  LONGS_EQUAL(100, c.uplinks[0].probe_interval_ms);
+  // The fast path's probe timing: 10 ms rounds answered within 100 ms.
+  LONGS_EQUAL(10, c.uplinks[0].probe_interval_ms);
+  LONGS_EQUAL(100, c.uplinks[0].probe_timeout_ms);
+  LONGS_EQUAL(8, c.timers.miss_count);
   const TrunkConfig* t = c.trunk("carrierA");
   CHECK(t);
   LONGS_EQUAL(5060, t->sbc_port);
@@ -110,6 +116,69 @@ TEST(Config, CrossFieldChecks) {
   STRCMP_CONTAINS("t.conf:15: device 'wan0' already used by uplink wan0", e.c_str());
   STRCMP_CONTAINS("t.conf:17: gateway 198.51.100.1 is outside 198.51.100.18/28", e.c_str());
   STRCMP_CONTAINS("t.conf:19: priority 1 already used by uplink wan0", e.c_str());
+}
+
+TEST(Config, LteProbesSlowerByDefault) {
+  std::string text = std::string(kMinimal) +
+                     "[uplink.lte]\n"                  // 10
+                     "role = lte\n"                    // 11
+                     "device = lte\n"                  // 12
+                     "address = 198.51.100.34/28\n"    // 13
+                     "gateway = 198.51.100.33\n"       // 14
+                     "probe_targets = 203.0.113.10\n"  // 15
+                     "priority = 3\n";                 // 16
+  auto r = load_config(text, "t.conf");
+  CHECK_TRUE_TEXT(r.ok(), errors_of(r).c_str());
+  LONGS_EQUAL(100, r.config->uplink("lte")->probe_interval_ms);
+  LONGS_EQUAL(500, r.config->uplink("lte")->probe_timeout_ms);
+  LONGS_EQUAL(10, r.config->uplink("wan0")->probe_interval_ms);
+  // Given values win over the role's defaults.
+  auto given = load_config(text + "probe_interval_ms = 50\n", "t.conf");
+  CHECK_TRUE_TEXT(given.ok(), errors_of(given).c_str());
+  LONGS_EQUAL(50, given.config->uplink("lte")->probe_interval_ms);
+  LONGS_EQUAL(500, given.config->uplink("lte")->probe_timeout_ms);
+}
+
+// One rule for probe timing, the fast path's (failover::check_timers): what
+// it would refuse as a set_timers command is refused here, at the key.
+TEST(Config, TimersFollowTheFastPathsRule) {
+  auto with = [](const std::string& extra) { return load_config(std::string(kMinimal) + extra, "t.conf"); };
+  // Insert into [uplink.wan0] (lines 1-7) by appending a second section body.
+  auto uplink = [&](const std::string& lines) {
+    std::string text = kMinimal;
+    text.insert(text.find("[trunk.carrierA]"), lines);
+    return load_config(text, "t.conf");
+  };
+  auto ok = uplink("probe_interval_ms = 20\nprobe_timeout_ms = 20\n");  // equal: allowed
+  CHECK_TRUE_TEXT(ok.ok(), errors_of(ok).c_str());
+  auto shorter = uplink("probe_interval_ms = 100\nprobe_timeout_ms = 80\n");  // lines 8, 9
+  CHECK_FALSE(shorter.ok());
+  STRCMP_EQUAL("t.conf:9: probe_timeout_ms: probe_interval_ms = 100, probe_timeout_ms = 80: the fast path refuses "
+               "it: probe_timeout must be >= probe_interval\n",
+               errors_of(shorter).c_str());
+  auto too_many = uplink("probe_interval_ms = 10\nprobe_timeout_ms = 630\n");
+  STRCMP_CONTAINS("t.conf:9: probe_timeout_ms: ", errors_of(too_many).c_str());
+  STRCMP_CONTAINS("probe_timeout / probe_interval must be < 63", errors_of(too_many).c_str());
+  CHECK_TRUE(uplink("probe_interval_ms = 10\nprobe_timeout_ms = 620\n").ok());
+  // [timers] keys map back from the fast path's names.
+  auto hd = with("[timers]\nholddown_base_ms = 9000\nholddown_max_ms = 8000\n");  // 10-12
+  STRCMP_EQUAL("t.conf:12: holddown_max_ms: the fast path refuses it: holddown_max must be >= holddown_initial\n",
+               errors_of(hd).c_str());
+}
+
+TEST(Config, SwitchLevelsMayNotBeBelowAlarmLevels) {
+  auto r = load_config(std::string(kMinimal) +
+                           "[thresholds]\n"               // 10
+                           "loss_percent = 2\n"           // 11
+                           "switch_loss_percent = 1.5\n"  // 12
+                           "switch_rtt_ms = 50\n",        // 13
+                       "t.conf");
+  STRCMP_EQUAL("t.conf:12: switch_loss_percent (1.5) is below the alarm level loss_percent (2)\n"
+               "t.conf:13: switch_rtt_ms (50) is below the alarm level rtt_ms (100)\n",
+               errors_of(r).c_str());
+  auto ok = load_config(std::string(kMinimal) + "[thresholds]\nswitch_loss_percent = 5\n", "t.conf");
+  CHECK_TRUE_TEXT(ok.ok(), errors_of(ok).c_str());
+  DOUBLES_EQUAL(5.0, ok.config->thresholds.switch_loss_percent, 1e-9);
 }
 
 TEST(Config, UndefinedUplinkInTrunk) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "control/config/atomic_file.hpp"
+#include "dataplane/failover/config.hpp"
 #include "tests/unit/control/daemon/fake_fastpath.hpp"
 
 // CppUTest last: its leak detector redefines new.
@@ -219,8 +220,9 @@ TEST(Controller, CandidateCommitAndRejectedCommit) {
   // Timers went to the fast path for both uplinks after the commit.
   LONGS_EQUAL(2, fp.commands.size());
   LONGS_EQUAL(int(ipc::CommandKind::set_timers), int(fp.commands[0].kind));
-  LONGS_EQUAL(100, fp.commands[0].timers.probe_interval_ms);
-  LONGS_EQUAL(3, fp.commands[0].timers.miss_threshold);
+  LONGS_EQUAL(10, fp.commands[0].timers.probe_interval_ms);
+  LONGS_EQUAL(100, fp.commands[0].timers.probe_timeout_ms);
+  LONGS_EQUAL(8, fp.commands[0].timers.miss_threshold);
 
   r = admin("config.delete", {{"section", "uplink.wan1"}, {"key", "gateway"}});
   STRCMP_EQUAL("ok", code(r).c_str());
@@ -284,6 +286,31 @@ TEST(Controller, AttachPushesTimersAndCounts) {
   Json r = admin("show.counters");
   LONGS_EQUAL(2, r["result"]["daemon"]["commands_sent"].get<int>());
   CHECK(r["result"]["fastpath"]["uplinks"].is_array());
+  // The fast path's answers: applied, so nothing logged as refused.
+  ctl->tick();
+  LONGS_EQUAL(2, ctl->counter(Counter::timers_applied));
+  LONGS_EQUAL(0, ctl->counter(Counter::commands_rejected));
+}
+
+// What a valid file holds is what the fast path accepts: the pushed timers
+// pass the fast path's own check (a real fast path would answer ok).
+TEST(Controller, PushedTimersPassTheFastPathsCheck) {
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(2, fp.commands.size());
+  for (const auto& c : fp.commands) {
+    failover::HealthTimers h;
+    failover::BlackoutConfig b;
+    failover::from_wire(c.timers, h, b);
+    const char* why = failover::check_timers(h, b);
+    CHECK_TEXT(why == nullptr, why);
+  }
+  fp.verdict = ipc::CommandResult::bad_timers;
+  fp.attach_now = true;
+  ctl->tick();
+  ctl->tick();
+  LONGS_EQUAL(2, ctl->counter(Counter::commands_rejected));
+  STRCMP_CONTAINS("fast path rejected command set_timers", logs.back().c_str());
 }
 
 TEST(Controller, HelpListsWhatTheRoleMayDo) {
@@ -300,7 +327,14 @@ TEST(Controller, HelpListsWhatTheRoleMayDo) {
 }
 
 TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
-  fp.body.uplinks[0].probe.rtt_avg_us = 180'000;  // limit 100 ms
+  fp.body.uplinks[0].probe.rtt_avg_us = 180'000;  // above the alarm level (100 ms), below the switch level (200 ms)
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(0, fp.commands.size());
+  LONGS_EQUAL(1, ctl->counter(Counter::qos_violations));
+  fp.body.uplinks[0].probe.rtt_avg_us = 250'000;
   for (int s = 0; s <= 11; ++s) {
     now_ns += 1'000'000'000;
     ctl->tick();
@@ -309,7 +343,7 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
   LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
   LONGS_EQUAL(int(ipc::SoftFault::latency), int(fp.commands[0].reason));
   LONGS_EQUAL(0, fp.commands[0].uplink);
-  LONGS_EQUAL(1, ctl->counter(Counter::qos_violations));
+  LONGS_EQUAL(2, ctl->counter(Counter::qos_violations));
   // A restarted fast path is told again.
   fp.attach_now = true;
   ctl->tick();
@@ -322,4 +356,46 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
   }
   LONGS_EQUAL(before + 1, fp.commands.size());
   LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+}
+
+// The trunk watch's sip_outage: one command per change, again after the
+// fast path restarts (it knows nothing of our soft faults then).
+TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
+  LONGS_EQUAL(1, fp.commands.size());
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands[0].reason));
+  LONGS_EQUAL(0, fp.commands[0].uplink);
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(4, fp.commands.size());  // 2 x set_timers + the soft fault again
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[3].kind));
+  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, false);
+  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands.back().reason));
+  fp.attach_now = true;
+  ctl->tick();
+  LONGS_EQUAL(7, fp.commands.size());  // timers only
+}
+
+// Probe rounds all lost is the fast path's hard fault (it fails over by
+// itself): no QoS violation, no soft fault, no loss alarm on top.
+TEST(Controller, HardFaultFiguresAreNoQosViolation) {
+  fp.body.uplinks[0].probe.loss_ppm = 1'000'000;
+  fp.body.uplinks[0].fault_mask = ipc::kFault_probe;
+  fp.body.uplinks[1].probe = {0, 0, 0, 0, 400'000, 100, 1000, 600, 0, 400};
+  fp.body.uplinks[1].fault_mask = ipc::kFault_blackout;
+  for (int s = 0; s <= 30; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(0, ctl->counter(Counter::qos_violations));
+  LONGS_EQUAL(0, fp.commands.size());
+  fp.body.uplinks[1].fault_mask = 0;  // 40 % loss without a hard fault: a violation
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(2, ctl->counter(Counter::qos_violations));  // alarm level and switch level
 }

@@ -55,8 +55,48 @@ TEST(QosWatch, LossAndJitterAreSeparateAndOnlySomeFailOver) {
   LONGS_EQUAL(2, a.size());
   LONGS_EQUAL(int(QosKind::loss), int(a[0].kind));
   LONGS_EQUAL(int(QosKind::jitter), int(a[1].kind));
-  CHECK(qos_kind_fails_over(QosKind::loss));
+  CHECK_FALSE(qos_kind_fails_over(QosKind::loss));
   CHECK_FALSE(qos_kind_fails_over(QosKind::jitter));
+  CHECK(qos_kind_fails_over(QosKind::loss_switch));
+  CHECK(qos_kind_fails_over(QosKind::latency_switch));
+}
+
+// DEVELOPERS.md: no false failover under ordinary impairment (3 % loss each
+// way, ~6 % of probe rounds; 30 ms jitter). 1 % already alarms.
+TEST(QosWatch, OrdinaryImpairmentAlarmsButNeverSwitches) {
+  for (int64_t now = 0; now <= 60'000; now += 1000)
+    for (const QosAction& a : w.evaluate({sample(40, 6.0, 30)}, t, now)) {
+      CHECK_FALSE_TEXT(qos_kind_fails_over(a.kind), a.text.c_str());
+      LONGS_EQUAL(int(QosKind::loss), int(a.kind));  // jitter 30 is not above 30
+    }
+  CHECK(w.violated("wan0", QosKind::loss));
+  CHECK_FALSE(w.violated("wan0", QosKind::loss_switch));
+  QosWatch one;  // 1.5 % alarms too
+  one.evaluate({sample(10, 1.5)}, t, 0);
+  LONGS_EQUAL(1, one.evaluate({sample(10, 1.5)}, t, 10'000).size());
+}
+
+TEST(QosWatch, HeavyLossAndHighRttReachTheSwitchLevels) {
+  w.evaluate({sample(250, 12)}, t, 0);
+  auto a = w.evaluate({sample(250, 12)}, t, 10'000);
+  LONGS_EQUAL(4, a.size());  // latency, loss alarms; latency, loss switches
+  LONGS_EQUAL(int(QosKind::latency_switch), int(a[2].kind));
+  LONGS_EQUAL(int(QosKind::loss_switch), int(a[3].kind));
+  STRCMP_EQUAL("packet loss 12.0 % above 10 % for 10 s", a[3].text.c_str());
+  // Back under the switch level but above the alarm level: traffic may
+  // return, the alarm stays.
+  w.evaluate({sample(60, 5)}, t, 11'000);
+  auto b = w.evaluate({sample(60, 5)}, t, 21'000);
+  LONGS_EQUAL(3, b.size());
+  LONGS_EQUAL(int(QosKind::latency), int(b[0].kind));  // 60 < 80 ms: alarm level clears too
+  LONGS_EQUAL(int(QosKind::latency_switch), int(b[1].kind));
+  LONGS_EQUAL(int(QosKind::loss_switch), int(b[2].kind));
+  CHECK_FALSE(b[2].raise);
+  CHECK(w.violated("wan0", QosKind::loss));
+  t.switch_loss_percent = 4;  // configurable
+  QosWatch low;
+  low.evaluate({sample(10, 5)}, t, 0);
+  CHECK(low.evaluate({sample(10, 5)}, t, 10'000).size() == 2);
 }
 
 TEST(QosWatch, NoFiguresKeepsTheVerdict) {
