@@ -18,6 +18,9 @@ CPPFLAGS   += -I. -MMD -MP
 CXXFLAGS   ?= $(OPT) -g -std=c++20 -Wall -Wextra -Werror -fno-strict-aliasing $(SAN)
 LDFLAGS    += $(SAN)
 FUZZ_SECONDS ?= 30
+# Build on every core unless told otherwise (JOBS=1 for a readable log).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+MAKEFLAGS += -j$(JOBS)
 
 .DEFAULT_GOAL := all
 
