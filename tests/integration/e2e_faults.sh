@@ -98,7 +98,10 @@ no_switch_case() {
 switch_case down 3 0 down
 switch_case blackhole 3 0 blackhole
 switch_case "delay 300" 8 1 delay 300
-switch_case "loss 10" 8 1 loss 10
+# 10 % each way: the probe-round loss hovers around the 10 % switch level
+# in 1 s windows and must stay above it for window_s (3 s) in a row, which
+# a dip restarts: up to ~12 s here, not a fast-path decision.
+switch_case "loss 10" 15 1 loss 10
 degrade() { lab fault wan0 loss 3 >/dev/null && lab fault wan0 jitter 30 >/dev/null; }
 # uplink_loss alarms raised on wan0 so far (alarm history).
 loss_alarms() { mgmt show.alarms '{"history":true}' | jq '[.result[]? | select(.type == "uplink_loss" and .object == "wan0" and .transition == "raised")] | length'; }
