@@ -93,6 +93,8 @@ wait_until 10 "the call answered in the live table" eval \
   "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '[.calls[] | select(.state == \"answered\" and .callee_to_caller.packets > 0)] | length == 1' >/dev/null"
 "$bin/tg-calls" "${shm[@]}" cdr --count 1 --timeout 15 >"$run/cdr-stop.json" &
 reader=$!
+# The stop unlinks the ring: the reader must have it mapped first.
+wait_until 5 "tg-calls attached to the CDR ring" eval "grep -q -- '$prefix-cdr' /proc/$reader/maps"
 dpid=
 for p in $(ip netns pids "$prefix-gw"); do
   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = tg-dataplane ] && dpid=$p
