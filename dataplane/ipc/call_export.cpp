@@ -2,26 +2,28 @@
 
 #include <cstring>
 
+#include "dataplane/ipc/word_copy.hpp"
+
 namespace tg::ipc {
 namespace {
 constexpr size_t kRecordWords = sizeof(CallRecordWire) / sizeof(uint64_t);
 static_assert(sizeof(CallsHeader) % alignof(CallRecordWire) == 0);
 
-// Relaxed word copies: a reader racing the writer gets a changed sequence,
-// never a data race (same idiom as stats.cpp).
+// Whole records through a word buffer (the caller's records need not be
+// 8-byte aligned as words), each word copied relaxed (word_copy.hpp).
 void store_records(CallRecordWire* dst, const CallRecordWire* src, uint32_t n) {
   auto* d = reinterpret_cast<uint64_t*>(dst);
   for (uint32_t r = 0; r < n; ++r) {
     alignas(8) uint64_t words[kRecordWords];
     std::memcpy(words, &src[r], sizeof(CallRecordWire));
-    for (size_t i = 0; i < kRecordWords; ++i) __atomic_store_n(&d[r * kRecordWords + i], words[i], __ATOMIC_RELAXED);
+    relaxed_store_words(&d[r * kRecordWords], words, kRecordWords);
   }
 }
 void load_records(CallRecordWire* dst, const CallRecordWire* src, uint32_t n) {
   const auto* s = reinterpret_cast<const uint64_t*>(src);
   for (uint32_t r = 0; r < n; ++r) {
     alignas(8) uint64_t words[kRecordWords];
-    for (size_t i = 0; i < kRecordWords; ++i) words[i] = __atomic_load_n(&s[r * kRecordWords + i], __ATOMIC_RELAXED);
+    relaxed_load_words(words, &s[r * kRecordWords], kRecordWords);
     std::memcpy(&dst[r], words, sizeof(CallRecordWire));
   }
 }

@@ -2,19 +2,11 @@
 
 #include <cstring>
 
+#include "dataplane/ipc/word_copy.hpp"
+
 namespace tg::ipc {
 namespace {
-// The body is copied word by word with relaxed atomic accesses: a reader
-// racing a writer sees torn data only as a changed sequence, never as a
-// data race (the seqlock idiom made well-defined, as in the Linux kernel).
 constexpr size_t kBodyWords = sizeof(StatsBody) / sizeof(uint64_t);
-
-void store_words(uint64_t* dst, const uint64_t* src) {
-  for (size_t i = 0; i < kBodyWords; ++i) __atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
-}
-void load_words(uint64_t* dst, const uint64_t* src) {
-  for (size_t i = 0; i < kBodyWords; ++i) dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
-}
 static_assert(sizeof(StatsHeader) % alignof(uint64_t) == 0);
 }  // namespace
 
@@ -37,7 +29,7 @@ void StatsWriter::publish(const StatsBody& body) {
   std::atomic_thread_fence(std::memory_order_release);
   alignas(8) uint64_t words[kBodyWords];
   std::memcpy(words, &body, sizeof(StatsBody));
-  store_words(reinterpret_cast<uint64_t*>(body_), words);
+  relaxed_store_words(reinterpret_cast<uint64_t*>(body_), words, kBodyWords);
   h_->seq.store(s + 2, std::memory_order_release);
 }
 
@@ -78,7 +70,7 @@ bool StatsReader::read(StatsBody& out, int max_tries) const {
   for (int i = 0; i < max_tries; ++i) {
     uint64_t s1 = h_->seq.load(std::memory_order_acquire);
     if (s1 & 1) continue;
-    load_words(words, reinterpret_cast<const uint64_t*>(body_));
+    relaxed_load_words(words, reinterpret_cast<const uint64_t*>(body_), kBodyWords);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (h_->seq.load(std::memory_order_relaxed) == s1) {
       std::memcpy(&out, words, sizeof(StatsBody));
