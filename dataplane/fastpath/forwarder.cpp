@@ -28,41 +28,43 @@ struct L4View {
   bool pseudo = true; // checksum covers the addresses (UDP/TCP, not ICMP)
 };
 
-// Fills v for a UDP, TCP or ICMP echo packet; false + why otherwise.
-bool l4_view(uint8_t proto, uint8_t* l4, uint16_t l4_len, bool outbound, L4View& v, Disposition& why) {
+// Fills v for a UDP, TCP or ICMP(v6) echo packet; false + why otherwise.
+// The families differ in three places: a zero UDP checksum means "none" in
+// IPv4 (RFC 768) but is invalid in IPv6 (RFC 8200 8.1); ICMP's protocol and
+// echo types; and only ICMPv6's checksum covers the pseudo header. Only echo
+// is translated (by identifier): errors would need the embedded header
+// rewritten, which we do not do.
+bool l4_view(bool ipv6, uint8_t proto, uint8_t* l4, uint16_t l4_len, bool outbound, L4View& v, Disposition& why) {
   v.l4 = l4;
-  switch (proto) {
-    case kProtoUdp:
-      if (l4_len < 8) break;
-      v.proto = NatProto::udp;
-      v.port_off = outbound ? 0 : 2;
-      // A zero UDP checksum means "none" (RFC 768): leave it zero.
-      v.csum_off = load_be16(l4 + 6) == 0 ? -1 : 6;
-      return true;
-    case kProtoTcp:
-      if (l4_len < 20) break;
-      v.proto = NatProto::tcp;
-      v.port_off = outbound ? 0 : 2;
-      v.csum_off = 16;
-      return true;
-    case kProtoIcmp:
-      if (l4_len < 8) break;
-      // Only echo is translated (by identifier); errors would need the
-      // embedded header rewritten, which we do not do.
-      if (l4[0] != (outbound ? kIcmpEchoRequest : kIcmpEchoReply)) {
-        why = Disposition::unsupported_proto;
-        return false;
-      }
-      v.proto = NatProto::icmp;
-      v.port_off = 4;
-      v.csum_off = 2;
-      v.pseudo = false;
-      return true;
-    default:
-      why = Disposition::unsupported_proto;
-      return false;
+  v.pseudo = true;
+  if (proto == kProtoUdp) {
+    if (l4_len < 8) return why = Disposition::l4_malformed, false;
+    const bool no_checksum = load_be16(l4 + 6) == 0;
+    if (no_checksum && ipv6) return why = Disposition::udp6_no_checksum, false;
+    v.proto = NatProto::udp;
+    v.port_off = outbound ? 0 : 2;
+    v.csum_off = no_checksum ? -1 : 6;  // IPv4 "none": leave it zero
+    return true;
   }
-  why = Disposition::l4_malformed;
+  if (proto == kProtoTcp) {
+    if (l4_len < 20) return why = Disposition::l4_malformed, false;
+    v.proto = NatProto::tcp;
+    v.port_off = outbound ? 0 : 2;
+    v.csum_off = 16;
+    return true;
+  }
+  if (proto == (ipv6 ? kProtoIcmp6 : kProtoIcmp)) {
+    if (l4_len < 8) return why = Disposition::l4_malformed, false;
+    const uint8_t echo = ipv6 ? (outbound ? kIcmp6EchoRequest : kIcmp6EchoReply)
+                              : (outbound ? kIcmpEchoRequest : kIcmpEchoReply);
+    if (l4[0] != echo) return why = Disposition::unsupported_proto, false;
+    v.proto = NatProto::icmp;
+    v.port_off = 4;
+    v.csum_off = 2;
+    v.pseudo = ipv6;
+    return true;
+  }
+  why = Disposition::unsupported_proto;
   return false;
 }
 
@@ -89,46 +91,6 @@ void translate(uint8_t* ip, int addr_off, uint32_t new_addr, const L4View& v, ui
   // UDP transmits a computed 0 as 0xFFFF (0 means "no checksum").
   if (v.proto == NatProto::udp && l4sum == 0) l4sum = 0xFFFF;
   store_be16(v.l4 + v.csum_off, l4sum);
-}
-
-// IPv6 counterpart of l4_view: UDP's checksum is mandatory, ICMPv6's covers
-// the pseudo header, and only echo (by identifier) is translated.
-bool l4_view6(uint8_t proto, uint8_t* l4, uint16_t l4_len, bool outbound, L4View& v, Disposition& why) {
-  v.l4 = l4;
-  v.pseudo = true;
-  switch (proto) {
-    case kProtoUdp:
-      if (l4_len < 8) break;
-      if (load_be16(l4 + 6) == 0) {
-        why = Disposition::udp6_no_checksum;
-        return false;
-      }
-      v.proto = NatProto::udp;
-      v.port_off = outbound ? 0 : 2;
-      v.csum_off = 6;
-      return true;
-    case kProtoTcp:
-      if (l4_len < 20) break;
-      v.proto = NatProto::tcp;
-      v.port_off = outbound ? 0 : 2;
-      v.csum_off = 16;
-      return true;
-    case kProtoIcmp6:
-      if (l4_len < 8) break;
-      if (l4[0] != (outbound ? kIcmp6EchoRequest : kIcmp6EchoReply)) {
-        why = Disposition::unsupported_proto;
-        return false;
-      }
-      v.proto = NatProto::icmp;
-      v.port_off = 4;
-      v.csum_off = 2;
-      return true;
-    default:
-      why = Disposition::unsupported_proto;
-      return false;
-  }
-  why = Disposition::l4_malformed;
-  return false;
 }
 
 // Rewrites one IPv6 address (source on the way out, destination on the way
@@ -253,7 +215,7 @@ Verdict Forwarder::from_lan(uint8_t* frame, uint16_t len, uint8_t active, TimeNs
 
   L4View v;
   Disposition why{};
-  if (!l4_view(proto, ip + ihl, uint16_t(total - ihl), true, v, why)) return drop(why);
+  if (!l4_view(false, proto, ip + ihl, uint16_t(total - ihl), true, v, why)) return drop(why);
 
   if (active >= kMaxUplinkPorts || !cfg_.ports[uplink_port(active)].present)
     return drop(Disposition::no_active_uplink);
@@ -315,7 +277,7 @@ Verdict Forwarder::from_uplink(uint8_t uplink, uint8_t* frame, uint16_t len, Tim
 
   L4View v;
   Disposition why{};
-  if (!l4_view(proto, ip + ihl, uint16_t(total - ihl), false, v, why)) {
+  if (!l4_view(false, proto, ip + ihl, uint16_t(total - ihl), false, v, why)) {
     // ICMP errors and other protocols may be for the box's own sockets.
     return why == Disposition::unsupported_proto ? local(port, why) : drop(why);
   }
@@ -561,7 +523,7 @@ Verdict Forwarder::from_lan6(uint8_t* frame, const Ip6Packet& p, uint8_t active,
 
   L4View v;
   Disposition why{};
-  if (!l4_view6(p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), true, v, why)) return drop(why);
+  if (!l4_view(true, p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), true, v, why)) return drop(why);
 
   if (active >= kMaxUplinkPorts || !cfg_.ports[uplink_port(active)].present)
     return drop(Disposition::no_active_uplink);
@@ -605,7 +567,7 @@ Verdict Forwarder::from_uplink6(uint8_t uplink, uint8_t* frame, const Ip6Packet&
 
   L4View v;
   Disposition why{};
-  if (!l4_view6(p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), false, v, why))
+  if (!l4_view(true, p.proto, ip + p.l4_off, uint16_t(p.total - p.l4_off), false, v, why))
     return why == Disposition::unsupported_proto ? local(port, why) : drop(why);
   const Nat6Entry* e = nat6_.inbound(v.proto, load_be16(v.l4 + v.port_off), now);
   if (!e) return local(port, Disposition::no_nat_mapping);
