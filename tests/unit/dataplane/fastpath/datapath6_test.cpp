@@ -16,6 +16,7 @@ using namespace tg;
 using namespace tg::fastpath;
 using namespace tg::fastpath::test;
 using tg::drivers::FakePort;
+using tg::drivers::test::bytes_of;
 using tg::drivers::test::mbuf_of;
 using tg::drivers::test::test_pool;
 
@@ -26,10 +27,6 @@ const Ip6 kWan0Ip6 = ip6(0x100, 2), kGw0Ip6 = ip6(0x100, 1);
 const Ip6 kWan1Ip6 = ip6(0x200, 2), kGw1Ip6 = ip6(0x200, 1);
 const Ip6 kFar6 = ip6(0xf, 0x20);
 
-std::vector<uint8_t> bytes_of(rte_mbuf* m) {
-  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  return {p, p + rte_pktmbuf_data_len(m)};
-}
 void set_v6(Interface& i, const Ip6& a, const Ip6* gw) {
   i.has_ip6 = true;
   i.ip6 = a;

@@ -15,6 +15,7 @@ using namespace tg;
 using namespace tg::fastpath;
 using namespace tg::fastpath::test;
 using tg::drivers::FakePort;
+using tg::drivers::test::bytes_of;
 using tg::drivers::test::mbuf_of;
 using tg::drivers::test::test_pool;
 
@@ -24,11 +25,6 @@ const uint32_t kLanIp = ip4(192, 0, 2, 1), kHostIp = ip4(192, 0, 2, 10);
 const uint32_t kWan0Ip = ip4(198, 51, 100, 2), kGw0 = ip4(198, 51, 100, 1);
 const uint32_t kWan1Ip = ip4(198, 51, 100, 18), kGw1 = ip4(198, 51, 100, 17);
 const uint32_t kFar = ip4(203, 0, 113, 20);
-
-std::vector<uint8_t> bytes_of(rte_mbuf* m) {
-  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-  return {p, p + rte_pktmbuf_data_len(m)};
-}
 }  // namespace
 
 TEST_GROUP(Datapath) {

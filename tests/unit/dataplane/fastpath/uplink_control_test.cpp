@@ -20,6 +20,7 @@ using namespace tg;
 using namespace tg::fastpath;
 using namespace tg::fastpath::test;
 using tg::drivers::FakePort;
+using tg::drivers::test::bytes_of;
 using tg::drivers::test::mbuf_of;
 using tg::drivers::test::test_pool;
 
@@ -91,8 +92,7 @@ TEST_GROUP(UplinkControl) {
   // Answers every probe waiting on port p (the far end echoing), else drops them.
   void echo_probes(FakePort& p, const Mac& our, const Mac& gw) {
     for (rte_mbuf* m : p.take_sent()) {
-      const uint8_t* b = rte_pktmbuf_mtod(m, const uint8_t*);
-      std::vector<uint8_t> f(b, b + rte_pktmbuf_data_len(m));
+      std::vector<uint8_t> f = bytes_of(m);
       rte_pktmbuf_free(m);
       if (load_be16(f.data() + 12) != kEtherIpv4 || f[23] != kProtoIcmp) continue;
       put_mac(f.data(), our);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "drivers/dpdk/dpdk_port.hpp"
 
@@ -35,6 +36,12 @@ inline rte_mbuf* mbuf_of(const uint8_t* data, size_t len) {
   if (!m) return nullptr;
   std::memcpy(rte_pktmbuf_append(m, uint16_t(len)), data, len);
   return m;
+}
+
+// A copy of an mbuf's bytes (the inverse of mbuf_of).
+inline std::vector<uint8_t> bytes_of(const rte_mbuf* m) {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  return {p, p + rte_pktmbuf_data_len(m)};
 }
 
 }  // namespace tg::drivers::test
