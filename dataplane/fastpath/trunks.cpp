@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "control/config/ini.hpp"
+
 namespace tg::fastpath {
 
 bool parse_trunk_spec(const std::string& spec, std::string& name, Endpoint& sbc, std::string& error) {
@@ -36,59 +38,24 @@ bool parse_trunk_spec(const std::string& spec, std::string& name, Endpoint& sbc,
   return true;
 }
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-struct Section {
-  std::string name;
-  int line = 0;
-  std::string address, port;
-};
-
-}  // namespace
-
 bool parse_trunks_ini(std::string_view text, const std::string& file, std::vector<TrunkSbc>& out, std::string& error) {
-  std::vector<Section> sections;
-  bool in_trunk = false;
-  int line_no = 0;
-  auto at = [&](int line) { return file + ":" + std::to_string(line) + ": "; };
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = trim(text.substr(0, nl));
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    ++line_no;
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') return error = at(line_no) + "unterminated section header", false;
-      const std::string_view sec = trim(line.substr(1, line.size() - 2));
-      in_trunk = sec.substr(0, 6) == "trunk.";
-      if (in_trunk) {
-        const std::string_view name = sec.substr(6);
-        if (name.empty() || name.size() > 31) return error = at(line_no) + "trunk name must be 1-31 characters", false;
-        sections.push_back({std::string(name), line_no, {}, {}});
-      }
-      continue;
-    }
-    if (!in_trunk) continue;
-    const size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return error = at(line_no) + "want key = value", false;
-    const std::string_view key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-    if (key == "sbc_address") sections.back().address = value;
-    if (key == "sbc_port") sections.back().port = value;
-  }
+  // tg-controld's own reader of this file: the same syntax rules, FILE:LINE.
+  std::vector<config::ConfigError> errors;
+  const config::IniDocument doc = config::IniDocument::parse(text, file, errors);
+  if (!errors.empty()) return error = errors.front().str(), false;
   std::vector<TrunkSbc> trunks;
-  for (const Section& s : sections) {
-    if (s.address.empty()) return error = at(s.line) + "[trunk." + s.name + "] has no sbc_address", false;
-    const bool v6 = s.address.find(':') != std::string::npos;
-    const std::string spec = s.name + "=" + (v6 ? "[" + s.address + "]" : s.address) + (s.port.empty() ? "" : ":" + s.port);
-    std::string name, why;
+  for (const std::string& section : doc.sections()) {
+    if (section.rfind("trunk.", 0) != 0) continue;
+    const std::string name = section.substr(6);
+    const std::string at = file + ":" + std::to_string(doc.section_line(section)) + ": ";
+    if (name.empty() || name.size() > 31) return error = at + "trunk name must be 1-31 characters", false;
+    const std::optional<std::string> address = doc.get(section, "sbc_address"), port = doc.get(section, "sbc_port");
+    if (!address || address->empty()) return error = at + "[" + section + "] has no sbc_address", false;
+    const bool v6 = address->find(':') != std::string::npos;
+    const std::string spec = name + "=" + (v6 ? "[" + *address + "]" : *address) + (port ? ":" + *port : "");
+    std::string parsed_name, why;
     Endpoint sbc;
-    if (!parse_trunk_spec(spec, name, sbc, why)) return error = at(s.line) + "[trunk." + s.name + "]: " + why, false;
+    if (!parse_trunk_spec(spec, parsed_name, sbc, why)) return error = at + "[" + section + "]: " + why, false;
     trunks.emplace_back(name, sbc);
   }
   out.insert(out.end(), trunks.begin(), trunks.end());

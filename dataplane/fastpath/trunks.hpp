@@ -1,8 +1,9 @@
 // SIP trunks the fast path counts calls for, named as tg-controld names them.
 // Two sources: `--trunk NAME=ADDR[:PORT]` on the command line, and
 // `--trunks-from FILE`, tg-controld's own INI config, of which only the
-// [trunk.NAME] sections' sbc_address / sbc_port are read (one source of truth
-// on the box: the service passes /etc/trunkguard/trunkguard.conf).
+// [trunk.NAME] sections' sbc_address / sbc_port are read, with tg-controld's
+// own INI reader (control/config/ini.hpp) so both accept the same file (one
+// source of truth on the box: the service passes /etc/trunkguard/trunkguard.conf).
 #pragma once
 #include <string>
 #include <string_view>

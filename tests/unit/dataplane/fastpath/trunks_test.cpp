@@ -65,7 +65,7 @@ TEST(Trunks, ErrorsNameFileAndLineAndAddNothing) {
   CHECK_FALSE(parse_trunks_ini("[trunk.a]\nsbc_address = 203.0.113.1\nsbc_port = x\n", "t.conf", trunks, error));
   STRCMP_CONTAINS("t.conf:1:", error.c_str());
   CHECK_FALSE(parse_trunks_ini("[trunk.a\n", "t.conf", trunks, error));
-  STRCMP_CONTAINS("t.conf:1: unterminated", error.c_str());
+  STRCMP_CONTAINS("t.conf:1: section header not closed", error.c_str());
   CHECK_FALSE(parse_trunks_ini("[trunk.a]\njunk\n", "t.conf", trunks, error));
   STRCMP_CONTAINS("t.conf:2:", error.c_str());
   LONGS_EQUAL(0, trunks.size());
