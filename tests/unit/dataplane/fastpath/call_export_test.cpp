@@ -13,6 +13,8 @@
 // After the standard headers: CppUTest's leak detector redefines new.
 #include <CppUTest/TestHarness.h>
 
+#include "tests/unit/dataplane/core/frame_builder.hpp"
+
 using namespace tg;
 using namespace tg::fastpath;
 
@@ -22,41 +24,10 @@ namespace {
 constexpr uint32_t kCaller = 0xC0000201, kCallee = 0xC6336407;
 constexpr uint16_t kCallerRtp = 20000, kCalleeRtp = 30000;
 
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(uint8_t(v >> 8));
-  b.push_back(uint8_t(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  put16(b, uint16_t(v >> 16));
-  put16(b, uint16_t(v));
-}
-
 std::vector<uint8_t> udp(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, const std::vector<uint8_t>& payload) {
-  std::vector<uint8_t> b = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 0x45, 0};
-  put16(b, uint16_t(28 + payload.size()));
-  put16(b, 1);
-  put16(b, 0);
-  b.push_back(64);
-  b.push_back(17);
-  put16(b, 0);
-  put32(b, src);
-  put32(b, dst);
-  put16(b, sport);
-  put16(b, dport);
-  put16(b, uint16_t(8 + payload.size()));
-  put16(b, 0);
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
+  return test::frame(kIpProtoUdp, src, sport, dst, dport, payload);
 }
-
-std::vector<uint8_t> rtp(uint16_t seq, uint32_t ssrc) {
-  std::vector<uint8_t> b = {0x80, 0x00};  // PCMU
-  put16(b, seq);
-  put32(b, seq * 160u);
-  put32(b, ssrc);
-  b.insert(b.end(), 160, 0xD5);
-  return b;
-}
+std::vector<uint8_t> rtp(uint16_t seq, uint32_t ssrc) { return test::rtp(seq, seq * 160u, ssrc); }
 
 std::string sdp(const char* ip, uint16_t port) {
   return std::string("v=0\r\no=- 1 1 IN IP4 ") + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
