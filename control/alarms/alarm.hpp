@@ -116,6 +116,7 @@ struct ManagedObject {
   X(uplink_jitter, uplink, qualityOfServiceAlarm, performanceDegraded, minor, "jitter high")       \
   X(uplink_loss, uplink, qualityOfServiceAlarm, excessiveErrorRate, major, "packet loss high")     \
   X(uplink_mos, uplink, qualityOfServiceAlarm, performanceDegraded, major, "voice quality low")    \
+  X(uplink_delay, uplink, qualityOfServiceAlarm, excessiveResponseTime, major, "one-way delay high") \
   X(trunk_down, trunk, communicationsAlarm, unavailable, critical, "SIP trunk unreachable")        \
   X(trunk_sip_errors, trunk, communicationsAlarm, communicationsProtocolError, major,               \
     "SIP error responses")                                                                         \

@@ -188,9 +188,10 @@ void Controller::push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool rai
     count(Counter::commands_ring_full);
 }
 
-// RTT/loss/jitter of every uplink against [thresholds]; violations of the
-// kinds that fail over become soft faults on the fast path (which then
-// leaves that uplink, or does not fail over onto it), all become alarms.
+// RTT/loss/jitter of every uplink's probes and MOS/one-way delay of the
+// calls it carries against [thresholds]; violations of the kinds that fail
+// over become soft faults on the fast path (which then leaves that uplink,
+// or does not fail over onto it), the others become alarms.
 void Controller::check_qos() {
   if (!fp_.alive()) return;
   ipc::StatsBody& s = *stats_buf_;
@@ -205,8 +206,15 @@ void Controller::check_qos() {
     // and an alarm on them would outlast the fault by a window.
     bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 &&
                     (s.uplinks[idx].fault_mask & ipc::kHardFaults) == 0;
-    samples.push_back({u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0,
-                       p.loss_ppm / 10000.0, p.jitter_us / 1000.0});
+    QosSample q{u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0, p.loss_ppm / 10000.0, p.jitter_us / 1000.0};
+    // Voice through this uplink: rated calls (10 s windows) and RTCP round trips.
+    const ipc::UplinkMediaWire& m = s.uplinks[idx].media;
+    const bool hard = (s.uplinks[idx].fault_mask & ipc::kHardFaults) != 0;
+    q.mos_known = !hard && m.rated > 0;
+    q.mos = m.mos_avg_x100 / 100.0;
+    q.delay_known = !hard && m.delay_streams > 0;
+    q.one_way_delay_ms = m.one_way_delay_avg_us / 1000.0;
+    samples.push_back(q);
   }
   for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {
     if (a.raise) count(Counter::qos_violations);

@@ -1,18 +1,28 @@
-// QoS decisions on the fast path's per-uplink figures (probe RTT, loss,
-// jitter over its window) against [thresholds]: a limit exceeded for
-// window_s in a row is a violation; it ends after window_s below 80 % of the
-// limit (hysteresis, so an uplink near the limit does not flap).
+// QoS decisions on the fast path's per-uplink figures against [thresholds]:
+// a limit crossed for window_s in a row is a violation; it ends after
+// window_s back on the good side with a margin (hysteresis, so an uplink
+// near the limit does not flap): below 80 % of an upper limit, above 105 %
+// of a lower one (MOS 3.6 clears above 3.78).
 //
 // Two levels, watched apart: the alarm level tells the NOC early; the switch
 // level, well above ordinary impairment (<= 3 % loss each way, 30 ms
 // jitter), moves traffic. One limit for both would either alarm late or
 // fail over on a carrier that merely loses a little.
 //
-//   RTT  > rtt_ms               -> alarm uplink_latency
-//   loss > loss_percent         -> alarm uplink_loss
-//   jitter > jitter_ms          -> alarm uplink_jitter (the jitter buffer copes; no switch)
-//   RTT  > switch_rtt_ms        -> soft fault "latency" (fails over)
-//   loss > switch_loss_percent  -> soft fault "other"   (fails over)
+//   probe RTT  > rtt_ms               -> alarm uplink_latency
+//   probe loss > loss_percent         -> alarm uplink_loss
+//   probe jitter > jitter_ms          -> alarm uplink_jitter (the jitter buffer copes; no switch)
+//   voice MOS  < mos                  -> alarm uplink_mos
+//   voice one-way delay > one_way_delay_ms -> alarm uplink_delay
+//   probe RTT  > switch_rtt_ms        -> soft fault "latency" (fails over)
+//   probe loss > switch_loss_percent  -> soft fault "other"   (fails over)
+//
+// The voice figures (MOS, one-way delay) come from the calls carried: they
+// alarm but do not fail over by themselves; the loss and delay that make
+// them bad cross the probe switch levels first. With no call to rate, a
+// voice alarm stays until no figure has come for kVoiceIdleWindows windows,
+// then clears as "no longer observed" (calls come and go; a quiet night
+// must not leave last evening's alarm standing).
 //
 // Pure logic on an injected clock: the controller feeds it figures and
 // carries out the actions (commands on the ring, alarms).
@@ -26,16 +36,18 @@
 
 namespace tg::controld {
 
-// name, text, unit, fails over (switch level) or alarm level
-#define TG_QOS_KINDS(X)                              \
-  X(latency, "round-trip time", "ms", false)         \
-  X(loss, "packet loss", "%", false)                 \
-  X(jitter, "jitter", "ms", false)                   \
-  X(latency_switch, "round-trip time", "ms", true)   \
-  X(loss_switch, "packet loss", "%", true)
+// name, text, unit, fails over (switch level) or alarm level, bad below the limit, from calls
+#define TG_QOS_KINDS(X)                                           \
+  X(latency, "round-trip time", "ms", false, false, false)        \
+  X(loss, "packet loss", "%", false, false, false)                \
+  X(jitter, "jitter", "ms", false, false, false)                  \
+  X(mos, "voice MOS", "", false, true, true)                      \
+  X(one_way_delay, "voice one-way delay", "ms", false, false, true) \
+  X(latency_switch, "round-trip time", "ms", true, false, false)  \
+  X(loss_switch, "packet loss", "%", true, false, false)
 
 enum class QosKind : uint8_t {
-#define TG_X(name, text, unit, fails) name,
+#define TG_X(name, text, unit, fails, below, voice) name,
   TG_QOS_KINDS(TG_X)
 #undef TG_X
       count_
@@ -43,11 +55,20 @@ enum class QosKind : uint8_t {
 const char* qos_kind_name(QosKind);
 bool qos_kind_fails_over(QosKind);
 
+// A voice alarm with no figure at all clears after this many windows.
+constexpr int kVoiceIdleWindows = 6;
+
 struct QosSample {
   std::string uplink;
   uint8_t index = 0;
   bool measured = false;  // probe window has answered rounds
   double rtt_ms = 0, loss_pct = 0, jitter_ms = 0;
+  // From the calls carried (UplinkMediaWire): rated voice streams and
+  // streams with an RTCP round trip.
+  bool mos_known = false;
+  double mos = 0;
+  bool delay_known = false;
+  double one_way_delay_ms = 0;
 };
 
 struct QosAction {
@@ -56,7 +77,7 @@ struct QosAction {
   QosKind kind = QosKind::latency;
   bool raise = true;        // false: clear
   double value = 0, limit = 0;
-  std::string text;         // "RTT 182.0 ms above 100 ms for 10 s"
+  std::string text;         // "round-trip time 182.0 ms above 100 ms for 10 s"
 };
 
 class QosWatch {
@@ -69,6 +90,7 @@ class QosWatch {
   struct State {
     std::string uplink;
     int64_t over_since = -1, under_since = -1;  // -1: not in that condition
+    int64_t unknown_since = -1;                 // voice kinds: no figure since
     bool violated = false;
   };
   State& state(const std::string& uplink, QosKind k);

@@ -34,9 +34,11 @@ void Services::on_qos(const QosAction& q) {
   // Switch levels move traffic (the controller's soft fault); the failover
   // itself is reported by on_switch. Alarms follow the alarm levels.
   if (qos_kind_fails_over(q.kind)) return;
-  AlarmType type = q.kind == QosKind::latency ? AlarmType::uplink_latency
-                   : q.kind == QosKind::loss  ? AlarmType::uplink_loss
-                                              : AlarmType::uplink_jitter;
+  AlarmType type = q.kind == QosKind::latency         ? AlarmType::uplink_latency
+                   : q.kind == QosKind::loss          ? AlarmType::uplink_loss
+                   : q.kind == QosKind::mos           ? AlarmType::uplink_mos
+                   : q.kind == QosKind::one_way_delay ? AlarmType::uplink_delay
+                                                      : AlarmType::uplink_jitter;
   auto label = labels_.find(q.uplink);
   ManagedObject obj{ObjectKind::uplink, q.uplink, label == labels_.end() ? "" : label->second};
   if (!q.raise) {

@@ -2,7 +2,8 @@
 // manager, event store with fault reports, durable notification queue and
 // its delivery thread) wired to the controller's hooks, plus the alarms that
 // come from the daemon's own decisions:
-//   QoS violations (QosWatch)   -> uplink_latency / uplink_loss / uplink_jitter
+//   QoS violations (QosWatch)   -> uplink_latency / uplink_loss / uplink_jitter /
+//                                  uplink_mos / uplink_delay
 //   fast path stopped answering -> fastpath_down (once it had been seen)
 #pragma once
 #include <map>

@@ -50,6 +50,17 @@ void add_uplink_stats(Json& j, const ipc::UplinkStatsWire& st, bool active, uint
   j["probe_rounds"] = p.window_rounds;
   j["active_calls"] = st.active_calls;
   j["active_streams"] = st.active_streams;
+  // Inbound voice through this uplink (UplinkMediaWire), flat so the
+  // console keeps its table; null where no stream gives the figure.
+  const auto& m = st.media;
+  j["mos"] = m.rated ? Json(round_to(m.mos_avg_x100 / 100.0, 2)) : Json(nullptr);
+  j["one_way_delay_ms"] = m.delay_streams ? Json(round_to(m.one_way_delay_avg_us / 1000.0, 1)) : Json(nullptr);
+  j["media_streams"] = m.streams;
+  j["media_rated"] = m.rated;
+  j["media_mos_min"] = m.rated ? Json(round_to(m.mos_min_x100 / 100.0, 2)) : Json(nullptr);
+  j["media_loss_pct"] = m.rated ? Json(round_to(m.loss_ppm / 10000.0, 2)) : Json(nullptr);
+  j["media_jitter_ms"] = m.streams ? Json(round_to(m.jitter_avg_us / 1000.0, 2)) : Json(nullptr);
+  j["one_way_delay_max_ms"] = m.delay_streams ? Json(round_to(m.one_way_delay_max_us / 1000.0, 1)) : Json(nullptr);
 }
 
 Json uplinks_from_stats(const ipc::StatsBody& s, uint64_t now_ns) {

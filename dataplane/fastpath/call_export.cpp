@@ -103,9 +103,55 @@ void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
   if (s.flags & kStreamComfortNoise) m.flags |= ipc::kMediaComfortNoise;
 }
 
-void CallExporter::visit_stream(uint32_t index) {
+void CallExporter::add_to_uplink(uint32_t index, const RtpStream& s, TimeNs now) {
+  const StreamActivityView a = in_.activity(index);
+  // Streams the LAN sends (kIngressLan) were measured before any uplink.
+  if (a.ingress >= ipc::kMaxUplinks) return;
+  if (a.flags & (kActivityEnded | kActivityOnHold)) return;
+  if (s.last_seen + cfg_.media_fresh < now) return;
+  UplinkSums& u = uplink_sums_[a.ingress];
+  ++u.streams;
+  u.jitter_sum_us += clamp_u32(s.stats.jitter_ms() * 1000.0);
+  // Both ends' RTCP gave a segment: the end-to-end round trip; G.107's
+  // one-way delay is half of it, as the stream's own rating assumes.
+  if (const double rtt_ms = in_.streams().round_trip_ms(s); rtt_ms > 0) {
+    const uint32_t owd_us = clamp_u32(rtt_ms * 500.0);
+    ++u.delay_n;
+    u.delay_sum_us += owd_us;
+    u.delay_max_us = std::max(u.delay_max_us, owd_us);
+  }
+  if (s.r_long < 0) return;  // younger than one 10 s window
+  const uint16_t mos = uint16_t(std::lround(mos_from_r(double(s.r_long)) * 100.0));
+  ++u.rated;
+  u.mos_sum += mos;
+  if (u.rated == 1 || mos < u.mos_min_x100) u.mos_min_x100 = mos;
+  const RtpWindow& w = s.stats.window_long();
+  u.expected += w.expected;
+  u.lost += w.lost > 0 ? uint64_t(w.lost) : 0;
+}
+
+void CallExporter::publish_uplinks() {
+  for (uint8_t i = 0; i < ipc::kMaxUplinks; ++i) {
+    const UplinkSums& x = uplink_sums_[i];
+    ipc::UplinkMediaWire& m = uplinks_[i];
+    m = ipc::UplinkMediaWire{};
+    m.streams = x.streams;
+    m.rated = x.rated;
+    m.mos_avg_x100 = x.rated ? uint16_t(x.mos_sum / x.rated) : 0;
+    m.mos_min_x100 = x.mos_min_x100;
+    m.loss_ppm = x.expected ? uint32_t(std::min<uint64_t>(1'000'000, x.lost * 1'000'000 / x.expected)) : 0;
+    m.jitter_avg_us = x.streams ? uint32_t(x.jitter_sum_us / x.streams) : 0;
+    m.delay_streams = x.delay_n;
+    m.one_way_delay_avg_us = x.delay_n ? uint32_t(x.delay_sum_us / x.delay_n) : 0;
+    m.one_way_delay_max_us = x.delay_max_us;
+    uplink_sums_[i] = UplinkSums{};
+  }
+}
+
+void CallExporter::visit_stream(uint32_t index, TimeNs now) {
   const RtpStream* s = in_.streams().get(index);
   if (!s) return;
+  add_to_uplink(index, *s, now);
   const CallRef ref = in_.stream_call(index);
   const Call* c = in_.calls().get(ref);
   if (!c) return;
@@ -226,8 +272,9 @@ void CallExporter::tick(TimeNs now) {
     case Phase::streams: {
       const uint32_t cap = in_.streams().capacity();
       const uint32_t end = std::min(cap, cursor_ + cfg_.stream_budget);
-      for (; cursor_ < end; ++cursor_) visit_stream(cursor_);
+      for (; cursor_ < end; ++cursor_) visit_stream(cursor_, now);
       if (cursor_ < cap) return;
+      publish_uplinks();
       phase_ = Phase::calls;
       cursor_ = 0;
       staged_ = staged_total_ = 0;

@@ -23,21 +23,29 @@
 // mean MOS and jitter of the live calls' directions, and RTP packets/lost
 // over every call the table holds plus every call it freed.
 //
+// The stream pass also rates inbound voice per uplink (the stream's ingress
+// tag): flowing streams, mean/worst MOS of their last closed 10 s window,
+// loss, jitter and the one-way delay from their RTCP round trip — what
+// tg-controld's per-uplink MOS and delay alarms read (ipc::UplinkMediaWire).
+//
 // Memory: sizeof(CallMediaSlot) = 96 bytes per call slot of the call table
-// (next to its 520), plus a fixed staging table of 512 records (176 kB) and
-// 4 x 32 per-trunk sums (< 5 kB).
+// (next to its 520), plus a fixed staging table of 512 records (176 kB),
+// 4 x 32 per-trunk sums (< 5 kB) and 2 x 4 per-uplink sums (< 1 kB).
 #pragma once
 #include <cstdint>
 #include <memory>
 
 #include "dataplane/core/inspector.hpp"
 #include "dataplane/ipc/call_export.hpp"
+#include "dataplane/ipc/stats.hpp"
+#include "dataplane/ipc/uplink.hpp"
 
 namespace tg::fastpath {
 
 struct CallExportConfig {
   TimeNs live_period = 1 * kNsPerSec;  // live table republished this often
   uint32_t stream_budget = 512;         // stream slots visited per tick
+  TimeNs media_fresh = 2 * kNsPerSec;   // a stream with no packet for longer is not flowing
   uint32_t call_budget = 512;           // call slots visited per tick
 };
 
@@ -91,12 +99,16 @@ class CallExporter {
   const CallMediaSlot& media_slot(uint32_t call_slot) const { return slots_[call_slot]; }
   // Trunk t of the call table (0..kMaxTrunks-1), as of the last publish.
   const TrunkMedia& trunk_media(int t) const { return trunks_[t]; }
+  // Inbound voice through uplink u (0..ipc::kMaxUplinks-1), as of the last stream pass.
+  const ipc::UplinkMediaWire& uplink_media(uint8_t u) const { return uplinks_[u]; }
 
  private:
   enum class Phase : uint8_t { idle, streams, calls };
   static void on_removed_hook(const Call& call, CallRef ref, void* self);
   void on_removed(const Call& call, CallRef ref);
-  void visit_stream(uint32_t index);
+  void visit_stream(uint32_t index, TimeNs now);
+  void add_to_uplink(uint32_t index, const RtpStream& s, TimeNs now);
+  void publish_uplinks();
   // kMediaCallerToCallee / kMediaCalleeToCaller, or -1 if the stream is neither.
   static int direction_of(const Call& call, const RtpStream& s);
   void fill_media(const RtpStream& s, ipc::CallMediaWire& m) const;
@@ -105,6 +117,12 @@ class CallExporter {
   struct TrunkSums {
     uint32_t calls = 0, streams = 0, mos_n = 0, jitter_n = 0;
     uint64_t packets = 0, lost = 0, mos_sum = 0, jitter_sum = 0;
+  };
+
+  struct UplinkSums {
+    uint32_t streams = 0, rated = 0, delay_n = 0, delay_max_us = 0;
+    uint16_t mos_min_x100 = 0;
+    uint64_t mos_sum = 0, expected = 0, lost = 0, jitter_sum_us = 0, delay_sum_us = 0;
   };
 
   Inspector& in_;
@@ -125,6 +143,8 @@ class CallExporter {
   uint64_t freed_packets_[kMaxTrunks] = {}, freed_lost_[kMaxTrunks] = {};  // calls freed, all time
   uint64_t freed_base_packets_[kMaxTrunks] = {}, freed_base_lost_[kMaxTrunks] = {};  // ... as of this pass
   TrunkMedia trunks_[kMaxTrunks];
+  UplinkSums uplink_sums_[ipc::kMaxUplinks];   // this sweep's stream pass so far
+  ipc::UplinkMediaWire uplinks_[ipc::kMaxUplinks] = {};
 
   // Recent switches, for the uplink active at a call's INVITE.
   struct Switch {

@@ -187,7 +187,15 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
       << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
       << ",\"lost_rounds\":" << ps.lost_rounds << ",\"answered_after_stall\":" << e.probes().answered_after_stall(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
-      << ",\"loss_ppm\":" << ps.loss_ppm << "}}";
+      << ",\"loss_ppm\":" << ps.loss_ppm << "}";
+    if (const CallExporter* cx = ctl.calls()) {
+      const ipc::UplinkMediaWire& m = cx->uplink_media(u);
+      j << ",\"media\":{\"streams\":" << m.streams << ",\"rated\":" << m.rated << ",\"mos_avg\":" << m.mos_avg_x100 / 100.0
+        << ",\"mos_min\":" << m.mos_min_x100 / 100.0 << ",\"loss_ppm\":" << m.loss_ppm << ",\"jitter_avg_us\":" << m.jitter_avg_us
+        << ",\"delay_streams\":" << m.delay_streams << ",\"one_way_delay_avg_us\":" << m.one_way_delay_avg_us
+        << ",\"one_way_delay_max_us\":" << m.one_way_delay_max_us << "}";
+    }
+    j << "}";
   }
   j << "},\"recent_switches\":[";
   for (uint32_t i = 0; i < ctl.recent_switch_count(); ++i) {

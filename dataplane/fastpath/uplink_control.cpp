@@ -192,6 +192,7 @@ void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
     ipc::UplinkStatsWire& w = body.uplinks[u];
     w.rx_packets = dp_.rx_packets(p);
     w.active_streams = u < kMaxUplinkPorts ? inbound_streams_[u] : 0;
+    if (calls_ && u < ipc::kMaxUplinks) w.media = calls_->uplink_media(u);
     w.tx_packets = dp_.tx_packets(p);
     for (size_t d = 0; d < kDispositionCount; ++d) {
       const uint8_t r = drop_reason_of(Disposition(d));

@@ -17,7 +17,7 @@
 namespace tg::ipc {
 
 constexpr uint32_t kStatsMagic = 0x54475354;  // "TGST"
-constexpr uint16_t kStatsVersion = 1;
+constexpr uint16_t kStatsVersion = 2;  // 2: UplinkStatsWire::media
 constexpr uint32_t kMaxTrunks = 64;
 constexpr uint32_t kDropReasonSlots = 32;     // room to append reasons without a layout change
 
@@ -62,6 +62,26 @@ struct ProbeStatsWire {
 };
 static_assert(sizeof(ProbeStatsWire) == 56);
 
+// Voice coming in through one uplink, as of the fast path's last call sweep
+// (about once a second): the inbound RTP streams that are flowing (a packet
+// in the last 2 s, no RTCP BYE, not on hold). Inbound only: what the LAN
+// sends is measured before it reaches the uplink and says nothing about it.
+// Rated on each stream's last closed 10 s window (ITU-T G.107 E-model with
+// the one-way delay from the RTCP round trip / 2); a stream younger than one
+// window counts in `streams` but not in `rated`.
+struct UplinkMediaWire {
+  uint32_t streams;           // inbound streams flowing
+  uint32_t rated;             // of them, with a closed 10 s window
+  uint16_t mos_avg_x100;      // mean MOS of the rated streams x100; 0 = none
+  uint16_t mos_min_x100;      // worst of them
+  uint32_t loss_ppm;          // lost / expected over the rated streams' last windows
+  uint32_t jitter_avg_us;     // mean RFC 3550 jitter of the flowing streams
+  uint32_t delay_streams;     // flowing streams with an RTCP round trip (SR/RR LSR/DLSR both ways)
+  uint32_t one_way_delay_avg_us;  // mean round trip / 2 over delay_streams
+  uint32_t one_way_delay_max_us;
+};
+static_assert(sizeof(UplinkMediaWire) == 32);
+
 struct UplinkStatsWire {
   char name[16];              // "wan0", NUL-terminated
   UplinkState state;
@@ -78,8 +98,9 @@ struct UplinkStatsWire {
   uint64_t active_streams;    // RTP streams carried
   uint64_t active_calls;
   uint64_t drops[kDropReasonSlots];  // indexed by DropReason
+  UplinkMediaWire media;
 };
-static_assert(sizeof(UplinkStatsWire) == 408);
+static_assert(sizeof(UplinkStatsWire) == 440);
 
 struct TrunkStatsWire {
   char name[32];              // trunk name from the config

@@ -106,6 +106,8 @@ class Session {
         std::snprintf(loss, sizeof loss, "%.2f", double(u.probe.loss_ppm) / 1e4);
         std::snprintf(rtt, sizeof rtt, "%.1f", double(u.probe.rtt_avg_us) / 1e3);
         std::snprintf(jit, sizeof jit, "%.1f", double(u.probe.jitter_us) / 1e3);
+        char mos[16];
+        std::snprintf(mos, sizeof mos, "%.2f", double(u.media.mos_avg_x100) / 100.0);
         ups.push_back({{"uplink", std::string(u.name, strnlen(u.name, sizeof u.name))},
                        {"active", b.active_uplink == i ? "*" : ""},
                        {"state", tg::ipc::uplink_state_name(u.state)},
@@ -113,6 +115,7 @@ class Session {
                        {"rtt_ms", rtt},
                        {"loss_pct", loss},
                        {"jitter_ms", jit},
+                       {"mos", u.media.rated ? mos : "-"},
                        {"calls", u.active_calls},
                        {"flaps", u.flaps_total}});
       }

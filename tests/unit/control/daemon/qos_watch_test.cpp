@@ -112,3 +112,87 @@ TEST(QosWatch, ThresholdsComeFromTheConfig) {
   w.evaluate({sample(150)}, t, 0);
   CHECK(w.evaluate({sample(150)}, t, 5'000).empty());
 }
+
+namespace {
+// Probes fine (10 ms, no loss); the calls' own figures as given.
+QosSample voice(double mos, double owd_ms = -1) {
+  QosSample s = sample(10);
+  s.mos_known = mos > 0;
+  s.mos = mos;
+  s.delay_known = owd_ms >= 0;
+  s.one_way_delay_ms = owd_ms;
+  return s;
+}
+}  // namespace
+
+// MOS is bad below its limit: raised after a window under 3.6, cleared
+// only after a window above 3.78 (105 %), alarm level only.
+TEST(QosWatch, LowMosRaisesAnAlarmAndClearsAboveTheMargin) {
+  CHECK(w.evaluate({voice(3.4)}, t, 0).empty());
+  CHECK(w.evaluate({voice(3.4)}, t, 9'999).empty());
+  auto a = w.evaluate({voice(3.41)}, t, 10'000);
+  LONGS_EQUAL(1, a.size());
+  LONGS_EQUAL(int(QosKind::mos), int(a[0].kind));
+  CHECK(a[0].raise);
+  CHECK_FALSE(qos_kind_fails_over(QosKind::mos));
+  STRCMP_EQUAL("voice MOS 3.41 below 3.6 for 10 s", a[0].text.c_str());
+  CHECK(w.evaluate({voice(3.7)}, t, 11'000).empty());   // above the limit, inside the margin
+  CHECK(w.evaluate({voice(3.7)}, t, 30'000).empty());
+  CHECK(w.evaluate({voice(4.1)}, t, 31'000).empty());
+  auto b = w.evaluate({voice(4.1)}, t, 41'000);
+  LONGS_EQUAL(1, b.size());
+  CHECK_FALSE(b[0].raise);
+  STRCMP_EQUAL("voice MOS 4.10 back above 3.78 for 10 s", b[0].text.c_str());
+  CHECK_FALSE(w.violated("wan0", QosKind::mos));
+}
+
+TEST(QosWatch, GoodMosNeverAlarms) {
+  for (int64_t now = 0; now <= 60'000; now += 1000) CHECK(w.evaluate({voice(4.2, 40)}, t, now).empty());
+}
+
+TEST(QosWatch, OneWayDelayAboveG114Alarms) {
+  w.evaluate({voice(4.0, 180)}, t, 0);
+  auto a = w.evaluate({voice(4.0, 180)}, t, 10'000);
+  LONGS_EQUAL(1, a.size());
+  LONGS_EQUAL(int(QosKind::one_way_delay), int(a[0].kind));
+  STRCMP_EQUAL("voice one-way delay 180.0 ms above 150 ms for 10 s", a[0].text.c_str());
+  CHECK_FALSE(qos_kind_fails_over(QosKind::one_way_delay));
+  w.evaluate({voice(4.0, 110)}, t, 11'000);
+  auto b = w.evaluate({voice(4.0, 110)}, t, 21'000);
+  LONGS_EQUAL(1, b.size());
+  CHECK_FALSE(b[0].raise);
+  t.one_way_delay_ms = 50;  // configurable
+  QosWatch low;
+  low.evaluate({voice(4.0, 60)}, t, 0);
+  LONGS_EQUAL(1, low.evaluate({voice(4.0, 60)}, t, 10'000).size());
+}
+
+// No call to rate: the voice verdict stands for kVoiceIdleWindows windows
+// (calls come and go), then clears as no longer observed. A call coming
+// back in time with a bad figure keeps it raised, without a second raise.
+TEST(QosWatch, VoiceAlarmWithNoCallsClearsAfterIdleWindows) {
+  w.evaluate({voice(3.0)}, t, 0);
+  LONGS_EQUAL(1, w.evaluate({voice(3.0)}, t, 10'000).size());
+  const int64_t idle = int64_t(kVoiceIdleWindows) * t.window_s * 1000;
+  CHECK(w.evaluate({voice(0)}, t, 11'000).empty());
+  CHECK(w.evaluate({voice(0)}, t, 11'000 + idle - 1).empty());
+  CHECK(w.evaluate({voice(3.0)}, t, 11'000 + idle - 1).empty());  // a call again: still bad
+  CHECK(w.evaluate({voice(0)}, t, 12'000 + idle).empty());        // its idle time restarted
+  auto a = w.evaluate({voice(0)}, t, 12'000 + 2 * idle);
+  LONGS_EQUAL(1, a.size());
+  CHECK_FALSE(a[0].raise);
+  LONGS_EQUAL(int(QosKind::mos), int(a[0].kind));
+  STRCMP_EQUAL("voice MOS no longer observed: no call to rate for 60 s", a[0].text.c_str());
+  // Probe kinds keep their verdict with no figures (NoFiguresKeepsTheVerdict).
+}
+
+TEST(QosWatch, EachUplinkHasItsOwnVoiceVerdict) {
+  QosSample wan1 = voice(4.3, 20);
+  wan1.uplink = "wan1";
+  wan1.index = 1;
+  w.evaluate({voice(3.2), wan1}, t, 0);
+  auto a = w.evaluate({voice(3.2), wan1}, t, 10'000);
+  LONGS_EQUAL(1, a.size());
+  STRCMP_EQUAL("wan0", a[0].uplink.c_str());
+  CHECK_FALSE(w.violated("wan1", QosKind::mos));
+}

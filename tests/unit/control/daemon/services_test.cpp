@@ -196,3 +196,39 @@ TEST(Services, QosViolationsBecomeAlarms) {
   STRCMP_CONTAINS("wan1 (Carrier B) latency high: round-trip time 250.0 ms above 100 ms",
                   a["result"][0]["text"].get<std::string>().c_str());
 }
+
+// The calls' own figures per uplink (UplinkMediaWire): a MOS below 3.6 and a
+// one-way delay above 150 ms for the window become uplink_mos and
+// uplink_delay alarms on that uplink; good probes do not hide them.
+TEST(Services, VoiceQualityPerUplinkBecomesAlarms) {
+  fp.body.uplinks[0].probe = {20'000, 19'000, 21'000, 500, 0, 50, 50, 50, 0, 0};  // wan0 probes fine
+  ipc::UplinkMediaWire& m = fp.body.uplinks[0].media;
+  m.streams = m.rated = m.delay_streams = 4;
+  m.mos_avg_x100 = 318;
+  m.mos_min_x100 = 290;
+  m.one_way_delay_avg_us = m.one_way_delay_max_us = 190'000;
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  Json a = call("show.alarms");
+  Json mos = find_alarm(a, "uplink_mos"), delay = find_alarm(a, "uplink_delay");
+  CHECK_FALSE_TEXT(mos.is_null(), a.dump().c_str());
+  CHECK_FALSE_TEXT(delay.is_null(), a.dump().c_str());
+  STRCMP_CONTAINS("wan0 (Carrier A) voice quality low: voice MOS 3.18 below 3.6", mos["text"].get<std::string>().c_str());
+  STRCMP_CONTAINS("wan0 (Carrier A) one-way delay high: voice one-way delay 190.0 ms above 150 ms",
+                  delay["text"].get<std::string>().c_str());
+  LONGS_EQUAL(2, a["result"].size());  // probes are fine: no latency/loss alarm
+  // show uplinks carries the figures.
+  Json u = call("show.uplinks")["result"]["uplinks"][0];
+  DOUBLES_EQUAL(3.18, u["mos"].get<double>(), 1e-9);
+  DOUBLES_EQUAL(190.0, u["one_way_delay_ms"].get<double>(), 1e-9);
+  // Good calls again: cleared after the window above the margin.
+  m.mos_avg_x100 = m.mos_min_x100 = 420;
+  m.one_way_delay_avg_us = m.one_way_delay_max_us = 40'000;
+  for (int s = 0; s <= 11; ++s) {
+    now_ns += 1'000'000'000;
+    ctl->tick();
+  }
+  LONGS_EQUAL(0, call("show.alarms")["result"].size());
+}

@@ -1,6 +1,6 @@
 // Test frames for the inspection core and what sits on it: Ethernet + IPv4 +
 // UDP/TCP around a payload (lengths filled in, checksums zero), and G.711
-// RTP packets. Shared by inspector_test and the fast path's call_export_test.
+// RTP packets, RTCP SR/RR. Shared by the core's and the fast path's tests.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -60,5 +60,22 @@ inline std::vector<uint8_t> rtp(uint16_t seq, uint32_t ts, uint32_t ssrc, uint8_
   b.insert(b.end(), pt == 13 ? 1 : 160, 0xD5);
   return b;
 }
+
+// RTCP sender and receiver reports (one report block), network order by hand.
+struct Rtcp {
+  std::vector<uint8_t> b;
+  Rtcp& u8(uint8_t v) { b.push_back(v); return *this; }
+  Rtcp& u16(uint16_t v) { put16(b, v); return *this; }
+  Rtcp& u32(uint32_t v) { put32(b, v); return *this; }
+  Rtcp& sr(uint32_t ssrc, uint64_t ntp) {
+    u8(0x80).u8(200).u16(6).u32(ssrc).u32(uint32_t(ntp >> 32)).u32(uint32_t(ntp));
+    return u32(0).u32(0).u32(0);
+  }
+  Rtcp& rr(uint32_t ssrc, uint32_t about, uint32_t lsr, uint32_t dlsr) {
+    u8(0x81).u8(201).u16(7).u32(ssrc);
+    return u32(about).u32(0).u32(0).u32(0).u32(lsr).u32(dlsr);
+  }
+  Bytes bytes() const { return {b.data(), b.size()}; }
+};
 
 }  // namespace tg::test

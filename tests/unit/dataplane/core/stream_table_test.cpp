@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "tests/unit/dataplane/core/frame_builder.hpp"
+
 namespace {
 
 using tg::Endpoint;
@@ -47,22 +49,7 @@ void send(tg::StreamTable& t, const Endpoint& src, const Endpoint& dst, uint32_t
   }
 }
 
-// Builders for RTCP (network order by hand).
-struct Rtcp {
-  std::vector<uint8_t> b;
-  Rtcp& u8(uint8_t v) { b.push_back(v); return *this; }
-  Rtcp& u16(uint16_t v) { u8(uint8_t(v >> 8)); return u8(uint8_t(v)); }
-  Rtcp& u32(uint32_t v) { u16(uint16_t(v >> 16)); return u16(uint16_t(v)); }
-  Rtcp& sr(uint32_t ssrc, uint64_t ntp) {
-    u8(0x80).u8(200).u16(6).u32(ssrc).u32(uint32_t(ntp >> 32)).u32(uint32_t(ntp));
-    return u32(0).u32(0).u32(0);
-  }
-  Rtcp& rr(uint32_t ssrc, uint32_t about, uint32_t lsr, uint32_t dlsr) {
-    u8(0x81).u8(201).u16(7).u32(ssrc);
-    return u32(about).u32(0).u32(0).u32(0).u32(lsr).u32(dlsr);
-  }
-  tg::Bytes bytes() const { return {b.data(), b.size()}; }
-};
+using tg::test::Rtcp;
 
 }  // namespace
 

@@ -356,3 +356,95 @@ TEST(CallExport, TrunkPacketTotalNeverGoesBackWhileCallsAreFreedMidSweep) {
   CHECK_EQUAL(expect, cdr_packets);
   LONGS_EQUAL(0, lab.ex->trunk_media(0).active_calls);
 }
+
+namespace {
+// n packets each way, 20 ms apart; the far end's (inbound, wan0) stream
+// loses every `gap`-th packet.
+void media_inbound_loss(Lab& lab, int n, int gap, uint16_t first) {
+  for (int i = 0; i < n; ++i) {
+    const uint16_t seq = uint16_t(first + i);
+    lab.send(udp(kCaller, kCallerRtp, kCallee, kCalleeRtp, rtp(seq, 0xA1)), 0x10);
+    if (i % gap != gap - 1) lab.send(udp(kCallee, kCalleeRtp, kCaller, kCallerRtp, rtp(seq, 0xB2)), 0);
+    lab.run_for(20 * kNsPerMs);
+  }
+}
+void rtcp(Lab& lab, bool from_caller, const test::Rtcp& r) {
+  if (from_caller)
+    lab.send(udp(kCaller, kCallerRtp + 1, kCallee, kCalleeRtp + 1, r.b), 0x10);
+  else
+    lab.send(udp(kCallee, kCalleeRtp + 1, kCaller, kCallerRtp + 1, r.b), 0);
+}
+}  // namespace
+
+// Per-uplink voice (what tg-controld's uplink_mos / uplink_delay alarms
+// read): only the stream that came in through the uplink counts, rated on
+// its last closed 10 s window; the LAN's own stream is no uplink's.
+TEST(CallExport, UplinkMediaRatesTheInboundStreamOfEachUplink) {
+  Lab lab;
+  lab.answer("uplink@test");
+  media_inbound_loss(lab, 300, 10, 1000);  // 6 s: no 10 s window closed yet
+  lab.run_for(1100 * kNsPerMs);
+  ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  LONGS_EQUAL(1, m.streams);
+  LONGS_EQUAL(0, m.rated);
+  LONGS_EQUAL(0, m.mos_avg_x100);
+  media_inbound_loss(lab, 400, 10, 1300);  // past the first 10 s window
+  lab.run_for(1100 * kNsPerMs);
+  m = lab.ex->uplink_media(0);
+  LONGS_EQUAL(1, m.streams);
+  LONGS_EQUAL(1, m.rated);
+  // 10 % random-looking loss on G.711 with PLC: R about 67, MOS about 3.45.
+  CHECK_TEXT(m.mos_avg_x100 > 300 && m.mos_avg_x100 < 360, std::to_string(m.mos_avg_x100).c_str());
+  LONGS_EQUAL(m.mos_avg_x100, m.mos_min_x100);
+  CHECK_TEXT(m.loss_ppm > 90'000 && m.loss_ppm < 110'000, std::to_string(m.loss_ppm).c_str());
+  LONGS_EQUAL(0, m.delay_streams);  // no RTCP yet
+  LONGS_EQUAL(0, m.one_way_delay_avg_us);
+  for (uint8_t u = 1; u < ipc::kMaxUplinks; ++u) LONGS_EQUAL(0, lab.ex->uplink_media(u).streams);
+  // The same call with a clean inbound stream rates well.
+  Lab clean;
+  clean.answer("clean@test");
+  clean.media(600);
+  clean.run_for(1100 * kNsPerMs);
+  CHECK(clean.ex->uplink_media(0).mos_avg_x100 >= 430);
+  LONGS_EQUAL(0, clean.ex->uplink_media(0).loss_ppm);
+}
+
+// SR/RR both ways give the end-to-end round trip of the call; the uplink's
+// one-way delay is half of it (G.107's Ta, as the stream's own rating uses).
+TEST(CallExport, UplinkOneWayDelayIsHalfTheRtcpRoundTrip) {
+  Lab lab;
+  lab.answer("delay@test");
+  lab.media(100);
+  // The caller's SR (NTP middle 32 bits 0x00010000) passes; the far end's
+  // RR quoting it with DLSR 0 comes back 240 ms later: 240 ms beyond the box.
+  rtcp(lab, true, test::Rtcp().sr(0xA1, 0x0000000100000000ULL));
+  lab.media(12, 0, 1100);
+  rtcp(lab, false, test::Rtcp().rr(0xB2, 0xA1, 0x00010000, 0));
+  // The far end's SR, the caller's RR 20 ms later: 20 ms on the LAN side.
+  rtcp(lab, false, test::Rtcp().sr(0xB2, 0x0000000280000000ULL));
+  lab.media(1, 0, 1112);
+  rtcp(lab, true, test::Rtcp().rr(0xA1, 0xB2, 0x00028000, 0));
+  lab.media(100, 0, 1113);
+  lab.run_for(1100 * kNsPerMs);
+  const ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  LONGS_EQUAL(1, m.delay_streams);
+  // (240 + 20) / 2 = 130 ms.
+  CHECK_TEXT(m.one_way_delay_avg_us >= 129'000 && m.one_way_delay_avg_us <= 131'000,
+             std::to_string(m.one_way_delay_avg_us).c_str());
+  LONGS_EQUAL(m.one_way_delay_avg_us, m.one_way_delay_max_us);
+}
+
+// A stream that stopped (no packet for media_fresh) or ended is not voice
+// the uplink carries now.
+TEST(CallExport, UplinkMediaForgetsStreamsThatStopped) {
+  Lab lab;
+  lab.answer("stop@test");
+  lab.media(600);
+  lab.run_for(1100 * kNsPerMs);
+  LONGS_EQUAL(1, lab.ex->uplink_media(0).streams);
+  lab.run_for(3 * kNsPerSec);
+  const ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  LONGS_EQUAL(0, m.streams);
+  LONGS_EQUAL(0, m.rated);
+  LONGS_EQUAL(0, m.mos_avg_x100);
+}
