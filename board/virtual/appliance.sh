@@ -58,8 +58,9 @@ ap_controld() {
 # $run/pbx.json when the calls end. Extra args go to the PBX side.
 ap_calls() {
   local n=$1 d=$2; shift 2
+  # shellcheck disable=SC2086  # AP_FAR_ARGS: extra tg-callgen options of the far phones, split on spaces
   lab exec far "$bin/tg-callgen" --mode uas --latch --local "$FAR_PHONES:5060" --calls "$n" \
-    --max-time "$((d + 30))" --summary "$run/far-phones.json" >"$run/far-phones.log" 2>&1 &
+    --max-time "$((d + 30))" --summary "$run/far-phones.json" ${AP_FAR_ARGS:-} >"$run/far-phones.log" 2>&1 &
   echo $! >"$run/far-phones.pid"
   local deadline=$((SECONDS + 5))
   until grep -q "$FAR_PHONES:5060" <<<"$(lab exec far ss -Hlun)"; do

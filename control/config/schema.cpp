@@ -113,9 +113,9 @@ constexpr OptionSpec kSyslog[] = {
 };
 
 constexpr OptionSpec kThresholds[] = {
-    {"one_way_delay_ms", V::integer, 1, 10000, nullptr, "150", false, "one-way delay alarm (ITU-T G.114)"},
+    {"one_way_delay_ms", V::integer, 1, 10000, nullptr, "150", false, "calls' one-way delay (RTCP round trip / 2) above this raises an alarm (ITU-T G.114)"},
     {"rtt_ms", V::integer, 1, 10000, nullptr, "100", false, "round-trip time above this raises an alarm"},
-    {"mos", V::real, 1.0, 4.5, nullptr, "3.6", false, "MOS below this raises an alarm"},
+    {"mos", V::real, 1.0, 4.5, nullptr, "3.6", false, "MOS of the calls through an uplink (10 s windows) below this raises an alarm"},
     {"loss_percent", V::real, 0, 100, nullptr, "1.0", false, "packet loss above this raises an alarm"},
     {"jitter_ms", V::integer, 1, 1000, nullptr, "30", false, "interarrival jitter above this raises an alarm"},
     {"window_s", V::integer, 1, 3600, nullptr, "10", false, "measurement window of the QoS values"},

@@ -216,7 +216,7 @@ calls() {
   base=$(forwarded)
   want=$((base + 50 * $1))   # a second of RTP per call, one way
   log "placing $1 calls of $2 s"
-  ap_calls "$1" "$2" || fail "calls did not start"
+  ap_calls "$@" || fail "calls did not start"
   e2e_boost far lan
   wait_until 20 "RTP of $1 calls flows through the gateway" eval '(( $(forwarded) > want ))'
 }

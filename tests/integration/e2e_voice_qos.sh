@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# timeout: 200
+# Per-uplink voice alarms from the calls themselves, over the whole virtual
+# board (lab, kamailio SBC, tg-dataplane, tg-controld with the board's
+# example config), with calls from the LAN PBX through the SBC and RTCP
+# every second from both ends:
+#   delay 60 ms towards the gateway on wan0 -> the calls' RTCP round trip
+#       grows by 60 ms: one-way delay ~30 ms above a 20 ms level
+#       -> uplink_delay on wan0 (MOS stays good: no uplink_mos); cleared
+#       after the fault is
+#   loss 8 % both ways on wan0 -> the inbound streams' 10 s windows rate
+#       MOS ~3.6 below a 4.0 level -> uplink_mos on wan0; cleared after
+# Levels are lowered from the G.114 / G.107 defaults (150 ms, 3.6) so the
+# faults stay inside what the fast path's probes tolerate (100 ms timeout)
+# and what must never fail over: no switch in the whole test. The figures
+# are read back from `show uplinks` (mos, one_way_delay_ms) as the NOC sees
+# them.
+set -euo pipefail
+. "$(dirname "$0")/lib/e2e.sh"
+e2e_need tg-dataplane tg-controld tg-callgen tg-impair
+
+e2e_lab_up
+e2e_timers 2000 4000 4000
+e2e_dataplane
+# Switch levels far above the faults: this test is about alarms only.
+e2e_controld --set thresholds.window_s=2 --set thresholds.one_way_delay_ms=20 --set thresholds.mos=4.0 \
+  --set thresholds.rtt_ms=1000 --set thresholds.switch_rtt_ms=2000 --set thresholds.loss_percent=50 \
+  --set thresholds.switch_loss_percent=80
+
+uplink() { mgmt show.uplinks | jq -c --arg u "$1" '.result.uplinks[]? | select(.name == $u)'; }
+figure() { uplink wan0 | jq -r ".$1 // empty"; }
+# Active alarm of TYPE on wan0, as JSON (empty if none).
+active_alarm() { mgmt show.alarms | jq -c --arg t "$1" '[.result[]? | select(.type == $t and .object == "wan0")][0] // empty'; }
+raised() { [ -n "$(active_alarm "$1")" ]; }
+cleared() { [ -z "$(active_alarm "$1")" ]; }
+no_switch() { [ "$(switches)" = "$s0" ] || fail "$1: switch $(dp -c '.recent_switches[-1]')"; }
+
+export AP_FAR_ARGS="--rtcp-interval 1"
+s0=$(switches)
+calls 2 75 --rtcp-interval 1
+wait_until 15 "wan0 carries the calls' inbound streams ($(uplink wan0))" \
+  eval '[ "$(uplink wan0 | jq .media_streams)" -ge 2 ]'
+wait_until 15 "an RTCP round trip per call on wan0 ($(uplink wan0))" eval '[ -n "$(figure one_way_delay_ms)" ]'
+owd0=$(figure one_way_delay_ms)
+log "wan0 before the fault: $(uplink wan0 | jq -c '{mos, one_way_delay_ms, media_streams, media_rated, rtt_ms}')"
+
+# --- delay
+lab fault wan0 delay 60 >/dev/null
+t_fault=$SECONDS
+wait_until 25 "uplink_delay on wan0 ($(uplink wan0 | jq -c '{one_way_delay_ms, rtt_ms}'))" raised uplink_delay
+alarm=$(active_alarm uplink_delay)
+owd=$(figure one_way_delay_ms)
+jq -e '.text | test("wan0 \\(Carrier A\\) one-way delay high: voice one-way delay [0-9.]+ ms above 20 ms")' <<<"$alarm" >/dev/null ||
+  fail "delay: alarm text $alarm"
+# 60 ms more round trip is 30 ms more one way (within what RTCP timing gives).
+awk -v a="$owd" -v b="$owd0" 'BEGIN { exit !(a - b >= 20 && a - b <= 45) }' ||
+  fail "delay: one-way delay $owd ms (before $owd0 ms), expected ~30 ms more"
+cleared uplink_mos || fail "delay: 30 ms one way must not lower MOS below 4.0: $(active_alarm uplink_mos)"
+no_switch delay
+ok "delay 60: uplink_delay raised $((SECONDS - t_fault)) s after the fault, one-way delay $owd0 -> $owd ms, MOS $(figure mos)"
+lab clear wan0 >/dev/null
+t_clear=$SECONDS
+wait_until 25 "uplink_delay cleared after the fault ($(uplink wan0 | jq -c '{one_way_delay_ms}'))" cleared uplink_delay
+ok "delay 60: uplink_delay cleared $((SECONDS - t_clear)) s after the fault ended"
+
+# --- loss
+lab fault wan0 loss 8 >/dev/null
+t_fault=$SECONDS
+wait_until 35 "uplink_mos on wan0 ($(uplink wan0 | jq -c '{mos, media_mos_min, media_loss_pct, media_rated}'))" raised uplink_mos
+alarm=$(active_alarm uplink_mos)
+mos=$(figure mos)
+jq -e '.text | test("wan0 \\(Carrier A\\) voice quality low: voice MOS [0-9.]+ below 4 ")' <<<"$alarm" >/dev/null ||
+  fail "loss: alarm text $alarm"
+awk -v m="$mos" 'BEGIN { exit !(m < 4.0 && m > 2.5) }' || fail "loss: MOS $mos"
+no_switch loss
+ok "loss 8: uplink_mos raised $((SECONDS - t_fault)) s after the fault, MOS $mos, inbound loss $(figure media_loss_pct) %"
+lab clear wan0 >/dev/null
+t_clear=$SECONDS
+wait_until 35 "uplink_mos cleared after the fault ($(uplink wan0 | jq -c '{mos}'))" cleared uplink_mos
+ok "loss 8: uplink_mos cleared $((SECONDS - t_clear)) s after the fault ended, MOS $(figure mos)"
+no_switch "the whole test"
+
+# The alarm history holds both raise/clear pairs (what the NOC's trap
+# receiver and mail got; alarm_snmp/alarm_smtp test the transports).
+hist=$(mgmt show.alarms '{"history":true}' |
+  jq -c '[.result[]? | select(.object == "wan0" and (.type == "uplink_delay" or .type == "uplink_mos")) | "\(.type):\(.transition)"]')
+for want in uplink_delay:raised uplink_delay:cleared uplink_mos:raised uplink_mos:cleared; do
+  jq -e --arg w "$want" 'index($w) != null' <<<"$hist" >/dev/null || fail "alarm history lacks $want: $hist"
+done
+calls_end 60
+e2e_done
