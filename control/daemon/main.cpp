@@ -48,7 +48,7 @@ void print_schema() {
         std::snprintf(buf, sizeof buf, " %g..%g", o.min, o.max);
         type += buf;
       }
-      std::printf("  %-22s %s%s%s\n      %s\n", o.key, type.c_str(), o.required ? ", required" : "",
+      std::printf("  %-24s %s%s%s\n      %s\n", o.key, type.c_str(), o.required ? ", required" : "",
                   o.default_value && *o.default_value ? (std::string(", default ") + o.default_value).c_str() : "",
                   o.help);
     }
