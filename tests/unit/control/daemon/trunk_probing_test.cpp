@@ -139,6 +139,13 @@ TEST_GROUP(TrunkProbing) {
     for (const auto& x : notes) n += x.transition == alarm::Transition::cleared;
     return n;
   }
+  // A console command as admin; "ok" or the error code.
+  std::string admin(const std::string& cmd, mgmt::Json args) {
+    std::string line = mgmt::request_line(1, cmd, args);
+    line.pop_back();
+    mgmt::Json r = mgmt::Json::parse(ctl->handle({1, 0, 0, {}, "root"}, mgmt::Role::admin, line));
+    return r["ok"].get<bool>() ? "ok" : r["error"]["code"].get<std::string>();
+  }
   bool logged(const std::string& what) {
     for (const auto& l : logs)
       if (l.find(what) != std::string::npos) return true;
@@ -287,4 +294,32 @@ TEST(TrunkProbing, TrunkNoLongerProbedAnywhereHasItsAlarmCleared) {
   CHECK(active("carrierA") == nullptr);
   STRCMP_CONTAINS("no longer probed over any uplink", notes.back().message().c_str());
   LONGS_EQUAL(0, probing->monitor()->size());
+}
+
+// The console's candidate and commit reach the probers like SIGHUP does; a
+// commit the validation refuses reaches nothing.
+TEST(TrunkProbing, ConsoleCommitChangesRemovesAndARejectedCommitDoesNothing) {
+  reload(kUplinks + kTrunkA + kTrunkB);
+  answers["wan0 " + kA] = answers["wan1 " + kA] = ProbeOutcome::timeout;
+  for (int i = 0; i < 3; ++i) round();
+  CHECK(active("carrierA") != nullptr);
+  const probe::TrunkHealth* b0 = health("carrierB", "wan0");
+  // Refused: carrierB's port and wan1 without its gateway in one candidate.
+  STRCMP_EQUAL("ok", admin("config.set", {{"section", "trunk.carrierB"}, {"key", "sbc_port"}, {"value", "5080"}}).c_str());
+  STRCMP_EQUAL("ok", admin("config.delete", {{"section", "uplink.wan1"}, {"key", "gateway"}}).c_str());
+  STRCMP_EQUAL("config_invalid", admin("config.commit", mgmt::Json::object()).c_str());
+  CHECK_TRUE(health("carrierB", "wan0") == b0);
+  CHECK(active("carrierA") != nullptr);
+  // Fixed and committed: carrierB re-created with the new port.
+  STRCMP_EQUAL("ok", admin("config.set", {{"section", "uplink.wan1"}, {"key", "gateway"}, {"value", "198.51.100.17"}}).c_str());
+  STRCMP_EQUAL("ok", admin("config.commit", mgmt::Json::object()).c_str());
+  round();
+  STRCMP_EQUAL("sip:203.0.113.11:5080", probing->states()["carrierB"]["uplinks"][0]["target"].get<std::string>().c_str());
+  LONGS_EQUAL(1, health("carrierB", "wan0")->probes());
+  // carrierA deleted from the console while down: its alarm clears.
+  STRCMP_EQUAL("ok", admin("config.delete", {{"section", "trunk.carrierA"}}).c_str());
+  STRCMP_EQUAL("ok", admin("config.commit", mgmt::Json::object()).c_str());
+  CHECK(active("carrierA") == nullptr);
+  STRCMP_CONTAINS("removed from the configuration", notes.back().message().c_str());
+  CHECK_FALSE(probing->states().contains("carrierA"));
 }
