@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   // SIP OPTIONS to every trunk over each of its uplinks (sofia-sip).
   controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
   trunk_probing.open(store.running());
-  trunk_probing.install(controller, services.alarm_service());
+  trunk_probing.install(controller, services.alarm_service() ? &services.alarm_service()->alarms() : nullptr);
   // Per-call records: CDR store and export, trunk ASR/SEER/ISA/busy, show calls, diagnose call.
   controld::ShmCallFeed call_feed(shm_prefix, fastpath);
   controld::CallRecords call_records(call_feed, controld::Clock::system(),
