@@ -11,7 +11,9 @@
 #      both trunks and the alarm as before;
 #   4. carrierA removed + SIGHUP while down: gone from `show trunks`, its
 #      alarm cleared (active list, history, tgAlarmCleared trap) with a text
-#      saying it was removed from the configuration; carrierB still up.
+#      saying it was removed from the configuration; carrierB still up;
+#   5. wan0's address changed + SIGHUP: its agent re-bound to the new address,
+#      carrierB probed afresh from there and up.
 # Asserts on `tg-cli --json` and the management socket's JSON.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -113,6 +115,7 @@ trunk() {  # NAME SBC
   printf '[trunk.%s]\ndescription = %s lab trunk\nsbc_address = %s\nsbc_port = 5060\n' "$1" "$1" "$2"
   printf 'options_interval_ms = 500\noptions_timeout_ms = 300\ndown_after = 2\nup_after = 1\nuplinks = wan0\n\n'
 }
+uplink_address=$UPLINK
 conf() {  # TRUNK...: the whole file, with these trunks
   cat <<EOF
 [box]
@@ -127,7 +130,7 @@ log = stderr
 role = wan
 device = ${P}a
 carrier = Carrier A
-address = $UPLINK/28
+address = $uplink_address/28
 gateway = $PEER
 probe_targets = $SBC_A
 priority = 1
@@ -233,6 +236,21 @@ jq -r '.result | map(select(.object == "carrierA" and .transition == "cleared"))
 wait_until 10 "tgAlarmCleared trap about carrierA, saying it was removed" \
   eval '[ -n "$(traps_about $mib.0.2 carrierA | grep -F "removed from the configuration")" ]'
 is_state carrierB up || fail "carrierB: $(state_of carrierB) after carrierA's removal"
+
+# 5. wan0 moves to another address: a new agent there, carrierB afresh.
+# (promote_secondaries: deleting the old, primary address keeps the new
+# one and the route through the peer.)
+ip netns exec "$NC" sysctl -qw "net.ipv4.conf.${P}a.promote_secondaries=1"
+ip -n "$NC" addr add 198.51.100.3/28 dev "${P}a"
+uplink_address=198.51.100.3
+conf carrierB >"$run/moved.conf"
+reload "$run/moved.conf"
+wait_until 10 "wan0's agent re-bound to 198.51.100.3" grep -q "OPTIONS probing over wan0 from 198.51.100.3" "$run/daemon.log"
+ip -n "$NC" addr del "$UPLINK/28" dev "${P}a"   # only the new address can work now
+n=$(probes_of carrierB)
+wait_until 10 "carrierB answered twice more, from the new address only" eval '(($(probes_of carrierB) >= n + 2))'
+is_state carrierB up || fail "carrierB $(state_of carrierB) over the re-bound agent: $(trunks)"
+grep -q "pairs +0 -0 ~1 =0; agents rebound wan0" "$run/daemon.log" || fail "no rebind in the reload summary"
 
 # tg-controld stops cleanly.
 kill "$daemon_pid"

@@ -100,39 +100,40 @@ TEST(TrunkProbePlan, DiffTable) {
   const std::vector<Row> rows = {
       {"unchanged", base, base, "", "", "", "carrierA/wan0 carrierA/wan1", "", "", "", "", ""},
       {"description only: not a probing parameter", base,
-       kUplinks + edit(trunk_a(), "Carrier A trunk", "Carrier A, new label"), "", "", "",
-       "carrierA/wan0 carrierA/wan1", "", "", "", "", ""},
-      {"trunk added", base, both, "carrierB/wan0 carrierB/wan1", "", "", "carrierA/wan0 carrierA/wan1", "carrierB",
-       "", "", "", ""},
+       kUplinks + edit(trunk_a(), "Carrier A trunk", "Carrier A, new label"), "", "", "", "carrierA/wan0 carrierA/wan1",
+       "", "", "", "", ""},
+      {"trunk added", base, both, "carrierB/wan0 carrierB/wan1", "", "", "carrierA/wan0 carrierA/wan1", "carrierB", "",
+       "", "", ""},
       {"trunk removed", both, kUplinks + trunk_b(), "", "carrierA/wan0 carrierA/wan1", "",
        "carrierB/wan0 carrierB/wan1", "", "carrierA", "", "", ""},
       {"SBC address", base, kUplinks + edit(trunk_a(), "203.0.113.10", "203.0.113.12"), "", "",
        "carrierA/wan0 carrierA/wan1", "", "", "", "", "", ""},
-      {"SBC port", base, kUplinks + trunk_a("sbc_port = 5080\n"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "",
-       "", "", ""},
+      {"SBC port", base, kUplinks + trunk_a("sbc_port = 5080\n"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "", "",
+       "", ""},
       {"transport", base, kUplinks + trunk_a("transport = tcp\n"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "",
        "", "", ""},
-      {"interval", base, kUplinks + edit(trunk_a(), "interval_ms = 1000", "interval_ms = 2000"), "", "", "carrierA/wan0 carrierA/wan1",
-       "", "", "", "", "", ""},
+      {"interval", base, kUplinks + edit(trunk_a(), "interval_ms = 1000", "interval_ms = 2000"), "", "",
+       "carrierA/wan0 carrierA/wan1", "", "", "", "", "", ""},
       {"timeout: pairs re-created, agents kept with the new timeout", base,
-       kUplinks + edit(trunk_a(), "timeout_ms = 500", "timeout_ms = 800"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "", "",
-       "wan0 wan1", ""},
-      {"down_after", base, kUplinks + edit(trunk_a(), "down_after = 2", "down_after = 4"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "",
-       "", "", ""},
-      {"up_after", base, kUplinks + edit(trunk_a(), "up_after = 2", "up_after = 3"), "", "", "carrierA/wan0 carrierA/wan1", "", "", "", "",
-       "", ""},
-      {"uplinks list narrowed", base, kUplinks + trunk_a("uplinks = wan0\n"), "", "carrierA/wan1", "",
-       "carrierA/wan0", "", "", "", "wan1", ""},
-      {"uplinks list widened", kUplinks + trunk_a("uplinks = wan0\n"), base, "carrierA/wan1", "", "",
-       "carrierA/wan0", "", "", "", "wan1", ""},
-      {"one trunk changed, the other kept", both, kUplinks + edit(trunk_a(), "down_after = 2", "down_after = 5") + trunk_b(), "", "",
+       kUplinks + edit(trunk_a(), "timeout_ms = 500", "timeout_ms = 800"), "", "", "carrierA/wan0 carrierA/wan1", "",
+       "", "", "", "wan0 wan1", ""},
+      {"down_after", base, kUplinks + edit(trunk_a(), "down_after = 2", "down_after = 4"), "", "",
+       "carrierA/wan0 carrierA/wan1", "", "", "", "", "", ""},
+      {"up_after", base, kUplinks + edit(trunk_a(), "up_after = 2", "up_after = 3"), "", "",
+       "carrierA/wan0 carrierA/wan1", "", "", "", "", "", ""},
+      {"uplinks list narrowed", base, kUplinks + trunk_a("uplinks = wan0\n"), "", "carrierA/wan1", "", "carrierA/wan0",
+       "", "", "", "wan1", ""},
+      {"uplinks list widened", kUplinks + trunk_a("uplinks = wan0\n"), base, "carrierA/wan1", "", "", "carrierA/wan0",
+       "", "", "", "wan1", ""},
+      {"one trunk changed, the other kept", both,
+       kUplinks + edit(trunk_a(), "down_after = 2", "down_after = 5") + trunk_b(), "", "",
        "carrierA/wan0 carrierA/wan1", "carrierB/wan0 carrierB/wan1", "", "", "", "", ""},
       {"uplink address: agent rebound, its pairs re-created, the others kept", base, wan1_moved + trunk_a(), "", "",
        "carrierA/wan1", "carrierA/wan0", "", "", "wan1", "", ""},
       {"uplink removed", base, wan0_only + trunk_a(), "", "carrierA/wan1", "", "carrierA/wan0", "", "", "", "",
        "-wan1"},
-      {"uplink disabled", base, kUplinks + "enabled = false\n" + trunk_a(), "", "carrierA/wan1", "",
-       "carrierA/wan0", "", "", "", "", "-wan1"},
+      {"uplink disabled", base, kUplinks + "enabled = false\n" + trunk_a(), "", "carrierA/wan1", "", "carrierA/wan0",
+       "", "", "", "", "-wan1"},
       {"uplink enabled again", kUplinks + "enabled = false\n" + trunk_a(), base, "carrierA/wan1", "", "",
        "carrierA/wan0", "", "", "", "", "+wan1"},
   };
@@ -144,9 +145,9 @@ TEST(TrunkProbePlan, DiffTable) {
     std::string got = keys(d.pairs_added) + "|" + keys(d.pairs_removed) + "|" + keys(d.pairs_changed) + "|" +
                       keys(d.pairs_kept) + "|" + names(d.trunks_added) + "|" + names(d.trunks_removed) + "|" +
                       names(d.agents_rebound) + "|" + names(d.agents_retimed) + "|" + agents;
-    std::string want = std::string(r.pairs_added) + "|" + r.pairs_removed + "|" + r.pairs_changed + "|" +
-                       r.pairs_kept + "|" + r.trunks_added + "|" + r.trunks_removed + "|" + r.agents_rebound + "|" +
-                       r.agents_retimed + "|" + r.agents_added_removed;
+    std::string want = std::string(r.pairs_added) + "|" + r.pairs_removed + "|" + r.pairs_changed + "|" + r.pairs_kept +
+                       "|" + r.trunks_added + "|" + r.trunks_removed + "|" + r.agents_rebound + "|" + r.agents_retimed +
+                       "|" + r.agents_added_removed;
     STRCMP_EQUAL_TEXT(want.c_str(), got.c_str(), r.what);
     // Nothing to do exactly when every pair is kept and no agent moves.
     CHECK_EQUAL_TEXT(std::string(r.what).rfind("unchanged", 0) == 0 || std::string(r.what).rfind("description", 0) == 0,
@@ -155,8 +156,8 @@ TEST(TrunkProbePlan, DiffTable) {
 }
 
 TEST(TrunkProbePlan, SummaryForTheLog) {
-  ProbePlanDiff d = diff_probe_plans(plan_of(kUplinks + trunk_a() + trunk_b()),
-                                     plan_of(kUplinks + trunk_b("down_after = 4\n")));
+  ProbePlanDiff d =
+      diff_probe_plans(plan_of(kUplinks + trunk_a() + trunk_b()), plan_of(kUplinks + trunk_b("down_after = 4\n")));
   STRCMP_EQUAL("trunks -carrierA; pairs +0 -2 ~2 =0", d.summary().c_str());
 }
 

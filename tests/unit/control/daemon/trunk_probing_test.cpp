@@ -76,22 +76,20 @@ TEST_GROUP(TrunkProbing) {
     store = new config::ConfigStore;
     auto r = store->open({dir + "/c.conf", dir + "/history", {}});
     CHECK_TRUE_TEXT(r.ok(), r.error_text().c_str());
-    Clock clock{[this] { return uint64_t(now); }, [] { return int64_t(1700000000000); }, [this](int v) {
-                  now += ms(uint64_t(v));
-                }};
+    Clock clock{[this] { return uint64_t(now); }, [] { return int64_t(1700000000000); },
+                [this](int v) { now += ms(uint64_t(v)); }};
     ctl = new Controller(*store, fp, clock, [this](int, const std::string& m) { logs.push_back(m); });
     fp.body.uplink_count = 2;
     std::strcpy(fp.body.uplinks[0].name, "wan0");
     std::strcpy(fp.body.uplinks[1].name, "wan1");
     alarms = new alarm::AlarmManager([this] { return alarm::WallMs(now / 1000000); }, {},
                                      [this](const alarm::AlarmNotification& n) { notes.push_back(n); });
-    probing = new TrunkProbing(
-        [this](int, const std::string& m) { logs.push_back(m); },
-        [this](const ProbeAgentPlan& a, std::string*) -> std::unique_ptr<probe::Prober> {
-          created.push_back(a.uplink + "@" + a.bind_address);
-          return std::make_unique<FakeProber>();
-        },
-        [this] { return now; });
+    probing = new TrunkProbing([this](int, const std::string& m) { logs.push_back(m); },
+                               [this](const ProbeAgentPlan& a, std::string*) -> std::unique_ptr<probe::Prober> {
+                                 created.push_back(a.uplink + "@" + a.bind_address);
+                                 return std::make_unique<FakeProber>();
+                               },
+                               [this] { return now; });
     probing->open(store->running());
     probing->install(*ctl, alarms);
   }
@@ -305,16 +303,19 @@ TEST(TrunkProbing, ConsoleCommitChangesRemovesAndARejectedCommitDoesNothing) {
   CHECK(active("carrierA") != nullptr);
   const probe::TrunkHealth* b0 = health("carrierB", "wan0");
   // Refused: carrierB's port and wan1 without its gateway in one candidate.
-  STRCMP_EQUAL("ok", admin("config.set", {{"section", "trunk.carrierB"}, {"key", "sbc_port"}, {"value", "5080"}}).c_str());
+  STRCMP_EQUAL("ok",
+               admin("config.set", {{"section", "trunk.carrierB"}, {"key", "sbc_port"}, {"value", "5080"}}).c_str());
   STRCMP_EQUAL("ok", admin("config.delete", {{"section", "uplink.wan1"}, {"key", "gateway"}}).c_str());
   STRCMP_EQUAL("config_invalid", admin("config.commit", mgmt::Json::object()).c_str());
   CHECK_TRUE(health("carrierB", "wan0") == b0);
   CHECK(active("carrierA") != nullptr);
   // Fixed and committed: carrierB re-created with the new port.
-  STRCMP_EQUAL("ok", admin("config.set", {{"section", "uplink.wan1"}, {"key", "gateway"}, {"value", "198.51.100.17"}}).c_str());
+  STRCMP_EQUAL(
+      "ok", admin("config.set", {{"section", "uplink.wan1"}, {"key", "gateway"}, {"value", "198.51.100.17"}}).c_str());
   STRCMP_EQUAL("ok", admin("config.commit", mgmt::Json::object()).c_str());
   round();
-  STRCMP_EQUAL("sip:203.0.113.11:5080", probing->states()["carrierB"]["uplinks"][0]["target"].get<std::string>().c_str());
+  STRCMP_EQUAL("sip:203.0.113.11:5080",
+               probing->states()["carrierB"]["uplinks"][0]["target"].get<std::string>().c_str());
   LONGS_EQUAL(1, health("carrierB", "wan0")->probes());
   // carrierA deleted from the console while down: its alarm clears.
   STRCMP_EQUAL("ok", admin("config.delete", {{"section", "trunk.carrierA"}}).c_str());
