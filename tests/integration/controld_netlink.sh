@@ -48,7 +48,9 @@ v6_state() {
     printf "{"; r 101; r 102; r 103; r main
     printf "\"rules\":%s,\"addr\":%s}" "$(ip -6 -j rule show)" "$(ip -6 -j addr show)"'
 }
-main6_dev() { v6_state | jq -r '.main[0].dev // empty'; }
+# The device of the one main IPv6 default route ("several": a switch added
+# one instead of replacing it).
+main6_dev() { v6_state | jq -r 'if (.main | length) > 1 then "several" else .main[0].dev // empty end'; }
 main6_dev_is() { [ "$(main6_dev)" = "$1" ]; }  # "" = no IPv6 default route
 # Tables 101/102 default via each carrier's IPv6 router, none in 103 (lte),
 # rules from each uplink's IPv6 address, the addresses on the taps (usable:
