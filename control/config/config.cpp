@@ -299,6 +299,15 @@ void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& er
     err(at.of("thresholds", "switch_rtt_ms"), "switch_rtt_ms (" + std::to_string(c.thresholds.switch_rtt_ms) +
                                                   ") is below the alarm level rtt_ms (" +
                                                   std::to_string(c.thresholds.rtt_ms) + ")");
+  // Hysteresis: a clear level at or above the raise level would flap.
+  const TrunkStatsConfig& ts = c.trunk_stats;
+  if (ts.congestion_clear_percent >= ts.congestion_raise_percent) {
+    const char* key = at.option.count("trunk_stats.congestion_clear_percent") ? "congestion_clear_percent"
+                                                                                : "congestion_raise_percent";
+    err(at.of("trunk_stats", key), "congestion_clear_percent (" + fmt(ts.congestion_clear_percent) +
+                                       ") must be below congestion_raise_percent (" +
+                                       fmt(ts.congestion_raise_percent) + ")");
+  }
   if (c.box.mgmt_socket == c.store.path || c.box.pidfile == c.store.path || c.box.pidfile == c.box.mgmt_socket)
     err(at.of("store", "path"), "store path, pidfile and mgmt_socket must be different files");
 }
@@ -534,6 +543,11 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.thresholds.window_s = int(b.integer("thresholds", "window_s"));
   c.thresholds.switch_rtt_ms = int(b.integer("thresholds", "switch_rtt_ms"));
   c.thresholds.switch_loss_percent = b.real("thresholds", "switch_loss_percent");
+
+  c.trunk_stats.window_min = int(b.integer("trunk_stats", "window_min"));
+  c.trunk_stats.congestion_raise_percent = b.real("trunk_stats", "congestion_raise_percent");
+  c.trunk_stats.congestion_clear_percent = b.real("trunk_stats", "congestion_clear_percent");
+  c.trunk_stats.congestion_min_calls = int(b.integer("trunk_stats", "congestion_min_calls"));
 
   c.timers.miss_count = int(b.integer("timers", "miss_count"));
   c.timers.holddown_base_ms = int(b.integer("timers", "holddown_base_ms"));

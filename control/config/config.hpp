@@ -80,6 +80,16 @@ struct Thresholds {
   double switch_loss_percent = 10.0;
 };
 
+// Per-trunk call figures from the CDRs (control/daemon/call_records.hpp):
+// the sliding window of `show trunks` and the busy-ratio congestion alarm
+// (raised at >= raise of at least min_calls settled calls, cleared below
+// clear; congestion never fails an uplink over).
+struct TrunkStatsConfig {
+  int window_min = 15;
+  double congestion_raise_percent = 30.0, congestion_clear_percent = 15.0;
+  int congestion_min_calls = 10;
+};
+
 struct Timers {
   int miss_count = 8;
   int holddown_base_ms = 5000, holddown_max_ms = 300000, holddown_decay_ms = 600000;
@@ -108,6 +118,7 @@ struct Config {
   EmailConfig email;
   SyslogConfig syslog;
   Thresholds thresholds;
+  TrunkStatsConfig trunk_stats;
   Timers timers;
   StoreConfig store;
   CaptureConfig capture;

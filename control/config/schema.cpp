@@ -125,6 +125,17 @@ constexpr OptionSpec kThresholds[] = {
      "probe loss above this for window_s moves traffic off the uplink (ordinary impairment must not)"},
 };
 
+constexpr OptionSpec kTrunkStats[] = {
+    {"window_min", V::integer, 1, 1440, nullptr, "15", false,
+     "sliding window of the per-trunk figures (ASR, SEER, busy %...) and of the congestion alarm"},
+    {"congestion_raise_percent", V::real, 1, 100, nullptr, "30", false,
+     "busy answers (486, 600, 503 + Retry-After) at or above this share of the window's calls raise congestion"},
+    {"congestion_clear_percent", V::real, 0, 100, nullptr, "15", false,
+     "congestion clears below this busy share; < congestion_raise_percent"},
+    {"congestion_min_calls", V::integer, 1, 100000, nullptr, "10", false,
+     "fewer settled calls in the window never raise congestion"},
+};
+
 constexpr OptionSpec kTimers[] = {
     {"miss_count", V::integer, 1, 1000, nullptr, "8", false, "consecutive lost probe rounds = uplink down"},
     {"holddown_base_ms", V::integer, 100, 3600000, nullptr, "5000", false, "clean time after a first fault"},
@@ -159,6 +170,7 @@ constexpr SectionSpec kSections[] = {
     {"alarm.email", false, 1, nullptr, kEmail, "alarm mail over SMTP"},
     {"alarm.syslog", false, 1, nullptr, kSyslog, "RFC 5424 syslog of every event"},
     {"thresholds", false, 1, nullptr, kThresholds, "QoS limits"},
+    {"trunk_stats", false, 1, nullptr, kTrunkStats, "per-trunk call figures and the congestion alarm"},
     {"timers", false, 1, nullptr, kTimers, "failover timers pushed to the fast path"},
     {"store", false, 1, nullptr, kStore, "event and call-record store"},
     {"capture", false, 1, nullptr, kCapture, "packet capture to pcap (console: capture start|stop)"},

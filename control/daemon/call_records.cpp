@@ -249,6 +249,16 @@ void CallRecords::configure(const config::Config& c) {
   opt_.diagnose.mos_min = c.thresholds.mos;
   opt_.diagnose.loss_max_pct = c.thresholds.loss_percent;
   opt_.diagnose.jitter_max_ms = c.thresholds.jitter_ms;
+  const config::TrunkStatsConfig& ts = c.trunk_stats;
+  const int64_t window_ms = int64_t(ts.window_min) * 60'000;
+  const CongestionOptions cong{ts.congestion_raise_percent, ts.congestion_clear_percent,
+                               uint64_t(ts.congestion_min_calls)};
+  if (window_ms != stats_.options().window_ms || cong.raise_pct != opt_.congestion.raise_pct ||
+      cong.clear_pct != opt_.congestion.clear_pct || cong.min_calls != opt_.congestion.min_calls)
+    last_check_ms_ = 0;  // judge the trunks by the new rules at the next tick, not up to 1 s later
+  stats_.set_window_ms(window_ms);
+  opt_.stats.window_ms = window_ms;
+  opt_.congestion = cong;
   trunk_labels_.clear();
   trunk_by_sbc_.clear();
   for (const auto& t : c.trunks) {

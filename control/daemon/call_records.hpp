@@ -114,6 +114,9 @@ class TrunkCallStats {
   TrunkFigures total(const std::string& trunk) const;
   std::vector<std::string> trunks() const;
   const Options& options() const { return opt_; }
+  // A reload: totals and the calls inside the new window stay; a shorter
+  // window drops the older calls at the next look, a longer one fills up
+  // with the calls that end from now on.
   void set_window_ms(int64_t ms) { opt_.window_ms = ms; }
 
  private:
@@ -129,7 +132,8 @@ class TrunkCallStats {
 mgmt::Json figures_json(const TrunkFigures& f);
 
 // Busy-ratio congestion with hysteresis: raised at >= raise_pct of at least
-// min_calls settled calls in the window, cleared below clear_pct.
+// min_calls settled calls in the window, cleared below clear_pct. Defaults
+// are [trunk_stats]'s (config::TrunkStatsConfig).
 struct CongestionOptions {
   double raise_pct = 30.0;
   double clear_pct = 15.0;
@@ -180,7 +184,9 @@ class CallRecords {
   void set_alarms(alarm::AlarmManager* a) { alarms_ = a; }
   // Trunk and uplink names by index (from the fast path's stats).
   void set_stats_source(std::function<bool(ipc::StatsBody&)> read_stats) { read_stats_ = std::move(read_stats); }
-  // QoS thresholds for diagnoses; labels for alarm texts.
+  // QoS thresholds for diagnoses; [trunk_stats] window and congestion
+  // levels; labels for alarm texts. Also a reload: the figures, the
+  // congestion state and the recent calls stay (see set_window_ms).
   void configure(const config::Config& c);
 
   // Drains the CDR ring; about once a second re-evaluates congestion.

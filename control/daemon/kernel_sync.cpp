@@ -42,6 +42,12 @@ bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, K
     r.ifname = bp.tap_iface;
     r.address = {IpAddr::v4(bp.itf.ip), bp.itf.prefix_len};
     if (bp.itf.gateway != 0) r.gateway = IpAddr::v4(bp.itf.gateway);
+    // IPv6 (addr6= and gw6= go together on uplinks): the same table and
+    // rule priority, on the IPv6 side.
+    if (bp.itf.has_ip6 && bp.itf.has_gateway6) {
+      r.address6 = {IpAddr::v6_bytes(bp.itf.ip6.data()), bp.itf.prefix6_len};
+      r.gateway6 = IpAddr::v6_bytes(bp.itf.gateway6.data());
+    }
     r.table = kUplinkTableBase + p;
     r.rule_priority = kUplinkTableBase + p;
     k.routes.uplinks.push_back(r);
@@ -93,7 +99,7 @@ bool KernelSync::reconfigure(KernelSyncConfig cfg) {
   watch_ = std::make_unique<netlink::LinkWatch>(names);
   records_.assign(cfg_.links.size(), {});
   routes_ = std::make_unique<netlink::RouteSync>(nl_, cfg_.routes);
-  main_uplink_ = 0xFF;
+  main_uplink_ = main6_uplink_ = 0xFF;
   load_dump();
   const uint64_t now = clock_.mono_ns();
   next_poll_ns_ = now;  // read the fast path's active uplink at the next tick
@@ -244,7 +250,7 @@ void KernelSync::set_active(const std::string& uplink) {
 void KernelSync::apply() {
   const int r = route_index(active_);
   const uint8_t want = r < 0 ? uint8_t(0xFF) : uint8_t(r);
-  const uint8_t before = routes_->applied_active();
+  const uint8_t before = routes_->applied_active(), before6 = routes_->applied_active6();
   std::string why;
   applied_ok_ = routes_->apply(want, why);
   if (!applied_ok_) {
@@ -262,6 +268,15 @@ void KernelSync::apply() {
     main_changed_wall_us_ = clock_.wall_us();
     log_(LOG_INFO, "main default route via " + cfg_.routes.uplinks[after].ifname + " (" + cfg_.route_uplinks[after] +
                        ", the active uplink)");
+  }
+  const uint8_t after6 = routes_->applied_active6();
+  if (after6 != before6 && after6 < cfg_.routes.uplinks.size() && after6 != main6_uplink_) {
+    main6_uplink_ = after6;
+    const netlink::UplinkRoute& u = cfg_.routes.uplinks[after6];
+    log_(LOG_INFO, u.has_ipv6() ? "main IPv6 default route via " + u.ifname + " (" + cfg_.route_uplinks[after6] +
+                                      ", the active uplink)"
+                                : "no main IPv6 default route: the active uplink " + cfg_.route_uplinks[after6] +
+                                      " has no IPv6");
   }
 }
 
@@ -303,15 +318,20 @@ Json KernelSync::links_json() const {
     const netlink::UplinkRoute& u = cfg_.routes.uplinks[i];
     routes.push_back({{"uplink", cfg_.route_uplinks[i]}, {"dev", u.ifname}, {"address", u.address.str()},
                       {"gateway", u.gateway.empty() ? Json(nullptr) : Json(u.gateway.str())},
+                      {"address6", u.has_ipv6() ? Json(u.address6.str()) : Json(nullptr)},
+                      {"gateway6", u.has_ipv6() ? Json(u.gateway6.str()) : Json(nullptr)},
                       {"table", u.table}, {"rule_priority", u.rule_priority}});
   }
   const uint8_t a = routes_ ? routes_->applied_active() : 0xFF;
+  const uint8_t a6 = routes_ ? routes_->applied_active6() : 0xFF;
+  const bool has6 = a6 < cfg_.routes.uplinks.size() && cfg_.routes.uplinks[a6].has_ipv6();
   return {{"enabled", open_},
           {"error", error_},
           {"links", links},
           {"uplink_routes", routes},
           {"active_uplink", active_},
           {"main_default_route", a < cfg_.routes.uplinks.size() ? Json(cfg_.routes.uplinks[a].ifname) : Json(nullptr)},
+          {"main_default_route6", has6 ? Json(cfg_.routes.uplinks[a6].ifname) : Json(nullptr)},
           {"main_route_changed_wall_us", main_changed_wall_us_ ? Json(main_changed_wall_us_) : Json(nullptr)},
           {"in_step", routes_done()},
           {"last_error", last_apply_error_},

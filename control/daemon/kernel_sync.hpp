@@ -4,6 +4,9 @@
 // routing table and "from ADDRESS lookup TABLE" rule (the box's sockets
 // bound to an uplink leave by it: OPTIONS per uplink), moves the main
 // default route to the active uplink's tap, and brings the LTE netdev up.
+// Uplinks with addr6=/gw6= in the ports file get all of it for IPv6 too
+// (same table number and rule priority); the main IPv6 default route
+// follows the active uplink, and is removed while that one has no IPv6.
 //
 //   active uplink   <- the fast path: switch events (hook) at once, its stats
 //                      every kActivePollNs as a backstop (attach, lost events)
@@ -146,6 +149,7 @@ class KernelSync {
   uint64_t link_events_ = 0, resyncs_ = 0;
   int64_t main_changed_wall_us_ = 0;  // when the main default route last moved
   uint8_t main_uplink_ = 0xFF;        // where it goes
+  uint8_t main6_uplink_ = 0xFF;       // the IPv6 one (an uplink without IPv6: none)
 };
 
 }  // namespace tg::controld

@@ -48,7 +48,7 @@ void print_schema() {
         std::snprintf(buf, sizeof buf, " %g..%g", o.min, o.max);
         type += buf;
       }
-      std::printf("  %-22s %s%s%s\n      %s\n", o.key, type.c_str(), o.required ? ", required" : "",
+      std::printf("  %-24s %s%s%s\n      %s\n", o.key, type.c_str(), o.required ? ", required" : "",
                   o.default_value && *o.default_value ? (std::string(", default ") + o.default_value).c_str() : "",
                   o.help);
     }
@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   // SIP OPTIONS to every trunk over each of its uplinks (sofia-sip).
   controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
   trunk_probing.open(store.running());
-  trunk_probing.install(controller, services.alarm_service());
+  trunk_probing.install(controller, services.alarm_service() ? &services.alarm_service()->alarms() : nullptr);
   // Per-call records: CDR store and export, trunk ASR/SEER/ISA/busy, show calls, diagnose call.
   controld::ShmCallFeed call_feed(shm_prefix, fastpath);
   controld::CallRecords call_records(call_feed, controld::Clock::system(),

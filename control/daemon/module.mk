@@ -3,11 +3,12 @@ LIBS += tgcontrold
 tgcontrold_SRCS := control/daemon/controller.cpp control/daemon/fastpath_link.cpp control/daemon/log.cpp \
   control/daemon/stats_json.cpp control/daemon/services.cpp \
   control/daemon/qos_watch.cpp control/daemon/trunk_watch.cpp control/daemon/call_records.cpp \
-  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp control/daemon/kernel_sync.cpp
+  control/daemon/capture_writer.cpp control/daemon/capture_commands.cpp control/daemon/kernel_sync.cpp \
+  control/daemon/trunk_probe_plan.cpp control/daemon/trunk_probing.cpp
 tgcontrold_LDLIBS := -lpcap
 
 BINS += tg-controld
-tg-controld_SRCS := control/daemon/main.cpp control/daemon/trunk_probing.cpp
+tg-controld_SRCS := control/daemon/main.cpp
 # tgfastpath only for the board's port file parser (board.o: no DPDK calls).
 tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgipc tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
 tg-controld_LDLIBS := -lboost_program_options -lrt

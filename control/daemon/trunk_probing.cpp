@@ -1,34 +1,32 @@
 #include "control/daemon/trunk_probing.hpp"
 
 #include <syslog.h>
-#include <time.h>
 
 #include <algorithm>
 
 #include "control/probe/probe_json.hpp"
 
 namespace tg::controld {
-namespace {
 
-TimeNs mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return TimeNs(ts.tv_sec) * 1'000'000'000 + TimeNs(ts.tv_nsec);
+TrunkProbing::TrunkProbing(Log log) : TrunkProbing(std::move(log), nullptr, probe::monotonic_ns) {
+  loop_ = std::make_unique<probe::ProbeLoop>();
+  factory_ = [this](const ProbeAgentPlan& a, std::string* error) -> std::unique_ptr<probe::Prober> {
+    probe::ProberConfig pc;
+    pc.bind_address = a.bind_address;
+    pc.timeout = a.timeout;
+    return probe::OptionsProber::create(*loop_, pc, error);
+  };
 }
 
-std::string target_of(const config::TrunkConfig& t) {
-  return "sip:" + t.sbc_address + ":" + std::to_string(t.sbc_port);
-}
-
-}  // namespace
-
-TrunkProbing::TrunkProbing(Log log)
+TrunkProbing::TrunkProbing(Log log, ProberFactory factory, Clock clock)
     : log_(std::move(log)),
+      factory_(std::move(factory)),
+      clock_(std::move(clock)),
       watch_({[this](const alarm::RaiseRequest& r) {
-                if (alarms_) alarms_->alarms().raise(r);
+                if (alarms_) alarms_->raise(r);
               },
               [this](alarm::AlarmType t, const alarm::ManagedObject& o, const std::string& why) {
-                if (alarms_) alarms_->alarms().clear(t, o, why);
+                if (alarms_) alarms_->clear(t, o, why);
               },
               [this](const std::string& uplink, bool raise) {
                 if (ctl_) ctl_->set_soft_fault(uplink, ipc::SoftFault::sip_outage, raise);
@@ -36,13 +34,13 @@ TrunkProbing::TrunkProbing(Log log)
 
 void TrunkProbing::open(const config::Config& c) {
   cfg_ = c;
+  plan_ = probe_plan(c);
   watch_.configure(c);
-  if (!loop_.ok()) {
-    error_ = "sofia-sip could not start its event loop";
-    log_(LOG_ERR, "OPTIONS probing: " + error_);
+  if (loop_ && !loop_->ok()) {
+    log_(LOG_ERR, "OPTIONS probing: sofia-sip could not start its event loop");
     return;
   }
-  monitor_ = std::make_unique<probe::TrunkMonitor>(mono_ns, [this](const probe::TrunkEvent& e) {
+  monitor_ = std::make_unique<probe::TrunkMonitor>(clock_, [this](const probe::TrunkEvent& e) {
     const probe::TrunkHealth* h = monitor_->health(e.spec.trunk, e.spec.uplink);
     watch_.on_result(e, h ? h->consecutive_failures() : 0);
     if (!e.transition) return;
@@ -52,70 +50,110 @@ void TrunkProbing::open(const config::Config& c) {
              probe::trunk_state_name(e.transition->from) + " -> " + probe::trunk_state_name(e.transition->to) +
              (e.report.reason.empty() ? "" : ", " + e.report.reason) + ")");
   });
-  add_uplinks();
+  realize();
 }
 
-// An uplink's address lives on the fast path's tap, which appears once
-// tg-dataplane runs: uplinks that cannot bind yet are retried every 5 s.
-void TrunkProbing::add_uplinks() {
-  for (const auto& u : cfg_.uplinks) {
-    if (!u.enabled || u.address.empty()) continue;
-    if (std::any_of(probers_.begin(), probers_.end(), [&](auto& p) { return p.first == u.name; })) continue;
-    probe::ProberConfig pc;
-    pc.bind_address = u.address;
-    int timeout_ms = 0;
-    for (const auto& t : cfg_.trunks)
-      if (std::find(t.uplinks.begin(), t.uplinks.end(), u.name) != t.uplinks.end())
-        timeout_ms = std::max(timeout_ms, t.options_timeout_ms);
-    if (timeout_ms > 0) pc.timeout = TimeNs(timeout_ms) * kNsPerMs;
+probe::Prober* TrunkProbing::prober(const std::string& uplink) const {
+  for (const auto& [name, p] : probers_)
+    if (name == uplink) return p.get();
+  return nullptr;
+}
+
+// Brings the running probers and pairs up to the plan. An uplink's address
+// lives on the fast path's tap, which appears once tg-dataplane runs: agents
+// that cannot bind yet are retried every 5 s from tick().
+void TrunkProbing::realize() {
+  for (const auto& a : plan_.agents) {
+    if (prober(a.uplink)) continue;
     std::string err;
-    auto p = probe::OptionsProber::create(loop_, pc, &err);
+    auto p = factory_(a, &err);
+    const std::string mark = " " + a.uplink + " ";
     if (!p) {
-      if (error_.find(u.name) == std::string::npos)
-        log_(LOG_WARNING, "OPTIONS over " + u.name + " (" + u.address + "): " + err + "; retrying");
-      error_ += u.name + " ";
+      if (failing_.find(mark) == std::string::npos) {
+        log_(LOG_WARNING, "OPTIONS over " + a.uplink + " (" + a.bind_address + "): " + err + "; retrying");
+        failing_ += mark;
+      }
       continue;
     }
-    monitor_->add_uplink(u.name, p.get());
-    probers_.emplace_back(u.name, std::move(p));
-    for (const auto& t : cfg_.trunks) {
-      if (std::find(t.uplinks.begin(), t.uplinks.end(), u.name) == t.uplinks.end()) continue;
-      probe::TrunkProbeSpec s;
-      s.trunk = t.name;
-      s.uplink = u.name;
-      s.target = target_of(t);
-      s.health.down_after = t.down_after;
-      s.health.up_after = t.up_after;
-      s.health.interval = TimeNs(t.options_interval_ms) * kNsPerMs;
-      if (!monitor_->add(s, &err)) log_(LOG_ERR, "trunk " + t.name + " over " + u.name + ": " + err);
-    }
-    log_(LOG_NOTICE, "OPTIONS probing over " + u.name + " from " + u.address);
+    if (auto at = failing_.find(mark); at != std::string::npos) failing_.erase(at, mark.size());
+    monitor_->add_uplink(a.uplink, p.get());
+    probers_.emplace_back(a.uplink, std::move(p));
+    log_(LOG_NOTICE, "OPTIONS probing over " + a.uplink + " from " + a.bind_address);
+  }
+  for (const auto& pp : plan_.pairs) {
+    if (!prober(pp.spec.uplink) || monitor_->health(pp.spec.trunk, pp.spec.uplink)) continue;
+    std::string err;
+    if (!monitor_->add(pp.spec, &err))
+      log_(LOG_ERR, "trunk " + pp.spec.trunk + " over " + pp.spec.uplink + ": " + err);
   }
 }
 
-void TrunkProbing::install(Controller& ctl, alarmsvc::AlarmService* alarms) {
+void TrunkProbing::apply(const config::Config& c) {
+  ProbePlan next = probe_plan(c);
+  ProbePlanDiff d = diff_probe_plans(plan_, next);
+  cfg_ = c;
+  watch_.configure(c);  // labels, SBCs, timeouts for the texts
+  if (!monitor_ || d.empty()) {
+    plan_ = std::move(next);
+    return;
+  }
+  for (const auto& t : d.trunks_removed)
+    watch_.remove_trunk(t, "trunk " + t + " removed from the configuration; no longer probed");
+  // Changed pairs are re-created; the watch keeps their last verdict (and
+  // the trunk's alarm) until the new pair reports: no clear/raise churn.
+  for (const auto& [trunk, uplink] : d.pairs_removed) {
+    monitor_->remove(trunk, uplink);
+    watch_.forget(trunk, uplink);
+  }
+  for (const auto& [trunk, uplink] : d.pairs_changed) monitor_->remove(trunk, uplink);
+  auto drop_agent = [this](const std::string& uplink) {
+    monitor_->remove_uplink(uplink);
+    std::erase_if(probers_, [&](const auto& p) { return p.first == uplink; });
+  };
+  for (const auto& u : d.agents_removed) drop_agent(u);
+  for (const auto& u : d.agents_rebound) drop_agent(u);
+  for (const auto& u : d.agents_retimed)
+    if (auto* p = prober(u)) p->set_timeout(next.agent(u)->timeout);
+  // Still configured but probed over no uplink any more: nothing would ever
+  // clear its alarm.
+  for (const auto& t : next.trunks)
+    if (plan_.probes(t) && !next.probes(t))
+      watch_.remove_trunk(t, "trunk " + t + " no longer probed over any uplink (configuration)");
+  plan_ = std::move(next);
+  realize();
+  log_(LOG_NOTICE, "OPTIONS probing follows the configuration: " + d.summary());
+}
+
+void TrunkProbing::install(Controller& ctl, alarm::AlarmManager* alarms) {
   ctl_ = &ctl;
   alarms_ = alarms;
   if (!monitor_) return;
   ctl.hooks.trunk_probe_states = [this] { return states(); };
   ctl.hooks.test_trunk = [this](const std::string& trunk, std::string& why) { return test(trunk, why); };
+  // Only applied configurations reach this hook: a rejected reload or
+  // commit leaves the probers as they are.
+  auto applied = ctl.hooks.on_config_applied;
+  ctl.hooks.on_config_applied = [this, applied](const config::Config& c) {
+    apply(c);
+    if (applied) applied(c);
+  };
 }
 
 void TrunkProbing::tick() {
   if (!monitor_) return;
-  loop_.step(0);
+  if (loop_) loop_->step(0);
   monitor_->poll();
-  TimeNs now = mono_ns();
-  if (probers_.size() < cfg_.uplinks.size() && now >= next_retry_) {
+  TimeNs now = clock_();
+  if (probers_.size() < plan_.agents.size() && now >= next_retry_) {
     next_retry_ = now + 5'000 * kNsPerMs;
-    add_uplinks();
+    realize();
   }
 }
 
 // {"carrierA": {"state": "up"|"down"|"unknown", "uplinks": [pair, ...]}}
 Json TrunkProbing::states() const {
   Json out = Json::object();
-  TimeNs now = mono_ns();
+  TimeNs now = clock_();
   for (const auto& t : cfg_.trunks) {
     Json pairs = Json::array();
     bool any_known = false;
@@ -141,29 +179,27 @@ Json TrunkProbing::test(const std::string& trunk, std::string& why) {
     std::string uplink;
     bool done = false;
     probe::ProbeReport report;
-    TimeNs sent = 0, answered = 0;
   };
   std::vector<std::shared_ptr<Pending>> pending;
   for (auto& [name, prober] : probers_) {
     if (std::find(t->uplinks.begin(), t->uplinks.end(), name) == t->uplinks.end()) continue;
     auto p = std::make_shared<Pending>();
     p->uplink = name;
-    p->sent = mono_ns();
     std::string err;
-    if (!prober->probe(target_of(*t), [p](const probe::ProbeReport& r) { p->done = true, p->report = r, p->answered = mono_ns(); }, &err)) {
+    if (!prober->probe(options_target(*t), [p](const probe::ProbeReport& r) { p->done = true, p->report = r; }, &err)) {
       p->done = true;
       p->report.reason = err;
     }
     pending.push_back(p);
   }
   if (pending.empty()) return why = "no uplink of trunk '" + trunk + "' can send OPTIONS yet", Json();
-  TimeNs deadline = mono_ns() + TimeNs(std::max(t->options_timeout_ms, 100) + 500) * kNsPerMs;
-  while (mono_ns() < deadline &&
+  TimeNs deadline = clock_() + TimeNs(std::max(t->options_timeout_ms, 100) + 500) * kNsPerMs;
+  while (loop_ && clock_() < deadline &&
          !std::all_of(pending.begin(), pending.end(), [](auto& p) { return p->done; }))
-    loop_.step(20);
+    loop_->step(20);
   Json answers = Json::array();
   for (auto& p : pending) {
-    Json a{{"uplink", p->uplink}, {"target", target_of(*t)}};
+    Json a{{"uplink", p->uplink}, {"target", options_target(*t)}};
     if (!p->done) {
       a["outcome"] = "no answer (still waiting when the test ended)";
     } else {

@@ -4,14 +4,20 @@
 // state machines, the console's `show trunks` / `test trunk`, and a log line
 // on each up/down change; the TrunkWatch turns changes into trunk alarms and
 // sip_outage soft faults. Stepped from the daemon's loop without blocking.
+//
+// A configuration applied (SIGHUP, console commit) is followed through the
+// plan diff (trunk_probe_plan.hpp): only what changed is re-created, an
+// unchanged trunk keeps its state; a removed trunk's alarm is cleared.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "control/config/config.hpp"
-#include "control/alarmsvc/alarm_service.hpp"
+#include "control/alarms/alarm.hpp"
 #include "control/daemon/controller.hpp"
+#include "control/daemon/trunk_probe_plan.hpp"
 #include "control/daemon/trunk_watch.hpp"
 #include "control/probe/options_prober.hpp"
 #include "control/probe/trunk_monitor.hpp"
@@ -24,30 +30,48 @@ using probe::kNsPerMs;
 class TrunkProbing {
  public:
   using Log = Controller::Log;
+  // One prober bound as the agent plan says; nullptr with *error if it
+  // cannot (yet): retried every 5 s.
+  using ProberFactory = std::function<std::unique_ptr<probe::Prober>(const ProbeAgentPlan&, std::string* error)>;
+  using Clock = std::function<TimeNs()>;
+  // The daemon's: sofia-sip agents on CLOCK_MONOTONIC.
   explicit TrunkProbing(Log log);
+  // Tests: fake probers, injected clock.
+  TrunkProbing(Log log, ProberFactory factory, Clock clock);
+
   // Sets up probers and pairs from the configuration; parts that cannot be
   // set up (an uplink address not present yet) are logged and retried.
   void open(const config::Config& c);
-  // Console hooks; trunk alarms go to `alarms` (nullptr: logged only), soft
-  // faults to the fast path through `ctl`.
-  void install(Controller& ctl, alarmsvc::AlarmService* alarms);
+  // Console hooks and the reload hook; trunk alarms go to `alarms` (nullptr:
+  // logged only), soft faults to the fast path through `ctl`.
+  void install(Controller& ctl, alarm::AlarmManager* alarms);
+  // Follows a configuration that was applied (never a rejected one).
+  void apply(const config::Config& c);
   void tick();  // each loop round: sofia timers/sockets, due probes
 
- private:
-  void add_uplinks();
+  // Tests and the console.
+  const probe::TrunkMonitor* monitor() const { return monitor_.get(); }
+  const TrunkWatch& watch() const { return watch_; }
+  probe::Prober* prober(const std::string& uplink) const;
   Json states() const;
+
+ private:
+  void realize();
   Json test(const std::string& trunk, std::string& why);
 
   Log log_;
+  std::unique_ptr<probe::ProbeLoop> loop_;  // the daemon's only
+  ProberFactory factory_;
+  Clock clock_;
   config::Config cfg_;
-  probe::ProbeLoop loop_;
-  std::vector<std::pair<std::string, std::unique_ptr<probe::OptionsProber>>> probers_;
+  ProbePlan plan_;
+  std::vector<std::pair<std::string, std::unique_ptr<probe::Prober>>> probers_;
   std::unique_ptr<probe::TrunkMonitor> monitor_;
   Controller* ctl_ = nullptr;
-  alarmsvc::AlarmService* alarms_ = nullptr;
+  alarm::AlarmManager* alarms_ = nullptr;
   TrunkWatch watch_;
   TimeNs next_retry_ = 0;
-  std::string error_;
+  std::string failing_;  // uplinks whose agent could not bind (logged once)
 };
 
 }  // namespace tg::controld

@@ -58,7 +58,27 @@ void TrunkWatch::on_result(const probe::TrunkEvent& e, int consecutive_failures)
   }
 }
 
-void TrunkWatch::evaluate(const std::string& trunk) {
+void TrunkWatch::remove_trunk(const std::string& trunk, const std::string& why) {
+  auto t = trunks_.find(trunk);
+  auto it = raised_.find(trunk);
+  if (it != raised_.end()) {
+    act_.clear(it->second, {ObjectKind::trunk, trunk, t == trunks_.end() ? "" : t->second.label}, why);
+    raised_.erase(it);
+  }
+  std::erase_if(pairs_, [&](const auto& kv) { return kv.first.first == trunk; });
+  if (t != trunks_.end()) trunks_.erase(t);
+  update_soft_faults();
+}
+
+void TrunkWatch::forget(const std::string& trunk, const std::string& uplink) {
+  if (!pairs_.erase({trunk, uplink})) return;
+  bool any_known = false;
+  for (const auto& [key, p] : pairs_) any_known |= key.first == trunk && p.known;
+  if (any_known) evaluate(trunk, "OPTIONS answered over every uplink still probing it (" + uplink + " no longer does)");
+  update_soft_faults();
+}
+
+void TrunkWatch::evaluate(const std::string& trunk, const std::string& clear_why) {
   std::vector<std::string> down_texts, up_uplinks;
   bool all_busy = true;
   for (const auto& [key, p] : pairs_) {
@@ -75,7 +95,7 @@ void TrunkWatch::evaluate(const std::string& trunk) {
   auto it = raised_.find(trunk);
   if (down_texts.empty()) {
     if (it != raised_.end()) {
-      act_.clear(it->second, obj, "OPTIONS answered again over every uplink");
+      act_.clear(it->second, obj, clear_why);
       raised_.erase(it);
     }
     return;

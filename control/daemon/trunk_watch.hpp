@@ -43,6 +43,14 @@ class TrunkWatch {
   // of that pair after it (TrunkHealth::consecutive_failures).
   void on_result(const probe::TrunkEvent& e, int consecutive_failures);
 
+  // Configuration reload. The trunk is gone (or no uplink probes it any
+  // more): its alarm is cleared with `why`, its soft faults withdrawn.
+  void remove_trunk(const std::string& trunk, const std::string& why);
+  // The pair is no longer probed (uplink dropped from the trunk's list, or
+  // removed): the trunk is judged on its other pairs. With none known left
+  // the alarm stays until a new pair of it reports.
+  void forget(const std::string& trunk, const std::string& uplink);
+
   // Soft fault sip_outage currently ordered on this uplink.
   bool sip_outage(const std::string& uplink) const { return outage_uplinks_.count(uplink) > 0; }
   // The active trunk alarm's type, if any (tests, console).
@@ -64,7 +72,7 @@ class TrunkWatch {
     std::string label, sbc;
     int timeout_ms = 0;
   };
-  void evaluate(const std::string& trunk);
+  void evaluate(const std::string& trunk, const std::string& clear_why = "OPTIONS answered again over every uplink");
   void update_soft_faults();
 
   Actions act_;

@@ -168,6 +168,12 @@ std::unique_ptr<OptionsProber> OptionsProber::create(ProbeLoop& loop, const Prob
 
 OptionsProber::~OptionsProber() = default;
 
+void OptionsProber::set_timeout(TimeNs timeout) {
+  impl_->config.timeout = timeout;
+  // As at create(): sofia's transaction timer stays above ours.
+  nta_agent_set_params(impl_->agent, NTATAG_SIP_T1X64(unsigned(timeout / kNsPerMs) + 1000), TAG_END());
+}
+
 size_t OptionsProber::in_flight() const { return impl_->pending.size(); }
 
 std::string OptionsProber::local_uri() const {

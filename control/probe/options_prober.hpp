@@ -53,6 +53,8 @@ class Prober {
   // Sends one probe; `done` runs exactly once later (never from inside this
   // call). False, with *error set and no callback, if it cannot be sent.
   virtual bool probe(const std::string& target, Done done, std::string* error) = 0;
+  // Timeout of the probes sent from now on (a configuration reload).
+  virtual void set_timeout(TimeNs timeout) = 0;
 };
 
 class OptionsProber : public Prober {
@@ -67,6 +69,7 @@ class OptionsProber : public Prober {
   // exactly once, from the loop, with the final response or the timeout.
   // False (and no callback) if the request could not be created.
   bool probe(const std::string& target, Done done, std::string* error = nullptr) override;
+  void set_timeout(TimeNs timeout) override;
   size_t in_flight() const;
   // "sip:192.0.2.1:40123": where the agent listens.
   std::string local_uri() const;

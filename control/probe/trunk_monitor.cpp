@@ -29,9 +29,21 @@ bool TrunkMonitor::add(const TrunkProbeSpec& spec, std::string* error) {
     if (error) *error = "trunk " + spec.trunk + " over " + spec.uplink + " added twice";
     return false;
   }
-  auto p = std::make_unique<Pair>(Pair{spec, TrunkHealth(spec.health), prober, false});
-  pairs_.push_back(std::move(p));
+  pairs_.push_back(std::make_shared<Pair>(Pair{spec, TrunkHealth(spec.health), prober, false}));
   return true;
+}
+
+bool TrunkMonitor::remove(const std::string& trunk, const std::string& uplink) {
+  auto it = std::find_if(pairs_.begin(), pairs_.end(),
+                         [&](const auto& p) { return p->spec.trunk == trunk && p->spec.uplink == uplink; });
+  if (it == pairs_.end()) return false;
+  pairs_.erase(it);
+  return true;
+}
+
+void TrunkMonitor::remove_uplink(const std::string& uplink) {
+  std::erase_if(pairs_, [&](const auto& p) { return p->spec.uplink == uplink; });
+  std::erase_if(uplinks_, [&](const auto& u) { return u.first == uplink; });
 }
 
 void TrunkMonitor::complete(Pair& p, const ProbeReport& r) {
@@ -48,8 +60,11 @@ void TrunkMonitor::poll() {
     p.health.probe_sent(now);
     p.in_flight = true;
     std::string error;
-    Pair* pp = &p;
-    if (!p.prober->probe(p.spec.target, [this, pp](const ProbeReport& r) { complete(*pp, r); }, &error)) {
+    std::weak_ptr<Pair> wp = owned;
+    auto done = [this, wp](const ProbeReport& r) {
+      if (auto alive = wp.lock()) complete(*alive, r);
+    };
+    if (!p.prober->probe(p.spec.target, std::move(done), &error)) {
       // Could not even send (bad target, no socket): a failed probe all the same.
       ++send_failures_;
       ProbeReport r;

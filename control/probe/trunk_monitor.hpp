@@ -36,10 +36,17 @@ class TrunkMonitor {
   using Listener = std::function<void(const TrunkEvent&)>;
   TrunkMonitor(Clock clock, Listener listener);
 
-  // The prober that sends through `uplink` (not owned; must outlive this).
+  // The prober that sends through `uplink` (not owned; must outlive this
+  // or be taken away with remove_uplink first).
   void add_uplink(const std::string& uplink, Prober* prober);
   // False (with *error) for an unknown uplink or a pair already added.
   bool add(const TrunkProbeSpec& spec, std::string* error = nullptr);
+  // A configuration reload: the pair goes, with its state; a probe of it
+  // still in flight is ignored when it completes. False if there was none.
+  bool remove(const std::string& trunk, const std::string& uplink);
+  // The uplink's prober and every pair over it go (the prober may then be
+  // destroyed: OptionsProber drops its outstanding probes silently).
+  void remove_uplink(const std::string& uplink);
 
   // Sends every probe that is due (at most one in flight per pair).
   void poll();
@@ -69,7 +76,9 @@ class TrunkMonitor {
   Clock clock_;
   Listener listener_;
   std::vector<std::pair<std::string, Prober*>> uplinks_;
-  std::vector<std::unique_ptr<Pair>> pairs_;
+  // Shared so that a probe's callback holds a weak reference: a pair removed
+  // by a reload while its probe is in flight is not touched by the answer.
+  std::vector<std::shared_ptr<Pair>> pairs_;
   uint64_t send_failures_ = 0;
 };
 

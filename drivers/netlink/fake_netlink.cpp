@@ -37,12 +37,20 @@ void FakeNetlink::set_admin(const std::string& name, bool up, uint64_t mono_ns) 
   l->admin_up = up;
   l->mono_ns = mono_ns;
   pending_.push_back(*l);
-  if (!up) flush_routes(name);
+  if (!up) link_down(name);
 }
 
 void FakeNetlink::flush_routes(const std::string& name) {
   for (auto it = routes.begin(); it != routes.end();)
     it = it->second.ifname == name ? routes.erase(it) : std::next(it);
+}
+
+void FakeNetlink::link_down(const std::string& name) {
+  flush_routes(name);
+  // net.ipv6.conf.*.keep_addr_on_down = 0 (the default): IPv6 addresses go
+  // with the link; IPv4 ones stay.
+  auto& a = addresses[name];
+  for (auto it = a.begin(); it != a.end();) it = it->find(':') != std::string::npos ? a.erase(it) : std::next(it);
 }
 
 void FakeNetlink::remove_link(const std::string& name, uint64_t mono_ns) {
@@ -94,13 +102,14 @@ bool FakeNetlink::set_link_up(const std::string& ifname, bool up, std::string& e
   if (l->admin_up != up) {
     l->admin_up = up;
     pending_.push_back(*l);
-    if (!up) flush_routes(ifname);
+    if (!up) link_down(ifname);
   }
   return true;
 }
 
 bool FakeNetlink::add_address(const std::string& ifname, const Prefix& p, std::string& error) {
   if (failing(error)) return false;
+  if (ipv6_disabled && p.addr.family == 6) return error = "add " + p.str() + " on " + ifname + ": Permission denied", false;
   if (!find(ifname)) return error = "no such link: " + ifname, false;
   calls.push_back("add_address " + ifname + " " + p.str());
   addresses[ifname].insert(p.str());
@@ -118,6 +127,7 @@ bool FakeNetlink::set_default_route(const std::string& ifname, const IpAddr& gat
                                     std::string& error) {
   if (failing(error)) return false;
   if (!find(ifname)) return error = "no such link: " + ifname, false;
+  if (ipv6_disabled && gateway.family == 6) return error = "IPv6 default route: Permission denied", false;
   calls.push_back("set_default_route " + ifname + " via " + (gateway.empty() ? "-" : gateway.str()) + " table " +
                   std::to_string(table));
   const int family = gateway.empty() ? 4 : gateway.family;
@@ -128,12 +138,13 @@ bool FakeNetlink::set_default_route(const std::string& ifname, const IpAddr& gat
 bool FakeNetlink::del_default_route(int family, uint32_t table, std::string& error) {
   if (failing(error)) return false;
   calls.push_back("del_default_route " + std::to_string(family) + " table " + std::to_string(table));
-  if (!routes.erase({family, table})) return error = "no default route in table " + std::to_string(table), false;
+  routes.erase({family, table});  // none there: gone all the same
   return true;
 }
 
 bool FakeNetlink::add_rule(uint32_t priority, const Prefix& src, uint32_t table, std::string& error) {
   if (failing(error)) return false;
+  if (ipv6_disabled && src.addr.family == 6) return error = "IPv6 rule: Address family not supported", false;
   calls.push_back("add_rule " + std::to_string(priority) + " from " + src.str() + " table " + std::to_string(table));
   rules.insert({priority, src.str(), table});
   return true;

@@ -23,11 +23,14 @@ class FakeNetlink final : public Netlink {
   void add_link(int ifindex, const std::string& name, bool admin_up, bool carrier);
   void set_carrier(const std::string& name, bool carrier, uint64_t mono_ns);  // queues an event
   // As the kernel does, a link set down or removed loses the routes through
-  // it (and a removed one its addresses).
+  // it, a removed one its addresses, one set down its IPv6 addresses.
   void remove_link(const std::string& name, uint64_t mono_ns);
   void set_admin(const std::string& name, bool up, uint64_t mono_ns);          // queues an event
   void appear(int ifindex, const std::string& name, bool admin_up, bool carrier, uint64_t mono_ns);  // new link, queued
   void fail_next(const std::string& error) { fail_next_ = error; }
+  // A kernel with IPv6 disabled (net.ipv6.conf.all.disable_ipv6 = 1):
+  // every IPv6 address, route and rule is refused.
+  bool ipv6_disabled = false;
   std::vector<std::string> calls;                       // "set_link_up wan0 1", ...
   std::map<std::string, std::set<std::string>> addresses;  // ifname -> {"192.0.2.2/24"}
   std::map<std::pair<int, uint32_t>, Route> routes;      // (family, table) -> default route
@@ -51,6 +54,7 @@ class FakeNetlink final : public Netlink {
  private:
   bool failing(std::string& error);
   void flush_routes(const std::string& name);
+  void link_down(const std::string& name);
   LinkState* find(const std::string& name);
   std::vector<LinkState> links_;
   std::vector<LinkState> pending_;

@@ -3,6 +3,7 @@
 // requests (blocking, acked). Every libnl object is freed on every path.
 #include <linux/fib_rules.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/addr.h>
 #include <netlink/errno.h>
@@ -181,7 +182,7 @@ class LibnlNetlink final : public Netlink {
     // Any scope (as `ip route del`); protocol static: only routes we made.
     rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);
     int err = rtnl_route_delete(requests_.get(), route.get(), 0);
-    if (err < 0) return nl_fail(error, "delete default route table " + std::to_string(table), err);
+    if (err < 0 && err != -NLE_OBJ_NOTFOUND) return nl_fail(error, "delete default route table " + std::to_string(table), err);
     return true;
   }
 
@@ -228,6 +229,7 @@ class LibnlNetlink final : public Netlink {
     AddrPtr local = to_nl(p.addr, p.len);
     rtnl_addr_set_local(a.get(), local.get());
     rtnl_addr_set_prefixlen(a.get(), p.len);
+    if (p.addr.family == 6) rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
     int err = add ? rtnl_addr_add(requests_.get(), a.get(), NLM_F_REPLACE) : rtnl_addr_delete(requests_.get(), a.get(), 0);
     if (err < 0) return nl_fail(error, std::string(add ? "add " : "delete ") + p.str() + " on " + ifname, err);
     return true;

@@ -49,13 +49,17 @@ class Netlink {
   virtual bool dump_links(std::vector<LinkState>& out, std::string& error) = 0;
 
   virtual bool set_link_up(const std::string& ifname, bool up, std::string& error) = 0;
-  // Adds (or refreshes) an address on a link.
+  // Adds (or refreshes) an address on a link. IPv6 ones without duplicate
+  // address detection: they are the box's own (the fast path answers for
+  // them) and a tentative address is unusable for a second or more.
   virtual bool add_address(const std::string& ifname, const Prefix& p, std::string& error) = 0;
   virtual bool del_address(const std::string& ifname, const Prefix& p, std::string& error) = 0;
   // Creates or replaces the default route of `table` (main = 254) via
   // gateway (empty: on-link) out of ifname, for the gateway's family.
   virtual bool set_default_route(const std::string& ifname, const IpAddr& gateway, uint32_t table,
                                  std::string& error) = 0;
+  // Deletes the default route of `family` (4 or 6) that we made (protocol
+  // static) in `table`; a table without one is no error (it is gone).
   virtual bool del_default_route(int family, uint32_t table, std::string& error) = 0;
   // "from <src> lookup <table>" at priority; adding an existing rule succeeds.
   virtual bool add_rule(uint32_t priority, const Prefix& src, uint32_t table, std::string& error) = 0;

@@ -1,5 +1,6 @@
 #include "drivers/netlink/route_sync.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace tg::netlink {
@@ -19,6 +20,9 @@ bool validate(const RouteSyncConfig& c, std::string& error) {
     if (r.rule_priority == 0 || r.rule_priority >= 32766)
       return error = where + "rule priority must be 1..32765 (before the main table's rule)", false;
     if (!prios.insert(r.rule_priority).second) return error = where + "rule priority used twice", false;
+    if (r.has_ipv6() && r.address6.addr.family != 6) return error = where + "address6 is not an IPv6 address", false;
+    if (r.has_ipv6() != (r.gateway6.family == 6))
+      return error = where + "IPv6 needs address6 and an IPv6 gateway6 together", false;
   }
   return true;
 }
@@ -26,20 +30,23 @@ bool validate(const RouteSyncConfig& c, std::string& error) {
 void RouteSync::invalidate() {
   links_done_.assign(config_.bring_up.size(), false);
   uplink_done_.assign(config_.uplinks.size(), false);
-  applied_active_ = 0xFF;
+  uplink6_done_.assign(config_.uplinks.size(), false);
+  applied_active_ = applied_active6_ = 0xFF;
 }
 
 void RouteSync::invalidate_uplink(size_t u) {
-  if (u >= uplink_done_.size()) return;
-  uplink_done_[u] = false;
-  // The main default route went out of this link: the kernel dropped it too.
+  if (u >= uplink_done_.size() || u >= uplink6_done_.size()) return;
+  uplink_done_[u] = uplink6_done_[u] = false;
+  // The main default routes went out of this link: the kernel dropped them too.
   if (applied_active_ == u) applied_active_ = 0xFF;
+  if (applied_active6_ == u) applied_active6_ = 0xFF;
 }
 
 void RouteSync::invalidate_bring_up() { links_done_.assign(config_.bring_up.size(), false); }
 
 bool RouteSync::apply(uint8_t active, std::string& error) {
   if (uplink_done_.size() != config_.uplinks.size()) uplink_done_.assign(config_.uplinks.size(), false);
+  if (uplink6_done_.size() != config_.uplinks.size()) uplink6_done_.assign(config_.uplinks.size(), false);
   if (links_done_.size() != config_.bring_up.size()) links_done_.assign(config_.bring_up.size(), false);
   // Every step is tried even after one failed: a missing LTE modem must not
   // keep the wired uplinks' routes away. The first error is reported.
@@ -70,6 +77,18 @@ bool RouteSync::apply(uint8_t active, std::string& error) {
     operations_ += 3;
     uplink_done_[u] = true;
   }
+  for (size_t u = 0; u < config_.uplinks.size(); ++u) {
+    const UplinkRoute& r = config_.uplinks[u];
+    if (uplink6_done_[u] || !r.has_ipv6()) continue;
+    const Prefix host{r.address6.addr, 128};
+    if (!nl_.add_address(r.ifname, r.address6, why) || !nl_.set_default_route(r.ifname, r.gateway6, r.table, why) ||
+        !nl_.add_rule(r.rule_priority, host, r.table, why)) {
+      failed();
+      continue;
+    }
+    operations_ += 3;
+    uplink6_done_[u] = true;
+  }
   if (active != applied_active_ && active < config_.uplinks.size()) {
     const UplinkRoute& r = config_.uplinks[active];
     if (!nl_.set_default_route(r.ifname, r.gateway, config_.main_table, why)) {
@@ -77,6 +96,22 @@ bool RouteSync::apply(uint8_t active, std::string& error) {
     } else {
       ++operations_;
       applied_active_ = active;
+    }
+  }
+  // A box without IPv6 on any uplink leaves the kernel's IPv6 alone.
+  const bool any6 =
+      std::any_of(config_.uplinks.begin(), config_.uplinks.end(), [](const UplinkRoute& r) { return r.has_ipv6(); });
+  if (any6 && active != applied_active6_ && active < config_.uplinks.size()) {
+    const UplinkRoute& r = config_.uplinks[active];
+    // No IPv6 on the active uplink: no IPv6 default route rather than one
+    // through an uplink that is not carrying the traffic.
+    const bool sent = r.has_ipv6() ? nl_.set_default_route(r.ifname, r.gateway6, config_.main_table, why)
+                                   : nl_.del_default_route(6, config_.main_table, why);
+    if (!sent) {
+      failed();
+    } else {
+      ++operations_;
+      applied_active6_ = active;
     }
   }
   return ok;
@@ -87,6 +122,9 @@ bool RouteSync::done() const {
     if (!b) return false;
   for (bool b : uplink_done_)
     if (!b) return false;
+  if (uplink6_done_.size() != config_.uplinks.size()) return false;
+  for (size_t u = 0; u < config_.uplinks.size(); ++u)
+    if (config_.uplinks[u].has_ipv6() && !uplink6_done_[u]) return false;
   return links_done_.size() == config_.bring_up.size() && uplink_done_.size() == config_.uplinks.size();
 }
 

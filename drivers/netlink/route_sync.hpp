@@ -3,10 +3,15 @@
 // table with a default route via its gateway and a rule "from <address>
 // lookup <table>" (so a socket bound to an uplink's address leaves by that
 // uplink: SIP OPTIONS per uplink), and the main table's default route goes
-// out of the active uplink's tap. Links listed in bring_up (the LTE modem
-// netdev, the taps) are set up. Only differences from the last successful
-// apply are sent; a failed step is retried on the next apply(), and does
-// not hold back the steps after it.
+// out of the active uplink's tap. An uplink with IPv6 gets the same on the
+// IPv6 side (its address, an IPv6 default route in the same table, an IPv6
+// rule at the same priority: the kernel keeps the families' rules apart),
+// and the main IPv6 default route follows the active uplink too; while the
+// active uplink has no IPv6 there is none (the fast path drops IPv6 then
+// as well). Links listed in bring_up (the LTE modem netdev, the taps) are
+// set up. Only differences from the last successful apply are sent; a
+// failed step is retried on the next apply(), and does not hold back the
+// steps after it (a kernel refusing IPv6 keeps no IPv4 route away).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -22,6 +27,10 @@ struct UplinkRoute {
   IpAddr gateway;       // next hop (empty: on-link)
   uint32_t table = 0;   // per-uplink routing table
   uint32_t rule_priority = 0;
+  // IPv6, optional (address6.addr.empty(): none); then gateway6 is needed.
+  Prefix address6;
+  IpAddr gateway6;      // global or link-local (via ifname)
+  bool has_ipv6() const { return !address6.addr.empty(); }
 };
 
 struct RouteSyncConfig {
@@ -43,23 +52,26 @@ class RouteSync {
   // Forget what was applied (after a netlink resync / link re-creation).
   void invalidate();
   // Uplink u's link was re-created or set down and up: the kernel flushed
-  // the routes through it (its table's and the main default route if it
-  // was the active one); send them again.
+  // the routes through it (its table's and the main default routes if it
+  // was the active one) and, set down, its IPv6 addresses; send them again.
   void invalidate_uplink(size_t u);
   // A bring_up link was re-created (modem re-enumerated): set it up again.
   void invalidate_bring_up();
   // Every link up and every uplink's address/table/rule in place.
   bool done() const;
 
+  // Where the main default routes go (0xFF: not sent yet / unknown). The
+  // IPv6 one is an uplink without IPv6 when the route was removed for it.
   uint8_t applied_active() const { return applied_active_; }
+  uint8_t applied_active6() const { return applied_active6_; }
   uint64_t operations() const { return operations_; }  // netlink changes sent
 
  private:
   Netlink& nl_;
   RouteSyncConfig config_;
   std::vector<bool> links_done_;
-  std::vector<bool> uplink_done_;
-  uint8_t applied_active_ = 0xFF;
+  std::vector<bool> uplink_done_, uplink6_done_;
+  uint8_t applied_active_ = 0xFF, applied_active6_ = 0xFF;
   uint64_t operations_ = 0;
 };
 

@@ -11,7 +11,12 @@
 #     the veth set down) is reported by `show interfaces` within
 #     milliseconds, the fast path fails over and the main route follows;
 #   - a backup's carrier loss raises a link_down alarm, its return clears it;
-#   - a tap set down and up (the kernel flushes its routes) gets them back.
+#   - IPv6 the same on the uplinks with addr6=/gw6= (wan0, wan1 on the
+#     virtual board): address, table, rule (ip -6 -j route / ip -6 -j rule),
+#     the main IPv6 default route follows the active uplink and is removed
+#     while LTE (no IPv6) is active;
+#   - a tap set down and up (the kernel flushes its routes and its IPv6
+#     address) gets them back.
 # Figures printed: link-event latency (ip link set down -> event read) and
 # switch -> main route latency.
 set -euo pipefail
@@ -33,6 +38,30 @@ tables_in_step() {
     [ "$(default_dev 102)" = tap-wan1 ] && [ "$(default_via 102)" = "$WAN1_PEER" ] &&
     [ "$(default_dev 103)" = tap-lte ] && [ "$(default_via 103)" = "$LTE_PEER" ] &&
     rule_is "$WAN0_GW" 101 101 && rule_is "$WAN1_GW" 102 102 && rule_is "$LTE_GW" 103 103
+}
+# The IPv6 side in one look (one `ip netns exec`: ip(8) is slow on this
+# loaded machine): {"101":[route],"102":..,"103":..,"main":..,"rules":[..],
+# "addr":[..]}. An IPv6 table exists only while it holds a route: ip(8)
+# fails on an empty one (after half a JSON array): [] then.
+v6_state() {
+  gwx sh -c 'r() { j=$(ip -6 -j route show table "$1" default 2>/dev/null) || j="[]"; printf "\"%s\":%s," "$1" "$j"; }
+    printf "{"; r 101; r 102; r 103; r main
+    printf "\"rules\":%s,\"addr\":%s}" "$(ip -6 -j rule show)" "$(ip -6 -j addr show)"'
+}
+# The device of the one main IPv6 default route ("several": a switch added
+# one instead of replacing it).
+main6_dev() { v6_state | jq -r 'if (.main | length) > 1 then "several" else .main[0].dev // empty end'; }
+main6_dev_is() { [ "$(main6_dev)" = "$1" ]; }  # "" = no IPv6 default route
+# Tables 101/102 default via each carrier's IPv6 router, none in 103 (lte),
+# rules from each uplink's IPv6 address, the addresses on the taps (usable:
+# not tentative).
+tables6_in_step() {
+  v6_state | jq -e --arg a0 "$WAN0_6_GW" --arg p0 "$WAN0_6_PEER" --arg a1 "$WAN1_6_GW" --arg p1 "$WAN1_6_PEER" '
+    def route($t; $dev; $via): any(.[$t][]?; .dev == $dev and .gateway == $via);
+    def rule($a; $t): any(.rules[]?; .src == $a and .priority == $t and (.table == ($t|tostring) or .table == $t));
+    def addr($dev; $a): any(.addr[]? | select(.ifname == $dev) | .addr_info[]?; .local == $a and ((.tentative // false) | not));
+    route("101"; "tap-wan0"; $p0) and route("102"; "tap-wan1"; $p1) and (.["103"] | length == 0) and
+      rule($a0; 101) and rule($a1; 102) and addr("tap-wan0"; $a0) and addr("tap-wan1"; $a1)' >/dev/null
 }
 netlink_json() { mgmt show.interfaces | jq -c '.result.netlink'; }
 link_field() {  # IFNAME FIELD
@@ -60,16 +89,33 @@ ok "tables 101-103 (default via each carrier), rules from each uplink address, m
 # prober's case): a ping from wan1's address reaches the far SBC via Carrier B.
 gwx ping -c 1 -W 2 -I "$WAN1_GW" "$FAR_SBC" >/dev/null || fail "ping from $WAN1_GW to $FAR_SBC (table 102)"
 ok "ping from wan1's address reaches the SBC through table 102"
+# IPv6: the same on wan0 and wan1; lte has none.
+wait_until 10 "IPv6 tables 101/102, rules and addresses in place" tables6_in_step
+wait_until 5 "main IPv6 default route via tap-wan0" main6_dev_is tap-wan0
+via=$(v6_state | jq -r '.main[0].gateway // empty')
+[ "$via" = "$WAN0_6_PEER" ] || fail "main IPv6 default via '$via', not $WAN0_6_PEER"
+[ "$(netlink_json | jq -r .main_default_route6)" = tap-wan0 ] || fail "show interfaces: $(netlink_json)"
+ok "IPv6 tables 101/102 (default via each carrier), rules from each IPv6 address, main IPv6 default via tap-wan0"
+out=$(gwx ping -6 -c 1 -W 2 -I "$WAN1_6_GW" "$FAR6_SBC" 2>&1) || fail "ping from $WAN1_6_GW to $FAR6_SBC (IPv6 table 102): $out"
+ok "IPv6 ping from wan1's address reaches the SBC through table 102"
 
 # --- forced switch: the main default route follows
 t0=$(now_ms)
 mgmt_ok failover.force '{"uplink":"wan1"}' || fail "failover.force wan1 refused: $(mgmt failover.force '{"uplink":"wan1"}')"
 wait_until 5 "main default route via tap-wan1 after failover.force" main_dev_is tap-wan1
-ok "failover.force wan1 -> main default via tap-wan1 in $(($(now_ms) - t0)) ms (incl. polling)"
+wait_until 5 "main IPv6 default route via tap-wan1 after failover.force" main6_dev_is tap-wan1
+ok "failover.force wan1 -> main default via tap-wan1 (IPv4 and IPv6) in $(($(now_ms) - t0)) ms (incl. polling)"
+# LTE has no IPv6: while it is active there is no IPv6 default route.
+mgmt_ok failover.force '{"uplink":"lte"}' || fail "failover.force lte refused: $(mgmt failover.force '{"uplink":"lte"}')"
+wait_until 5 "main default route via tap-lte after failover.force" main_dev_is tap-lte
+wait_until 5 "no main IPv6 default route while lte is active" main6_dev_is ""
+tables6_in_step || fail "IPv6 tables changed by a switch"
+ok "failover.force lte -> main default via tap-lte, no main IPv6 default route"
 mgmt_ok failover.auto || fail "failover.auto refused"
 wait_until 10 "back on wan0 in auto mode" active_is wan0
 wait_until 5 "main default route back via tap-wan0" main_dev_is tap-wan0
-ok "failover.auto -> main default via tap-wan0"
+wait_until 5 "main IPv6 default route back via tap-wan0" main6_dev_is tap-wan0
+ok "failover.auto -> main default via tap-wan0 (IPv4 and IPv6)"
 
 # --- carrier lost on the active uplink: event in ms, failover, route follows
 link_is wan0 true || fail "wan0 not up before the fault: $(netlink_json)"
@@ -91,6 +137,7 @@ awk -v e="$event_ms" -v a="$after_ms" 'BEGIN{exit !(e >= 0 && a < 100)}' ||
 ok "carrier loss on wan0 read by tg-controld $event_ms ms after 'ip link set down' started (ip(8) itself took $ip_ms ms)"
 wait_until 5 "fast path on wan1 after wan0's carrier loss" active_is wan1
 wait_until 5 "main default route via tap-wan1 after the failover" main_dev_is tap-wan1
+wait_until 5 "main IPv6 default route via tap-wan1 after the failover" main6_dev_is tap-wan1
 # Failover consumed by the daemon (its history) -> main route sent.
 # (The stats backstop may move the route before the event is read: then
 # the figure is negative.)
@@ -100,7 +147,7 @@ sw_ms=$(last_switch | awk '{print $3}')
 rt_us=$(netlink_json | jq -r .main_route_changed_wall_us)
 log "main default route sent $(awk -v a="$rt_us" -v b="$sw_ms" 'BEGIN{printf "%.2f", a/1000-b}') ms after the daemon read the switch event"
 grep -q "link wan0 (wan0 port) down" "$run/controld.log" || fail "no log line for wan0's link event"
-ok "failover to wan1, main default route followed"
+ok "failover to wan1, main default routes (IPv4 and IPv6) followed"
 ip -n "$prefix-cara" link set gw up
 wait_until 5 "link wan0 up again" link_is wan0 true
 
@@ -123,7 +170,10 @@ gwx ip link set tap-wan1 up
 wait_until 5 "table 102 and the main route rebuilt after tap-wan1 down/up" \
   eval '[ "$(default_dev 102)" = tap-wan1 ] && main_dev_is tap-wan1'
 tables_in_step || fail "tables not in step after the tap flap"
-ok "tap-wan1 down/up: table 102 and the main default route sent again"
+# The kernel dropped tap-wan1's IPv6 address too (keep_addr_on_down = 0).
+wait_until 5 "IPv6 address, table 102 and main IPv6 route rebuilt after tap-wan1 down/up" \
+  eval 'tables6_in_step && main6_dev_is tap-wan1'
+ok "tap-wan1 down/up: table 102, its IPv6 address and table, the main default routes sent again"
 
 kill -0 "$(cat "$run/controld.pid")" || fail "tg-controld died"
 e2e_done

@@ -121,19 +121,32 @@ nsx "$bin" route-del 4 100 >/dev/null || fail "route-del"
 # links start down (as the LTE netdev), per-uplink tables and rules, the
 # main default route following the active uplink; twice, no duplicates.
 nsx ip link add tgfoc type veth peer name tgfod
-uplinks=(--uplink tgfoa,192.0.2.2/24,192.0.2.1,110,1100 --uplink tgfoc,198.51.100.2/24,198.51.100.1,111,1101
+# The first uplink has IPv6 too (its table, rule and the main IPv6 default
+# route); the second has none: while it is active there is no IPv6 default.
+uplinks=(--uplink tgfoa,192.0.2.2/24,192.0.2.1,110,1100,2001:db8:a::2/64,2001:db8:a::1
+         --uplink tgfoc,198.51.100.2/24,198.51.100.1,111,1101
          --bring-up tgfoc --bring-up tgfod)
 nsx "$bin" sync --active 0 "${uplinks[@]}" >"$run/sync0.json" || fail "sync 0: $(cat "$run/sync0.json")"
 nsx ip link show tgfoc | grep -q 'state UP' || fail "sync did not bring tgfoc up"
 r=$(nsx ip route show default)
 [[ $r == "default via 192.0.2.1 dev tgfoa "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 0: main default is: $r"
 nsx ip route show table 111 | grep -q '^default via 198.51.100.1 dev tgfoc' || fail "table 111: $(nsx ip route show table 111)"
+r=$(nsx ip -6 route show table 110 default)
+[[ $r == "default via 2001:db8:a::1 dev tgfoa "* ]] || fail "IPv6 table 110: $r"
+r=$(nsx ip -6 route show default)
+[[ $r == "default via 2001:db8:a::1 dev tgfoa "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 0: main IPv6 default is: $r"
+# No duplicate address detection: usable at once, not tentative.
+nsx ip -6 addr show dev tgfoa | grep '2001:db8:a::2/64' | grep -qv tentative || fail "IPv6 address: $(nsx ip -6 addr show dev tgfoa)"
 nsx "$bin" sync --active 1 "${uplinks[@]}" >"$run/sync1.json" || fail "sync 1: $(cat "$run/sync1.json")"
 r=$(nsx ip route show default)
 [[ $r == "default via 198.51.100.1 dev tgfoc "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 1: main default is: $r"
 [ "$(nsx ip rule show | grep -c 'from 198.51.100.2 lookup 111')" = 1 ] || fail "rule 1101 missing or duplicated: $(nsx ip rule show)"
 [ "$(nsx ip rule show | grep -c 'from 192.0.2.2 lookup 110')" = 1 ] || fail "rule 1100 missing or duplicated"
-echo "route sync: tables 110/111, rules, main default follows the active uplink: ok"
+[ "$(nsx ip -6 rule show | grep -c 'from 2001:db8:a::2 lookup 110')" = 1 ] || fail "IPv6 rule 1100: $(nsx ip -6 rule show)"
+[ -z "$(nsx ip -6 route show default)" ] || fail "active 1 (no IPv6): main IPv6 default is: $(nsx ip -6 route show default)"
+# Removing what is already gone is no error (a resync while on it).
+nsx "$bin" sync --active 1 "${uplinks[@]}" >"$run/sync1b.json" || fail "sync 1 again: $(cat "$run/sync1b.json")"
+echo "route sync: tables 110/111, rules, main default (IPv4 and IPv6) follows the active uplink: ok"
 
 # LinkWatch through libnl: initial state per uplink, then only changes.
 deadline=$((SECONDS + 5))

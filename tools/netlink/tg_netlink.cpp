@@ -6,7 +6,7 @@
 //                    [--count N] [--timeout-ms MS] [--dump]
 //   tg-netlink watch --uplinks IF0,IF1,... [--count N] [--timeout-ms MS]
 //                    (carrier changes per uplink only, as the daemon sees them)
-//   tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO ...
+//   tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO[,ADDR6/LEN,GW6] ...
 //   tg-netlink links
 //   tg-netlink up|down IFNAME
 //   tg-netlink addr-add|addr-del IFNAME PREFIX
@@ -83,7 +83,7 @@ int usage() {
                "usage: tg-netlink watch [--ifname NAME]... [--until-down NAME] [--until-up NAME] [--count N]\n"
                "                        [--timeout-ms MS] [--dump]\n"
                "       tg-netlink watch --uplinks IF0,IF1,... [--count N] [--timeout-ms MS]\n"
-               "       tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO ...\n"
+               "       tg-netlink sync --active N [--bring-up IF]... --uplink IF,ADDR/LEN,GW|-,TABLE,PRIO[,ADDR6/LEN,GW6] ...\n"
                "       tg-netlink links | up IF | down IF | addr-add IF PREFIX | addr-del IF PREFIX\n"
                "       tg-netlink route IF GATEWAY|- TABLE | route-del 4|6 TABLE\n"
                "       tg-netlink rule PRIO FROM TABLE | rule-del PRIO FROM TABLE\n");
@@ -214,9 +214,11 @@ int main(int argc, char** argv) {
       } else if (a == "--uplink") {
         auto f = split(v, ',');
         UplinkRoute r;
-        if (f.size() != 5 || !r.address.parse(f[1]) || (f[2] != "-" && !r.gateway.parse(f[2])) ||
-            !to_u32(f[3].c_str(), r.table) || !to_u32(f[4].c_str(), r.rule_priority))
-          return report("sync", false, mono_now(), "bad --uplink " + v + " (IF,ADDR/LEN,GW|-,TABLE,PRIO)");
+        if ((f.size() != 5 && f.size() != 7) || !r.address.parse(f[1]) || (f[2] != "-" && !r.gateway.parse(f[2])) ||
+            !to_u32(f[3].c_str(), r.table) || !to_u32(f[4].c_str(), r.rule_priority) ||
+            (f.size() == 7 && (!r.address6.parse(f[5]) || !r.gateway6.parse(f[6]))))
+          return report("sync", false, mono_now(),
+                        "bad --uplink " + v + " (IF,ADDR/LEN,GW|-,TABLE,PRIO[,ADDR6/LEN,GW6])");
         r.ifname = f[0];
         cfg.uplinks.push_back(r);
       } else {

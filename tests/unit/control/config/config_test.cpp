@@ -181,6 +181,77 @@ TEST(Config, SwitchLevelsMayNotBeBelowAlarmLevels) {
   DOUBLES_EQUAL(5.0, ok.config->thresholds.switch_loss_percent, 1e-9);
 }
 
+TEST(Config, TrunkStatsDefaultsAndValues) {
+  auto d = load_config(kMinimal, "t.conf");
+  CHECK_TRUE_TEXT(d.ok(), errors_of(d).c_str());
+  LONGS_EQUAL(15, d.config->trunk_stats.window_min);
+  DOUBLES_EQUAL(30.0, d.config->trunk_stats.congestion_raise_percent, 1e-9);
+  DOUBLES_EQUAL(15.0, d.config->trunk_stats.congestion_clear_percent, 1e-9);
+  LONGS_EQUAL(10, d.config->trunk_stats.congestion_min_calls);
+  auto r = load_config(std::string(kMinimal) +
+                           "[trunk_stats]\n"
+                           "window_min = 5\n"
+                           "congestion_raise_percent = 40.5\n"
+                           "congestion_clear_percent = 20\n"
+                           "congestion_min_calls = 3\n",
+                       "t.conf");
+  CHECK_TRUE_TEXT(r.ok(), errors_of(r).c_str());
+  LONGS_EQUAL(5, r.config->trunk_stats.window_min);
+  DOUBLES_EQUAL(40.5, r.config->trunk_stats.congestion_raise_percent, 1e-9);
+  DOUBLES_EQUAL(20.0, r.config->trunk_stats.congestion_clear_percent, 1e-9);
+  LONGS_EQUAL(3, r.config->trunk_stats.congestion_min_calls);
+  Override o{"trunk_stats", "window_min", "60"};
+  auto over = load_config(kMinimal, "t.conf", {o});
+  CHECK_TRUE_TEXT(over.ok(), errors_of(over).c_str());
+  LONGS_EQUAL(60, over.config->trunk_stats.window_min);
+}
+
+TEST(Config, TrunkStatsRangesAreCheckedAtTheirLines) {
+  auto r = load_config(std::string(kMinimal) +
+                           "[trunk_stats]\n"                  // 10
+                           "window_min = 0\n"                 // 11
+                           "congestion_min_calls = 0\n"       // 12
+                           "congestion_raise_percent = 120\n" // 13
+                           "congestion_clear_percent = -1\n", // 14
+                       "t.conf");
+  STRCMP_EQUAL("t.conf:11: window_min: must be 1..1440, got 0\n"
+               "t.conf:12: congestion_min_calls: must be 1..100000, got 0\n"
+               "t.conf:13: congestion_raise_percent: must be 1..100, got 120\n"
+               "t.conf:14: congestion_clear_percent: must be 0..100, got -1\n",
+               errors_of(r).c_str());
+  // More than 24 h.
+  auto day = load_config(std::string(kMinimal) + "[trunk_stats]\nwindow_min = 1441\n", "t.conf");
+  STRCMP_EQUAL("t.conf:11: window_min: must be 1..1440, got 1441\n", errors_of(day).c_str());
+  auto edge = load_config(std::string(kMinimal) + "[trunk_stats]\nwindow_min = 1440\n", "t.conf");
+  CHECK_TRUE_TEXT(edge.ok(), errors_of(edge).c_str());
+}
+
+TEST(Config, CongestionClearMustBeBelowRaise) {
+  auto same = load_config(std::string(kMinimal) +
+                              "[trunk_stats]\n"                   // 10
+                              "congestion_raise_percent = 25\n"   // 11
+                              "congestion_clear_percent = 25\n",  // 12
+                          "t.conf");
+  STRCMP_EQUAL("t.conf:12: congestion_clear_percent (25) must be below congestion_raise_percent (25)\n",
+               errors_of(same).c_str());
+  CHECK_FALSE(same.config.has_value());
+  // Only the raise level given, under the default clear level: its line.
+  auto raise = load_config(std::string(kMinimal) +
+                               "[trunk_stats]\n"                 // 10
+                               "window_min = 5\n"                // 11
+                               "congestion_raise_percent = 10\n", // 12
+                           "t.conf");
+  STRCMP_EQUAL("t.conf:12: congestion_clear_percent (15) must be below congestion_raise_percent (10)\n",
+               errors_of(raise).c_str());
+  // From the command line: the override's origin.
+  Override o{"trunk_stats", "congestion_clear_percent", "31"};
+  auto cli = load_config(kMinimal, "t.conf", {o});
+  STRCMP_EQUAL("command-line:1: congestion_clear_percent (31) must be below congestion_raise_percent (30)\n",
+               errors_of(cli).c_str());
+  auto ok = load_config(std::string(kMinimal) + "[trunk_stats]\ncongestion_clear_percent = 29.9\n", "t.conf");
+  CHECK_TRUE_TEXT(ok.ok(), errors_of(ok).c_str());
+}
+
 TEST(Config, UndefinedUplinkInTrunk) {
   auto r = load_config(std::string(kMinimal) + "uplinks = wan0, lte\n", "t.conf");
   STRCMP_CONTAINS("t.conf:10: trunk carrierA uses uplink 'lte', which is not defined", errors_of(r).c_str());

@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "control/alarms/alarm.hpp"
+#include "control/config/atomic_file.hpp"
+#include "control/config/store.hpp"
+#include "tests/unit/control/daemon/fake_fastpath.hpp"
 
 // CppUTest last: its leak detector redefines new.
 #include <CppUTest/TestHarness.h>
@@ -338,6 +341,131 @@ TEST(CallRecords, BusyTrunkRaisesCongestionAlarmOnlyAndClearsIt) {
   CHECK(notes[1].transition == alarm::Transition::cleared);
   cr->tick();
   LONGS_EQUAL(2, notes.size());
+}
+
+TEST(CallRecords, ConfiguredOneMinuteWindowDropsOlderCalls) {
+  config::Config c;
+  c.trunk_stats.window_min = 1;
+  cr->configure(c);
+  // wall is kWall0 + 120 s: a busy call ends 2 s after it was dialled.
+  feed.cdrs.push_back(cdr("old", CallState::busy, 486, 0));          // ends at +2 s: outside
+  feed.cdrs.push_back(cdr("edge-out", CallState::busy, 486, 57'000));  // ends at +59 s: outside
+  feed.cdrs.push_back(cdr("edge-in", CallState::busy, 486, 58'000));   // ends at +60 s: inside
+  feed.cdrs.push_back(cdr("new", CallState::busy, 486, 100'000));      // ends at +102 s: inside
+  cr->tick();
+  Json f = cr->trunk_figures()["carrierA"];
+  LONGS_EQUAL(2, f["window"]["attempts"].get<int>());
+  LONGS_EQUAL(60, f["window"]["window_s"].get<int>());
+  LONGS_EQUAL(4, f["since_start"]["attempts"].get<int>());
+  wall += 20'000;  // +140 s: only "new" is younger than a minute
+  LONGS_EQUAL(1, cr->trunk_figures()["carrierA"]["window"]["attempts"].get<int>());
+}
+
+TEST(CallRecords, CongestionRaisesAndClearsAtTheConfiguredLevels) {
+  std::vector<alarm::AlarmNotification> notes;
+  alarm::AlarmManager am([this] { return wall; }, {}, [&](const alarm::AlarmNotification& n) { notes.push_back(n); });
+  cr->set_alarms(&am);
+  config::Config c;
+  c.trunk_stats.window_min = 1;
+  c.trunk_stats.congestion_raise_percent = 50;
+  c.trunk_stats.congestion_clear_percent = 25;
+  c.trunk_stats.congestion_min_calls = 4;
+  cr->configure(c);
+  int n = 0;
+  auto add = [&](CallState s, uint16_t code, uint64_t at_ms) {
+    feed.cdrs.push_back(cdr(("c" + std::to_string(n++)).c_str(), s, code, at_ms));
+  };
+  // 3 calls, all busy: under congestion_min_calls (the default 10 would
+  // not raise at 4 either, and 40 % would with the default 30 %).
+  for (int i = 0; i < 3; ++i) add(CallState::busy, 486, 100'000);
+  cr->tick();
+  CHECK_FALSE(cr->congested("carrierA"));
+  // 2 answered + 3 busy (60 %): 5 calls >= 4, >= 50 %: raised.
+  add(CallState::rejected, 404, 100'000);
+  add(CallState::rejected, 404, 100'000);
+  wall += 1000;
+  cr->tick();
+  CHECK_TRUE(cr->congested("carrierA"));
+  LONGS_EQUAL(1, notes.size());
+  CHECK(notes[0].alarm.text.find("busy 60.0 % of 5 calls in the last 1 min") != std::string::npos);
+  // 3 busy of 10 (30 %): above the clear level, stays.
+  for (int i = 0; i < 5; ++i) add(CallState::rejected, 404, 100'000);
+  wall += 1000;
+  cr->tick();
+  CHECK_TRUE(cr->congested("carrierA"));
+  // 3 of 13 (23 %): below 25 %, cleared.
+  for (int i = 0; i < 3; ++i) add(CallState::rejected, 404, 100'000);
+  wall += 1000;
+  cr->tick();
+  CHECK_FALSE(cr->congested("carrierA"));
+  LONGS_EQUAL(2, notes.size());
+  CHECK(notes[1].transition == alarm::Transition::cleared);
+}
+
+TEST(CallRecords, SighupReloadAppliesNewLevelsAndKeepsTheHistory) {
+  std::vector<alarm::AlarmNotification> notes;
+  alarm::AlarmManager am([this] { return wall; }, {}, [&](const alarm::AlarmNotification& n) { notes.push_back(n); });
+  cr->set_alarms(&am);
+  // The daemon's own path: a config file, the controller, SIGHUP.
+  const std::string base =
+      "[uplink.wan0]\nrole = wan\ndevice = wan0\naddress = 198.51.100.2/28\ngateway = 198.51.100.1\n"
+      "probe_targets = 203.0.113.10\npriority = 1\n[trunk.carrierA]\nsbc_address = 203.0.113.10\n";
+  std::string why;
+  CHECK_TRUE_TEXT(config::write_file_atomically(dir.path + "/c.conf", base, why), why.c_str());
+  config::ConfigStore cs;
+  auto opened = cs.open({dir.path + "/c.conf", dir.path + "/history", {}});
+  CHECK_TRUE_TEXT(opened.ok(), opened.error_text().c_str());
+  FakeFastPath fp;
+  Clock clock{[this] { return mono; }, [this] { return wall; }, [](int) {}};
+  Controller ctl(cs, fp, clock, [](int, const std::string&) {});
+  cr->install(ctl);
+  cr->configure(cs.running());  // as main() does; defaults: 15 min, raise 30 % of >= 10
+  // 8 calls, 2 busy (25 %): no congestion by the defaults.
+  for (int i = 0; i < 6; ++i) feed.cdrs.push_back(cdr(("ok" + std::to_string(i)).c_str(), CallState::ended, 200, 0));
+  for (int i = 0; i < 2; ++i) feed.cdrs.push_back(cdr(("b" + std::to_string(i)).c_str(), CallState::busy, 486, 5000));
+  cr->tick();
+  CHECK_FALSE(cr->congested("carrierA"));
+
+  // Raise at 20 % of >= 5: judged at the very next tick, with the calls
+  // already counted.
+  auto reload = [&](const std::string& section) {
+    CHECK_TRUE_TEXT(config::write_file_atomically(dir.path + "/c.conf", base + section, why), why.c_str());
+    ctl.reload();
+    cr->tick();
+  };
+  reload("[trunk_stats]\ncongestion_raise_percent = 20\ncongestion_clear_percent = 10\ncongestion_min_calls = 5\n");
+  CHECK_TRUE(cr->congested("carrierA"));
+  LONGS_EQUAL(1, notes.size());
+  Json f = cr->trunk_figures()["carrierA"];
+  LONGS_EQUAL(8, f["window"]["attempts"].get<int>());
+  LONGS_EQUAL(8, f["since_start"]["attempts"].get<int>());
+
+  // A bad file changes nothing.
+  reload("[trunk_stats]\nwindow_min = 0\n");
+  LONGS_EQUAL(900, cr->trunk_figures()["carrierA"]["window"]["window_s"].get<int>());
+  CHECK_TRUE(cr->congested("carrierA"));
+
+  // A 1 min window (the answered calls ended at +61 s, the busy ones at
+  // +7 s, now is +120 s): the window keeps only the answered calls; the
+  // totals and the stored rows stay; 0 % busy of 6: cleared.
+  reload("[trunk_stats]\nwindow_min = 1\ncongestion_raise_percent = 20\ncongestion_clear_percent = 10\n"
+         "congestion_min_calls = 5\n");
+  f = cr->trunk_figures()["carrierA"];
+  LONGS_EQUAL(60, f["window"]["window_s"].get<int>());
+  LONGS_EQUAL(6, f["window"]["attempts"].get<int>());
+  LONGS_EQUAL(8, f["since_start"]["attempts"].get<int>());
+  LONGS_EQUAL(8, st.calls().size());
+  CHECK_FALSE(cr->congested("carrierA"));
+  LONGS_EQUAL(2, notes.size());
+
+  // Back to a long window: new calls add to what is kept, the totals go on.
+  reload("[trunk_stats]\nwindow_min = 60\n");
+  feed.cdrs.push_back(cdr("late", CallState::ended, 200, 100'000));
+  cr->tick();
+  f = cr->trunk_figures()["carrierA"];
+  LONGS_EQUAL(3600, f["window"]["window_s"].get<int>());
+  LONGS_EQUAL(7, f["window"]["attempts"].get<int>());
+  LONGS_EQUAL(9, f["since_start"]["attempts"].get<int>());
 }
 
 TEST(CallRecords, ExportCsvJsonSinceAndUnexported) {

@@ -25,10 +25,19 @@ const char* kPorts =
     "wan1 dev=net_af_packet2,iface=wan1 addr=198.51.100.18/28 gw=198.51.100.17 carrier=wan1 tap=tap-wan1\n"
     "lte  dev=net_af_packet3,iface=lte  addr=198.51.100.34/28 gw=198.51.100.33 carrier=lte tap=tap-lte\n";
 
-fastpath::Board board() {
+// As board/virtual/ports: IPv6 on the wired uplinks, none on LTE.
+const char* kPorts6 =
+    "lan  dev=net_af_packet0,iface=lan  addr=192.0.2.1/26 tap=tap-lan addr6=2001:db8:1::1/64\n"
+    "wan0 dev=net_af_packet1,iface=wan0 addr=198.51.100.2/28 gw=198.51.100.1 carrier=wan0 tap=tap-wan0"
+    " addr6=2001:db8:100::2/64 gw6=2001:db8:100::1\n"
+    "wan1 dev=net_af_packet2,iface=wan1 addr=198.51.100.18/28 gw=198.51.100.17 carrier=wan1 tap=tap-wan1"
+    " addr6=2001:db8:101::2/64 gw6=2001:db8:101::1\n"
+    "lte  dev=net_af_packet3,iface=lte  addr=198.51.100.34/28 gw=198.51.100.33 carrier=lte tap=tap-lte\n";
+
+fastpath::Board board(const char* ports = kPorts) {
   fastpath::Board b;
   std::string why;
-  CHECK_TEXT(fastpath::parse_board(kPorts, "ports", b, why), why.c_str());
+  CHECK_TEXT(fastpath::parse_board(ports, "ports", b, why), why.c_str());
   return b;
 }
 
@@ -48,9 +57,13 @@ config::Config cfg() {
   return c;
 }
 
-const FakeNetlink::Route* main_route(FakeNetlink& nl) {
-  auto it = nl.routes.find({4, kMainTable});
+const FakeNetlink::Route* main_route(FakeNetlink& nl, int family = 4) {
+  auto it = nl.routes.find({family, kMainTable});
   return it == nl.routes.end() ? nullptr : &it->second;
+}
+std::string main6_dev(FakeNetlink& nl) {
+  const FakeNetlink::Route* r = main_route(nl, 6);
+  return r ? r->ifname : "none";
 }
 
 bool has_log(const std::vector<std::string>& logs, const char* text) {
@@ -372,6 +385,113 @@ TEST(KernelSync, PeriodicResyncRepairsDrift) {
   for (const auto& l : logs) moved += l.find("main default route via") != std::string::npos;
   LONGS_EQUAL(1, moved);
   LONGS_EQUAL(changed_at, ks->links_json()["main_route_changed_wall_us"].get<int64_t>());
+}
+
+TEST(KernelSyncConfig, Ipv6OfTheUplinksFromTheBoard) {
+  KernelSyncConfig k;
+  std::string why;
+  CHECK_TEXT(kernel_sync_config(board(kPorts6), cfg(), k, why), why.c_str());
+  LONGS_EQUAL(3, k.routes.uplinks.size());
+  STRCMP_EQUAL("2001:db8:100::2/64", k.routes.uplinks[0].address6.str().c_str());
+  STRCMP_EQUAL("2001:db8:100::1", k.routes.uplinks[0].gateway6.str().c_str());
+  STRCMP_EQUAL("2001:db8:101::2/64", k.routes.uplinks[1].address6.str().c_str());
+  CHECK_FALSE(k.routes.uplinks[2].has_ipv6());
+  // The IPv4-only board: no IPv6 anywhere.
+  CHECK_TEXT(kernel_sync_config(board(), cfg(), k, why), why.c_str());
+  for (const auto& u : k.routes.uplinks) CHECK_FALSE(u.has_ipv6());
+}
+
+TEST(KernelSync, Ipv6UplinksGetTablesRulesAndTheMainRouteFollowsTheActiveOne) {
+  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  LONGS_EQUAL(1, nl.addresses["tap-wan1"].count("2001:db8:101::2/64"));
+  STRCMP_EQUAL("2001:db8:100::1", nl.routes.at({6, 101}).gateway.str().c_str());
+  STRCMP_EQUAL("tap-wan1", nl.routes.at({6, 102}).ifname.c_str());
+  CHECK(nl.routes.count({6, 103}) == 0);  // lte has no IPv6
+  LONGS_EQUAL(1, nl.rules.count({101, "2001:db8:100::2/128", 101}));
+  LONGS_EQUAL(1, nl.rules.count({102, "2001:db8:101::2/128", 102}));
+  LONGS_EQUAL(5, nl.rules.size());
+  STRCMP_EQUAL("none", main6_dev(nl).c_str());  // active uplink not read yet
+  ks->tick();
+  STRCMP_EQUAL("tap-wan0", main6_dev(nl).c_str());
+  CHECK_TRUE(ks->routes_done());
+  CHECK(has_log(logs, "main IPv6 default route via tap-wan0 (wan0, the active uplink)"));
+  Json j = ks->links_json();
+  STRCMP_EQUAL("tap-wan0", j["main_default_route6"].get<std::string>().c_str());
+  STRCMP_EQUAL("2001:db8:100::2/64", j["uplink_routes"][0]["address6"].get<std::string>().c_str());
+  CHECK_TRUE(j["uplink_routes"][2]["address6"].is_null());
+
+  nl.calls.clear();
+  ks->set_active("wan1");
+  LONGS_EQUAL(2, nl.calls.size());
+  STRCMP_EQUAL("set_default_route tap-wan1 via 2001:db8:101::1 table 254", nl.calls[1].c_str());
+  STRCMP_EQUAL("tap-wan1", main6_dev(nl).c_str());
+  STRCMP_EQUAL("tap-wan1", main_route(nl)->ifname.c_str());
+  // Failover to LTE: IPv4 follows, the IPv6 default route goes.
+  ks->set_active("lte");
+  STRCMP_EQUAL("tap-lte", main_route(nl)->ifname.c_str());
+  STRCMP_EQUAL("none", main6_dev(nl).c_str());
+  CHECK(has_log(logs, "no main IPv6 default route: the active uplink lte has no IPv6"));
+  CHECK_TRUE(ks->links_json()["main_default_route6"].is_null());
+  CHECK_TRUE(ks->routes_done());
+  ks->set_active("wan0");
+  STRCMP_EQUAL("tap-wan0", main6_dev(nl).c_str());
+  STRCMP_EQUAL("2001:db8:100::1", main_route(nl, 6)->gateway.str().c_str());
+}
+
+TEST(KernelSync, Ipv6ComesBackAfterTheTapWentDownAndUp) {
+  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  ks->tick();
+  nl.set_admin("tap-wan0", false, mono);
+  ks->on_readable();
+  CHECK(nl.routes.count({6, 101}) == 0);
+  STRCMP_EQUAL("none", main6_dev(nl).c_str());
+  LONGS_EQUAL(0, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  nl.set_admin("tap-wan0", true, mono);
+  ks->on_readable();
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  CHECK(nl.routes.at({6, 101}).ifname == "tap-wan0");
+  STRCMP_EQUAL("tap-wan0", main6_dev(nl).c_str());
+  CHECK_TRUE(ks->routes_done());
+}
+
+TEST(KernelSync, Ipv6DriftIsRepairedByThePeriodicResync) {
+  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  ks->tick();
+  nl.routes.erase({6, 102});
+  nl.routes.erase({6, kMainTable});
+  nl.rules.erase({101, "2001:db8:100::2/128", 101});
+  advance_ms(KernelSync::kResyncNs / 1'000'000);
+  ks->tick();
+  CHECK(nl.routes.at({6, 102}).ifname == "tap-wan1");
+  STRCMP_EQUAL("tap-wan0", main6_dev(nl).c_str());
+  LONGS_EQUAL(5, nl.rules.size());
+  LONGS_EQUAL(1, ks->resyncs());
+}
+
+TEST(KernelSync, KernelRefusingIpv6KeepsIpv4AndRetries) {
+  nl.ipv6_disabled = true;
+  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  ks->tick();
+  STRCMP_EQUAL("tap-wan0", main_route(nl)->ifname.c_str());
+  LONGS_EQUAL(3, nl.rules.size());
+  CHECK_FALSE(ks->routes_done());
+  CHECK(has_log(logs, "Permission denied"));
+  nl.ipv6_disabled = false;
+  advance_ms(KernelSync::kRetryNs / 1'000'000);
+  ks->tick();
+  CHECK_TRUE(ks->routes_done());
+  STRCMP_EQUAL("tap-wan0", main6_dev(nl).c_str());
+}
+
+TEST(KernelSync, Ipv4OnlyBoardLeavesIpv6Alone) {
+  open();
+  ks->tick();
+  ks->set_active("lte");
+  ks->set_active("wan1");
+  for (const auto& c : nl.calls) CHECK_TEXT(c.find(" 6 ") == std::string::npos && c.find("::") == std::string::npos, c.c_str());
+  CHECK(main_route(nl, 6) == nullptr);
+  CHECK_TRUE(ks->links_json()["main_default_route6"].is_null());
 }
 
 TEST(KernelSync, LinksJsonSaysWhatIsManaged) {

@@ -20,6 +20,7 @@ constexpr TimeNs ms(uint64_t v) { return v * probe::kNsPerMs; }
 
 struct FakeProber : probe::Prober {
   std::deque<Done> pending;
+  void set_timeout(TimeNs) override {}
   bool probe(const std::string&, Done done, std::string*) override {
     pending.push_back(std::move(done));
     return true;
@@ -170,4 +171,51 @@ TEST(TrunkWatch, OutageSpreadingToEveryUplinkWithdrawsTheSwitchOrder) {
   LONGS_EQUAL(2, soft.size());
   STRCMP_EQUAL("-wan0", soft[1].c_str());
   LONGS_EQUAL(int(alarm::Severity::critical), int(active(alarm::AlarmType::trunk_down)->severity));
+}
+
+// Configuration reload: the trunk is removed while down via wan0 only (a
+// soft fault on wan0): its alarm clears saying so, the soft fault goes.
+TEST(TrunkWatch, RemovedTrunkClearsItsAlarmAndWithdrawsItsSoftFault) {
+  round(ProbeOutcome::ok, ProbeOutcome::ok, 200);
+  round(ProbeOutcome::timeout, ProbeOutcome::ok);
+  round(ProbeOutcome::timeout, ProbeOutcome::ok);
+  CHECK(active(alarm::AlarmType::trunk_down) != nullptr);
+  CHECK_TRUE(watch->sip_outage("wan0"));
+  watch->remove_trunk("carrierA", "trunk carrierA removed from the configuration; no longer probed");
+  CHECK(active(alarm::AlarmType::trunk_down) == nullptr);
+  LONGS_EQUAL(int(alarm::Transition::cleared), int(notes.back().transition));
+  STRCMP_CONTAINS("removed from the configuration", notes.back().message().c_str());
+  CHECK_FALSE(watch->sip_outage("wan0"));
+  STRCMP_EQUAL("-wan0", soft.back().c_str());
+  CHECK(watch->alarm_of("carrierA") == nullptr);
+  // A trunk without an alarm: nothing to clear, nothing sent.
+  size_t n = notes.size();
+  watch->remove_trunk("carrierA", "again");
+  LONGS_EQUAL(n, notes.size());
+}
+
+// The trunk's down uplink is dropped from its uplinks list: judged on the
+// rest (up), the alarm clears naming the uplink no longer probing it.
+TEST(TrunkWatch, ForgottenDownPairClearsWhenTheOthersAreUp) {
+  round(ProbeOutcome::ok, ProbeOutcome::ok, 200);
+  round(ProbeOutcome::timeout, ProbeOutcome::ok);
+  round(ProbeOutcome::timeout, ProbeOutcome::ok);
+  CHECK(active(alarm::AlarmType::trunk_down) != nullptr);
+  mon->remove("carrierA", "wan0");
+  watch->forget("carrierA", "wan0");
+  CHECK(active(alarm::AlarmType::trunk_down) == nullptr);
+  STRCMP_CONTAINS("wan0 no longer does", notes.back().message().c_str());
+  CHECK_FALSE(watch->sip_outage("wan0"));
+}
+
+// With no other known pair, forgetting keeps the alarm: the trunk's new
+// pairs (re-created by the reload) decide.
+TEST(TrunkWatch, ForgettingTheLastKnownPairKeepsTheAlarmForTheNewPairs) {
+  round(ProbeOutcome::ok, ProbeOutcome::ok, 200);
+  round(ProbeOutcome::timeout, ProbeOutcome::timeout);
+  round(ProbeOutcome::timeout, ProbeOutcome::timeout);
+  CHECK(active(alarm::AlarmType::trunk_down) != nullptr);
+  watch->forget("carrierA", "wan0");
+  watch->forget("carrierA", "wan1");
+  CHECK(active(alarm::AlarmType::trunk_down) != nullptr);
 }

@@ -156,6 +156,20 @@ TEST(OptionsProber, SilenceTimesOutAtOurTimeoutNotTimerF) {
   LONGS_EQUAL(0, p.prober->in_flight());
 }
 
+// A reload shortens the timeout of a running agent: the next probe uses it.
+TEST(OptionsProber, SetTimeoutAppliesToTheNextProbe) {
+  Responder sbc;
+  Probe p(ms(5000));
+  p.prober->set_timeout(ms(300));
+  TimeNs start = monotonic_ns();
+  p.send(sbc.uri());
+  p.wait(&sbc, 0, "");
+  TimeNs took = monotonic_ns() - start;
+  STRCMP_EQUAL("timeout", probe_outcome_name(p.reports[0].result.outcome));
+  CHECK_TRUE(took >= ms(290));
+  CHECK_TRUE_TEXT(took < ms(2000), std::to_string(took / kNsPerMs).c_str());
+}
+
 TEST(OptionsProber, ClosedPortIsAFailureBeforeOrAtTimeout) {
   Responder gone;
   std::string uri = gone.uri();

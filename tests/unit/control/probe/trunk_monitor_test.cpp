@@ -23,6 +23,8 @@ struct FakeProber : Prober {
   };
   std::deque<Request> requests;
   bool refuse = false;
+  TimeNs timeout = 0;
+  void set_timeout(TimeNs t) override { timeout = t; }
   bool probe(const std::string& target, Done done, std::string* error) override {
     if (refuse) {
       if (error) *error = "no socket";
@@ -164,4 +166,38 @@ TEST(TrunkMonitor, JsonViewForTheConsole) {
   STRCMP_EQUAL("unknown", j[1]["state"].get<std::string>().c_str());
   STRCMP_EQUAL("overloaded", j[1]["last_failure"].get<std::string>().c_str());
   LONGS_EQUAL(1, j[1]["failures"].get<int>());
+}
+
+TEST(TrunkMonitor, RemovedPairIsNotTouchedByTheAnswerOfItsProbeInFlight) {
+  Fixture f;
+  f.mon.poll();
+  CHECK_TRUE(f.mon.remove("carrierA", "wan0"));
+  CHECK_FALSE(f.mon.remove("carrierA", "wan0"));
+  LONGS_EQUAL(1, f.mon.size());
+  CHECK_TRUE(f.mon.health("carrierA", "wan0") == nullptr);
+  f.wan0.answer(ProbeOutcome::ok, 200);  // the removed pair's probe: ignored
+  LONGS_EQUAL(0, f.seen.size());
+  // Added again (a changed trunk): a fresh pair, probed at once.
+  CHECK_TRUE(f.mon.add({"carrierA", "wan0", "sip:203.0.113.11:5060", {}}));
+  f.mon.poll();
+  LONGS_EQUAL(1, f.wan0.requests.size());
+  STRCMP_EQUAL("sip:203.0.113.11:5060", f.wan0.requests[0].target.c_str());
+  f.wan0.answer(ProbeOutcome::ok, 200);
+  LONGS_EQUAL(1, f.seen.size());
+  STRCMP_EQUAL("wan0", f.seen[0].uplink.c_str());
+}
+
+TEST(TrunkMonitor, RemovedUplinkTakesItsPairsAndItsProber) {
+  Fixture f;
+  f.mon.poll();
+  f.mon.remove_uplink("wan1");
+  LONGS_EQUAL(1, f.mon.size());
+  CHECK_TRUE(f.mon.health("carrierA", "wan1") == nullptr);
+  std::string error;
+  CHECK_FALSE(f.mon.add({"carrierB", "wan1", "sip:203.0.113.10", {}}, &error));
+  CHECK_TRUE(error.find("unknown uplink wan1") != std::string::npos);
+  f.wan1.answer(ProbeOutcome::timeout);
+  f.wan0.answer(ProbeOutcome::ok, 200);
+  LONGS_EQUAL(1, f.seen.size());
+  STRCMP_EQUAL("wan0", f.seen[0].uplink.c_str());
 }

@@ -109,3 +109,119 @@ TEST(RouteSync, Validate) {
   c.uplinks[0].ifname = "a-very-long-interface-name";
   CHECK_FALSE(validate(c, err));
 }
+
+// IPv6 on the wired uplinks (as board/virtual/ports: addr6= gw6=), none on
+// the LTE one.
+namespace {
+RouteSyncConfig board6() {
+  RouteSyncConfig c = board();
+  CHECK_TRUE(c.uplinks[0].address6.parse("2001:db8:100::2/64"));
+  CHECK_TRUE(c.uplinks[0].gateway6.parse("2001:db8:100::1"));
+  CHECK_TRUE(c.uplinks[1].address6.parse("2001:db8:101::2/64"));
+  CHECK_TRUE(c.uplinks[1].gateway6.parse("fe80::1"));  // link-local next hop
+  return c;
+}
+}  // namespace
+
+TEST(RouteSync, Ipv6UplinksGetAddressTableRuleAndTheMainRoute) {
+  RouteSync s(nl, board6());
+  CHECK_TEXT(s.apply(0, err), err.c_str());
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("192.0.2.2/24"));
+  LONGS_EQUAL(1, nl.addresses["tap-wan1"].count("2001:db8:101::2/64"));
+  LONGS_EQUAL(1, nl.addresses["wwan0"].size());  // no IPv6 there
+  FakeNetlink::Route v6_100{"tap-wan0", {}};
+  CHECK_TRUE(v6_100.gateway.parse("2001:db8:100::1"));
+  CHECK(nl.routes.at({6, 100}) == v6_100);
+  STRCMP_EQUAL("fe80::1", nl.routes.at({6, 101}).gateway.str().c_str());
+  CHECK(nl.routes.count({6, 102}) == 0);
+  // Same priority and table as the IPv4 rule: the kernel keeps them apart.
+  LONGS_EQUAL(1, nl.rules.count({1000, "2001:db8:100::2/128", 100}));
+  LONGS_EQUAL(1, nl.rules.count({1001, "2001:db8:101::2/128", 101}));
+  LONGS_EQUAL(1, nl.rules.count({1000, "192.0.2.2/32", 100}));
+  LONGS_EQUAL(5, nl.rules.size());
+  STRCMP_EQUAL("tap-wan0", nl.routes.at({6, kMainTable}).ifname.c_str());
+  STRCMP_EQUAL("2001:db8:100::1", nl.routes.at({6, kMainTable}).gateway.str().c_str());
+  LONGS_EQUAL(0, s.applied_active6());
+  CHECK_TRUE(s.done());
+  LONGS_EQUAL(3 + 9 + 6 + 2, s.operations());
+}
+
+TEST(RouteSync, MainIpv6RouteFollowsTheActiveUplinkAndGoesWithoutIpv6) {
+  RouteSync s(nl, board6());
+  CHECK_TRUE(s.apply(0, err));
+  nl.calls.clear();
+  CHECK_TRUE(s.apply(1, err));
+  LONGS_EQUAL(2, nl.calls.size());
+  STRCMP_EQUAL("set_default_route tap-wan1 via 198.51.100.1 table 254", nl.calls[0].c_str());
+  STRCMP_EQUAL("set_default_route tap-wan1 via fe80::1 table 254", nl.calls[1].c_str());
+  // LTE has no IPv6: no IPv6 default route while it carries the traffic.
+  CHECK_TRUE(s.apply(2, err));
+  STRCMP_EQUAL("del_default_route 6 table 254", nl.calls.back().c_str());
+  CHECK(nl.routes.count({6, kMainTable}) == 0);
+  STRCMP_EQUAL("wwan0", nl.routes.at({4, kMainTable}).ifname.c_str());
+  LONGS_EQUAL(2, s.applied_active6());
+  nl.calls.clear();
+  CHECK_TRUE(s.apply(2, err));  // nothing to do
+  CHECK_TRUE(s.apply(0xFF, err));
+  LONGS_EQUAL(0, nl.calls.size());
+  CHECK_TRUE(s.apply(0, err));
+  STRCMP_EQUAL("tap-wan0", nl.routes.at({6, kMainTable}).ifname.c_str());
+}
+
+TEST(RouteSync, Ipv6FlushedWithTheLinkIsSentAgain) {
+  RouteSync s(nl, board6());
+  CHECK_TRUE(s.apply(0, err));
+  // tap-wan0 set down and up: the kernel drops its routes and its IPv6
+  // address (keep_addr_on_down = 0), the IPv4 address stays.
+  nl.set_admin("tap-wan0", false, 1);
+  nl.set_admin("tap-wan0", true, 2);
+  CHECK(nl.routes.count({6, 100}) == 0);
+  CHECK(nl.routes.count({6, kMainTable}) == 0);
+  LONGS_EQUAL(0, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("192.0.2.2/24"));
+  s.invalidate_uplink(0);
+  LONGS_EQUAL(0xFF, s.applied_active6());
+  nl.calls.clear();
+  CHECK_TRUE(s.apply(0, err));
+  LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
+  CHECK(nl.routes.at({6, 100}).ifname == "tap-wan0");
+  STRCMP_EQUAL("tap-wan0", nl.routes.at({6, kMainTable}).ifname.c_str());
+  // Uplink 0 only, both families: 3 + 3 + the two main routes.
+  LONGS_EQUAL(8, nl.calls.size());
+}
+
+TEST(RouteSync, KernelWithoutIpv6KeepsTheIpv4RoutesAndRetries) {
+  nl.ipv6_disabled = true;
+  RouteSync s(nl, board6());
+  CHECK_FALSE(s.apply(0, err));
+  STRCMP_CONTAINS("2001:db8:100::2/64", err.c_str());
+  STRCMP_EQUAL("tap-wan0", nl.routes.at({4, kMainTable}).ifname.c_str());
+  CHECK(nl.routes.at({4, 101}).ifname == "tap-wan1");
+  LONGS_EQUAL(3, nl.rules.size());
+  LONGS_EQUAL(0, s.applied_active());
+  CHECK_FALSE(s.done());
+  nl.ipv6_disabled = false;
+  CHECK_TEXT(s.apply(0, err), err.c_str());
+  CHECK_TRUE(s.done());
+  STRCMP_EQUAL("tap-wan0", nl.routes.at({6, kMainTable}).ifname.c_str());
+  LONGS_EQUAL(5, nl.rules.size());
+}
+
+TEST(RouteSync, ValidateIpv6) {
+  CHECK_TEXT(validate(board6(), err), err.c_str());
+  RouteSyncConfig c = board6();
+  c.uplinks[0].gateway6 = IpAddr{};
+  CHECK_FALSE(validate(c, err));
+  STRCMP_CONTAINS("uplink 0: IPv6 needs address6 and an IPv6 gateway6", err.c_str());
+  c = board6();
+  c.uplinks[2].gateway6.parse("2001:db8::1");  // gateway without an address
+  CHECK_FALSE(validate(c, err));
+  c = board6();
+  c.uplinks[1].gateway6.parse("198.51.100.1");
+  CHECK_FALSE(validate(c, err));
+  c = board6();
+  c.uplinks[1].address6.parse("198.51.100.9/24");
+  CHECK_FALSE(validate(c, err));
+  STRCMP_CONTAINS("uplink 1: address6 is not an IPv6 address", err.c_str());
+}
