@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 180
+# timeout: 240
 # The NOC hears about a failover, over the whole virtual board: tg-controld
 # with SNMP v2c traps to a real snmptrapd and mail to a real SMTP sink (both
 # on the gateway's loopback, board/virtual/appliance.sh), calls through the
@@ -11,6 +11,10 @@
 #      `show.fault-report` gives the fault's duration and calls affected;
 #   3. the same with both receivers down during the fault: raise and clear
 #      are delivered once each after they come back; none lost, none twice.
+#   4. trunk outage (the carrier SBC, kamailio, stopped): tg-controld's
+#      OPTIONS prober finds carrierA down over every uplink: a trunk_down
+#      inform naming carrierA with its varbinds and a mail; the SBC back:
+#      cleared by trap and mail.
 # Needs the alarm manager in tg-controld; without it every sub-case is
 # skipped with the reason tg-controld gives.
 set -euo pipefail
@@ -35,12 +39,15 @@ e2e_controld --set alarm.snmp.enabled=true --set alarm.snmp.version=v2c --set al
   --set alarm.snmp.targets=127.0.0.1:10162 --set alarm.snmp.notification=inform \
   --set alarm.snmp.inform_timeout_ms=500 --set alarm.snmp.inform_retries=1 \
   --set alarm.email.enabled=true --set alarm.email.smtp_url=smtp://127.0.0.1:10025 \
-  --set alarm.email.starttls=none --set alarm.email.group_window_s=0
+  --set alarm.email.starttls=none --set alarm.email.group_window_s=0 \
+  --set trunk.carrierA.options_interval_ms=1000 --set trunk.carrierA.options_timeout_ms=800 \
+  --set trunk.carrierA.down_after=2 --set trunk.carrierA.up_after=2 --set alarm.email.rate_limit_per_hour=3600
 
 r=$(mgmt show.alarms)
 if jq -e '.ok == false and .error.code == "not_available"' <<<"$r" >/dev/null; then
   why=$(jq -r .error.message <<<"$r")
-  for c in "trap and mail on blackhole" "clear: trap and mail" "fault report" "receivers down: none lost, none twice"; do
+  for c in "trap and mail on blackhole" "clear: trap and mail" "fault report" "receivers down: none lost, none twice" \
+    "trunk outage: trap and mail"; do
     skip_case "$c" "tg-controld: $why"
   done
   e2e_done
@@ -184,4 +191,46 @@ calls_end 60
 # fault tests (e2e_faults.sh), so here only: all of them completed.
 check_calls $ncalls 1000000
 log "far-end longest RTP gap per call (ms): $(far_gaps)"
+
+# 4. trunk outage: the SBC stops answering OPTIONS on every uplink.
+trunk_traps() {  # OID: notifications about carrierA of type trunk_down
+  cat "$run"/snmptrapd*.log 2>/dev/null | grep -F -- "OID: $1"$'\t' | grep -F -- "$(vb 7) = STRING: \"carrierA\"" |
+    grep -F -- "$(vb 12) = STRING: \"trunk_down\"" || true
+}
+trunk_mails() {  # PATTERN: new mails (since the outage began) about carrierA's trunk matching PATTERN
+  local m
+  for m in $(grep -l -F "trunk carrierA" "$run"/mail/new/* 2>/dev/null); do
+    grep -qxF "$m" <<<"$trunk_mails_before" && continue
+    grep -q "SIP trunk unreachable" "$m" && grep -qiE "$1" "$m" && echo "$m"
+  done
+  return 0
+}
+trunk_state() { mgmt show.trunks | jq -r '.result.trunks[]? | select(.name == "carrierA") | .state // .options.state'; }
+wait_until 15 "carrierA up before the outage ($(trunk_state))" eval '[ "$(trunk_state)" = up ]'
+tr0=$(trunk_traps $oid_raised | grep -c . || true) tc0=$(trunk_traps $oid_cleared | grep -c . || true)
+trunk_mails_before=$(ls -1 "$run"/mail/new/* 2>/dev/null || true)
+t_out=$SECONDS
+lab sbc stop >/dev/null
+# Down over one uplink first (major, traffic ordered off it), then over
+# every one: the same alarm becomes critical (tgAlarmChanged) and says
+# there is no uplink to fail over to.
+every_uplink_trap() { { trunk_traps $oid_raised; trunk_traps $oid_changed; } | grep -F "no uplink reaches it" | tail -n 1; }
+wait_until 15 "a trunk_down trap about carrierA" eval '(( $(trunk_traps $oid_raised | grep -c .) > tr0 ))'
+wait_until 15 "a trunk_down trap: carrierA unreachable over every uplink" eval '[ -n "$(every_uplink_trap)" ]'
+trap_line=$(every_uplink_trap)
+for n in 1 2 4 5 6 7 9 11 12 13; do   # id, severity, cause, problem, kind, object, text, time, type, notice id
+  grep -qF -- "$(vb $n) = " <<<"$trap_line" || fail "trunk_down trap lacks varbind $(vb $n): $trap_line"
+done
+grep -qF -- "$(vb 2) = INTEGER: 3" <<<"$trap_line" || fail "trunk_down over every uplink is not critical(3): $trap_line"
+text=$(grep -oE -- "$(vb 9) = STRING: \"[^\"]*\"" <<<"$trap_line")
+ok "trunk outage: trap $((SECONDS - t_out)) s after the SBC stopped: $text"
+wait_until 15 "a critical mail: carrierA unreachable over every uplink" eval '[ -n "$(trunk_mails "no uplink reaches it")" ]'
+mail=$(trunk_mails "no uplink reaches it" | head -n 1)
+grep -q "^Severity: *critical" "$mail" || fail "trunk outage mail is not critical: $(grep -i '^severity' "$mail")"
+ok "trunk outage: mail $(grep -i -m1 '^subject:' "$mail")"
+[ "$(dp .active_uplink)" = wan0 ] || fail "trunk outage on every uplink moved traffic: $(dp -c '.recent_switches[-1]')"
+lab sbc start >/dev/null
+wait_until 20 "tgAlarmCleared trunk_down about carrierA" eval '(( $(trunk_traps $oid_cleared | grep -c .) > tc0 ))'
+wait_until 15 "a clear mail about carrierA" eval '[ -n "$(trunk_mails "^State: *cleared")" ]'
+ok "trunk outage over: cleared by trap and mail, carrierA $(trunk_state)"
 e2e_done
