@@ -21,7 +21,7 @@ build=${BUILD:-build}
 [[ $build = /* ]] || build=$top/$build
 bin=$build/bin/tg-controld
 cli=$build/bin/tg-cli
-kcfg=$top/board/virtual/kamailio.cfg
+. "$top/tests/integration/lib/sbc_pair.sh"
 
 [ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
 command -v kamailio >/dev/null && command -v kamcmd >/dev/null || { echo "kamailio not installed"; exit 77; }
@@ -37,16 +37,6 @@ run=$(mktemp -d /tmp/tgcd-reload.XXXXXX)
 chmod 755 "$run"
 kam_a= kam_b= trapd_pid= daemon_pid=
 
-stop_pid() {  # TERM, then KILL if it lingers; waits for it either way
-  local pid=$1 deadline=$((SECONDS + 5))
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    ((SECONDS < deadline)) || { kill -KILL "$pid" 2>/dev/null || true; break; }
-    sleep 0.05
-  done
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   stop_pid "$daemon_pid"
@@ -76,35 +66,12 @@ wait_until() {
   ok "$what"
 }
 
-ip netns add "$NC"
-ip netns add "$NS"
-ip link add "${P}a" netns "$NC" type veth peer name "${P}b" netns "$NS"
-ip -n "$NC" link set lo up
-ip -n "$NS" link set lo up
-ip -n "$NC" addr add "$UPLINK/28" dev "${P}a"
-ip -n "$NS" addr add "$PEER/28" dev "${P}b"
-ip -n "$NS" addr add "$SBC_A/32" dev lo
-ip -n "$NS" addr add "$SBC_B/32" dev lo
-ip -n "$NC" link set "${P}a" up
-ip -n "$NS" link set "${P}b" up
-ip -n "$NC" route add 203.0.113.0/24 via "$PEER"
+sbc_pair_up "$SBC_A" "$SBC_B"
 
-start_sbc() {  # ADDRESS NAME: prints kamailio's pid once its control socket answers
-  local ctl=$run/kam-$2.ctl pid deadline=$((SECONDS + 15))
-  rm -f "$ctl"
-  mkdir -p "$run/kam-$2"
-  ip netns exec "$NS" kamailio -DD -E -f "$kcfg" -l "udp:$1:5060" -Y "$run/kam-$2" -m 32 -M 8 \
-    -A "FAR_URI=\"sip:203.0.113.20:5060\"" -A "CTL_SOCKET=\"unix:$ctl\"" >>"$run/kamailio-$2.log" 2>&1 &
-  pid=$!
-  until [ -S "$ctl" ] && kamcmd -s "unix:$ctl" core.version >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || fail "kamailio $2 exited at start"
-    ((SECONDS < deadline)) || fail "kamailio $2 control socket not up"
-    sleep 0.05
-  done
-  echo "$pid"
-}
-kam_a=$(start_sbc "$SBC_A" a)
-kam_b=$(start_sbc "$SBC_B" b)
+start_kamailio "$SBC_A" "$run/kam-a"
+kam_a=$kam_started
+start_kamailio "$SBC_B" "$run/kam-b"
+kam_b=$kam_started
 
 echo "disableAuthorization yes" >"$run/snmptrapd.conf"
 ip netns exec "$NC" env MIBS= snmptrapd -f -Lf "$run/traps.log" -C -c "$run/snmptrapd.conf" -n -On \

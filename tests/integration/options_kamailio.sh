@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-build}
 [[ $build = /* ]] || build=$top/$build
 probe_bin=$build/bin/tg-probe
-cfg=$top/board/virtual/kamailio.cfg
+. "$top/tests/integration/lib/sbc_pair.sh"
 
 [ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
 command -v kamailio >/dev/null && command -v kamcmd >/dev/null || { echo "kamailio not installed"; exit 77; }
@@ -23,16 +23,6 @@ UPLINK=198.51.100.2 PEER=198.51.100.1 SBC=203.0.113.10
 run=$(mktemp -d /tmp/tgca-options.XXXXXX)
 kam_pid= probe_pid=
 
-stop_pid() {  # TERM, then KILL if it lingers; waits for it either way
-  local pid=$1 deadline=$((SECONDS + 5))
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    ((SECONDS < deadline)) || { kill -KILL "$pid" 2>/dev/null || true; break; }
-    sleep 0.05
-  done
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   stop_pid "$probe_pid"
@@ -48,30 +38,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-ip netns add "$NC"
-ip netns add "$NS"
-ip link add "${P}a" netns "$NC" type veth peer name "${P}b" netns "$NS"
-ip -n "$NC" link set lo up
-ip -n "$NS" link set lo up
-ip -n "$NC" addr add "$UPLINK/28" dev "${P}a"
-ip -n "$NS" addr add "$PEER/28" dev "${P}b"
-ip -n "$NS" addr add "$SBC/32" dev lo
-ip -n "$NC" link set "${P}a" up
-ip -n "$NS" link set "${P}b" up
-ip -n "$NC" route add 203.0.113.0/24 via "$PEER"
+sbc_pair_up "$SBC"
 
 ctl=$run/kamailio.ctl
 start_sbc() {
-  rm -f "$ctl"
-  ip netns exec "$NS" kamailio -DD -E -f "$cfg" -l "udp:$SBC:5060" -Y "$run" -m 32 -M 8 \
-    -A "FAR_URI=\"sip:203.0.113.20:5060\"" -A "CTL_SOCKET=\"unix:$ctl\"" >>"$run/kamailio.log" 2>&1 &
-  kam_pid=$!
-  local deadline=$((SECONDS + 15))
-  until [ -S "$ctl" ] && kamcmd -s "unix:$ctl" core.version >/dev/null 2>&1; do
-    kill -0 "$kam_pid" 2>/dev/null || fail "kamailio exited at start"
-    ((SECONDS < deadline)) || fail "kamailio control socket not up"
-    sleep 0.05
-  done
+  start_kamailio "$SBC" "$run"
+  kam_pid=$kam_started
 }
 sbc_reply() { kamcmd -s "unix:$ctl" pv.shvSet reply_code int "$1" >/dev/null; }
 
