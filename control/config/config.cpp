@@ -295,6 +295,9 @@ void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& er
     err(at.of("thresholds", "switch_loss_percent"), "switch_loss_percent (" + fmt(c.thresholds.switch_loss_percent) +
                                                         ") is below the alarm level loss_percent (" +
                                                         fmt(c.thresholds.loss_percent) + ")");
+  if (c.thresholds.switch_mos > c.thresholds.mos)
+    err(at.of("thresholds", "switch_mos"), "switch_mos (" + fmt(c.thresholds.switch_mos) +
+                                               ") is above the alarm level mos (" + fmt(c.thresholds.mos) + ")");
   if (c.thresholds.switch_rtt_ms < c.thresholds.rtt_ms)
     err(at.of("thresholds", "switch_rtt_ms"), "switch_rtt_ms (" + std::to_string(c.thresholds.switch_rtt_ms) +
                                                   ") is below the alarm level rtt_ms (" +
@@ -538,6 +541,7 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.thresholds.one_way_delay_ms = int(b.integer("thresholds", "one_way_delay_ms"));
   c.thresholds.rtt_ms = int(b.integer("thresholds", "rtt_ms"));
   c.thresholds.mos = b.real("thresholds", "mos");
+  c.thresholds.switch_mos = b.real("thresholds", "switch_mos");
   c.thresholds.loss_percent = b.real("thresholds", "loss_percent");
   c.thresholds.jitter_ms = int(b.integer("thresholds", "jitter_ms"));
   c.thresholds.window_s = int(b.integer("thresholds", "window_s"));

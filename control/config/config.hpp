@@ -78,6 +78,7 @@ struct Thresholds {
   int jitter_ms = 30, window_s = 10;
   int switch_rtt_ms = 200;
   double switch_loss_percent = 10.0;
+  double switch_mos = 3.1;  // G.107 R ~62: many users dissatisfied
 };
 
 // Per-trunk call figures from the CDRs (control/daemon/call_records.hpp):

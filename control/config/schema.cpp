@@ -123,6 +123,8 @@ constexpr OptionSpec kThresholds[] = {
      "round-trip time above this for window_s moves traffic off the uplink"},
     {"switch_loss_percent", V::real, 0.1, 100, nullptr, "10.0", false,
      "probe loss above this for window_s moves traffic off the uplink (ordinary impairment must not)"},
+    {"switch_mos", V::real, 1.0, 4.5, nullptr, "3.1", false,
+     "MOS of the calls through the active uplink below this for window_s moves traffic off it"},
 };
 
 constexpr OptionSpec kTrunkStats[] = {

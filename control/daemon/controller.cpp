@@ -146,7 +146,7 @@ void Controller::tick() {
     push_timers();
     // A restarted fast path knows nothing of our soft faults: tell it again.
     for (const auto& u : store_.running().uplinks)
-      for (QosKind k : {QosKind::latency_switch, QosKind::loss_switch})
+      for (QosKind k : {QosKind::latency_switch, QosKind::loss_switch, QosKind::mos_switch})
         if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0)
           push_soft_fault(uint8_t(uplink_index(u.name)), soft_fault_of(k), true);
     for (const auto& [uplink, reason] : soft_faults_)
@@ -162,7 +162,9 @@ void Controller::tick() {
 }
 
 ipc::SoftFault Controller::soft_fault_of(QosKind k) {
-  return k == QosKind::latency_switch ? ipc::SoftFault::latency : ipc::SoftFault::other;
+  return k == QosKind::latency_switch ? ipc::SoftFault::latency
+         : k == QosKind::mos_switch   ? ipc::SoftFault::mos
+                                      : ipc::SoftFault::other;
 }
 
 void Controller::set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise) {

@@ -34,6 +34,7 @@ Reading reading(const QosSample& s, QosKind k, const config::Thresholds& t) {
     case QosKind::one_way_delay: return {s.delay_known, s.one_way_delay_ms, double(t.one_way_delay_ms)};
     case QosKind::latency_switch: return {s.measured, s.rtt_ms, double(t.switch_rtt_ms)};
     case QosKind::loss_switch: return {s.measured, s.loss_pct, t.switch_loss_percent};
+    case QosKind::mos_switch: return {s.mos_known, s.mos, t.switch_mos};
     case QosKind::count_: break;
   }
   return {false, 0, 0};

@@ -16,10 +16,12 @@
 //   voice one-way delay > one_way_delay_ms -> alarm uplink_delay
 //   probe RTT  > switch_rtt_ms        -> soft fault "latency" (fails over)
 //   probe loss > switch_loss_percent  -> soft fault "other"   (fails over)
+//   voice MOS  < switch_mos           -> soft fault "mos"     (fails over)
 //
-// The voice figures (MOS, one-way delay) come from the calls carried: they
-// alarm but do not fail over by themselves; the loss and delay that make
-// them bad cross the probe switch levels first. With no call to rate, a
+// The voice figures come from the calls carried: the media path can be bad
+// while the probes are fine (a congested carrier media gateway). One-way
+// delay only alarms (the probe RTT switch level covers the path). With no
+// call to rate (traffic moved off the uplink, or a quiet night), a
 // voice alarm stays until no figure has come for kVoiceIdleWindows windows,
 // then clears as "no longer observed" (calls come and go; a quiet night
 // must not leave last evening's alarm standing).
@@ -44,7 +46,8 @@ namespace tg::controld {
   X(mos, "voice MOS", "", false, true, true)                      \
   X(one_way_delay, "voice one-way delay", "ms", false, false, true) \
   X(latency_switch, "round-trip time", "ms", true, false, false)  \
-  X(loss_switch, "packet loss", "%", true, false, false)
+  X(loss_switch, "packet loss", "%", true, false, false)         \
+  X(mos_switch, "voice MOS", "", true, true, true)
 
 enum class QosKind : uint8_t {
 #define TG_X(name, text, unit, fails, below, voice) name,

@@ -10,9 +10,12 @@
 #       after the fault is
 #   loss 8 % both ways on wan0 -> the inbound streams' 10 s windows rate
 #       MOS ~3.6-3.9 below a 4.1 level -> uplink_mos on wan0; cleared after
+#   the same loss with switch_mos raised to 4.1 by a console commit ->
+#       soft fault mos on wan0: traffic moves to wan1 (the probes are fine:
+#       the calls' own quality decides)
 # Levels are lowered from the G.114 / G.107 defaults (150 ms, 3.6) so the
 # faults stay inside what the fast path's probes tolerate (100 ms timeout)
-# and what must never fail over: no switch in the whole test. The figures
+# and what must never fail over: no switch until the last case. The figures
 # are read back from `show uplinks` (mos, one_way_delay_ms) as the NOC sees
 # them.
 set -euo pipefail
@@ -37,7 +40,7 @@ no_switch() { [ "$(switches)" = "$s0" ] || fail "$1: switch $(dp -c '.recent_swi
 
 export AP_FAR_ARGS="--rtcp-interval 1"
 s0=$(switches)
-calls 2 75 --rtcp-interval 1
+calls 2 95 --rtcp-interval 1
 wait_until 15 "wan0 carries the calls' inbound streams ($(uplink wan0))" \
   eval '[ "$(uplink wan0 | jq .media_streams)" -ge 2 ]'
 wait_until 15 "an RTCP round trip per call on wan0 ($(uplink wan0))" eval '[ -n "$(figure one_way_delay_ms)" ]'
@@ -82,7 +85,7 @@ mos=$(figure mos)
 awk -v m="$mos" 'BEGIN { exit !(m < 4.1 && m > 2.5) }' || fail "loss: MOS $mos"
 ok "loss 8: uplink_mos raised $raised_after s after the fault, MOS $mos, inbound loss $(figure media_loss_pct) %"
 fault_cleared "loss 8" uplink_mos 35
-no_switch "the whole test"
+no_switch "the alarm cases"
 
 # The alarm history holds both raise/clear pairs (what the NOC's trap
 # receiver and mail got; alarm_snmp/alarm_smtp test the transports).
@@ -91,5 +94,22 @@ hist=$(mgmt show.alarms '{"history":true}' |
 for want in uplink_delay:raised uplink_delay:cleared uplink_mos:raised uplink_mos:cleared; do
   jq -e --arg w "$want" 'index($w) != null' <<<"$hist" >/dev/null || fail "alarm history lacks $want: $hist"
 done
+
+# --- switch level: commit switch_mos = 4.1 from the console (the alarm
+# level: a switch level may not be above it), then the same loss.
+r=$(mgmt config.set '{"section":"thresholds","key":"switch_mos","value":"4.1"}')
+jq -e .ok <<<"$r" >/dev/null || fail "config.set switch_mos: $r"
+r=$(mgmt config.commit '{"comment":"switch on MOS 4.1"}')
+jq -e .ok <<<"$r" >/dev/null || fail "config.commit: $r"
+lab fault wan0 loss 8 >/dev/null
+t_fault=$SECONDS
+wait_until 35 "loss 8 with switch_mos 4.1: traffic on wan1 ($(uplink wan0 | jq -c '{mos, soft_faults}'))" active_is wan1
+sw=$(dp -c '.recent_switches[-1]')
+jq -e '.from == "wan0" and .to == "wan1" and .reason == "soft_fault"' <<<"$sw" >/dev/null ||
+  fail "loss 8 with switch_mos 4.1: switch $sw (a soft fault of tg-controld expected)"
+soft=$(uplink wan0 | jq -r .soft_faults)
+[[ $soft == *mos* ]] || fail "loss 8 with switch_mos 4.1: wan0 soft faults '$soft' (mos expected)"
+ok "loss 8 with switch_mos 4.1: switched to wan1 by soft fault '$soft' $((SECONDS - t_fault)) s after the fault"
+lab clear wan0 >/dev/null
 calls_end 60
 e2e_done

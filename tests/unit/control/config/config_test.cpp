@@ -36,6 +36,7 @@ TEST(Config, MinimalFileGetsIssueDefaults) {
   // Switch levels apart from the alarm levels, above ordinary impairment.
   DOUBLES_EQUAL(10.0, c.thresholds.switch_loss_percent, 1e-9);
   LONGS_EQUAL(200, c.thresholds.switch_rtt_ms);
+  DOUBLES_EQUAL(3.1, c.thresholds.switch_mos, 1e-9);
   LONGS_EQUAL(1, c.uplinks.size());
   STRCMP_EQUAL("198.51.100.2", c.uplinks[0].address.c_str());
   LONGS_EQUAL(28, c.uplinks[0].prefix);
@@ -171,10 +172,12 @@ TEST(Config, SwitchLevelsMayNotBeBelowAlarmLevels) {
                            "[thresholds]\n"               // 10
                            "loss_percent = 2\n"           // 11
                            "switch_loss_percent = 1.5\n"  // 12
-                           "switch_rtt_ms = 50\n",        // 13
+                           "switch_rtt_ms = 50\n"         // 13
+                           "switch_mos = 3.8\n",          // 14
                        "t.conf");
   STRCMP_EQUAL("t.conf:12: switch_loss_percent (1.5) is below the alarm level loss_percent (2)\n"
-               "t.conf:13: switch_rtt_ms (50) is below the alarm level rtt_ms (100)\n",
+               "t.conf:13: switch_rtt_ms (50) is below the alarm level rtt_ms (100)\n"
+               "t.conf:14: switch_mos (3.8) is above the alarm level mos (3.6)\n",
                errors_of(r).c_str());
   auto ok = load_config(std::string(kMinimal) + "[thresholds]\nswitch_loss_percent = 5\n", "t.conf");
   CHECK_TRUE_TEXT(ok.ok(), errors_of(ok).c_str());

@@ -171,12 +171,12 @@ TEST(QosWatch, OneWayDelayAboveG114Alarms) {
 // (calls come and go), then clears as no longer observed. A call coming
 // back in time with a bad figure keeps it raised, without a second raise.
 TEST(QosWatch, VoiceAlarmWithNoCallsClearsAfterIdleWindows) {
-  w.evaluate({voice(3.0)}, t, 0);
-  LONGS_EQUAL(1, w.evaluate({voice(3.0)}, t, 10'000).size());
+  w.evaluate({voice(3.3)}, t, 0);
+  LONGS_EQUAL(1, w.evaluate({voice(3.3)}, t, 10'000).size());
   const int64_t idle = int64_t(kVoiceIdleWindows) * t.window_s * 1000;
   CHECK(w.evaluate({voice(0)}, t, 11'000).empty());
   CHECK(w.evaluate({voice(0)}, t, 11'000 + idle - 1).empty());
-  CHECK(w.evaluate({voice(3.0)}, t, 11'000 + idle - 1).empty());  // a call again: still bad
+  CHECK(w.evaluate({voice(3.3)}, t, 11'000 + idle - 1).empty());  // a call again: still bad
   CHECK(w.evaluate({voice(0)}, t, 12'000 + idle).empty());        // its idle time restarted
   auto a = w.evaluate({voice(0)}, t, 12'000 + 2 * idle);
   LONGS_EQUAL(1, a.size());
@@ -195,4 +195,29 @@ TEST(QosWatch, EachUplinkHasItsOwnVoiceVerdict) {
   LONGS_EQUAL(1, a.size());
   STRCMP_EQUAL("wan0", a[0].uplink.c_str());
   CHECK_FALSE(w.violated("wan1", QosKind::mos));
+}
+
+// Below switch_mos (default 3.1) the calls themselves move traffic: the
+// media path can be bad while the probes are fine. After the switch the
+// uplink carries no call to rate; the soft fault is withdrawn once it has
+// not been observed for kVoiceIdleWindows windows (the fast path's
+// hold-down and flap damping govern any return).
+TEST(QosWatch, MosBelowTheSwitchLevelFailsOver) {
+  w.evaluate({voice(2.8)}, t, 0);
+  auto a = w.evaluate({voice(2.8)}, t, 10'000);
+  LONGS_EQUAL(2, a.size());
+  LONGS_EQUAL(int(QosKind::mos), int(a[0].kind));
+  LONGS_EQUAL(int(QosKind::mos_switch), int(a[1].kind));
+  CHECK(qos_kind_fails_over(QosKind::mos_switch));
+  STRCMP_EQUAL("voice MOS 2.80 below 3.1 for 10 s", a[1].text.c_str());
+  const int64_t idle = int64_t(kVoiceIdleWindows) * t.window_s * 1000;
+  CHECK(w.evaluate({voice(0)}, t, 11'000).empty());
+  auto b = w.evaluate({voice(0)}, t, 11'000 + idle);
+  LONGS_EQUAL(2, b.size());
+  CHECK_FALSE(b[1].raise);
+  LONGS_EQUAL(int(QosKind::mos_switch), int(b[1].kind));
+  // Ordinary impairment rates well above it (G.711, 3 % loss: ~4.1).
+  QosWatch fine;
+  for (int64_t now = 0; now <= 60'000; now += 1000) CHECK(fine.evaluate({voice(3.5)}, t, now).size() <= 1);
+  CHECK_FALSE(fine.violated("wan0", QosKind::mos_switch));
 }
