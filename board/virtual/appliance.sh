@@ -43,10 +43,13 @@ ap_dataplane() {
 # stay when the daemon stops, so the box's traffic does not depend on it.
 
 # The control daemon with the virtual board's example config, its runtime
-# files under $run. No-op (status 1) when it is not built.
+# files under $run. It runs on a copy ($run/trunkguard.conf, made at the
+# lab's first start): console commits persist for this lab, never into the
+# repository's example. No-op (status 1) when it is not built.
 ap_controld() {
   [ -x "$bin/tg-controld" ] || return 1
-  lab exec gw "$bin/tg-controld" --config "$top/board/virtual/trunkguard.conf" --board "$top/board/virtual" \
+  [ -f "$run/trunkguard.conf" ] || cp "$top/board/virtual/trunkguard.conf" "$run/trunkguard.conf"
+  lab exec gw "$bin/tg-controld" --config "$run/trunkguard.conf" --board "$top/board/virtual" \
     --set "box.mgmt_socket=$run/mgmt.sock" --set "box.pidfile=$run/tg-controld.pid" \
     --set "box.state_dir=$run/state" "$@" >>"$run/controld.log" 2>&1 &
   echo $! >"$run/controld.pid"
