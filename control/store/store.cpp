@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "dataplane/core/json_text.hpp"
+
 namespace tg::store {
 
 namespace {
@@ -142,28 +144,6 @@ Event read_event(const sql::Stmt& s) {
   e.total_ms = s.f64(10);
   e.calls_affected = uint32_t(s.i64(11));
   return e;
-}
-
-std::string json_str(const std::string& v) {
-  std::string o = "\"";
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char b[8];
-          snprintf(b, sizeof b, "\\u%04x", c);
-          o += b;
-        } else {
-          o += char(c);
-        }
-    }
-  }
-  return o + "\"";
 }
 
 // Numbers: fixed, no exponent, trailing zeros trimmed; -1 ("not measured") stays -1.
@@ -619,19 +599,19 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
         return "{\"mos\":" + num(q.mos) + ",\"loss_pct\":" + num(q.loss_pct) + ",\"jitter_ms\":" +
                num(q.jitter_ms) + ",\"packets\":" + std::to_string(q.packets) + "}";
       };
-      out << (ids.empty() ? "\n" : ",\n") << "{\"id\":" << c.id << ",\"call_id\":" << json_str(c.call_id)
-          << ",\"from\":" << json_str(c.from) << ",\"to\":" << json_str(c.to) << ",\"trunk\":" << json_str(c.trunk)
-          << ",\"uplink\":" << json_str(c.uplink) << ",\"start\":" << json_str(iso(c.start_ms))
-          << ",\"answer\":" << json_str(iso(c.answer_ms)) << ",\"end\":" << json_str(iso(c.end_ms))
-          << ",\"direction\":" << json_str(c.direction) << ",\"duration_s\":" << num(dur)
-          << ",\"final_code\":" << c.final_code << ",\"state\":" << json_str(c.state)
-          << ",\"end_reason\":" << json_str(c.end_reason) << ",\"hangup\":" << json_str(c.hangup)
+      out << (ids.empty() ? "\n" : ",\n") << "{\"id\":" << c.id << ",\"call_id\":" << json::string(c.call_id)
+          << ",\"from\":" << json::string(c.from) << ",\"to\":" << json::string(c.to) << ",\"trunk\":" << json::string(c.trunk)
+          << ",\"uplink\":" << json::string(c.uplink) << ",\"start\":" << json::string(iso(c.start_ms))
+          << ",\"answer\":" << json::string(iso(c.answer_ms)) << ",\"end\":" << json::string(iso(c.end_ms))
+          << ",\"direction\":" << json::string(c.direction) << ",\"duration_s\":" << num(dur)
+          << ",\"final_code\":" << c.final_code << ",\"state\":" << json::string(c.state)
+          << ",\"end_reason\":" << json::string(c.end_reason) << ",\"hangup\":" << json::string(c.hangup)
           << ",\"pdd_ms\":" << num(c.pdd_ms) << ",\"srd_ms\":" << num(c.srd_ms)
           << ",\"reason_cause\":" << c.reason_cause << ",\"outbound\":" << dir(c.outbound)
-          << ",\"inbound\":" << dir(c.inbound) << ",\"transfer\":{\"kind\":" << json_str(c.transfer_kind)
-          << ",\"result\":" << json_str(c.transfer_result) << ",\"code\":" << c.transfer_code
-          << ",\"target\":" << json_str(c.transfer_target) << "},\"verdict\":" << json_str(c.verdict)
-          << ",\"diagnosis\":" << json_str(c.diagnosis) << "}";
+          << ",\"inbound\":" << dir(c.inbound) << ",\"transfer\":{\"kind\":" << json::string(c.transfer_kind)
+          << ",\"result\":" << json::string(c.transfer_result) << ",\"code\":" << c.transfer_code
+          << ",\"target\":" << json::string(c.transfer_target) << "},\"verdict\":" << json::string(c.verdict)
+          << ",\"diagnosis\":" << json::string(c.diagnosis) << "}";
     }
     ids.push_back(c.id);
   }
@@ -681,10 +661,10 @@ int64_t Store::export_events(std::ostream& out, Format f, const ExportQuery& q) 
           << (e.total_ms < 0 ? "" : num(e.total_ms)) << ',' << e.calls_affected << "\r\n";
     } else {
       auto opt = [](double v) { return v < 0 ? std::string("null") : num(v); };
-      out << (n ? ",\n" : "\n") << "{\"id\":" << e.id << ",\"time\":" << json_str(iso(e.time_ms))
-          << ",\"kind\":" << json_str(e.kind) << ",\"object\":" << json_str(e.object)
-          << ",\"text\":" << json_str(e.text) << ",\"from_uplink\":" << json_str(e.from_uplink)
-          << ",\"to_uplink\":" << json_str(e.to_uplink) << ",\"reason\":" << json_str(e.reason)
+      out << (n ? ",\n" : "\n") << "{\"id\":" << e.id << ",\"time\":" << json::string(iso(e.time_ms))
+          << ",\"kind\":" << json::string(e.kind) << ",\"object\":" << json::string(e.object)
+          << ",\"text\":" << json::string(e.text) << ",\"from_uplink\":" << json::string(e.from_uplink)
+          << ",\"to_uplink\":" << json::string(e.to_uplink) << ",\"reason\":" << json::string(e.reason)
           << ",\"detect_ms\":" << opt(e.detect_ms) << ",\"switch_ms\":" << opt(e.switch_ms)
           << ",\"total_ms\":" << opt(e.total_ms) << ",\"calls_affected\":" << e.calls_affected << "}";
     }
@@ -747,23 +727,23 @@ void Store::enforce_bounds() {
 std::string to_json(const FaultReport& r) {
   auto list = [](const std::vector<std::string>& v) {
     std::string s = "[";
-    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + json_str(v[i]);
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + json::string(v[i]);
     return s + "]";
   };
-  std::string s = "{\"id\":" + std::to_string(r.id) + ",\"start\":" + json_str(iso(r.start_ms)) +
-                  ",\"end\":" + json_str(iso(r.end_ms)) + ",\"start_ms\":" + std::to_string(r.start_ms) +
+  std::string s = "{\"id\":" + std::to_string(r.id) + ",\"start\":" + json::string(iso(r.start_ms)) +
+                  ",\"end\":" + json::string(iso(r.end_ms)) + ",\"start_ms\":" + std::to_string(r.start_ms) +
                   ",\"end_ms\":" + std::to_string(r.end_ms) + ",\"duration_ms\":" + std::to_string(r.duration_ms()) +
                   ",\"uplinks\":" + list(r.uplinks) + ",\"trunks\":" + list(r.trunks) +
                   ",\"calls_affected\":" + std::to_string(r.calls_affected) +
                   ",\"calls_failed\":" + std::to_string(r.calls_failed) +
                   ",\"worst_mos\":" + (r.worst_mos > 0 ? num(r.worst_mos) : std::string("null")) +
-                  ",\"worst_mos_call\":" + json_str(r.worst_mos_call) + ",\"actions\":" + list(r.actions) +
+                  ",\"worst_mos_call\":" + json::string(r.worst_mos_call) + ",\"actions\":" + list(r.actions) +
                   ",\"alarms\":" + list(r.alarms) + ",\"failovers\":[";
   for (size_t i = 0; i < r.failovers.size(); ++i) {
     const Event& e = r.failovers[i];
     auto opt = [](double v) { return v < 0 ? std::string("null") : num(v); };
-    s += std::string(i ? "," : "") + "{\"time\":" + json_str(iso(e.time_ms)) + ",\"from\":" + json_str(e.from_uplink) +
-         ",\"to\":" + json_str(e.to_uplink) + ",\"reason\":" + json_str(e.reason) +
+    s += std::string(i ? "," : "") + "{\"time\":" + json::string(iso(e.time_ms)) + ",\"from\":" + json::string(e.from_uplink) +
+         ",\"to\":" + json::string(e.to_uplink) + ",\"reason\":" + json::string(e.reason) +
          ",\"detect_ms\":" + opt(e.detect_ms) + ",\"switch_ms\":" + opt(e.switch_ms) +
          ",\"total_ms\":" + opt(e.total_ms) + ",\"calls_affected\":" + std::to_string(e.calls_affected) + "}";
   }

@@ -166,6 +166,7 @@ kill "$drain_pid"
 wait "$drain_pid" || true
 status=$("${N[@]}" status --json)
 echo "queued on disk while down: $status"
+jq -e '.channels | length >= 2' <<<"$status" >/dev/null || fail "status --json is not the expected JSON: $status"
 grep -q '"channel":"email","pending":4' <<<"$status" || fail "mail delivered while the relay was down: $status"
 grep -q "Couldn't connect\|onnection refused" <<<"$status" || fail "no SMTP error recorded"
 

@@ -4,65 +4,15 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "dataplane/core/json_text.hpp"
+
 namespace tg::analyze {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i] (RFC 3629: no overlongs, no
-// surrogates, max U+10FFFF), 0 if invalid.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return uint8_t(s[i + k]); };
-  auto cont = [&](size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-  uint8_t c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(1) >= 0x90) return 0;  // beyond U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
 }  // namespace
 
-void JsonWriter::append_escaped(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      default: break;
-    }
-    if (uint8_t(c) < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(uint8_t(c)));
-      out += buf;
-      ++i;
-      continue;
-    }
-    size_t n = utf8_sequence(s, i);
-    if (n == 0) {
-      out += "\\ufffd";  // invalid byte: replacement character, keep going
-      ++i;
-      continue;
-    }
-    out.append(s.data() + i, n);
-    i += n;
-  }
-  out += '"';
-}
+void JsonWriter::append_escaped(std::string& out, std::string_view s) { json::append_string(out, s); }
 
 void JsonWriter::newline_() {
   if (indent_ <= 0) return;

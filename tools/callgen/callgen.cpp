@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "dataplane/core/emodel.hpp"
+#include "dataplane/core/json_text.hpp"
 #include "tools/callgen/g711.hpp"
 #include "tools/callgen/rtp_receiver.hpp"
 #include "tools/callgen/sip_text.hpp"
@@ -159,15 +160,6 @@ int open_udp(const Addr& local, std::string& err) {
   return fd;
 }
 
-std::string json_escape(std::string_view s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '"' || c == '\\') { o += '\\'; o += c; }
-    else if (uint8_t(c) < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
-    else o += c;
-  }
-  return o;
-}
 
 struct Options {
   bool uac = true;
@@ -960,7 +952,7 @@ void CallGen::write_summary(uint64_t elapsed) const {
   bool first_call = true;
   for (auto& c : calls_) {
     if (c.state == CallState::idle) continue;
-    j << (first_call ? "" : ",") << "{\"call_id\":\"" << json_escape(c.call_id) << "\",\"state\":\"" << state_name(c.state)
+    j << (first_call ? "" : ",") << "{\"call_id\":" << tg::json::string(c.call_id) << ",\"state\":\"" << state_name(c.state)
       << "\",\"final_code\":" << c.final_code << ",\"local_ssrc\":\"";
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08x", c.ssrc);
@@ -973,8 +965,8 @@ void CallGen::write_summary(uint64_t elapsed) const {
     bool first_stream = true;
     for (auto& r : c.rx) {
       std::snprintf(hex, sizeof hex, "0x%08x", r.ssrc);
-      j << (first_stream ? "" : ",") << "{\"ssrc\":\"" << hex << "\",\"src\":\"" << json_escape(r.src)
-        << "\",\"packets\":" << r.rx.packets() << ",\"expected\":" << r.rx.expected() << ",\"lost\":" << r.rx.lost()
+      j << (first_stream ? "" : ",") << "{\"ssrc\":\"" << hex << "\",\"src\":" << tg::json::string(r.src)
+        << ",\"packets\":" << r.rx.packets() << ",\"expected\":" << r.rx.expected() << ",\"lost\":" << r.rx.lost()
         << ",\"longest_gap_ms\":" << r.rx.longest_gap_ms() << ",\"jitter_ms\":" << r.rx.jitter_ms();
       // What a listener on this side would rate (G.107): loss as measured;
       // delay = half the RTCP RTT when known plus a jitter buffer of twice

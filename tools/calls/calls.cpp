@@ -23,6 +23,7 @@
 
 #include "dataplane/core/call_table.hpp"
 #include "dataplane/core/emodel.hpp"
+#include "dataplane/core/json_text.hpp"
 #include "dataplane/ipc/call_export.hpp"
 #include "dataplane/ipc/channels.hpp"
 
@@ -31,25 +32,8 @@ using namespace tg;
 
 namespace {
 
-std::string json_string(const char* s, size_t max) {
-  std::string out = "\"";
-  for (size_t i = 0; i < max && s[i]; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20 || c >= 0x7f) {  // Call-IDs are ASCII; anything else is shown, not trusted
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  return out + "\"";
-}
 template <size_t N>
-std::string json_field(const char (&s)[N]) { return json_string(s, N); }
+std::string json_field(const char (&s)[N]) { return json::string(std::string_view(s, strnlen(s, N))); }
 
 const char* uplink_text(uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); }
 
@@ -100,7 +84,7 @@ void record_json(std::ostream& j, const ipc::CallRecordWire& r) {
   if (r.trunk == UINT8_MAX) j << "null";
   else j << int(r.trunk);
   j << ",\"trunk\":";
-  if (r.trunk < g_trunk_names.size()) j << json_string(g_trunk_names[r.trunk].c_str(), g_trunk_names[r.trunk].size());
+  if (r.trunk < g_trunk_names.size()) j << json::string(g_trunk_names[r.trunk]);
   else j << "null";
   j << ",\"final_code\":" << r.final_code << ",\"hangup\":\"" << party_name(Party(r.hangup))
     << "\",\"ended_by_timer\":" << (r.ended_by_timer ? "true" : "false") << ",\"reason_cause\":";

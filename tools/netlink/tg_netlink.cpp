@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/core/json_text.hpp"
 #include "drivers/netlink/link_watch.hpp"
 #include "drivers/netlink/netlink.hpp"
 #include "drivers/netlink/route_sync.hpp"
@@ -38,33 +39,17 @@ uint64_t mono_now() {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-std::string json_str(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  return out + "\"";
-}
 
 void print_link(const char* event, const LinkState& l) {
   std::printf("{\"event\":\"%s\",\"ifindex\":%d,\"name\":%s,\"admin_up\":%s,\"carrier\":%s,\"removed\":%s,"
               "\"flags\":%u,\"mono_ns\":%llu}\n",
-              event, l.ifindex, json_str(l.name).c_str(), l.admin_up ? "true" : "false", l.carrier ? "true" : "false",
+              event, l.ifindex, json::string(l.name).c_str(), l.admin_up ? "true" : "false", l.carrier ? "true" : "false",
               l.removed ? "true" : "false", l.flags, static_cast<unsigned long long>(l.mono_ns));
 }
 
 void print_carrier(const CarrierChange& c, const std::vector<std::string>& names) {
   std::printf("{\"event\":\"carrier\",\"uplink\":%u,\"name\":%s,\"up\":%s,\"mono_ns\":%llu}\n", c.uplink,
-              json_str(names[c.uplink]).c_str(), c.up ? "true" : "false", static_cast<unsigned long long>(c.mono_ns));
+              json::string(names[c.uplink]).c_str(), c.up ? "true" : "false", static_cast<unsigned long long>(c.mono_ns));
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -96,8 +81,8 @@ bool to_u32(const char* s, uint32_t& v) {
 }
 
 int report(const char* op, bool ok, uint64_t t, const std::string& error) {
-  std::printf("{\"op\":%s,\"ok\":%s,\"mono_ns\":%llu,\"error\":%s}\n", json_str(op).c_str(), ok ? "true" : "false",
-              static_cast<unsigned long long>(t), json_str(error).c_str());
+  std::printf("{\"op\":%s,\"ok\":%s,\"mono_ns\":%llu,\"error\":%s}\n", json::string(op).c_str(), ok ? "true" : "false",
+              static_cast<unsigned long long>(t), json::string(error).c_str());
   return ok ? 0 : 1;
 }
 
@@ -230,7 +215,7 @@ int main(int argc, char** argv) {
     const uint64_t t = mono_now();
     const bool ok = sync.apply(uint8_t(active > 0xFF ? 0xFF : active), err);
     std::printf("{\"op\":\"sync\",\"ok\":%s,\"mono_ns\":%llu,\"operations\":%llu,\"error\":%s}\n", ok ? "true" : "false",
-                static_cast<unsigned long long>(t), static_cast<unsigned long long>(sync.operations()), json_str(err).c_str());
+                static_cast<unsigned long long>(t), static_cast<unsigned long long>(sync.operations()), json::string(err).c_str());
     return ok ? 0 : 1;
   }
   if (cmd == "links" && argc == 2) {

@@ -20,6 +20,7 @@
 #include "control/alarms/alarm.hpp"
 #include "control/notify/queue.hpp"
 #include "control/notify/setup.hpp"
+#include "dataplane/core/json_text.hpp"
 
 namespace po = boost::program_options;
 namespace al = tg::alarm;
@@ -178,22 +179,6 @@ NotifyConfig notify_config(const Settings& s) {
   return c;
 }
 
-std::string json_escape(const std::string& v) {
-  std::string o;
-  for (char c : v) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char b[8];
-      snprintf(b, sizeof b, "\\u%04x", c);
-      o += b;
-    } else {
-      o += c;
-    }
-  }
-  return o;
-}
 
 int print_status(NotifyQueue& q, bool json) {
   auto st = q.status();
@@ -201,10 +186,9 @@ int print_status(NotifyQueue& q, bool json) {
     std::cout << "{\"pending\":" << q.pending() << ",\"channels\":[";
     for (size_t i = 0; i < st.size(); ++i) {
       const auto& c = st[i];
-      std::cout << (i ? "," : "") << "{\"channel\":\"" << json_escape(c.channel) << "\",\"pending\":" << c.pending
+      std::cout << (i ? "," : "") << "{\"channel\":" << tg::json::string(c.channel) << ",\"pending\":" << c.pending
                 << ",\"delivered\":" << c.delivered << ",\"oldest_pending_ms\":" << c.oldest_pending_ms
-                << ",\"max_attempts\":" << c.max_attempts << ",\"last_error\":\"" << json_escape(c.last_error)
-                << "\"}";
+                << ",\"max_attempts\":" << c.max_attempts << ",\"last_error\":" << tg::json::string(c.last_error) << "}";
     }
     std::cout << "]}\n";
   } else {

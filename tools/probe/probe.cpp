@@ -17,6 +17,7 @@
 
 #include "control/probe/options_prober.hpp"
 #include "control/probe/trunk_health.hpp"
+#include "dataplane/core/json_text.hpp"
 
 using namespace tg::probe;
 
@@ -25,27 +26,6 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 void usage(FILE* to) {
   std::fputs(
@@ -141,11 +121,11 @@ int main(int argc, char** argv) {
     auto tr = health.on_result(r.result, now);
     last_success = probe_success(r.result.outcome);
     answered += last_success;
-    std::string line = "{\"trunk\":" + json_string(name) + ",\"target\":" + json_string(r.target) +
-                       ",\"local\":" + json_string(local) + ",\"seq\":" + std::to_string(health.probes()) +
+    std::string line = "{\"trunk\":" + tg::json::string(name) + ",\"target\":" + tg::json::string(r.target) +
+                       ",\"local\":" + tg::json::string(local) + ",\"seq\":" + std::to_string(health.probes()) +
                        ",\"t_ms\":" + std::to_string((now - start) / kNsPerMs) +
                        ",\"outcome\":\"" + probe_outcome_name(r.result.outcome) + "\"" +
-                       ",\"status\":" + std::to_string(r.result.status) + ",\"reason\":" + json_string(r.reason);
+                       ",\"status\":" + std::to_string(r.result.status) + ",\"reason\":" + tg::json::string(r.reason);
     char rtt[32];
     std::snprintf(rtt, sizeof(rtt), "%.3f", double(r.result.rtt) / double(kNsPerMs));
     line += std::string(",\"rtt_ms\":") + rtt + ",\"state\":\"" + trunk_state_name(health.state()) + "\"" +
