@@ -10,23 +10,12 @@
 # cleared and the gateway fails back once A has been clean for its hold-down.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 P=tgfp$$
-run=$(mktemp -d /tmp/tgfp-fo.XXXXXX)
-pids=()
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  lab down >/dev/null 2>&1 || true
-  rm -rf "$run"
+. "$top/tests/integration/lib/dataplane_lab.sh" tgfp-fo
+fail_details() {
+  [ -f "$run/stats.json" ] && jq -c '{active_uplink,switches,uplinks,recent_switches}' "$run/stats.json"
+  tail -n 5 "$run/dp.log"
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [ -f "$run/stats.json" ] && jq -c '{active_uplink,switches,uplinks,recent_switches}' "$run/stats.json"; tail -n 5 "$run/dp.log"; exit 1; }
-. "$top/board/virtual/lab.env"
 
 # Default probe timers (10 ms rounds, 100 ms timeout, 8 misses); a short
 # hold-down so the test can fail back between faults.

@@ -8,23 +8,9 @@
 # reaches a socket on tap-lan); counters add up in the JSON stats.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 P=tgfp$$
-run=$(mktemp -d /tmp/tgfp-fwd.XXXXXX)
-pids=()
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  lab down >/dev/null 2>&1 || true
-  rm -rf "$run"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [ -f "$run/dp.log" ] && tail -n 20 "$run/dp.log"; exit 1; }
-. "$top/board/virtual/lab.env"
+. "$top/tests/integration/lib/dataplane_lab.sh" tgfp-fwd
+fail_details() { [ -f "$run/dp.log" ] && tail -n 20 "$run/dp.log"; }
 
 board=$top/board/virtual
 if [ ! -c /dev/net/tun ]; then   # no taps possible: test forwarding only

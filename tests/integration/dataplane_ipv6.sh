@@ -10,30 +10,14 @@
 # call over IPv6 completes through wan1.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 P=tgv6$$
-run=$(mktemp -d /tmp/tgv6.XXXXXX)
-pids=()
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  lab down >/dev/null 2>&1 || true
-  rm -rf "$run"
-}
-trap cleanup EXIT
-fail() {
+. "$top/tests/integration/lib/dataplane_lab.sh" tgv6
+fail_details() {
   echo "at ${SECONDS}s" >&2
-  echo "FAIL: $*"
   [ -f "$run/stats.json" ] && jq -c '{active_uplink, nat6_entries, lan: .ports.lan.rx_dispositions,
     wan0: .ports.wan0.rx_dispositions, wan1: .ports.wan1.rx_dispositions}' "$run/stats.json"
   [ -f "$run/dp.log" ] && tail -n 5 "$run/dp.log"
-  exit 1
 }
-. "$top/board/virtual/lab.env"
 
 # The virtual board without taps (the exception path is dataplane_forward's
 # business). Only the link-down may switch here: probes are lenient, so a
