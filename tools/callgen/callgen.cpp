@@ -41,6 +41,10 @@ namespace {
 constexpr uint64_t kMs = 1'000'000, kSec = 1'000'000'000;
 constexpr uint64_t kPacketInterval = 20 * kMs;
 constexpr uint64_t kT1 = 500 * kMs, kT2 = 4 * kSec, kTimerB = 32 * kSec;
+// A BYE ends the session when it is sent (RFC 3261 15.1.1); its transaction
+// only waits for the 200. A far end that answered, lost its 200 and then
+// exited never answers the retransmissions: give up after 4 tries, not 32 s.
+constexpr uint64_t kByeWait = 4 * kSec;
 
 const char* reason_of_code(int code);
 
@@ -264,7 +268,8 @@ class CallGen {
   bool setup(std::string& err);
   bool open_media(Call& c, std::string& err);
   void send_sip(const std::string& msg, const Addr& to);
-  void arm_retx(Call& c, const std::string& msg, const Addr& to, uint64_t now, uint64_t interval_cap);
+  // Retransmits msg from T1, doubling up to T2, until answered or `timeout`.
+  void arm_retx(Call& c, const std::string& msg, const Addr& to, uint64_t now, uint64_t timeout = kTimerB);
   void on_sip(std::string_view msg, const Addr& from, uint64_t now);
   void uac_response(Call& c, std::string_view msg, int code, uint64_t now);
   void uas_request(std::string_view msg, const Addr& from, uint64_t now);
@@ -358,12 +363,12 @@ void CallGen::send_sip(const std::string& msg, const Addr& to) {
   sendto(sip_fd_, msg.data(), msg.size(), 0, reinterpret_cast<const sockaddr*>(&to.ss), to.len);
 }
 
-void CallGen::arm_retx(Call& c, const std::string& msg, const Addr& to, uint64_t now, uint64_t) {
+void CallGen::arm_retx(Call& c, const std::string& msg, const Addr& to, uint64_t now, uint64_t timeout) {
   c.retx_msg = msg;
   c.retx_to = to;
   c.retx_interval = kT1;
   c.retx_at = now + kT1;
-  c.retx_deadline = now + kTimerB;
+  c.retx_deadline = now + timeout;
 }
 
 std::string CallGen::sdp(const Call& c) const {
@@ -398,7 +403,7 @@ void CallGen::start_invite(Call& c, uint64_t now) {
     << "Content-Length: " << body.size() << "\r\n\r\n"
     << body;
   send_sip(m.str(), opt_.remote);
-  arm_retx(c, m.str(), opt_.remote, now, kT2);
+  arm_retx(c, m.str(), opt_.remote, now);
 }
 
 // In-dialog request from the UAC (ACK for 2xx, BYE): new branch, route set.
@@ -428,7 +433,7 @@ void CallGen::send_bye(Call& c, uint64_t now) {
   ++c.cseq;
   std::string msg = in_dialog(opt_, c, "BYE", c.cseq, "z9hG4bK" + token(12));
   send_sip(msg, opt_.remote);
-  arm_retx(c, msg, opt_.remote, now, kT2);
+  arm_retx(c, msg, opt_.remote, now, kByeWait);
 }
 
 // Hold (sendonly) or resume (sendrecv): RFC 3264 8.4. The far end answers
@@ -439,7 +444,7 @@ void CallGen::send_reinvite(Call& c, const char* direction, uint64_t now) {
   c.reinvite_cseq = ++c.cseq;
   std::string msg = in_dialog(opt_, c, "INVITE", c.cseq, "z9hG4bK" + token(12), {}, sdp(c));
   send_sip(msg, opt_.remote);
-  arm_retx(c, msg, opt_.remote, now, kT2);
+  arm_retx(c, msg, opt_.remote, now);
 }
 
 // Blind transfer (RFC 3515): the far end reports the outcome in NOTIFYs.
@@ -449,7 +454,7 @@ void CallGen::send_refer(Call& c, uint64_t now) {
                      opt_.local.hostport() + ">\r\n";
   std::string msg = in_dialog(opt_, c, "REFER", ++c.cseq, "z9hG4bK" + token(12), hdrs);
   send_sip(msg, opt_.remote);
-  arm_retx(c, msg, opt_.remote, now, kT2);
+  arm_retx(c, msg, opt_.remote, now);
 }
 
 // UAC side: a NOTIFY with the transfer's progress. A final 2xx ends our part
@@ -615,7 +620,7 @@ void CallGen::uas_request(std::string_view msg, const Addr& from, uint64_t now) 
       if (c->direction == "recvonly") ++c->holds;
       std::string ok = response(*c, msg, 200, "OK", true);
       send_sip(ok, from);
-      arm_retx(*c, ok, from, now, kT2);
+      arm_retx(*c, ok, from, now);
       return;
     }
     if (c) {  // retransmission: repeat the last response
@@ -868,7 +873,7 @@ void CallGen::timers(uint64_t now, uint64_t& due) {
       } else {
         send_sip(c.retx_msg, c.retx_to);
         c.retx_interval = std::min(c.retx_interval * 2, kT2);
-        c.retx_at = now + c.retx_interval;
+        c.retx_at = std::min(now + c.retx_interval, c.retx_deadline);  // give up on time, not at the next try
       }
     }
     consider(c.retx_at);
@@ -877,7 +882,7 @@ void CallGen::timers(uint64_t now, uint64_t& due) {
       if (opt_.answer_code == 200) {
         std::string ok = response(c, c.invite, 200, "OK", true);
         send_sip(ok, c.signalling_peer);
-        arm_retx(c, ok, c.signalling_peer, now, kT2);
+        arm_retx(c, ok, c.signalling_peer, now);
         c.state = CallState::answered;
         c.final_code = 200;
         c.answered_at = now;
@@ -1016,6 +1021,7 @@ int CallGen::run() {
     }
     uint64_t due = deadline;
     timers(now, due);
+    if (finished()) break;  // a timer ended the last call: nothing left to wait for
     now = mono_ns();
     int timeout_ms = due > now ? int((due - now + kMs - 1) / kMs) : 0;
     int n = epoll_wait(ep_, events, 64, timeout_ms);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# timeout: 60
+# tg-callgen's BYE gives up in time: the far end answers a call, then goes
+# away (its 200 to our BYE lost, or the process gone). RFC 3261 15.1.1: the
+# session ends when the BYE is sent; the UAC retransmits it for 4 s, then
+# counts the call completed and exits — not after Timer B's 32 s, which made
+# a test's call generator overrun its --max-time under 3 % loss. Loopback
+# of a namespace of its own.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-build}
+[[ $build = /* ]] || build=$top/$build
+gen=$build/bin/tg-callgen
+[ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
+[ -x "$gen" ] || { echo "FAIL: $gen not built"; exit 1; }
+NS=tgcb$$
+run=$(mktemp -d /tmp/tgcb.XXXXXX)
+uas= uac=
+cleanup() {
+  local p
+  for p in $uas $uac; do kill "$p" 2>/dev/null || true; done
+  for p in $uas $uac; do wait "$p" 2>/dev/null || true; done
+  ip netns del "$NS" 2>/dev/null || true
+  rm -rf "$run"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 5 "$run"/*.log 2>/dev/null; exit 1; }
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+
+ip netns exec "$NS" "$gen" --mode uas --local 127.0.0.1:5060 --calls 1 --max-time 20 \
+  --summary "$run/uas.json" >"$run/uas.log" 2>&1 &
+uas=$!
+deadline=$((SECONDS + 5))
+until ip netns exec "$NS" ss -Hlun | grep -q "127.0.0.1:5060 "; do
+  ((SECONDS < deadline)) || fail "UAS did not start"
+  sleep 0.05
+done
+start=$(date +%s%N)
+ip netns exec "$NS" "$gen" --mode uac --local 127.0.0.1:5062 --remote 127.0.0.1:5060 --calls 1 --duration 2 \
+  --max-time 30 --rtp-base 22000 --summary "$run/uac.json" >"$run/uac.log" 2>&1 &
+uac=$!
+# Answered: the UAS has sent its 200 (the UAC's RTP flows). Then it goes.
+deadline=$((SECONDS + 5))
+until ip netns exec "$NS" ss -Huna | grep -q "127.0.0.1:22000 "; do
+  ((SECONDS < deadline)) || fail "UAC did not start"
+  sleep 0.05
+done
+sleep 1   # places the kill inside the 2 s call (a position in time, not a wait for a condition)
+kill "$uas"
+wait "$uas" 2>/dev/null || true
+uas=
+wait "$uac" || fail "UAC exit status $?: $(cat "$run/uac.log")"
+uac=
+ms=$((($(date +%s%N) - start) / 1000000))
+jq -e '.calls.answered == 1 and .calls.completed == 1' "$run/uac.json" >/dev/null ||
+  fail "UAC summary: $(jq -c .calls "$run/uac.json")"
+# 2 s call + 4 s of BYE retransmissions, with room for setup; Timer B was 32 s.
+((ms >= 5500 && ms < 12000)) || fail "UAC finished after $ms ms (expected ~6 s: 2 s call + 4 s BYE wait)"
+echo "ok: far end gone mid-call: the UAC gave up on its BYE and finished after $ms ms, call completed"
+echo PASS
