@@ -146,9 +146,9 @@ void Controller::tick() {
     push_timers();
     // A restarted fast path knows nothing of our soft faults: tell it again.
     for (const auto& u : store_.running().uplinks)
-      for (QosKind k : {QosKind::latency_switch, QosKind::loss_switch, QosKind::mos_switch})
-        if (qos_.violated(u.name, k) && uplink_index(u.name) >= 0)
-          push_soft_fault(uint8_t(uplink_index(u.name)), soft_fault_of(k), true);
+      for (size_t k = 0; k < size_t(QosKind::count_); ++k)
+        if (qos_kind_fails_over(QosKind(k)) && qos_.violated(u.name, QosKind(k)) && uplink_index(u.name) >= 0)
+          push_soft_fault(uint8_t(uplink_index(u.name)), *qos_kind_effect(QosKind(k)).soft_fault, true);
     for (const auto& [uplink, reason] : soft_faults_)
       if (uplink_index(uplink) >= 0) push_soft_fault(uint8_t(uplink_index(uplink)), reason, true);
   }
@@ -159,12 +159,6 @@ void Controller::tick() {
     last_qos_ns_ = now;
     check_qos();
   }
-}
-
-ipc::SoftFault Controller::soft_fault_of(QosKind k) {
-  return k == QosKind::latency_switch ? ipc::SoftFault::latency
-         : k == QosKind::mos_switch   ? ipc::SoftFault::mos
-                                      : ipc::SoftFault::other;
 }
 
 void Controller::set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise) {
@@ -206,12 +200,11 @@ void Controller::check_qos() {
     // An uplink with a hard fault (link, probes, blackout) is the fast
     // path's business: its figures (all rounds lost) are not a QoS level,
     // and an alarm on them would outlast the fault by a window.
-    bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 &&
-                    (s.uplinks[idx].fault_mask & ipc::kHardFaults) == 0;
+    const bool hard = (s.uplinks[idx].fault_mask & ipc::kHardFaults) != 0;
+    bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 && !hard;
     QosSample q{u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0, p.loss_ppm / 10000.0, p.jitter_us / 1000.0};
     // Voice through this uplink: rated calls (10 s windows) and RTCP round trips.
     const ipc::UplinkMediaWire& m = s.uplinks[idx].media;
-    const bool hard = (s.uplinks[idx].fault_mask & ipc::kHardFaults) != 0;
     q.mos_known = !hard && m.rated > 0;
     q.mos = m.mos_avg_x100 / 100.0;
     q.delay_known = !hard && m.delay_streams > 0;
@@ -221,7 +214,7 @@ void Controller::check_qos() {
   for (const QosAction& a : qos_.evaluate(samples, store_.running().thresholds, int64_t(clock_.mono_ns() / 1000000))) {
     if (a.raise) count(Counter::qos_violations);
     log_(a.raise ? LOG_WARNING : LOG_NOTICE, "uplink " + a.uplink + ": " + a.text);
-    if (qos_kind_fails_over(a.kind)) push_soft_fault(a.index, soft_fault_of(a.kind), a.raise);
+    if (auto fault = qos_kind_effect(a.kind).soft_fault) push_soft_fault(a.index, *fault, a.raise);
     if (hooks.on_qos) hooks.on_qos(a);
   }
 }

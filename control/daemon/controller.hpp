@@ -158,7 +158,6 @@ class Controller {
   void push_timers();
   void check_qos();
   void push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise);
-  static ipc::SoftFault soft_fault_of(QosKind k);
   void apply(const std::string& why);
   bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
   std::string uplink_name(uint8_t index) const;

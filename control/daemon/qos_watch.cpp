@@ -9,12 +9,12 @@ struct KindInfo {
   const char* name;
   const char* text;
   const char* unit;
-  bool fails;
   bool below;  // bad below the limit (MOS), else above
   bool voice;  // figure from the calls carried, else from the probes
+  QosEffect effect;
 };
-constexpr KindInfo kKinds[] = {
-#define TG_X(name, text, unit, fails, below, voice) {#name, text, unit, fails, below, voice},
+const KindInfo kKinds[] = {
+#define TG_X(name, text, unit, below, voice, effect) {#name, text, unit, below, voice, effect},
     TG_QOS_KINDS(TG_X)
 #undef TG_X
 };
@@ -45,7 +45,7 @@ double clear_level(const KindInfo& k, double limit) { return k.below ? 1.05 * li
 }  // namespace
 
 const char* qos_kind_name(QosKind k) { return kKinds[size_t(k)].name; }
-bool qos_kind_fails_over(QosKind k) { return kKinds[size_t(k)].fails; }
+const QosEffect& qos_kind_effect(QosKind k) { return kKinds[size_t(k)].effect; }
 
 QosWatch::State& QosWatch::state(const std::string& uplink, QosKind k) {
   for (State& s : states_[size_t(k)])

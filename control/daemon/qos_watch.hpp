@@ -30,33 +30,46 @@
 // carries out the actions (commands on the ring, alarms).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "control/alarms/alarm.hpp"
 #include "control/config/config.hpp"
 #include "dataplane/ipc/messages.hpp"
 
 namespace tg::controld {
 
-// name, text, unit, fails over (switch level) or alarm level, bad below the limit, from calls
-#define TG_QOS_KINDS(X)                                           \
-  X(latency, "round-trip time", "ms", false, false, false)        \
-  X(loss, "packet loss", "%", false, false, false)                \
-  X(jitter, "jitter", "ms", false, false, false)                  \
-  X(mos, "voice MOS", "", false, true, true)                      \
-  X(one_way_delay, "voice one-way delay", "ms", false, false, true) \
-  X(latency_switch, "round-trip time", "ms", true, false, false)  \
-  X(loss_switch, "packet loss", "%", true, false, false)         \
-  X(mos_switch, "voice MOS", "", true, true, true)
+// What a violation of one kind does: raise an alarm (alarm level), or order
+// a soft fault on the fast path (switch level; the failover it causes is
+// reported by the switch event, not by a QoS alarm).
+struct QosEffect {
+  std::optional<alarm::AlarmType> alarm;
+  std::optional<ipc::SoftFault> soft_fault;
+};
+#define TG_QOS_ALARM(type) (QosEffect{alarm::AlarmType::type, std::nullopt})
+#define TG_QOS_SWITCH(fault) (QosEffect{std::nullopt, ipc::SoftFault::fault})
+
+// name, text, unit, bad below the limit, from calls, effect
+#define TG_QOS_KINDS(X)                                                                          \
+  X(latency, "round-trip time", "ms", false, false, TG_QOS_ALARM(uplink_latency))                \
+  X(loss, "packet loss", "%", false, false, TG_QOS_ALARM(uplink_loss))                           \
+  X(jitter, "jitter", "ms", false, false, TG_QOS_ALARM(uplink_jitter))                           \
+  X(mos, "voice MOS", "", true, true, TG_QOS_ALARM(uplink_mos))                                  \
+  X(one_way_delay, "voice one-way delay", "ms", false, true, TG_QOS_ALARM(uplink_delay))         \
+  X(latency_switch, "round-trip time", "ms", false, false, TG_QOS_SWITCH(latency))               \
+  X(loss_switch, "packet loss", "%", false, false, TG_QOS_SWITCH(other))                         \
+  X(mos_switch, "voice MOS", "", true, true, TG_QOS_SWITCH(mos))
 
 enum class QosKind : uint8_t {
-#define TG_X(name, text, unit, fails, below, voice) name,
+#define TG_X(name, text, unit, below, voice, effect) name,
   TG_QOS_KINDS(TG_X)
 #undef TG_X
       count_
 };
 const char* qos_kind_name(QosKind);
-bool qos_kind_fails_over(QosKind);
+const QosEffect& qos_kind_effect(QosKind);
+inline bool qos_kind_fails_over(QosKind k) { return qos_kind_effect(k).soft_fault.has_value(); }
 
 // A voice alarm with no figure at all clears after this many windows.
 constexpr int kVoiceIdleWindows = 6;

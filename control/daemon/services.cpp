@@ -33,20 +33,16 @@ void Services::install(Controller& ctl) {
 void Services::on_qos(const QosAction& q) {
   // Switch levels move traffic (the controller's soft fault); the failover
   // itself is reported by on_switch. Alarms follow the alarm levels.
-  if (qos_kind_fails_over(q.kind)) return;
-  AlarmType type = q.kind == QosKind::latency         ? AlarmType::uplink_latency
-                   : q.kind == QosKind::loss          ? AlarmType::uplink_loss
-                   : q.kind == QosKind::mos           ? AlarmType::uplink_mos
-                   : q.kind == QosKind::one_way_delay ? AlarmType::uplink_delay
-                                                      : AlarmType::uplink_jitter;
+  const std::optional<AlarmType> type = qos_kind_effect(q.kind).alarm;
+  if (!type) return;
   auto label = labels_.find(q.uplink);
   ManagedObject obj{ObjectKind::uplink, q.uplink, label == labels_.end() ? "" : label->second};
   if (!q.raise) {
-    svc_.alarms().clear(type, obj, q.text);
+    svc_.alarms().clear(*type, obj, q.text);
     return;
   }
   alarm::RaiseRequest r;
-  r.type = type;
+  r.type = *type;
   r.object = obj;
   r.detail = q.text;
   svc_.alarms().raise(r);
