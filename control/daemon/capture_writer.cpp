@@ -32,20 +32,13 @@ bool mkdirs(const std::string& dir, std::string& why) {
   return true;
 }
 
-std::string stamp(int64_t wall_ms) {
+// UTC wall time in a strftime format, to the second.
+std::string utc_text(int64_t wall_ms, const char* format) {
   time_t t = time_t(wall_ms / 1000);
   tm tmv{};
   gmtime_r(&t, &tmv);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tmv);
-  return buf;
-}
-std::string iso_time(int64_t wall_ms) {
-  time_t t = time_t(wall_ms / 1000);
-  tm tmv{};
-  gmtime_r(&t, &tmv);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  std::strftime(buf, sizeof buf, format, &tmv);
   return buf;
 }
 }  // namespace
@@ -104,7 +97,7 @@ bool CaptureWriter::begin(const CaptureSpec& spec, uint32_t capture_id, uint64_t
     ring = region_.header();
   }
   if (!mkdirs(caps_.dir, why)) return why = "capture directory " + why, false;
-  const std::string path = caps_.dir + "/capture-" + stamp(wall_ms) + "-" + std::to_string(capture_id) + ".pcap";
+  const std::string path = caps_.dir + "/capture-" + utc_text(wall_ms, "%Y%m%dT%H%M%SZ") + "-" + std::to_string(capture_id) + ".pcap";
   // Calls' audio is in there: not world-readable.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return why = path + ": " + std::strerror(errno), false;
@@ -237,7 +230,7 @@ nlohmann::json CaptureWriter::status(uint64_t now_ns) const {
   j["file"] = path_;
   j["id"] = id_;
   j["filter"] = spec_.filter_text();
-  j["started"] = iso_time(started_wall_ms_);
+  j["started"] = utc_text(started_wall_ms_, "%Y-%m-%dT%H:%M:%SZ");
   j["elapsed_s"] = double((end - started_ns_) / 1'000'000) / 1000.0;
   j["packets"] = packets_;
   j["bytes"] = file_bytes_;

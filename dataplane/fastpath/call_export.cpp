@@ -12,6 +12,9 @@ uint32_t clamp_u32(double v) {
   return v >= double(UINT32_MAX) ? UINT32_MAX : uint32_t(std::lround(v));
 }
 
+// MOS x100 of a G.107 R (>= 0), as every export field carries it.
+uint16_t mos_x100(float r) { return uint16_t(std::lround(mos_from_r(double(r)) * 100.0)); }
+
 // NUL-terminated prefix of `text` into dst[N].
 template <size_t N>
 void copy_text(char (&dst)[N], std::string_view text) {
@@ -89,7 +92,7 @@ void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
   const float r = s.r_long_min >= 0 ? s.r_long_min : s.r_short >= 0 ? s.r_short : s.r_short_min;
   if (r >= 0) {
     m.r_x10 = uint16_t(std::min(1000L, std::lround(double(r) * 10.0)));
-    m.mos_x100 = uint16_t(std::lround(mos_from_r(double(r)) * 100.0));
+    m.mos_x100 = mos_x100(r);
     if (m.r_x10 == 0) m.r_x10 = 1;  // 0 means "no figure": R 0.0 is a (dreadful) figure
   }
   m.payload_type = s.first_payload_type;
@@ -121,7 +124,7 @@ void CallExporter::add_to_uplink(uint32_t index, const RtpStream& s, TimeNs now)
     u.delay_max_us = std::max(u.delay_max_us, owd_us);
   }
   if (s.r_long < 0) return;  // younger than one 10 s window
-  const uint16_t mos = uint16_t(std::lround(mos_from_r(double(s.r_long)) * 100.0));
+  const uint16_t mos = mos_x100(s.r_long);
   ++u.rated;
   u.mos_sum += mos;
   if (u.rated == 1 || mos < u.mos_min_x100) u.mos_min_x100 = mos;
