@@ -65,29 +65,25 @@ bool RouteSync::apply(uint8_t active, std::string& error) {
     ++operations_;
     links_done_[i] = true;
   }
-  for (size_t u = 0; u < config_.uplinks.size(); ++u) {
-    if (uplink_done_[u]) continue;
-    const UplinkRoute& r = config_.uplinks[u];
-    Prefix host{r.address.addr, uint8_t(r.address.addr.family == 4 ? 32 : 128)};
-    if (!nl_.add_address(r.ifname, r.address, why) || !nl_.set_default_route(r.ifname, r.gateway, r.table, why) ||
+  // One family of an uplink: its address, its table's default route and
+  // the "from ADDRESS" rule. True once all three are in place.
+  auto add_uplink = [&](const UplinkRoute& r, const Prefix& address, const IpAddr& gateway) {
+    const Prefix host{address.addr, uint8_t(address.addr.family == 4 ? 32 : 128)};
+    if (!nl_.add_address(r.ifname, address, why) || !nl_.set_default_route(r.ifname, gateway, r.table, why) ||
         !nl_.add_rule(r.rule_priority, host, r.table, why)) {
       failed();
-      continue;
+      return false;
     }
     operations_ += 3;
-    uplink_done_[u] = true;
+    return true;
+  };
+  for (size_t u = 0; u < config_.uplinks.size(); ++u) {
+    const UplinkRoute& r = config_.uplinks[u];
+    if (!uplink_done_[u]) uplink_done_[u] = add_uplink(r, r.address, r.gateway);
   }
-  for (size_t u = 0; u < config_.uplinks.size(); ++u) {
+  for (size_t u = 0; u < config_.uplinks.size(); ++u) {  // IPv6 after every uplink's IPv4
     const UplinkRoute& r = config_.uplinks[u];
-    if (uplink6_done_[u] || !r.has_ipv6()) continue;
-    const Prefix host{r.address6.addr, 128};
-    if (!nl_.add_address(r.ifname, r.address6, why) || !nl_.set_default_route(r.ifname, r.gateway6, r.table, why) ||
-        !nl_.add_rule(r.rule_priority, host, r.table, why)) {
-      failed();
-      continue;
-    }
-    operations_ += 3;
-    uplink6_done_[u] = true;
+    if (!uplink6_done_[u] && r.has_ipv6()) uplink6_done_[u] = add_uplink(r, r.address6, r.gateway6);
   }
   if (active != applied_active_ && active < config_.uplinks.size()) {
     const UplinkRoute& r = config_.uplinks[active];
