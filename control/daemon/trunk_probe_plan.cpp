@@ -26,9 +26,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }  // namespace
 
 std::string options_target(const config::TrunkConfig& t) {
-  std::string host = t.sbc_address;
-  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-  return "sip:" + host + ":" + std::to_string(t.sbc_port);
+  return "sip:" + probe::sip_uri_host(t.sbc_address) + ":" + std::to_string(t.sbc_port);
 }
 
 const ProbeAgentPlan* ProbePlan::agent(const std::string& uplink) const {

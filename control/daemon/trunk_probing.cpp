@@ -67,15 +67,12 @@ void TrunkProbing::realize() {
     if (prober(a.uplink)) continue;
     std::string err;
     auto p = factory_(a, &err);
-    const std::string mark = " " + a.uplink + " ";
     if (!p) {
-      if (failing_.find(mark) == std::string::npos) {
+      if (failing_.insert(a.uplink).second)
         log_(LOG_WARNING, "OPTIONS over " + a.uplink + " (" + a.bind_address + "): " + err + "; retrying");
-        failing_ += mark;
-      }
       continue;
     }
-    if (auto at = failing_.find(mark); at != std::string::npos) failing_.erase(at, mark.size());
+    failing_.erase(a.uplink);
     monitor_->add_uplink(a.uplink, p.get());
     probers_.emplace_back(a.uplink, std::move(p));
     log_(LOG_NOTICE, "OPTIONS probing over " + a.uplink + " from " + a.bind_address);

@@ -11,6 +11,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,7 +72,7 @@ class TrunkProbing {
   alarm::AlarmManager* alarms_ = nullptr;
   TrunkWatch watch_;
   TimeNs next_retry_ = 0;
-  std::string failing_;  // uplinks whose agent could not bind (logged once)
+  std::set<std::string> failing_;  // uplinks whose agent could not bind (logged once)
 };
 
 }  // namespace tg::controld

@@ -149,8 +149,7 @@ std::unique_ptr<OptionsProber> OptionsProber::create(ProbeLoop& loop, const Prob
   im.loop = &loop;
   im.config = config;
   su_home_init(im.home);
-  std::string host = config.bind_address.empty() ? "*" : config.bind_address;
-  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  const std::string host = config.bind_address.empty() ? "*" : sip_uri_host(config.bind_address);
   std::string port = config.bind_port ? std::to_string(config.bind_port) : "*";
   std::string url = "sip:" + host + ":" + port + ";transport=udp";
   // Sofia's own transaction timer stays above ours, so our timeout decides;
@@ -238,6 +237,10 @@ bool OptionsProber::probe(const std::string& target, Done done, std::string* err
   su_duration_t ms = su_duration_t(im.config.timeout / kNsPerMs);
   su_timer_set_interval(p.timer, on_timeout, reinterpret_cast<su_timer_arg_t*>(&p), ms ? ms : 1);
   return true;
+}
+
+std::string sip_uri_host(const std::string& host) {
+  return host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
 }
 
 }  // namespace tg::probe

@@ -85,4 +85,8 @@ class OptionsProber : public Prober {
 // CLOCK_MONOTONIC in ns: the daemon's clock for TrunkHealth.
 TimeNs monotonic_ns();
 
+// A host as it stands in a SIP URI: an IPv6 address in brackets (RFC 3261
+// 25.1), anything else as it is.
+std::string sip_uri_host(const std::string& host);
+
 }  // namespace tg::probe
