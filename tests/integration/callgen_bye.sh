@@ -25,27 +25,26 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -n 5 "$run"/*.log 2>/dev/null; exit 1; }
+# wait_bound ADDR:PORT WHO: a UDP socket of WHO bound there, within 5 s.
+wait_bound() {
+  local deadline=$((SECONDS + 5))
+  until ip netns exec "$NS" ss -Huna | grep -q "$1 "; do
+    ((SECONDS < deadline)) || fail "$2 did not start (nothing bound to $1)"
+    sleep 0.05
+  done
+}
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 
 ip netns exec "$NS" "$gen" --mode uas --local 127.0.0.1:5060 --calls 1 --max-time 20 \
   --summary "$run/uas.json" >"$run/uas.log" 2>&1 &
 uas=$!
-deadline=$((SECONDS + 5))
-until ip netns exec "$NS" ss -Hlun | grep -q "127.0.0.1:5060 "; do
-  ((SECONDS < deadline)) || fail "UAS did not start"
-  sleep 0.05
-done
+wait_bound 127.0.0.1:5060 UAS
 start=$(date +%s%N)
 ip netns exec "$NS" "$gen" --mode uac --local 127.0.0.1:5062 --remote 127.0.0.1:5060 --calls 1 --duration 2 \
   --max-time 30 --rtp-base 22000 --summary "$run/uac.json" >"$run/uac.log" 2>&1 &
 uac=$!
-# Answered: the UAS has sent its 200 (the UAC's RTP flows). Then it goes.
-deadline=$((SECONDS + 5))
-until ip netns exec "$NS" ss -Huna | grep -q "127.0.0.1:22000 "; do
-  ((SECONDS < deadline)) || fail "UAC did not start"
-  sleep 0.05
-done
+wait_bound 127.0.0.1:22000 UAC   # its first RTP socket: it has started
 sleep 1   # places the kill inside the 2 s call (a position in time, not a wait for a condition)
 kill "$uas"
 wait "$uas" 2>/dev/null || true
