@@ -257,7 +257,6 @@ void CallRecords::configure(const config::Config& c) {
       cong.clear_pct != opt_.congestion.clear_pct || cong.min_calls != opt_.congestion.min_calls)
     last_check_ms_ = 0;  // judge the trunks by the new rules at the next tick, not up to 1 s later
   stats_.set_window_ms(window_ms);
-  opt_.stats.window_ms = window_ms;
   opt_.congestion = cong;
   trunk_labels_.clear();
   trunk_by_sbc_.clear();
