@@ -115,8 +115,8 @@ void AlarmService::reconfigure(const ServiceOptions& o) {
 
 void AlarmService::install(controld::Hooks& h) {
   h.on_switch = [this](const controld::SwitchRecord& r) { on_switch(r); };
-  h.on_uplink_state = [this](const std::string& u, const ipc::UplinkStateEvent& e) {
-    on_uplink_state(u, ipc::uplink_state_name(e.from), ipc::uplink_state_name(e.to));
+  h.on_uplink_state = [this](const std::string& u, const api::UplinkStateEvent& e) {
+    on_uplink_state(u, api::uplink_state_name(e.from), api::uplink_state_name(e.to));
   };
   h.on_config_rejected = [this](const std::string& first_error) { on_config_rejected(first_error); };
   h.on_config_applied = [this](const config::Config& c) {

@@ -6,4 +6,4 @@ tgalarmsvc_LDLIBS := -lpthread
 
 UNIT_TESTS += unit-alarmsvc
 unit-alarmsvc_SRCS := $(wildcard tests/unit/control/alarmsvc/*_test.cpp)
-unit-alarmsvc_LIBS := tgalarmsvc tgnotify tgstore tgalarms tgsqlite tgconfig tgipc
+unit-alarmsvc_LIBS := tgalarmsvc tgnotify tgstore tgalarms tgsqlite tgconfig tgapi

@@ -86,7 +86,7 @@ LoadResult load_config_file(const std::string& path, const std::vector<Override>
   return load_config(text, path, overrides);
 }
 
-ipc::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u) {
+api::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u) {
   const Timers& t = c.timers;
   return {uint32_t(u.probe_interval_ms), uint32_t(u.probe_timeout_ms), uint32_t(t.miss_count),
           uint32_t(t.holddown_base_ms),  uint32_t(t.holddown_max_ms),  uint32_t(t.holddown_decay_ms),

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "control/config/ini.hpp"
-#include "dataplane/ipc/messages.hpp"
+#include "dataplane/api/messages.hpp"
 
 namespace tg::config {
 
@@ -153,7 +153,7 @@ LoadResult load_config_file(const std::string& path, const std::vector<Override>
 // The failover timers of one uplink as tg-controld pushes them to the fast
 // path (set_timers). Validation checks exactly this with the fast path's own
 // rule (failover::check_timers), so a valid file is never refused there.
-ipc::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u);
+api::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u);
 
 // Reads a whole file; false with why (strerror) if it cannot.
 bool read_file(const std::string& path, std::string& out, std::string& why);

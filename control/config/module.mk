@@ -9,4 +9,4 @@ tgconfig_LDLIBS := -lboost_program_options
 
 UNIT_TESTS += unit-config
 unit-config_SRCS := $(wildcard tests/unit/control/config/*_test.cpp)
-unit-config_LIBS := tgconfig tgipc tgcore
+unit-config_LIBS := tgconfig tgapi tgcore

@@ -23,7 +23,7 @@ std::string field(const char (&a)[N]) {
   return std::string(a, strnlen(a, N));
 }
 
-int64_t wall_ms_of(const ipc::CallRecordWire& r, uint64_t mono_ns) {
+int64_t wall_ms_of(const api::CallRecordWire& r, uint64_t mono_ns) {
   return mono_ns ? int64_t((mono_ns + r.realtime_offset_ns) / 1'000'000) : 0;
 }
 
@@ -79,22 +79,22 @@ void ShmCallFeed::maintain() {
   if (cdr_.bound() && live_.bound()) error_.clear();
 }
 
-size_t ShmCallFeed::poll_cdrs(ipc::CallRecordWire* out, size_t n) {
+size_t ShmCallFeed::poll_cdrs(api::CallRecordWire* out, size_t n) {
   maintain();
   return cdr_.bound() ? cdr_.pop_burst(out, n) : 0;
 }
 
-bool ShmCallFeed::read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) {
+bool ShmCallFeed::read_live(std::vector<api::CallRecordWire>& out, uint64_t& published_ns, std::string& why) {
   maintain();
   if (!live_.bound()) return why = error_, false;
-  ipc::LiveCallsInfo info;
+  api::LiveCallsInfo info;
   if (!live_.read(out, &info)) return why = "the fast path kept the live-calls table busy", false;
   if (info.publish_count == 0) return why = "the fast path has not published its live calls yet", false;
   published_ns = info.updated_ns;
   return true;
 }
 
-CallOutcome outcome_of(const ipc::CallRecordWire& r, int64_t end_wall_ms) {
+CallOutcome outcome_of(const api::CallRecordWire& r, int64_t end_wall_ms) {
   CallOutcome c;
   c.end_ms = end_wall_ms;
   c.pdd_ms = r.pdd_ms;
@@ -241,7 +241,7 @@ CongestionState next_congestion(bool was, const TrunkFigures& w, const Congestio
 
 CallRecords::CallRecords(CallFeed& feed, Clock clock, Log log, Options o)
     : feed_(feed), clock_(std::move(clock)), log_(std::move(log)), opt_(o),
-      stats_buf_(std::make_unique<ipc::StatsBody>()), stats_(o.stats) {
+      stats_buf_(std::make_unique<api::StatsBody>()), stats_(o.stats) {
   started_ms_ = clock_.wall_ms();
 }
 
@@ -271,10 +271,10 @@ void CallRecords::refresh_names() {
   if (names_read_ns_ && now - names_read_ns_ < 1'000'000'000ull) return;
   names_read_ns_ = now;
   if (!read_stats_ || !read_stats_(*stats_buf_)) return;
-  const ipc::StatsBody& s = *stats_buf_;
-  for (uint32_t i = 0; i < s.trunk_count && i < ipc::kMaxTrunks; ++i)
+  const api::StatsBody& s = *stats_buf_;
+  for (uint32_t i = 0; i < s.trunk_count && i < api::kMaxTrunks; ++i)
     trunk_names_[uint8_t(i)] = field(s.trunks[i].name);
-  for (uint8_t i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i) uplink_names_[i] = field(s.uplinks[i].name);
+  for (uint8_t i = 0; i < s.uplink_count && i < api::kMaxUplinks; ++i) uplink_names_[i] = field(s.uplinks[i].name);
 }
 
 std::string CallRecords::trunk_name(uint8_t i) {
@@ -293,7 +293,7 @@ std::string CallRecords::trunk_name(uint8_t i) {
 
 std::string CallRecords::uplink_name(uint8_t i) {
   auto it = uplink_names_.find(i);
-  return it != uplink_names_.end() && !it->second.empty() ? it->second : ipc::default_uplink_name(i);
+  return it != uplink_names_.end() && !it->second.empty() ? it->second : api::default_uplink_name(i);
 }
 
 // now_ns: the fast path's clock (live calls); 0 for finished calls.
@@ -305,7 +305,7 @@ diag::ViewContext CallRecords::view(uint64_t now_ns) {
   return v;
 }
 
-store::CallRecord CallRecords::to_row(const ipc::CallRecordWire& r) {
+store::CallRecord CallRecords::to_row(const api::CallRecordWire& r) {
   diag::ViewContext v = view();
   store::CallRecord c;
   c.call_id = field(r.call_id);
@@ -329,7 +329,7 @@ store::CallRecord CallRecords::to_row(const ipc::CallRecordWire& r) {
   c.pdd_ms = r.pdd_ms;
   c.srd_ms = r.srd_ms;
   c.direction = CallDirection(r.direction) == CallDirection::outbound ? "outbound" : "inbound";
-  auto quality = [](const ipc::CallMediaWire& m) {
+  auto quality = [](const api::CallMediaWire& m) {
     return store::StreamQuality{m.mos_x100 / 100.0, diag::media_loss_pct(m), m.jitter_us / 1000.0, m.packets};
   };
   c.outbound = quality(r.media[diag::media_out_index(r)]);
@@ -348,9 +348,9 @@ store::CallRecord CallRecords::to_row(const ipc::CallRecordWire& r) {
   return c;
 }
 
-void CallRecords::handle_cdr(const ipc::CallRecordWire& r) {
+void CallRecords::handle_cdr(const api::CallRecordWire& r) {
   count(CallRecordCounter::cdrs);
-  if (r.version != ipc::kCallRecordVersion) {
+  if (r.version != api::kCallRecordVersion) {
     count(CallRecordCounter::cdrs_bad_version);
     return;
   }
@@ -372,7 +372,7 @@ void CallRecords::handle_cdr(const ipc::CallRecordWire& r) {
 
 void CallRecords::tick() {
   refresh_names();
-  ipc::CallRecordWire batch[32];
+  api::CallRecordWire batch[32];
   size_t done = 0, n;
   while (done < opt_.max_cdrs_per_tick && (n = feed_.poll_cdrs(batch, 32)) > 0) {
     for (size_t i = 0; i < n; ++i) handle_cdr(batch[i]);
@@ -424,7 +424,7 @@ void CallRecords::check_congestion() {
 
 Json CallRecords::show_calls(const Json& args, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
-  std::vector<ipc::CallRecordWire> live;
+  std::vector<api::CallRecordWire> live;
   std::string why;
   uint64_t fp_now = 0;
   if (!feed_.read_live(live, fp_now, why)) {
@@ -445,21 +445,21 @@ Json CallRecords::diagnose_call(const Json& args, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {"call_id"}, error) || !mgmt::arg_string(args, "call_id", id, error))
     return failed = true, Json();
   // Records keep the first 79 bytes of a Call-ID.
-  std::string key = id.substr(0, sizeof(ipc::CallRecordWire::call_id) - 1);
-  auto same = [&](const ipc::CallRecordWire& r) { return field(r.call_id) == key; };
-  std::vector<ipc::CallRecordWire> attempts;
+  std::string key = id.substr(0, sizeof(api::CallRecordWire::call_id) - 1);
+  auto same = [&](const api::CallRecordWire& r) { return field(r.call_id) == key; };
+  std::vector<api::CallRecordWire> attempts;
   std::string source;
   for (const auto& r : recent_)
     if (same(r)) attempts.push_back(r);
   if (!attempts.empty()) source = "recent call records";
   if (attempts.empty() && store_) {
     for (const auto& row : store_->calls_by_id(key)) {
-      ipc::CallRecordWire r{};
+      api::CallRecordWire r{};
       if (diag::from_hex(row.raw, r)) attempts.push_back(r);
     }
     if (!attempts.empty()) source = "call-record store";
   }
-  std::vector<ipc::CallRecordWire> live;
+  std::vector<api::CallRecordWire> live;
   std::string why;
   uint64_t fp_now = 0;
   if (feed_.read_live(live, fp_now, why))

@@ -1,5 +1,5 @@
 // Per-call records in tg-controld: the fast path's CDR ring and live-calls
-// table (dataplane/ipc/calls.hpp) turned into
+// table (dataplane/api/calls.hpp) turned into
 //   - CDR rows in the event store (control/store), each with its diagnosis,
 //     exported as CSV/JSON (`export calls`); rows written while the uplinks
 //     are down wait in the store and go out with the next export;
@@ -26,10 +26,10 @@
 #include "control/diagnose/diagnose.hpp"
 #include "control/store/store.hpp"
 #include "dataplane/core/call_table.hpp"
-#include "dataplane/ipc/call_export.hpp"
-#include "dataplane/ipc/calls.hpp"
-#include "dataplane/ipc/channels.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/call_export.hpp"
+#include "dataplane/api/calls.hpp"
+#include "dataplane/api/channels.hpp"
+#include "dataplane/api/stats.hpp"
 
 namespace tg::alarm {
 class AlarmManager;
@@ -43,11 +43,11 @@ class CallFeed {
  public:
   virtual ~CallFeed() = default;
   // Finished calls from the CDR ring, oldest first; 0 when empty or absent.
-  virtual size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) = 0;
+  virtual size_t poll_cdrs(api::CallRecordWire* out, size_t n) = 0;
   // A consistent copy of the live-calls table and the fast path's clock when
   // it was published (the records' times are on that clock, which need not
   // be this process's CLOCK_MONOTONIC); false (why) when absent/busy.
-  virtual bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) = 0;
+  virtual bool read_live(std::vector<api::CallRecordWire>& out, uint64_t& published_ns, std::string& why) = 0;
   // CDRs the producer dropped (ring full) since it started; 0 if unknown.
   virtual uint64_t cdrs_dropped() const { return 0; }
 };
@@ -65,25 +65,25 @@ struct CallOutcome {
   bool answered = false, ended_by_timer = false;
 };
 static_assert(sizeof(CallOutcome) <= 32);
-CallOutcome outcome_of(const ipc::CallRecordWire& r, int64_t end_wall_ms);
+CallOutcome outcome_of(const api::CallRecordWire& r, int64_t end_wall_ms);
 
 // The real feed: <prefix>-cdr (this daemon is its only consumer) and
 // <prefix>-calls. Opens them when the fast path is there and again when it
 // was restarted (another creator pid than the stats region's).
 class ShmCallFeed final : public CallFeed {
  public:
-  ShmCallFeed(const std::string& shm_prefix, FastPath& fp) : names_(ipc::ChannelNames::with_prefix(shm_prefix)), fp_(fp) {}
-  size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) override;
-  bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override;
+  ShmCallFeed(const std::string& shm_prefix, FastPath& fp) : names_(api::ChannelNames::with_prefix(shm_prefix)), fp_(fp) {}
+  size_t poll_cdrs(api::CallRecordWire* out, size_t n) override;
+  bool read_live(std::vector<api::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override;
   uint64_t cdrs_dropped() const override { return cdr_.bound() ? cdr_.drops() : 0; }
   std::string status() const { return error_.empty() ? "attached" : error_; }
 
  private:
   void maintain();
-  ipc::ChannelNames names_;
+  api::ChannelNames names_;
   FastPath& fp_;
-  ipc::CdrReader cdr_;
-  ipc::LiveCallsReader live_;
+  api::CdrReader cdr_;
+  api::LiveCallsReader live_;
   std::string error_ = "not attached yet";
   uint32_t retry_ = 0;
 };
@@ -183,7 +183,7 @@ class CallRecords {
   }
   void set_alarms(alarm::AlarmManager* a) { alarms_ = a; }
   // Trunk and uplink names by index (from the fast path's stats).
-  void set_stats_source(std::function<bool(ipc::StatsBody&)> read_stats) { read_stats_ = std::move(read_stats); }
+  void set_stats_source(std::function<bool(api::StatsBody&)> read_stats) { read_stats_ = std::move(read_stats); }
   // QoS thresholds for diagnoses; [trunk_stats] window and congestion
   // levels; labels for alarm texts. Also a reload: the figures, the
   // congestion state and the recent calls stay (see set_window_ms).
@@ -204,14 +204,14 @@ class CallRecords {
   bool congested(const std::string& trunk) const;
   uint64_t counter(CallRecordCounter c) const { return counters_[size_t(c)]; }
   // CDR row for the store (exposed for tests).
-  store::CallRecord to_row(const ipc::CallRecordWire& r);
+  store::CallRecord to_row(const api::CallRecordWire& r);
 
  private:
   void refresh_names();
   std::string trunk_name(uint8_t i);
   std::string uplink_name(uint8_t i);
   diag::ViewContext view(uint64_t now_ns = 0);
-  void handle_cdr(const ipc::CallRecordWire& r);
+  void handle_cdr(const api::CallRecordWire& r);
   void check_congestion();
   void count(CallRecordCounter c) { ++counters_[size_t(c)]; }
 
@@ -222,15 +222,15 @@ class CallRecords {
   store::Store* store_ = nullptr;
   std::string store_why_ = "the event store is not running in this daemon";
   alarm::AlarmManager* alarms_ = nullptr;
-  std::function<bool(ipc::StatsBody&)> read_stats_;
-  std::unique_ptr<ipc::StatsBody> stats_buf_;
+  std::function<bool(api::StatsBody&)> read_stats_;
+  std::unique_ptr<api::StatsBody> stats_buf_;
   std::map<uint8_t, std::string> trunk_names_, uplink_names_;
   std::map<std::string, std::string> trunk_labels_;  // name -> description
   std::map<std::string, std::string> trunk_by_sbc_;  // SBC address -> configured trunk name
   uint64_t names_read_ns_ = 0;
   TrunkCallStats stats_;
   std::map<std::string, bool> congested_;
-  std::deque<ipc::CallRecordWire> recent_;
+  std::deque<api::CallRecordWire> recent_;
   int64_t last_check_ms_ = 0;
   int64_t started_ms_ = 0;
   uint64_t counters_[size_t(CallRecordCounter::count_)] = {};

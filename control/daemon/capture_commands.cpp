@@ -34,20 +34,20 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
     return {};
   CaptureSpec spec;
   std::string filter = "all";
-  int64_t duration = 0, packets = 0, bytes = 0, snaplen = ipc::kCaptureMaxSnap;
+  int64_t duration = 0, packets = 0, bytes = 0, snaplen = api::kCaptureMaxSnap;
   if (!mgmt::arg_string(args, "uplink", spec.uplink, error, false) ||
       !mgmt::arg_string(args, "filter", filter, error, false) ||
       !mgmt::arg_string(args, "host", spec.host, error, false) ||
       !mgmt::arg_int(args, "duration", duration, error, 1, 1'000'000'000, false) ||
       !mgmt::arg_int(args, "packets", packets, error, 1, 1'000'000'000, false) ||
       !mgmt::arg_int(args, "bytes", bytes, error, 1, int64_t(1) << 40, false) ||
-      !mgmt::arg_int(args, "snaplen", snaplen, error, 1, ipc::kCaptureMaxSnap, false))
+      !mgmt::arg_int(args, "snaplen", snaplen, error, 1, api::kCaptureMaxSnap, false))
     return {};
   auto bad = [&error](std::string m) { return error = {ErrorCode::bad_argument, std::move(m), {}}, Json(); };
   if (filter == "all") spec.classes = 0;
-  else if (filter == "sip") spec.classes = ipc::kCaptureClassSip;
-  else if (filter == "rtp") spec.classes = ipc::kCaptureClassRtp;
-  else if (filter == "sip+rtp" || filter == "rtp+sip") spec.classes = ipc::kCaptureClassAll;
+  else if (filter == "sip") spec.classes = api::kCaptureClassSip;
+  else if (filter == "rtp") spec.classes = api::kCaptureClassRtp;
+  else if (filter == "sip+rtp" || filter == "rtp+sip") spec.classes = api::kCaptureClassAll;
   else return bad("filter '" + filter + "' is not one of all, sip, rtp, sip+rtp");
   if (!spec.host.empty()) {
     in_addr a{};
@@ -57,7 +57,7 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
   }
   if (spec.uplink.empty()) spec.uplink = "all";
   if (spec.uplink != "all") {
-    ipc::StatsBody& s = *stats_buf_;
+    api::StatsBody& s = *stats_buf_;
     stats(s);  // refresh the index <-> name map
     const int idx = uplink_index(spec.uplink);
     if (idx < 0 || !store_.running().uplink(spec.uplink)) {
@@ -83,8 +83,8 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
   uint32_t id = uint32_t(clock_.wall_ms()) ^ (command_seq_ << 20);
   if (id == 0) id = 1;
   if (!w.begin(spec, id, now, clock_.wall_ms(), why)) return error = {ErrorCode::io_error, why, {}}, Json();
-  ipc::Command c{};
-  c.kind = ipc::CommandKind::capture_start;
+  api::Command c{};
+  c.kind = api::CommandKind::capture_start;
   c.uplink = spec.uplink_index;
   c.capture.capture_id = id;
   c.capture.snaplen = spec.snaplen;
@@ -92,11 +92,11 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
   c.capture.classes = spec.classes;
   // The fast path's own guard, should this daemon die mid-capture.
   c.capture.max_duration_ms = spec.duration_s * 1000 + 2000;
-  ipc::CommandResult result;
+  api::CommandResult result;
   if (!send_and_wait(c, result, error, 1000)) return w.abandon(), Json();
-  if (result != ipc::CommandResult::ok) {
+  if (result != api::CommandResult::ok) {
     w.abandon();
-    return error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}},
+    return error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}},
            Json();
   }
   capture_stop_sent_ns_ = 0;
@@ -112,10 +112,10 @@ Json Controller::cmd_capture_stop(const Json& args, const Peer& peer, Role, Erro
   if (!mgmt::args_only(args, {}, error)) return {};
   CaptureWriter& w = *capture_writer;
   if (!w.running()) return error = {ErrorCode::bad_argument, "no capture is running (show capture: the last one)", {}}, Json();
-  ipc::Command c{};
-  c.kind = ipc::CommandKind::capture_stop;
-  c.uplink = ipc::kNoUplink;
-  ipc::CommandResult result;
+  api::Command c{};
+  c.kind = api::CommandKind::capture_stop;
+  c.uplink = api::kNoUplink;
+  api::CommandResult result;
   Error fp_error;
   // A fast path that is gone wrote nothing more: close the file all the same.
   const bool confirmed = fp_.attached() && send_and_wait(c, result, fp_error, 1000);
@@ -144,12 +144,12 @@ void Controller::tick_capture() {
     end = CaptureEnd::fastpath_gone;
   } else if (limit) {
     if (!capture_stop_sent_ns_) {
-      ipc::Command c{};
-      c.version = ipc::kMessageVersion;
-      c.kind = ipc::CommandKind::capture_stop;
+      api::Command c{};
+      c.version = api::kMessageVersion;
+      c.kind = api::CommandKind::capture_stop;
       c.seq = command_seq_++;
       c.sent_ns = now;
-      c.uplink = ipc::kNoUplink;
+      c.uplink = api::kNoUplink;
       count(fp_.push_command(c) ? Counter::commands_sent : Counter::commands_ring_full);
       capture_stop_sent_ns_ = now;
     }

@@ -53,9 +53,9 @@ const char* capture_end_text(CaptureEnd e) {
 }
 
 std::string CaptureSpec::filter_text() const {
-  std::string s = classes == ipc::kCaptureClassAll ? "sip+rtp"
-                  : classes == ipc::kCaptureClassSip ? "sip"
-                  : classes == ipc::kCaptureClassRtp ? "rtp"
+  std::string s = classes == api::kCaptureClassAll ? "sip+rtp"
+                  : classes == api::kCaptureClassSip ? "sip"
+                  : classes == api::kCaptureClassRtp ? "rtp"
                                                      : "all";
   if (uplink != "all") s += " uplink " + uplink;
   if (!host.empty()) s += " host " + host;
@@ -80,8 +80,8 @@ bool CaptureWriter::check(CaptureSpec& s, std::string& why) const {
   if (!bound(s.duration_s, caps_.max_duration_s, "duration", " s", "max_duration_s")) return false;
   if (!bound(s.packets, caps_.max_packets, "packets", "", "max_packets")) return false;
   if (!bound(s.bytes, caps_.max_bytes, "bytes", "", "max_mb")) return false;
-  if (s.snaplen == 0 || s.snaplen > ipc::kCaptureMaxSnap)
-    return why = "snaplen " + std::to_string(s.snaplen) + " outside 1.." + std::to_string(ipc::kCaptureMaxSnap), false;
+  if (s.snaplen == 0 || s.snaplen > api::kCaptureMaxSnap)
+    return why = "snaplen " + std::to_string(s.snaplen) + " outside 1.." + std::to_string(api::kCaptureMaxSnap), false;
   if (s.bytes < kPcapFileHeader + kPcapRecordHeader + 1)
     return why = "bytes " + std::to_string(s.bytes) + " leaves no room for a packet", false;
   return true;
@@ -91,7 +91,7 @@ bool CaptureWriter::begin(const CaptureSpec& spec, uint32_t capture_id, uint64_t
                           std::string& why) {
   if (running()) return why = "a capture is already running (" + path_ + ")", false;
   if (capture_id == 0) return why = "capture id 0", false;
-  ipc::CaptureHeader* ring = fixed_ring_;
+  api::CaptureHeader* ring = fixed_ring_;
   if (!ring) {
     if (!region_.open(shm_name_, why)) return why = "fast path capture ring: " + why, false;
     ring = region_.header();
@@ -108,7 +108,7 @@ bool CaptureWriter::begin(const CaptureSpec& spec, uint32_t capture_id, uint64_t
     ::unlink(path.c_str());
     return false;
   }
-  if (!dead_) dead_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, int(ipc::kCaptureMaxSnap), PCAP_TSTAMP_PRECISION_NANO);
+  if (!dead_) dead_ = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, int(api::kCaptureMaxSnap), PCAP_TSTAMP_PRECISION_NANO);
   pcap_dumper_t* d = dead_ ? pcap_dump_fopen(dead_, f) : nullptr;
   if (!d) {
     why = path + ": " + (dead_ ? pcap_geterr(dead_) : "pcap_open_dead failed");
@@ -135,7 +135,7 @@ bool CaptureWriter::begin(const CaptureSpec& spec, uint32_t capture_id, uint64_t
   return true;
 }
 
-void CaptureWriter::write(const ipc::CaptureSlot& s) {
+void CaptureWriter::write(const api::CaptureSlot& s) {
   if (limit_ != CaptureEnd::running) {
     ++over_limit_;
     return;
@@ -160,7 +160,7 @@ void CaptureWriter::write(const ipc::CaptureSlot& s) {
 int CaptureWriter::move_slots(int max) {
   int n = 0;
   for (; n < max; ++n) {
-    const ipc::CaptureSlot* s = consumer_.peek();
+    const api::CaptureSlot* s = consumer_.peek();
     if (!s) break;
     if (s->h.capture_id == id_) write(*s);
     else ++skipped_stale_;

@@ -1,5 +1,5 @@
 // The daemon's end of a packet capture: drains the fast path's capture ring
-// (dataplane/ipc/capture.hpp) into a pcap file (libpcap, Ethernet,
+// (dataplane/api/capture.hpp) into a pcap file (libpcap, Ethernet,
 // nanosecond timestamps) and ends the capture when a bound is reached
 // (packets, file bytes, duration). Time comes from the caller (tests use a
 // fake clock); the ring can be the fast path's shared memory or any
@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dataplane/ipc/capture.hpp"
+#include "dataplane/api/capture.hpp"
 
 namespace tg::controld {
 
@@ -27,14 +27,14 @@ struct CaptureCaps {
 // One capture as the console asked for it, checked against the caps.
 struct CaptureSpec {
   std::string uplink = "all";      // uplink name or "all"
-  uint8_t uplink_index = ipc::kNoUplink;
-  uint8_t classes = 0;             // ipc::kCaptureClass* mask, 0 = every forwarded packet
+  uint8_t uplink_index = api::kNoUplink;
+  uint8_t classes = 0;             // api::kCaptureClass* mask, 0 = every forwarded packet
   std::string host;                // IPv4 text or empty
   uint32_t host_v4 = 0;
   uint32_t duration_s = 0;
   uint64_t packets = 0;
   uint64_t bytes = 0;              // pcap file size bound
-  uint32_t snaplen = ipc::kCaptureMaxSnap;
+  uint32_t snaplen = api::kCaptureMaxSnap;
   std::string filter_text() const;  // "sip+rtp uplink wan0 host 192.0.2.10"
 };
 
@@ -66,7 +66,7 @@ class CaptureWriter {
   CaptureWriter(const CaptureWriter&) = delete;
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
-  void attach(ipc::CaptureHeader* ring) { fixed_ring_ = ring; }
+  void attach(api::CaptureHeader* ring) { fixed_ring_ = ring; }
   const CaptureCaps& caps() const { return caps_; }
 
   // Checks the bounds against the caps (0 = the cap). False + why.
@@ -91,15 +91,15 @@ class CaptureWriter {
   nlohmann::json status(uint64_t now_ns) const;
 
  private:
-  void write(const ipc::CaptureSlot& s);
+  void write(const api::CaptureSlot& s);
   int move_slots(int max);  // slots consumed
 
   std::string shm_name_;
   CaptureCaps caps_;
-  ipc::CaptureHeader* fixed_ring_ = nullptr;
-  ipc::CaptureRegion region_;
-  ipc::CaptureHeader* ring_ = nullptr;
-  ipc::CaptureConsumer consumer_;
+  api::CaptureHeader* fixed_ring_ = nullptr;
+  api::CaptureRegion region_;
+  api::CaptureHeader* ring_ = nullptr;
+  api::CaptureConsumer consumer_;
   pcap_t* dead_ = nullptr;
   pcap_dumper_t* dumper_ = nullptr;
   CaptureSpec spec_;

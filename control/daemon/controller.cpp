@@ -96,7 +96,7 @@ const Controller::Command Controller::kCommands[] = {
 
 Controller::Controller(config::ConfigStore& store, FastPath& fastpath, Clock clock, Log log)
     : store_(store), fp_(fastpath), clock_(std::move(clock)), log_(std::move(log)),
-      stats_buf_(std::make_unique<ipc::StatsBody>()) {
+      stats_buf_(std::make_unique<api::StatsBody>()) {
   started_wall_ms_ = clock_.wall_ms();
   started_ns_ = clock_.mono_ns();
 }
@@ -161,19 +161,19 @@ void Controller::tick() {
   }
 }
 
-void Controller::set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise) {
+void Controller::set_soft_fault(const std::string& uplink, api::SoftFault reason, bool raise) {
   bool changed = raise ? soft_faults_.insert({uplink, reason}).second : soft_faults_.erase({uplink, reason}) > 0;
   if (!changed) return;
-  log_(raise ? LOG_WARNING : LOG_NOTICE, "uplink " + uplink + ": soft fault " + ipc::soft_fault_name(reason) +
+  log_(raise ? LOG_WARNING : LOG_NOTICE, "uplink " + uplink + ": soft fault " + api::soft_fault_name(reason) +
                                              (raise ? " raised" : " cleared"));
   int index = uplink_index(uplink);
   if (index >= 0 && fp_.attached()) push_soft_fault(uint8_t(index), reason, raise);
 }
 
-void Controller::push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise) {
-  ipc::Command c{};
-  c.version = ipc::kMessageVersion;
-  c.kind = raise ? ipc::CommandKind::soft_fault_raise : ipc::CommandKind::soft_fault_clear;
+void Controller::push_soft_fault(uint8_t uplink, api::SoftFault reason, bool raise) {
+  api::Command c{};
+  c.version = api::kMessageVersion;
+  c.kind = raise ? api::CommandKind::soft_fault_raise : api::CommandKind::soft_fault_clear;
   c.seq = command_seq_++;
   c.sent_ns = clock_.mono_ns();
   c.uplink = uplink;
@@ -190,7 +190,7 @@ void Controller::push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool rai
 // or does not fail over onto it), the others become alarms.
 void Controller::check_qos() {
   if (!fp_.alive()) return;
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   if (!stats(s)) return;
   std::vector<QosSample> samples;
   for (const auto& u : store_.running().uplinks) {
@@ -200,11 +200,11 @@ void Controller::check_qos() {
     // An uplink with a hard fault (link, probes, blackout) is the fast
     // path's business: its figures (all rounds lost) are not a QoS level,
     // and an alarm on them would outlast the fault by a window.
-    const bool hard = (s.uplinks[idx].fault_mask & ipc::kHardFaults) != 0;
+    const bool hard = (s.uplinks[idx].fault_mask & api::kHardFaults) != 0;
     bool measured = p.window_rounds > 0 && p.answered > 0 && p.loss_ppm < 1'000'000 && !hard;
     QosSample q{u.name, uint8_t(idx), measured, p.rtt_avg_us / 1000.0, p.loss_ppm / 10000.0, p.jitter_us / 1000.0};
     // Voice through this uplink: rated calls (10 s windows) and RTCP round trips.
-    const ipc::UplinkMediaWire& m = s.uplinks[idx].media;
+    const api::UplinkMediaWire& m = s.uplinks[idx].media;
     q.mos_known = !hard && m.rated > 0;
     q.mos = m.mos_avg_x100 / 100.0;
     q.delay_known = !hard && m.delay_streams > 0;
@@ -220,13 +220,13 @@ void Controller::check_qos() {
 }
 
 void Controller::drain_events() {
-  ipc::Event batch[32];
+  api::Event batch[32];
   size_t n;
   while ((n = fp_.poll_events(batch, 32)) > 0)
     for (size_t i = 0; i < n; ++i) handle_event(batch[i]);
 }
 
-void Controller::handle_event(const ipc::Event& e) {
+void Controller::handle_event(const api::Event& e) {
   count(Counter::events);
   if (event_seq_known_ && e.seq != last_event_seq_ + 1) {
     uint32_t lost = e.seq - last_event_seq_ - 1;
@@ -235,21 +235,21 @@ void Controller::handle_event(const ipc::Event& e) {
   }
   event_seq_known_ = true;
   last_event_seq_ = e.seq;
-  if (e.version != ipc::kMessageVersion || size_t(e.kind) >= size_t(ipc::EventKind::count_)) {
+  if (e.version != api::kMessageVersion || size_t(e.kind) >= size_t(api::EventKind::count_)) {
     count(Counter::events_unknown);
     return;
   }
   switch (e.kind) {
-    case ipc::EventKind::uplink_switch: {
+    case api::EventKind::uplink_switch: {
       const auto& s = e.uplink_switch;
       SwitchRecord r;
       r.wall_ms = clock_.wall_ms();
-      r.from = s.uplink_from == ipc::kNoUplink ? "none" : uplink_name(s.uplink_from);
-      r.to = s.uplink_to == ipc::kNoUplink ? "none" : uplink_name(s.uplink_to);
-      r.reason = ipc::switch_reason_name(s.reason);
-      r.reason_text = ipc::switch_reason_text(s.reason);
-      if (s.reason == ipc::SwitchReason::soft_fault) r.reason += " (" + soft_text(s.soft_faults) + ")";
-      r.mode = ipc::select_mode_name(s.mode);
+      r.from = s.uplink_from == api::kNoUplink ? "none" : uplink_name(s.uplink_from);
+      r.to = s.uplink_to == api::kNoUplink ? "none" : uplink_name(s.uplink_to);
+      r.reason = api::switch_reason_name(s.reason);
+      r.reason_text = api::switch_reason_text(s.reason);
+      if (s.reason == api::SwitchReason::soft_fault) r.reason += " (" + soft_text(s.soft_faults) + ")";
+      r.mode = api::select_mode_name(s.mode);
       auto ms = [](uint64_t a, uint64_t b) { return b >= a ? round_to(double(b - a) / 1e6, 3) : 0.0; };
       r.detection_ms = s.fault_first_seen_ns ? ms(s.fault_first_seen_ns, s.decided_ns) : 0;
       r.switch_ms = ms(s.decided_ns, s.switched_ns);
@@ -262,32 +262,32 @@ void Controller::handle_event(const ipc::Event& e) {
                     "affected",
                     r.from.c_str(), r.to.c_str(), r.reason.c_str(), r.faults.c_str(), r.detection_ms, r.switch_ms,
                     r.calls_affected);
-      log_(s.reason == ipc::SwitchReason::initial ? LOG_INFO : LOG_WARNING, text);
+      log_(s.reason == api::SwitchReason::initial ? LOG_INFO : LOG_WARNING, text);
       switches_.push_back(r);
       if (switches_.size() > kMaxSwitchHistory) switches_.pop_front();
       if (hooks.on_switch) hooks.on_switch(r);
       break;
     }
-    case ipc::EventKind::uplink_state: {
+    case api::EventKind::uplink_state: {
       const auto& s = e.uplink_state;
       std::string name = uplink_name(s.uplink);
-      log_(s.to == ipc::UplinkState::down ? LOG_WARNING : LOG_INFO,
-           "uplink " + name + ": " + ipc::uplink_state_name(s.from) + " -> " + ipc::uplink_state_name(s.to) +
+      log_(s.to == api::UplinkState::down ? LOG_WARNING : LOG_INFO,
+           "uplink " + name + ": " + api::uplink_state_name(s.from) + " -> " + api::uplink_state_name(s.to) +
                " (faults " + faults_text(s.fault_mask) + ", hold-down " + std::to_string(s.holddown_ms) + " ms)");
       if (hooks.on_uplink_state) hooks.on_uplink_state(name, s);
       break;
     }
-    case ipc::EventKind::command_result: {
+    case api::EventKind::command_result: {
       const auto& c = e.command_result;
       results_[c.command_seq] = c.result;
       while (results_.size() > 64) results_.erase(results_.begin());
-      bool accepted = c.result == ipc::CommandResult::ok || c.result == ipc::CommandResult::ok_uplink_down;
+      bool accepted = c.result == api::CommandResult::ok || c.result == api::CommandResult::ok_uplink_down;
       count(accepted ? Counter::commands_accepted : Counter::commands_rejected);
       if (!accepted)
         log_(LOG_WARNING, std::string("fast path rejected command ") +
-                              ipc::command_kind_name(ipc::CommandKind(c.command_kind)) + ": " +
-                              ipc::command_result_text(c.result));
-      else if (ipc::CommandKind(c.command_kind) == ipc::CommandKind::set_timers)
+                              api::command_kind_name(api::CommandKind(c.command_kind)) + ": " +
+                              api::command_result_text(c.result));
+      else if (api::CommandKind(c.command_kind) == api::CommandKind::set_timers)
         count(Counter::timers_applied);
       break;
     }
@@ -296,12 +296,12 @@ void Controller::handle_event(const ipc::Event& e) {
   }
 }
 
-bool Controller::send_and_wait(ipc::Command c, ipc::CommandResult& result, Error& error, int timeout_ms) {
+bool Controller::send_and_wait(api::Command c, api::CommandResult& result, Error& error, int timeout_ms) {
   if (!fp_.attached()) {
     error = {ErrorCode::fastpath_unavailable, "fast path not running (" + fp_.status() + ")", {}};
     return false;
   }
-  c.version = ipc::kMessageVersion;
+  c.version = api::kMessageVersion;
   c.seq = command_seq_++;
   c.sent_ns = clock_.mono_ns();
   if (!fp_.push_command(c)) {
@@ -332,9 +332,9 @@ void Controller::push_timers() {
   for (const auto& u : c.uplinks) {
     int index = uplink_index(u.name);
     if (index < 0) continue;
-    ipc::Command cmd{};
-    cmd.version = ipc::kMessageVersion;
-    cmd.kind = ipc::CommandKind::set_timers;
+    api::Command cmd{};
+    cmd.version = api::kMessageVersion;
+    cmd.kind = api::CommandKind::set_timers;
     cmd.seq = command_seq_++;
     cmd.sent_ns = clock_.mono_ns();
     cmd.uplink = uint8_t(index);
@@ -365,9 +365,9 @@ void Controller::reload() {
   apply("reloaded " + store_.running_path());
 }
 
-bool Controller::stats(ipc::StatsBody& out) {
+bool Controller::stats(api::StatsBody& out) {
   if (!fp_.attached() || !fp_.read_stats(out)) return false;
-  for (uint8_t i = 0; i < ipc::kMaxUplinks && i < out.uplink_count; ++i) {
+  for (uint8_t i = 0; i < api::kMaxUplinks && i < out.uplink_count; ++i) {
     std::memcpy(uplink_names_[i], out.uplinks[i].name, sizeof uplink_names_[i]);
     uplink_names_[i][sizeof uplink_names_[i] - 1] = '\0';
   }
@@ -376,13 +376,13 @@ bool Controller::stats(ipc::StatsBody& out) {
 }
 
 std::string Controller::uplink_name(uint8_t index) const {
-  if (index >= ipc::kMaxUplinks) return "uplink" + std::to_string(index);
+  if (index >= api::kMaxUplinks) return "uplink" + std::to_string(index);
   if (have_names_ && uplink_names_[index][0]) return uplink_names_[index];
-  return ipc::default_uplink_name(index);
+  return api::default_uplink_name(index);
 }
 
 int Controller::uplink_index(const std::string& name) const {
-  for (uint8_t i = 0; i < ipc::kMaxUplinks; ++i)
+  for (uint8_t i = 0; i < api::kMaxUplinks; ++i)
     if (uplink_name(i) == name) return i;
   return -1;
 }
@@ -424,7 +424,7 @@ Json Controller::cmd_show_version(const Json& args, const Peer&, Role, Error& er
   return j;
 }
 
-Json Controller::uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkStatsWire* st, bool active,
+Json Controller::uplink_json(const config::UplinkConfig* cfg, const api::UplinkStatsWire* st, bool active,
                              uint64_t now_ns) const {
   Json j;
   j["name"] = cfg ? cfg->name : std::string(st->name, strnlen(st->name, sizeof st->name));
@@ -448,33 +448,33 @@ Json Controller::uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkS
 Json Controller::cmd_show_uplinks(const Json& args, const Peer&, Role, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
   const config::Config& c = store_.running();
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   bool have = stats(s);
   uint64_t now = clock_.mono_ns();
   Json list = Json::array();
   std::set<int> shown;
   for (const auto& u : c.uplinks) {
     int idx = uplink_index(u.name);
-    const ipc::UplinkStatsWire* st = have && idx >= 0 && idx < s.uplink_count ? &s.uplinks[idx] : nullptr;
+    const api::UplinkStatsWire* st = have && idx >= 0 && idx < s.uplink_count ? &s.uplinks[idx] : nullptr;
     list.push_back(uplink_json(&u, st, have && idx == s.active_uplink, now));
     shown.insert(idx);
   }
   // Ports the fast path has but the configuration does not name.
-  for (int i = 0; have && i < s.uplink_count && i < ipc::kMaxUplinks; ++i)
+  for (int i = 0; have && i < s.uplink_count && i < api::kMaxUplinks; ++i)
     if (!shown.count(i)) list.push_back(uplink_json(nullptr, &s.uplinks[i], i == s.active_uplink, now));
   Json j{{"uplinks", list}};
   j["fastpath"] = {{"attached", fp_.attached()}, {"alive", fp_.alive()}, {"status", fp_.status()}};
   if (have) {
-    j["active"] = s.active_uplink == ipc::kNoUplink ? Json(nullptr) : Json(uplink_name(s.active_uplink));
-    j["mode"] = ipc::select_mode_name(s.mode);
-    j["forced"] = s.forced_uplink == ipc::kNoUplink ? Json(nullptr) : Json(uplink_name(s.forced_uplink));
+    j["active"] = s.active_uplink == api::kNoUplink ? Json(nullptr) : Json(uplink_name(s.active_uplink));
+    j["mode"] = api::select_mode_name(s.mode);
+    j["forced"] = s.forced_uplink == api::kNoUplink ? Json(nullptr) : Json(uplink_name(s.forced_uplink));
   }
   return j;
 }
 
 Json Controller::cmd_show_trunks(const Json& args, const Peer&, Role, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   bool have = stats(s);
   Json probes = hooks.trunk_probe_states ? hooks.trunk_probe_states() : Json(nullptr);
   Json figures = hooks.trunk_call_figures ? hooks.trunk_call_figures() : Json(nullptr);
@@ -489,8 +489,8 @@ Json Controller::cmd_show_trunks(const Json& args, const Peer&, Role, Error& err
       j["options"] = probes[t.name];
     else
       j["options"] = {{"state", "unknown"}, {"why", "OPTIONS prober not running in this daemon"}};
-    const ipc::TrunkStatsWire* ts = nullptr;
-    for (uint32_t i = 0; have && i < s.trunk_count && i < ipc::kMaxTrunks; ++i)
+    const api::TrunkStatsWire* ts = nullptr;
+    for (uint32_t i = 0; have && i < s.trunk_count && i < api::kMaxTrunks; ++i)
       if (t.name == std::string(s.trunks[i].name, strnlen(s.trunks[i].name, sizeof s.trunks[i].name)))
         ts = &s.trunks[i];
     if (ts) {
@@ -573,7 +573,7 @@ Json Controller::cmd_show_counters(const Json& args, const Peer&, Role, Error& e
   Json daemon = Json::object();
   for (size_t i = 0; i < size_t(Counter::count_); ++i) daemon[kCounterNames[i]] = counters_[i];
   Json j{{"daemon", daemon}};
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   if (stats(s)) {
     Json fp = counters_from_stats(s);
     for (size_t i = 0; i < fp["uplinks"].size(); ++i) fp["uplinks"][i]["name"] = uplink_name(uint8_t(i));
@@ -635,13 +635,13 @@ Json Controller::cmd_show_interfaces(const Json& args, const Peer&, Role, Error&
   }
   Json j{{"kernel", kernel}};
   if (hooks.kernel_links) j["netlink"] = hooks.kernel_links();
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   if (stats(s)) {
     Json ports = Json::array();
-    for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i)
+    for (int i = 0; i < s.uplink_count && i < api::kMaxUplinks; ++i)
       ports.push_back({{"name", uplink_name(uint8_t(i))},
                        {"link_up", s.uplinks[i].link_up != 0},
-                       {"state", ipc::uplink_state_name(s.uplinks[i].state)},
+                       {"state", api::uplink_state_name(s.uplinks[i].state)},
                        {"rx_packets", s.uplinks[i].rx_packets},
                        {"tx_packets", s.uplinks[i].tx_packets}});
     j["fastpath_ports"] = ports;
@@ -769,7 +769,7 @@ Json Controller::cmd_failover_force(const Json& args, const Peer& peer, Role, Er
   std::string name;
   if (!mgmt::args_only(args, {"uplink"}, error) || !mgmt::arg_string(args, "uplink", name, error))
     return failed = true, Json();
-  ipc::StatsBody& s = *stats_buf_;
+  api::StatsBody& s = *stats_buf_;
   stats(s);  // refresh the index <-> name map
   int idx = uplink_index(name);
   if (idx < 0 || !store_.running().uplink(name)) {
@@ -779,34 +779,34 @@ Json Controller::cmd_failover_force(const Json& args, const Peer& peer, Role, Er
     error = {ErrorCode::bad_argument, "no uplink '" + name + "' (configured: " + known + ")", {}};
     return {};
   }
-  ipc::Command c{};
-  c.kind = ipc::CommandKind::force_uplink;
+  api::Command c{};
+  c.kind = api::CommandKind::force_uplink;
   c.uplink = uint8_t(idx);
-  ipc::CommandResult result;
+  api::CommandResult result;
   if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
-  if (result != ipc::CommandResult::ok && result != ipc::CommandResult::ok_uplink_down) {
+  if (result != api::CommandResult::ok && result != api::CommandResult::ok_uplink_down) {
     failed = true;
-    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}};
+    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}};
     return {};
   }
-  log_(LOG_WARNING, peer.user + ": failover forced to " + name + " (" + ipc::command_result_text(result) + ")");
-  return {{"uplink", name}, {"result", ipc::command_result_name(result)}, {"message", ipc::command_result_text(result)}};
+  log_(LOG_WARNING, peer.user + ": failover forced to " + name + " (" + api::command_result_text(result) + ")");
+  return {{"uplink", name}, {"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}};
 }
 
 Json Controller::cmd_failover_auto(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
   if (!mgmt::args_only(args, {}, error)) return failed = true, Json();
-  ipc::Command c{};
-  c.kind = ipc::CommandKind::auto_select;
-  c.uplink = ipc::kNoUplink;
-  ipc::CommandResult result;
+  api::Command c{};
+  c.kind = api::CommandKind::auto_select;
+  c.uplink = api::kNoUplink;
+  api::CommandResult result;
   if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
-  if (result != ipc::CommandResult::ok) {
+  if (result != api::CommandResult::ok) {
     failed = true;
-    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + ipc::command_result_text(result), {}};
+    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}};
     return {};
   }
   log_(LOG_NOTICE, peer.user + ": failover back to automatic selection");
-  return {{"result", ipc::command_result_name(result)}, {"message", ipc::command_result_text(result)}};
+  return {{"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}};
 }
 
 Json Controller::cmd_test_trunk(const Json& args, const Peer&, Role, Error& error, bool& failed) {

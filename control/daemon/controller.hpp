@@ -71,7 +71,7 @@ struct Clock {
 // "not available" with the reason.
 struct Hooks {
   std::function<void(const SwitchRecord&)> on_switch;
-  std::function<void(const std::string& uplink, const ipc::UplinkStateEvent& e)> on_uplink_state;
+  std::function<void(const std::string& uplink, const api::UplinkStateEvent& e)> on_uplink_state;
   std::function<void(const std::string& first_error)> on_config_rejected;
   std::function<void(const QosAction&)> on_qos;               // violation started / ended
   std::function<void(const config::Config&)> on_config_applied;
@@ -108,7 +108,7 @@ class Controller {
 
   // A soft fault decided outside the QoS watch (the trunk watch's
   // sip_outage): pushed now and again after the fast path restarts.
-  void set_soft_fault(const std::string& uplink, ipc::SoftFault reason, bool raise);
+  void set_soft_fault(const std::string& uplink, api::SoftFault reason, bool raise);
 
   uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
   const std::deque<SwitchRecord>& switches() const { return switches_; }
@@ -151,18 +151,18 @@ class Controller {
   Json cmd_diagnose_call(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
   Json cmd_export_calls(const Json&, const mgmt::Peer&, mgmt::Role, mgmt::Error&, bool&);
 
-  void handle_event(const ipc::Event& e);
+  void handle_event(const api::Event& e);
   void drain_events();
   // Sends a command and waits (bounded) for the fast path's verdict.
-  bool send_and_wait(ipc::Command c, ipc::CommandResult& result, mgmt::Error& error, int timeout_ms);
+  bool send_and_wait(api::Command c, api::CommandResult& result, mgmt::Error& error, int timeout_ms);
   void push_timers();
   void check_qos();
-  void push_soft_fault(uint8_t uplink, ipc::SoftFault reason, bool raise);
+  void push_soft_fault(uint8_t uplink, api::SoftFault reason, bool raise);
   void apply(const std::string& why);
-  bool stats(ipc::StatsBody& out);  // fresh copy, false if no fast path
+  bool stats(api::StatsBody& out);  // fresh copy, false if no fast path
   std::string uplink_name(uint8_t index) const;
   int uplink_index(const std::string& name) const;  // -1 if unknown
-  Json uplink_json(const config::UplinkConfig* cfg, const ipc::UplinkStatsWire* st, bool active, uint64_t now_ns) const;
+  Json uplink_json(const config::UplinkConfig* cfg, const api::UplinkStatsWire* st, bool active, uint64_t now_ns) const;
   void count(Counter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
 
   config::ConfigStore& store_;
@@ -174,14 +174,14 @@ class Controller {
   uint64_t counters_[size_t(Counter::count_)] = {};
   std::deque<SwitchRecord> switches_;
   uint32_t command_seq_ = 1;
-  std::map<uint32_t, ipc::CommandResult> results_;  // seq -> verdict, for send_and_wait
+  std::map<uint32_t, api::CommandResult> results_;  // seq -> verdict, for send_and_wait
   bool event_seq_known_ = false;
   uint32_t last_event_seq_ = 0;
-  std::unique_ptr<ipc::StatsBody> stats_buf_;
-  char uplink_names_[ipc::kMaxUplinks][16] = {};  // from the last stats read
+  std::unique_ptr<api::StatsBody> stats_buf_;
+  char uplink_names_[api::kMaxUplinks][16] = {};  // from the last stats read
   bool have_names_ = false;
   QosWatch qos_;
-  std::set<std::pair<std::string, ipc::SoftFault>> soft_faults_;  // set_soft_fault's, raised
+  std::set<std::pair<std::string, api::SoftFault>> soft_faults_;  // set_soft_fault's, raised
   uint64_t last_qos_ns_ = 0;
   uint64_t capture_stop_sent_ns_ = 0;  // a bound was reached: stop sent, waiting for the fast path
 };

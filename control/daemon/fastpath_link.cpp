@@ -17,7 +17,7 @@ bool ShmFastPath::maintain(uint64_t now_ns) {
   if (tried_ && now_ns - last_try_ns_ < kRetryNs) return false;
   tried_ = true;
   last_try_ns_ = now_ns;
-  auto fresh = std::make_unique<ipc::ControlChannels>();
+  auto fresh = std::make_unique<api::ControlChannels>();
   std::string why;
   if (!fresh->open(names_, why)) {
     if (!channels_) error_ = why;
@@ -41,12 +41,12 @@ std::string ShmFastPath::status() const {
   return s;
 }
 
-bool ShmFastPath::read_stats(ipc::StatsBody& out) { return channels_ && channels_->stats.read(out); }
+bool ShmFastPath::read_stats(api::StatsBody& out) { return channels_ && channels_->stats.read(out); }
 
-size_t ShmFastPath::poll_events(ipc::Event* out, size_t n) {
+size_t ShmFastPath::poll_events(api::Event* out, size_t n) {
   return channels_ ? channels_->events.pop_burst(out, n) : 0;
 }
 
-bool ShmFastPath::push_command(const ipc::Command& c) { return channels_ && channels_->commands.push(c); }
+bool ShmFastPath::push_command(const api::Command& c) { return channels_ && channels_->commands.push(c); }
 
 }  // namespace tg::controld

@@ -1,5 +1,5 @@
 // The control daemon's view of the fast path: the shared-memory stats
-// region, event ring and command ring (dataplane/ipc). The fast path may be
+// region, event ring and command ring (dataplane/api). The fast path may be
 // absent (not started yet, crashed, restarted): the daemon keeps serving
 // what it knows, and re-attaches when the regions come (back).
 #pragma once
@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "dataplane/ipc/channels.hpp"
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/channels.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/stats.hpp"
 
 namespace tg::controld {
 
@@ -26,10 +26,10 @@ class FastPath {
   // "attached to pid 123" or why not ("/trunkguard-stats: No such file...").
   virtual std::string status() const = 0;
   virtual uint64_t pid() const = 0;
-  virtual bool read_stats(ipc::StatsBody& out) = 0;
-  virtual size_t poll_events(ipc::Event* out, size_t n) = 0;
+  virtual bool read_stats(api::StatsBody& out) = 0;
+  virtual size_t poll_events(api::Event* out, size_t n) = 0;
   // Never blocks; false if the ring is full or not attached.
-  virtual bool push_command(const ipc::Command& c) = 0;
+  virtual bool push_command(const api::Command& c) = 0;
 };
 
 class ShmFastPath final : public FastPath {
@@ -39,21 +39,21 @@ class ShmFastPath final : public FastPath {
   static constexpr uint64_t kStaleNs = 1'500'000'000;
   static constexpr uint64_t kRetryNs = 500'000'000;
 
-  explicit ShmFastPath(std::string shm_prefix) : names_(ipc::ChannelNames::with_prefix(shm_prefix)) {}
+  explicit ShmFastPath(std::string shm_prefix) : names_(api::ChannelNames::with_prefix(shm_prefix)) {}
   bool maintain(uint64_t now_ns) override;
   bool attached() const override { return channels_ != nullptr; }
   bool alive() const override { return channels_ && !stale_; }
   std::string status() const override;
   uint64_t pid() const override { return channels_ ? channels_->creator_pid() : 0; }
-  bool read_stats(ipc::StatsBody& out) override;
-  size_t poll_events(ipc::Event* out, size_t n) override;
-  bool push_command(const ipc::Command& c) override;
+  bool read_stats(api::StatsBody& out) override;
+  size_t poll_events(api::Event* out, size_t n) override;
+  bool push_command(const api::Command& c) override;
   // Why the last attach failed (empty when attached); changes are logged.
   const std::string& last_error() const { return error_; }
 
  private:
-  ipc::ChannelNames names_;
-  std::unique_ptr<ipc::ControlChannels> channels_;
+  api::ChannelNames names_;
+  std::unique_ptr<api::ControlChannels> channels_;
   std::string error_;
   uint64_t last_try_ns_ = 0;
   uint64_t last_heartbeat_ = 0, heartbeat_seen_ns_ = 0;

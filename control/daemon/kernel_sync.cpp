@@ -68,7 +68,7 @@ bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, K
 }
 
 KernelSync::KernelSync(netlink::Netlink& nl, FastPath& fp, Clock clock, Log log)
-    : nl_(nl), fp_(fp), clock_(std::move(clock)), log_(std::move(log)), stats_(std::make_unique<ipc::StatsBody>()) {}
+    : nl_(nl), fp_(fp), clock_(std::move(clock)), log_(std::move(log)), stats_(std::make_unique<api::StatsBody>()) {}
 
 bool KernelSync::open(const fastpath::Board& board, const config::Config& c) {
   board_ = board;
@@ -285,8 +285,8 @@ void KernelSync::tick() {
   const uint64_t now = clock_.mono_ns();
   if (now >= next_poll_ns_) {
     next_poll_ns_ = now + kActivePollNs;
-    ipc::StatsBody& s = *stats_;
-    if (fp_.attached() && fp_.read_stats(s) && s.active_uplink < s.uplink_count && s.active_uplink < ipc::kMaxUplinks) {
+    api::StatsBody& s = *stats_;
+    if (fp_.attached() && fp_.read_stats(s) && s.active_uplink < s.uplink_count && s.active_uplink < api::kMaxUplinks) {
       const char* name = s.uplinks[s.active_uplink].name;
       set_active(std::string(name, strnlen(name, sizeof s.uplinks[0].name)));
     }

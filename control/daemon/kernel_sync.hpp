@@ -138,7 +138,7 @@ class KernelSync {
   std::vector<LinkRecord> records_;
   std::vector<netlink::LinkState> msgs_;
   std::vector<netlink::CarrierChange> changes_;
-  std::unique_ptr<ipc::StatsBody> stats_;
+  std::unique_ptr<api::StatsBody> stats_;
   fastpath::Board board_;
   bool have_board_ = false;
   std::set<std::string> raised_;  // uplinks whose link_down alarm came from here

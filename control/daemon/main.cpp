@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   controller.version = TG_VERSION;
   // Packet capture: the fast path's capture ring into pcap files ([capture]).
   controld::CaptureWriter capture_writer(
-      ipc::capture_shm_name(shm_prefix),
+      api::capture_shm_name(shm_prefix),
       {cfg.capture.dir, uint64_t(cfg.capture.max_packets), uint64_t(cfg.capture.max_mb) << 20,
        uint32_t(cfg.capture.max_duration_s)});
   controller.capture_writer = &capture_writer;
@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
   } else {
     call_records.set_store(nullptr, "the event store is not running: " + services.error());
   }
-  call_records.set_stats_source([&fastpath](ipc::StatsBody& b) { return fastpath.attached() && fastpath.read_stats(b); });
+  call_records.set_stats_source([&fastpath](api::StatsBody& b) { return fastpath.attached() && fastpath.read_stats(b); });
   call_records.configure(store.running());
   call_records.install(controller);
 

@@ -36,7 +36,7 @@
 
 #include "control/alarms/alarm.hpp"
 #include "control/config/config.hpp"
-#include "dataplane/ipc/messages.hpp"
+#include "dataplane/api/messages.hpp"
 
 namespace tg::controld {
 
@@ -45,10 +45,10 @@ namespace tg::controld {
 // reported by the switch event, not by a QoS alarm).
 struct QosEffect {
   std::optional<alarm::AlarmType> alarm;
-  std::optional<ipc::SoftFault> soft_fault;
+  std::optional<api::SoftFault> soft_fault;
 };
 #define TG_QOS_ALARM(type) (QosEffect{alarm::AlarmType::type, std::nullopt})
-#define TG_QOS_SWITCH(fault) (QosEffect{std::nullopt, ipc::SoftFault::fault})
+#define TG_QOS_SWITCH(fault) (QosEffect{std::nullopt, api::SoftFault::fault})
 
 // name, text, unit, bad below the limit, from calls, effect
 #define TG_QOS_KINDS(X)                                                                          \

@@ -16,17 +16,17 @@ std::string stats_name(const char* name, size_t size) { return std::string(name,
 
 std::string faults_text(uint8_t mask) {
   char buf[64];
-  return ipc::fault_mask_text(mask, buf, sizeof buf);
+  return api::fault_mask_text(mask, buf, sizeof buf);
 }
 std::string soft_text(uint8_t mask) {
   std::string out;
-  for (uint8_t i = 0; i < uint8_t(ipc::SoftFault::count_); ++i)
-    if (mask & (1u << i)) out += std::string(out.empty() ? "" : "+") + ipc::soft_fault_name(ipc::SoftFault(i));
+  for (uint8_t i = 0; i < uint8_t(api::SoftFault::count_); ++i)
+    if (mask & (1u << i)) out += std::string(out.empty() ? "" : "+") + api::soft_fault_name(api::SoftFault(i));
   return out.empty() ? "none" : out;
 }
 
-void add_uplink_stats(Json& j, const ipc::UplinkStatsWire& st, bool active, uint64_t now_ns) {
-  j["state"] = ipc::uplink_state_name(st.state);
+void add_uplink_stats(Json& j, const api::UplinkStatsWire& st, bool active, uint64_t now_ns) {
+  j["state"] = api::uplink_state_name(st.state);
   j["active"] = active;
   j["link_up"] = st.link_up != 0;
   j["faults"] = faults_text(st.fault_mask);
@@ -63,31 +63,31 @@ void add_uplink_stats(Json& j, const ipc::UplinkStatsWire& st, bool active, uint
   j["one_way_delay_max_ms"] = m.delay_streams ? Json(round_to(m.one_way_delay_max_us / 1000.0, 1)) : Json(nullptr);
 }
 
-Json uplinks_from_stats(const ipc::StatsBody& s, uint64_t now_ns) {
+Json uplinks_from_stats(const api::StatsBody& s, uint64_t now_ns) {
   Json list = Json::array();
-  for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i) {
+  for (int i = 0; i < s.uplink_count && i < api::kMaxUplinks; ++i) {
     Json j{{"name", stats_name(s.uplinks[i].name, sizeof s.uplinks[i].name)}, {"configured", false}};
     add_uplink_stats(j, s.uplinks[i], i == s.active_uplink, now_ns);
     list.push_back(j);
   }
   auto name = [&](uint8_t i) {
-    return i == ipc::kNoUplink || i >= ipc::kMaxUplinks ? Json(nullptr)
+    return i == api::kNoUplink || i >= api::kMaxUplinks ? Json(nullptr)
                                                          : Json(stats_name(s.uplinks[i].name, sizeof s.uplinks[i].name));
   };
-  return {{"uplinks", list}, {"active", name(s.active_uplink)}, {"mode", ipc::select_mode_name(s.mode)},
+  return {{"uplinks", list}, {"active", name(s.active_uplink)}, {"mode", api::select_mode_name(s.mode)},
           {"forced", name(s.forced_uplink)}};
 }
 
-Json counters_from_stats(const ipc::StatsBody& s) {
+Json counters_from_stats(const api::StatsBody& s) {
   Json fp{{"publish_count", s.publish_count},       {"switches_total", s.switches_total},
           {"events_dropped", s.events_dropped},     {"commands_applied", s.commands_applied},
           {"commands_rejected", s.commands_rejected}};
   Json ups = Json::array();
-  for (int i = 0; i < s.uplink_count && i < ipc::kMaxUplinks; ++i) {
+  for (int i = 0; i < s.uplink_count && i < api::kMaxUplinks; ++i) {
     const auto& u = s.uplinks[i];
     Json drops = Json::object();
-    for (size_t d = 0; d < size_t(ipc::DropReason::count_); ++d)
-      if (u.drops[d]) drops[ipc::drop_reason_name(ipc::DropReason(d))] = u.drops[d];
+    for (size_t d = 0; d < size_t(api::DropReason::count_); ++d)
+      if (u.drops[d]) drops[api::drop_reason_name(api::DropReason(d))] = u.drops[d];
     ups.push_back({{"name", stats_name(u.name, sizeof u.name)},
                    {"rx_packets", u.rx_packets},
                    {"rx_bytes", u.rx_bytes},

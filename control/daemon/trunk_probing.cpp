@@ -29,7 +29,7 @@ TrunkProbing::TrunkProbing(Log log, ProberFactory factory, Clock clock)
                 if (alarms_) alarms_->clear(t, o, why);
               },
               [this](const std::string& uplink, bool raise) {
-                if (ctl_) ctl_->set_soft_fault(uplink, ipc::SoftFault::sip_outage, raise);
+                if (ctl_) ctl_->set_soft_fault(uplink, api::SoftFault::sip_outage, raise);
               }}) {}
 
 void TrunkProbing::open(const config::Config& c) {

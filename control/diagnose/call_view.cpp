@@ -21,8 +21,8 @@ double round_to(double v, int digits) {
   return std::round(v * f) / f;
 }
 
-Json media_json(const ipc::CallMediaWire& m) {
-  bool seen = (m.flags & ipc::kMediaSeen) || m.packets > 0;
+Json media_json(const api::CallMediaWire& m) {
+  bool seen = (m.flags & api::kMediaSeen) || m.packets > 0;
   Json j{{"seen", seen}, {"packets", m.packets}};
   j["mos"] = m.mos_x100 ? Json(m.mos_x100 / 100.0) : Json(nullptr);
   j["loss_pct"] = seen ? Json(round_to(media_loss_pct(m), 2)) : Json(nullptr);
@@ -30,7 +30,7 @@ Json media_json(const ipc::CallMediaWire& m) {
   j["max_jitter_ms"] = seen ? Json(round_to(m.max_jitter_us / 1000.0, 1)) : Json(nullptr);
   j["lost"] = m.lost;
   j["max_gap_ms"] = m.max_gap_ms;
-  j["on_hold"] = (m.flags & ipc::kMediaOnHold) != 0;
+  j["on_hold"] = (m.flags & api::kMediaOnHold) != 0;
   return j;
 }
 
@@ -38,25 +38,25 @@ Json opt_ms(int32_t v) { return v >= 0 ? Json(v) : Json(nullptr); }
 
 }  // namespace
 
-int media_out_index(const ipc::CallRecordWire& r) {
+int media_out_index(const api::CallRecordWire& r) {
   // Outbound calls start on the LAN: the caller's media goes to the carrier.
-  return CallDirection(r.direction) == CallDirection::outbound ? ipc::kMediaCallerToCallee
-                                                              : ipc::kMediaCalleeToCaller;
+  return CallDirection(r.direction) == CallDirection::outbound ? api::kMediaCallerToCallee
+                                                              : api::kMediaCalleeToCaller;
 }
 
-std::string trunk_of(const ipc::CallRecordWire& r, const ViewContext& c) {
+std::string trunk_of(const api::CallRecordWire& r, const ViewContext& c) {
   if (r.trunk == UINT8_MAX) return "-";
   std::string n = c.trunk_name ? c.trunk_name(r.trunk) : std::string();
   return n.empty() ? "trunk" + std::to_string(r.trunk) : n;
 }
 
-std::string uplink_of(const ipc::CallRecordWire& r, const ViewContext& c) {
-  if (r.uplink == ipc::kNoUplink) return "-";
+std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c) {
+  if (r.uplink == api::kNoUplink) return "-";
   std::string n = c.uplink_name ? c.uplink_name(r.uplink) : std::string();
   return n.empty() ? "uplink" + std::to_string(r.uplink) : n;
 }
 
-Json call_json(const ipc::CallRecordWire& r, const ViewContext& c) {
+Json call_json(const api::CallRecordWire& r, const ViewContext& c) {
   Json j;
   j["call_id"] = field(r.call_id);
   j["from"] = field(r.from_user);
@@ -85,7 +85,7 @@ Json call_json(const ipc::CallRecordWire& r, const ViewContext& c) {
   return j;
 }
 
-Json diagnosis_json(const Diagnosis& d, const ipc::CallRecordWire* last, const ViewContext& c) {
+Json diagnosis_json(const Diagnosis& d, const api::CallRecordWire* last, const ViewContext& c) {
   Json j;
   j["call_id"] = d.call_id;
   j["live"] = d.live;
@@ -104,7 +104,7 @@ Json diagnosis_json(const Diagnosis& d, const ipc::CallRecordWire* last, const V
   return j;
 }
 
-std::string to_hex(const ipc::CallRecordWire& r) {
+std::string to_hex(const api::CallRecordWire& r) {
   static const char kDigits[] = "0123456789abcdef";
   const auto* p = reinterpret_cast<const uint8_t*>(&r);
   std::string s(sizeof r * 2, '0');
@@ -115,7 +115,7 @@ std::string to_hex(const ipc::CallRecordWire& r) {
   return s;
 }
 
-bool from_hex(const std::string& hex, ipc::CallRecordWire& out) {
+bool from_hex(const std::string& hex, api::CallRecordWire& out) {
   if (hex.size() != sizeof out * 2) return false;
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -129,7 +129,7 @@ bool from_hex(const std::string& hex, ipc::CallRecordWire& out) {
     p[i] = uint8_t(hi << 4 | lo);
   }
   out.call_id[sizeof out.call_id - 1] = '\0';
-  return out.version == ipc::kCallRecordVersion;
+  return out.version == api::kCallRecordVersion;
 }
 
 }  // namespace tg::diag

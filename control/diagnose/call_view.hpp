@@ -9,7 +9,7 @@
 #include <string>
 
 #include "control/diagnose/diagnose.hpp"
-#include "dataplane/ipc/calls.hpp"
+#include "dataplane/api/calls.hpp"
 
 namespace tg::diag {
 
@@ -22,23 +22,23 @@ struct ViewContext {
 };
 
 // Index of CallRecordWire::media for "out" (PBX -> carrier) and "in".
-int media_out_index(const ipc::CallRecordWire& r);
-inline int media_in_index(const ipc::CallRecordWire& r) { return 1 - media_out_index(r); }
+int media_out_index(const api::CallRecordWire& r);
+inline int media_in_index(const api::CallRecordWire& r) { return 1 - media_out_index(r); }
 
-std::string trunk_of(const ipc::CallRecordWire& r, const ViewContext& c);
-std::string uplink_of(const ipc::CallRecordWire& r, const ViewContext& c);
+std::string trunk_of(const api::CallRecordWire& r, const ViewContext& c);
+std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c);
 
 // {"call_id","from","to","trunk","uplink","direction","state","final_code",
 //  "started_unix_ms","duration_s","setup_s","pdd_ms","srd_ms",
 //  "media":{"out":{"mos","loss_pct","jitter_ms","packets","seen"},"in":{...}}, ...}
-nlohmann::json call_json(const ipc::CallRecordWire& r, const ViewContext& c);
+nlohmann::json call_json(const api::CallRecordWire& r, const ViewContext& c);
 
 // {"call_id","live","verdict","summary","explanation","advice",
 //  "findings":[{"verdict","summary","explanation","advice"}...], "call":call_json}
-nlohmann::json diagnosis_json(const Diagnosis& d, const ipc::CallRecordWire* last, const ViewContext& c);
+nlohmann::json diagnosis_json(const Diagnosis& d, const api::CallRecordWire* last, const ViewContext& c);
 
 // The record as hex text (the store keeps it for exact re-diagnosis) and back.
-std::string to_hex(const ipc::CallRecordWire& r);
-bool from_hex(const std::string& hex, ipc::CallRecordWire& out);
+std::string to_hex(const api::CallRecordWire& r);
+bool from_hex(const std::string& hex, api::CallRecordWire& out);
 
 }  // namespace tg::diag

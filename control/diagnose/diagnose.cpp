@@ -111,10 +111,10 @@ Finding make(Verdict v, std::string explanation) {
   return {v, std::move(explanation), verdict_advice(v)};
 }
 
-bool media_seen(const ipc::CallMediaWire& m) { return (m.flags & ipc::kMediaSeen) || m.packets > 0; }
+bool media_seen(const api::CallMediaWire& m) { return (m.flags & api::kMediaSeen) || m.packets > 0; }
 
 // The setup outcome of a call that did not get answered.
-Finding setup_finding(const ipc::CallRecordWire& r, const Options& o) {
+Finding setup_finding(const api::CallRecordWire& r, const Options& o) {
   const auto state = CallState(r.state);
   const uint16_t code = r.final_code;
   const std::string to = field(r.to_user);
@@ -182,18 +182,18 @@ Finding setup_finding(const ipc::CallRecordWire& r, const Options& o) {
 }
 
 // Media of an answered call: never arrived, one way, quality.
-void media_findings(const ipc::CallRecordWire& r, const Options& o, std::vector<Finding>& out) {
+void media_findings(const api::CallRecordWire& r, const Options& o, std::vector<Finding>& out) {
   uint64_t until = r.end_ns ? r.end_ns : o.now_ns;
   if (!r.answer_ns || until <= r.answer_ns) return;
   uint64_t up_ns = until - r.answer_ns;
   if (up_ns < uint64_t(o.media_grace_ms) * 1'000'000ull) return;
-  const auto& a = r.media[ipc::kMediaCallerToCallee];
-  const auto& b = r.media[ipc::kMediaCalleeToCaller];
+  const auto& a = r.media[api::kMediaCallerToCallee];
+  const auto& b = r.media[api::kMediaCalleeToCaller];
   bool seen_a = media_seen(a), seen_b = media_seen(b);
-  bool hold_a = a.flags & ipc::kMediaOnHold, hold_b = b.flags & ipc::kMediaOnHold;
+  bool hold_a = a.flags & api::kMediaOnHold, hold_b = b.flags & api::kMediaOnHold;
   if (!seen_a && !seen_b) {
     if (hold_a && hold_b) return;
-    bool announced = (a.flags | b.flags) & ipc::kMediaAnnounced;
+    bool announced = (a.flags | b.flags) & api::kMediaAnnounced;
     out.push_back(make(Verdict::media_never_arrived,
                        fmt("answered, up %s, but no RTP seen in either direction%s", seconds(up_ns).c_str(),
                            announced ? " although the SDP announced media"
@@ -201,18 +201,18 @@ void media_findings(const ipc::CallRecordWire& r, const Options& o, std::vector<
     return;
   }
   if (seen_a != seen_b) {
-    int silent = seen_a ? ipc::kMediaCalleeToCaller : ipc::kMediaCallerToCallee;
+    int silent = seen_a ? api::kMediaCalleeToCaller : api::kMediaCallerToCallee;
     int heard = 1 - silent;
-    if (!(r.media[silent].flags & ipc::kMediaOnHold)) {
+    if (!(r.media[silent].flags & api::kMediaOnHold)) {
       out.push_back(make(Verdict::one_way_audio,
                          fmt("RTP flowed %s (%u packets) but never %s: the %s could not hear the %s",
                              direction_label(r, heard).c_str(), r.media[heard].packets,
-                             direction_label(r, silent).c_str(), silent == ipc::kMediaCalleeToCaller ? "caller" : "callee",
-                             silent == ipc::kMediaCalleeToCaller ? "callee" : "caller")));
+                             direction_label(r, silent).c_str(), silent == api::kMediaCalleeToCaller ? "caller" : "callee",
+                             silent == api::kMediaCalleeToCaller ? "callee" : "caller")));
     }
   }
   std::string bad;
-  for (int i : {ipc::kMediaCallerToCallee, ipc::kMediaCalleeToCaller}) {
+  for (int i : {api::kMediaCallerToCallee, api::kMediaCalleeToCaller}) {
     const auto& m = r.media[i];
     if (!media_seen(m)) continue;
     double mos = m.mos_x100 / 100.0, loss = media_loss_pct(m), jitter = m.jitter_us / 1000.0,
@@ -230,7 +230,7 @@ void media_findings(const ipc::CallRecordWire& r, const Options& o, std::vector<
   if (!bad.empty()) out.push_back(make(Verdict::poor_quality, bad));
 }
 
-void transfer_findings(const ipc::CallRecordWire& r, std::vector<Finding>& out) {
+void transfer_findings(const api::CallRecordWire& r, std::vector<Finding>& out) {
   auto kind = TransferKind(r.transfer_kind);
   if (kind != TransferKind::refer || TransferResult(r.transfer_result) != TransferResult::failed) return;
   std::string target = r.transfer_target[0] ? field(r.transfer_target) : std::string("the target");
@@ -245,11 +245,11 @@ void transfer_findings(const ipc::CallRecordWire& r, std::vector<Finding>& out) 
     out.push_back(make(Verdict::transfer_failed, "transfer (REFER) to " + target + " failed without a final code"));
 }
 
-std::vector<Finding> diagnose_one(const ipc::CallRecordWire& r, const Options& o) {
+std::vector<Finding> diagnose_one(const api::CallRecordWire& r, const Options& o) {
   std::vector<Finding> out;
-  if (r.version != ipc::kCallRecordVersion) {
+  if (r.version != api::kCallRecordVersion) {
     out.push_back(make(Verdict::unknown, fmt("record version %u, this software reads %u", r.version,
-                                             ipc::kCallRecordVersion)));
+                                             api::kCallRecordVersion)));
     return out;
   }
   const auto state = CallState(r.state);
@@ -318,15 +318,15 @@ bool looks_national(std::string_view d, int international_min_digits) {
   return digits > 6 && int(digits) < international_min_digits;
 }
 
-double media_loss_pct(const ipc::CallMediaWire& m) {
+double media_loss_pct(const api::CallMediaWire& m) {
   if (m.expected == 0 || m.lost <= 0) return 0;
   return 100.0 * double(m.lost) / double(m.expected);
 }
 
-std::string direction_label(const ipc::CallRecordWire& r, int i) {
+std::string direction_label(const api::CallRecordWire& r, int i) {
   bool outbound = CallDirection(r.direction) == CallDirection::outbound;
   // Outbound: the caller is on the LAN (PBX), the callee behind the trunk.
-  bool from_pbx = (i == ipc::kMediaCallerToCallee) == outbound;
+  bool from_pbx = (i == api::kMediaCallerToCallee) == outbound;
   return from_pbx ? "PBX -> carrier" : "carrier -> PBX";
 }
 
@@ -337,13 +337,13 @@ std::string Diagnosis::text() const {
   return s;
 }
 
-Diagnosis diagnose(std::span<const ipc::CallRecordWire> attempts, const Options& o) {
+Diagnosis diagnose(std::span<const api::CallRecordWire> attempts, const Options& o) {
   Diagnosis d;
   if (attempts.empty()) {
     d.findings.push_back(make(Verdict::unknown, "no record of this call"));
     return d;
   }
-  const ipc::CallRecordWire& last = attempts.back();
+  const api::CallRecordWire& last = attempts.back();
   d.call_id = field(last.call_id);
   d.live = last.end_ns == 0 && call_state_live(CallState(last.state));
   d.findings = diagnose_one(last, o);

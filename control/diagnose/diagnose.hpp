@@ -1,5 +1,5 @@
 // Why did a call (or its transfer) fail? A pure function from the fast
-// path's per-call record (dataplane/ipc/calls.hpp) to a verdict, an
+// path's per-call record (dataplane/api/calls.hpp) to a verdict, an
 // explanation a technician can read out to the customer, and advice on what
 // to check. Used by `diagnose call CALL-ID` (controld, and tg-cli when the
 // daemon is down) and stored with every CDR so exports say why.
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "dataplane/ipc/calls.hpp"
+#include "dataplane/api/calls.hpp"
 
 namespace tg::diag {
 
@@ -128,15 +128,15 @@ struct Diagnosis {
 // e.g. a 3xx record then its redirected attempt): each is diagnosed, the
 // verdict is the last one's; earlier attempts add a finding each. An empty
 // span gives Verdict::unknown.
-Diagnosis diagnose(std::span<const ipc::CallRecordWire> attempts, const Options& o = {});
-inline Diagnosis diagnose(const ipc::CallRecordWire& r, const Options& o = {}) { return diagnose({&r, 1}, o); }
+Diagnosis diagnose(std::span<const api::CallRecordWire> attempts, const Options& o = {});
+inline Diagnosis diagnose(const api::CallRecordWire& r, const Options& o = {}) { return diagnose({&r, 1}, o); }
 
 // The dialled number without a country code? "0301234567" yes, "+4930..." /
 // "0049..." no; short numbers (<= 6 digits: extensions, service codes) no.
 bool looks_national(std::string_view dialled, int international_min_digits = 11);
 
 // Figures from the record, for explanations and tables.
-double media_loss_pct(const ipc::CallMediaWire& m);  // 0 when nothing expected
-std::string direction_label(const ipc::CallRecordWire& r, int media_index);  // "PBX -> carrier" or "carrier -> PBX"
+double media_loss_pct(const api::CallMediaWire& m);  // 0 when nothing expected
+std::string direction_label(const api::CallRecordWire& r, int media_index);  // "PBX -> carrier" or "carrier -> PBX"
 
 }  // namespace tg::diag

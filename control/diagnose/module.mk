@@ -1,4 +1,4 @@
-# Call diagnosis: per-call record (dataplane/ipc/calls.hpp) -> verdict,
+# Call diagnosis: per-call record (dataplane/api/calls.hpp) -> verdict,
 # explanation and advice. Pure; used by tg-controld and tg-cli.
 LIBS += tgdiagnose
 tgdiagnose_SRCS := $(wildcard control/diagnose/*.cpp)

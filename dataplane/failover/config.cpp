@@ -8,11 +8,11 @@ namespace tg::failover {
 Config Config::defaults() {
   Config c;
   for (uint8_t u = 0; u < kMaxUplinks; ++u) {
-    std::snprintf(c.uplinks[u].name, sizeof c.uplinks[u].name, "%s", ipc::default_uplink_name(u));
+    std::snprintf(c.uplinks[u].name, sizeof c.uplinks[u].name, "%s", api::default_uplink_name(u));
   }
   // LTE: metered and higher, more variable RTT (tens to hundreds of ms), so
   // slower probes and a longer timeout; it is the last resort anyway.
-  HealthTimers& lte = c.uplinks[ipc::kUplinkLte].timers;
+  HealthTimers& lte = c.uplinks[api::kUplinkLte].timers;
   lte.probe_interval = 100 * kNsPerMs;
   lte.probe_timeout = 500 * kNsPerMs;
   lte.miss_threshold = 5;
@@ -86,8 +86,8 @@ namespace {
 uint32_t to_ms(TimeNs ns) { return uint32_t(ns / kNsPerMs); }
 }  // namespace
 
-ipc::TimersWire to_wire(const HealthTimers& t, const BlackoutConfig& b) {
-  ipc::TimersWire w{};
+api::TimersWire to_wire(const HealthTimers& t, const BlackoutConfig& b) {
+  api::TimersWire w{};
   w.probe_interval_ms = to_ms(t.probe_interval);
   w.probe_timeout_ms = to_ms(t.probe_timeout);
   w.miss_threshold = t.miss_threshold;
@@ -101,7 +101,7 @@ ipc::TimersWire to_wire(const HealthTimers& t, const BlackoutConfig& b) {
   return w;
 }
 
-void from_wire(const ipc::TimersWire& w, HealthTimers& t, BlackoutConfig& b) {
+void from_wire(const api::TimersWire& w, HealthTimers& t, BlackoutConfig& b) {
   t.probe_interval = w.probe_interval_ms * kNsPerMs;
   t.probe_timeout = w.probe_timeout_ms * kNsPerMs;
   t.miss_threshold = w.miss_threshold;

@@ -8,13 +8,13 @@
 
 #include "dataplane/core/bytes.hpp"
 #include "dataplane/core/net.hpp"
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/uplink.hpp"
 
 namespace tg::failover {
 
-using ipc::kMaxUplinks;
-using ipc::kNoUplink;
+using api::kMaxUplinks;
+using api::kNoUplink;
 using UplinkIndex = uint8_t;
 
 constexpr uint32_t kMaxProbeTargets = 4;
@@ -53,7 +53,7 @@ struct UplinkConfig {
 };
 
 struct Config {
-  uint8_t uplink_count = ipc::kDefaultUplinkCount;
+  uint8_t uplink_count = api::kDefaultUplinkCount;
   // priority[0] is the preferred uplink; a permutation of 0..uplink_count-1.
   UplinkIndex priority[kMaxUplinks] = {0, 1, 2, 3};
   UplinkConfig uplinks[kMaxUplinks];
@@ -79,7 +79,7 @@ bool validate(const HealthTimers&, const BlackoutConfig&, std::string& error);
 const char* check_timers(const HealthTimers&, const BlackoutConfig&);
 
 // Conversions for the set_timers command.
-ipc::TimersWire to_wire(const HealthTimers&, const BlackoutConfig&);
-void from_wire(const ipc::TimersWire&, HealthTimers&, BlackoutConfig&);
+api::TimersWire to_wire(const HealthTimers&, const BlackoutConfig&);
+void from_wire(const api::TimersWire&, HealthTimers&, BlackoutConfig&);
 
 }  // namespace tg::failover

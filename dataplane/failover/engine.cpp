@@ -15,7 +15,7 @@ Engine::Engine(const Config& config, EventSink& sink, TimeNs now) : config_(conf
 
 void Engine::update_probing(UplinkIndex u, TimeNs now) {
   const uint8_t f = health_[u].fault_mask();
-  probes_.set_enabled(u, !(f & (ipc::kFault_link | ipc::kFault_admin)), now);
+  probes_.set_enabled(u, !(f & (api::kFault_link | api::kFault_admin)), now);
 }
 
 void Engine::on_link(UplinkIndex u, bool up, TimeNs now, TimeNs onset) {
@@ -77,7 +77,7 @@ void Engine::media_scan_end(TimeNs now) {
   blackout_.end();
   for (uint8_t u = 0; u < config_.uplink_count; ++u) {
     const BlackoutResult& r = blackout_.result(u);
-    const bool marked = health_[u].fault_mask() & ipc::kFault_blackout;
+    const bool marked = health_[u].fault_mask() & api::kFault_blackout;
     // Only the uplink carrying the calls can black them out: after a switch
     // (or failback) the far ends move to the new one and the streams left
     // on the old one go quiet by design.
@@ -103,26 +103,26 @@ void Engine::feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft, TimeN
   // up <-> suspect follows every single lost probe (several per second at
   // 3 % loss): visible in the stats, not worth an event each.
   const UplinkState from = health_[u].previous_state(), to = health_[u].state();
-  if (ipc::uplink_usable(from) && ipc::uplink_usable(to)) return;
+  if (api::uplink_usable(from) && api::uplink_usable(to)) return;
   emit_state(u, now);
 }
 
-ipc::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex, const Selection& sel, TimeNs& first_seen) const {
-  using R = ipc::SwitchReason;
+api::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex, const Selection& sel, TimeNs& first_seen) const {
+  using R = api::SwitchReason;
   if (from == kNoUplink) return R::initial;
   if (mode_changed_) {
     first_seen = mode_changed_ns_;
-    return mode_ == ipc::SelectMode::forced && sel.forced ? R::forced : R::auto_mode;
+    return mode_ == api::SelectMode::forced && sel.forced ? R::forced : R::auto_mode;
   }
   if (sel.forced) return R::forced;  // the forced uplink is back
   const UplinkHealth& h = health_[from];
   const uint8_t f = h.fault_mask();
   if (!h.usable() && f) {
     if (h.fault_onset()) first_seen = h.fault_onset();
-    if (f & ipc::kFault_admin) return first_seen = h.since(), R::admin_down;
-    if (f & ipc::kFault_link) return R::link_down;
-    if (f & ipc::kFault_probe) return R::probe_loss;
-    if (f & ipc::kFault_blackout) return R::media_blackout;
+    if (f & api::kFault_admin) return first_seen = h.since(), R::admin_down;
+    if (f & api::kFault_link) return R::link_down;
+    if (f & api::kFault_probe) return R::probe_loss;
+    if (f & api::kFault_blackout) return R::media_blackout;
     return R::soft_fault;
   }
   if (sel.last_resort) return R::last_resort;
@@ -140,8 +140,8 @@ void Engine::reselect(TimeNs now) {
   }
 
   TimeNs first_seen = now;
-  ipc::Event ev = make_event(ipc::EventKind::uplink_switch, now);
-  ipc::SwitchEvent& sw = ev.uplink_switch;
+  api::Event ev = make_event(api::EventKind::uplink_switch, now);
+  api::SwitchEvent& sw = ev.uplink_switch;
   sw.reason = reason_for(from, sel.uplink, sel, first_seen);
   mode_changed_ = false;
   sw.fault_first_seen_ns = first_seen;
@@ -162,12 +162,12 @@ void Engine::reselect(TimeNs now) {
   sink_.emit(ev);
 }
 
-ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
-  using CR = ipc::CommandResult;
-  using CK = ipc::CommandKind;
+api::CommandResult Engine::apply(const api::Command& c, TimeNs now) {
+  using CR = api::CommandResult;
+  using CK = api::CommandKind;
   CR r = CR::ok;
   const bool needs_uplink = c.kind != CK::auto_select && c.kind != CK::set_timers;
-  if (c.version != ipc::kMessageVersion)
+  if (c.version != api::kMessageVersion)
     r = CR::bad_version;
   else if (uint16_t(c.kind) >= uint16_t(CK::count_) || c.kind == CK::capture_start || c.kind == CK::capture_stop)
     r = CR::bad_kind;  // capture commands go to the capture producer (fastpath/uplink_control), not here
@@ -175,7 +175,7 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
                         : (c.kind == CK::set_timers && c.uplink != kNoUplink && c.uplink >= config_.uplink_count))
     r = CR::bad_uplink;
   else if ((c.kind == CK::soft_fault_raise || c.kind == CK::soft_fault_clear) &&
-           uint8_t(c.reason) >= uint8_t(ipc::SoftFault::count_))
+           uint8_t(c.reason) >= uint8_t(api::SoftFault::count_))
     r = CR::bad_reason;
 
   HealthTimers timers;
@@ -192,23 +192,23 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
 
   switch (c.kind) {
     case CK::force_uplink:
-      mode_ = ipc::SelectMode::forced;
+      mode_ = api::SelectMode::forced;
       forced_ = c.uplink;
       mode_changed_ = true;
       mode_changed_ns_ = now;
-      if (health_[c.uplink].fault_mask() & (ipc::kHardFaults | ipc::kFault_admin)) r = CR::ok_uplink_down;
+      if (health_[c.uplink].fault_mask() & (api::kHardFaults | api::kFault_admin)) r = CR::ok_uplink_down;
       break;
     case CK::auto_select:
-      mode_changed_ = mode_ != ipc::SelectMode::auto_select;
-      mode_ = ipc::SelectMode::auto_select;
+      mode_changed_ = mode_ != api::SelectMode::auto_select;
+      mode_ = api::SelectMode::auto_select;
       forced_ = kNoUplink;
       mode_changed_ns_ = now;
       break;
     case CK::soft_fault_raise:
-      feed(c.uplink, HealthInput::soft_raise, now, ipc::soft_fault_bit(c.reason));
+      feed(c.uplink, HealthInput::soft_raise, now, api::soft_fault_bit(c.reason));
       break;
     case CK::soft_fault_clear:
-      feed(c.uplink, HealthInput::soft_clear, now, ipc::soft_fault_bit(c.reason));
+      feed(c.uplink, HealthInput::soft_clear, now, api::soft_fault_bit(c.reason));
       break;
     case CK::admin_down:
       feed(c.uplink, HealthInput::admin_down, now);
@@ -238,7 +238,7 @@ ipc::CommandResult Engine::apply(const ipc::Command& c, TimeNs now) {
   return r;
 }
 
-void Engine::fill_stats(ipc::StatsBody& body) const {
+void Engine::fill_stats(api::StatsBody& body) const {
   body.active_uplink = active_uplink();
   body.mode = mode_;
   body.forced_uplink = forced_;
@@ -248,7 +248,7 @@ void Engine::fill_stats(ipc::StatsBody& body) const {
   body.commands_rejected = commands_rejected_;
   for (uint8_t u = 0; u < config_.uplink_count; ++u) {
     const UplinkHealth& h = health_[u];
-    ipc::UplinkStatsWire& w = body.uplinks[u];
+    api::UplinkStatsWire& w = body.uplinks[u];
     std::memcpy(w.name, config_.uplinks[u].name, sizeof w.name);
     w.name[sizeof w.name - 1] = '\0';
     w.state = h.state();
@@ -267,8 +267,8 @@ void Engine::fill_stats(ipc::StatsBody& body) const {
 
 void Engine::emit_state(UplinkIndex u, TimeNs now) {
   const UplinkHealth& h = health_[u];
-  ipc::Event ev = make_event(ipc::EventKind::uplink_state, now);
-  ipc::UplinkStateEvent& s = ev.uplink_state;
+  api::Event ev = make_event(api::EventKind::uplink_state, now);
+  api::UplinkStateEvent& s = ev.uplink_state;
   s.since_ns = h.since();
   s.holddown_ms = uint32_t(h.holddown() / kNsPerMs);
   s.flaps = h.penalty();
@@ -280,8 +280,8 @@ void Engine::emit_state(UplinkIndex u, TimeNs now) {
   sink_.emit(ev);
 }
 
-void Engine::emit_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now) {
-  ipc::Event ev = make_event(ipc::EventKind::command_result, now);
+void Engine::emit_command_result(const api::Command& c, api::CommandResult r, TimeNs now) {
+  api::Event ev = make_event(api::EventKind::command_result, now);
   ev.command_result.command_seq = c.seq;
   ev.command_result.command_kind = uint16_t(c.kind);
   ev.command_result.result = r;
@@ -289,10 +289,10 @@ void Engine::emit_command_result(const ipc::Command& c, ipc::CommandResult r, Ti
   sink_.emit(ev);
 }
 
-ipc::Event Engine::make_event(ipc::EventKind kind, TimeNs now) {
-  ipc::Event ev;
+api::Event Engine::make_event(api::EventKind kind, TimeNs now) {
+  api::Event ev;
   std::memset(&ev, 0, sizeof ev);
-  ev.version = ipc::kMessageVersion;
+  ev.version = api::kMessageVersion;
   ev.kind = kind;
   ev.seq = event_seq_++;
   ev.time_ns = now;

@@ -33,9 +33,9 @@
 #include "dataplane/failover/health.hpp"
 #include "dataplane/failover/probe.hpp"
 #include "dataplane/failover/selector.hpp"
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/ring.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/ring.hpp"
+#include "dataplane/api/stats.hpp"
 
 namespace tg::failover {
 
@@ -43,7 +43,7 @@ namespace tg::failover {
 // (which counts drops and never blocks); tests collect them.
 class EventSink {
  public:
-  virtual void emit(const ipc::Event& event) = 0;
+  virtual void emit(const api::Event& event) = 0;
 
  protected:
   ~EventSink() = default;
@@ -52,11 +52,11 @@ class EventSink {
 // The fast path's sink: the event ring (a full ring counts the drop).
 class RingEventSink final : public EventSink {
  public:
-  explicit RingEventSink(ipc::EventProducer& ring) : ring_(ring) {}
-  void emit(const ipc::Event& event) override { ring_.push(event); }
+  explicit RingEventSink(api::EventProducer& ring) : ring_(ring) {}
+  void emit(const api::Event& event) override { ring_.push(event); }
 
  private:
-  ipc::EventProducer& ring_;
+  api::EventProducer& ring_;
 };
 
 class Engine {
@@ -80,19 +80,19 @@ class Engine {
 
   void set_active_calls(UplinkIndex uplink, uint32_t calls);
   // Validates and applies one command; emits a command_result event.
-  ipc::CommandResult apply(const ipc::Command& command, TimeNs now);
+  api::CommandResult apply(const api::Command& command, TimeNs now);
   // Commands another part of the fast path applied (capture): the verdict
   // goes out in this engine's event sequence, so the reader sees no gap.
-  void report_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now) { emit_command_result(c, r, now); }
+  void report_command_result(const api::Command& c, api::CommandResult r, TimeNs now) { emit_command_result(c, r, now); }
 
   // Fills the failover part of a stats body (mode, active, per-uplink health
   // and probe figures); the fast path adds packet counters and trunks.
-  void fill_stats(ipc::StatsBody& body) const;
+  void fill_stats(api::StatsBody& body) const;
 
   const UplinkHealth& health(UplinkIndex uplink) const { return health_[uplink]; }
   const ProbeScheduler& probes() const { return probes_; }
   const BlackoutDetector& blackout() const { return blackout_; }
-  ipc::SelectMode mode() const { return mode_; }
+  api::SelectMode mode() const { return mode_; }
   UplinkIndex forced_uplink() const { return forced_; }
   const Config& config() const { return config_; }
   uint64_t switches() const { return switches_; }
@@ -112,17 +112,17 @@ class Engine {
   void update_probing(UplinkIndex u, TimeNs now);
   void feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft = 0, TimeNs onset = 0);
   void reselect(TimeNs now);
-  ipc::SwitchReason reason_for(UplinkIndex from, UplinkIndex to, const Selection& sel, TimeNs& first_seen) const;
+  api::SwitchReason reason_for(UplinkIndex from, UplinkIndex to, const Selection& sel, TimeNs& first_seen) const;
   void emit_state(UplinkIndex u, TimeNs now);
-  void emit_command_result(const ipc::Command& c, ipc::CommandResult r, TimeNs now);
-  ipc::Event make_event(ipc::EventKind kind, TimeNs now);
+  void emit_command_result(const api::Command& c, api::CommandResult r, TimeNs now);
+  api::Event make_event(api::EventKind kind, TimeNs now);
 
   Config config_;
   EventSink& sink_;
   UplinkHealth health_[kMaxUplinks];
   ProbeScheduler probes_;
   BlackoutDetector blackout_;
-  ipc::SelectMode mode_ = ipc::SelectMode::auto_select;
+  api::SelectMode mode_ = api::SelectMode::auto_select;
   UplinkIndex forced_ = kNoUplink;
   TimeNs mode_changed_ns_ = 0;
   bool mode_changed_ = false;

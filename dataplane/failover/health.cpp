@@ -47,34 +47,34 @@ void UplinkHealth::update_faults(HealthInput in, TimeNs now, uint8_t soft, TimeN
   const uint8_t old = faults_;
   TimeNs cause_onset = at;
   switch (in) {
-    case HealthInput::link_up: faults_ &= uint8_t(~ipc::kFault_link); break;
-    case HealthInput::link_down: faults_ |= ipc::kFault_link; break;
+    case HealthInput::link_up: faults_ &= uint8_t(~api::kFault_link); break;
+    case HealthInput::link_down: faults_ |= api::kFault_link; break;
     case HealthInput::probe_ok:
       misses_ = 0;
-      faults_ &= uint8_t(~ipc::kFault_probe);
+      faults_ &= uint8_t(~api::kFault_probe);
       break;
     case HealthInput::probe_lost:
       if (misses_++ == 0) miss_onset_ = at;
-      if (probe_run_is_fault(at)) faults_ |= ipc::kFault_probe;
+      if (probe_run_is_fault(at)) faults_ |= api::kFault_probe;
       cause_onset = miss_onset_;  // the run of misses began with the first lost round
       break;
-    case HealthInput::blackout_on: faults_ |= ipc::kFault_blackout; break;
-    case HealthInput::blackout_off: faults_ &= uint8_t(~ipc::kFault_blackout); break;
+    case HealthInput::blackout_on: faults_ |= api::kFault_blackout; break;
+    case HealthInput::blackout_off: faults_ &= uint8_t(~api::kFault_blackout); break;
     case HealthInput::soft_raise:
       soft_ |= soft;
-      if (soft_) faults_ |= ipc::kFault_soft;
+      if (soft_) faults_ |= api::kFault_soft;
       break;
     case HealthInput::soft_clear:
       soft_ &= uint8_t(~soft);
-      if (!soft_) faults_ &= uint8_t(~ipc::kFault_soft);
+      if (!soft_) faults_ &= uint8_t(~api::kFault_soft);
       break;
-    case HealthInput::admin_down: faults_ |= ipc::kFault_admin; break;
-    case HealthInput::admin_up: faults_ &= uint8_t(~ipc::kFault_admin); break;
+    case HealthInput::admin_down: faults_ |= api::kFault_admin; break;
+    case HealthInput::admin_up: faults_ &= uint8_t(~api::kFault_admin); break;
     case HealthInput::timer:
     case HealthInput::count_: break;
   }
   // The onset of a down period is the first fault that appeared on a clean uplink.
-  constexpr uint8_t kNotAdmin = uint8_t(~ipc::kFault_admin);
+  constexpr uint8_t kNotAdmin = uint8_t(~api::kFault_admin);
   if (!(old & kNotAdmin) && (faults_ & kNotAdmin)) fault_onset_ = cause_onset;
 }
 
@@ -101,7 +101,7 @@ void UplinkHealth::decay(TimeNs now) {
 
 void UplinkHealth::go(UplinkState to, TimeNs now) {
   if (to == state_) return;
-  if (ipc::uplink_usable(to) && !usable()) {
+  if (api::uplink_usable(to) && !usable()) {
     decay_from_ = now;
     ever_up_ = true;
   }
@@ -124,7 +124,7 @@ void UplinkHealth::go_recovering(TimeNs now) {
 }
 
 void UplinkHealth::on_down(UplinkHealth& h, HealthInput, TimeNs now) {
-  if (h.faults_ & ipc::kFault_admin) return h.go(UplinkState::admin_down, now);
+  if (h.faults_ & api::kFault_admin) return h.go(UplinkState::admin_down, now);
   if (h.faults_) return;
   // Only an uplink that has been up can flap: the first recovery is immediate.
   if (!h.ever_up_) return h.go(h.misses_ ? UplinkState::suspect : UplinkState::up, now);
@@ -132,26 +132,26 @@ void UplinkHealth::on_down(UplinkHealth& h, HealthInput, TimeNs now) {
 }
 
 void UplinkHealth::on_recovering(UplinkHealth& h, HealthInput, TimeNs now) {
-  if (h.faults_ & ipc::kFault_admin) return h.go(UplinkState::admin_down, now);
+  if (h.faults_ & api::kFault_admin) return h.go(UplinkState::admin_down, now);
   if (h.faults_) return h.go_down(now);  // unstable while proving itself: counts as a flap
   if (now >= h.clean_since_ + h.recovery_holddown_)
     h.go(h.misses_ ? UplinkState::suspect : UplinkState::up, now);
 }
 
 void UplinkHealth::on_suspect(UplinkHealth& h, HealthInput, TimeNs now) {
-  if (h.faults_ & ipc::kFault_admin) return h.go(UplinkState::admin_down, now);
+  if (h.faults_ & api::kFault_admin) return h.go(UplinkState::admin_down, now);
   if (h.faults_) return h.go_down(now);
   if (h.misses_ == 0) h.go(UplinkState::up, now);
 }
 
 void UplinkHealth::on_up(UplinkHealth& h, HealthInput, TimeNs now) {
-  if (h.faults_ & ipc::kFault_admin) return h.go(UplinkState::admin_down, now);
+  if (h.faults_ & api::kFault_admin) return h.go(UplinkState::admin_down, now);
   if (h.faults_) return h.go_down(now);
   if (h.misses_ > 0) h.go(UplinkState::suspect, now);
 }
 
 void UplinkHealth::on_admin_down(UplinkHealth& h, HealthInput in, TimeNs now) {
-  if (h.faults_ & ipc::kFault_admin) return;
+  if (h.faults_ & api::kFault_admin) return;
   // Enabled again: not a flap; the usual rules (hold-down once it has been up) apply.
   h.go(UplinkState::down, now);
   on_down(h, in, now);

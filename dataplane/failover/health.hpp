@@ -8,11 +8,11 @@
 #include <cstdint>
 
 #include "dataplane/failover/config.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/uplink.hpp"
 
 namespace tg::failover {
 
-using ipc::UplinkState;
+using api::UplinkState;
 
 #define TG_HEALTH_INPUTS(X)                                     \
   X(link_up, "carrier up")                                      \
@@ -52,10 +52,10 @@ class UplinkHealth {
   bool handle(HealthInput in, TimeNs now, uint8_t soft = 0, TimeNs onset = 0);
 
   UplinkState state() const { return state_; }
-  bool usable() const { return ipc::uplink_usable(state_); }
+  bool usable() const { return api::uplink_usable(state_); }
   uint8_t fault_mask() const { return faults_; }
   uint8_t soft_faults() const { return soft_; }
-  bool link_up() const { return !(faults_ & ipc::kFault_link); }
+  bool link_up() const { return !(faults_ & api::kFault_link); }
   uint32_t misses() const { return misses_; }
   TimeNs since() const { return since_; }                // last state change
   TimeNs fault_onset() const { return fault_onset_; }    // of the current/last down period
@@ -85,7 +85,7 @@ class UplinkHealth {
   HealthTimers timers_;
   UplinkState state_ = UplinkState::down;
   UplinkState prev_state_ = UplinkState::down;
-  uint8_t faults_ = ipc::kFault_link;
+  uint8_t faults_ = api::kFault_link;
   uint8_t soft_ = 0;
   bool ever_up_ = false;
   uint32_t misses_ = 0;

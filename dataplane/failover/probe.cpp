@@ -109,8 +109,8 @@ void ProbeScheduler::record(UplinkIndex u, SampleKind kind, TimeNs rtt) {
   if (window_fill_[u] < window_) ++window_fill_[u];
 }
 
-ipc::ProbeStatsWire ProbeScheduler::stats(UplinkIndex u) const {
-  ipc::ProbeStatsWire w = totals_[u];
+api::ProbeStatsWire ProbeScheduler::stats(UplinkIndex u) const {
+  api::ProbeStatsWire w = totals_[u];
   w.rtt_avg_us = w.rtt_min_us = w.rtt_max_us = w.jitter_us = w.loss_ppm = 0;
   w.window_rounds = window_fill_[u];
   if (window_fill_[u] == 0) return w;

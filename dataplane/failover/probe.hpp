@@ -20,7 +20,7 @@
 #include <cstdint>
 
 #include "dataplane/failover/config.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/stats.hpp"
 
 namespace tg::failover {
 
@@ -74,7 +74,7 @@ class ProbeScheduler {
   // Rounds answered after their original deadline thanks to a stall's extension.
   uint64_t answered_after_stall(UplinkIndex uplink) const { return after_stall_[uplink]; }
 
-  ipc::ProbeStatsWire stats(UplinkIndex uplink) const;
+  api::ProbeStatsWire stats(UplinkIndex uplink) const;
   TimeNs next_due(UplinkIndex uplink) const { return next_send_[uplink]; }
 
  private:
@@ -107,7 +107,7 @@ class ProbeScheduler {
   uint32_t window_pos_[kMaxUplinks] = {};
   uint32_t window_fill_[kMaxUplinks] = {};
   uint64_t after_stall_[kMaxUplinks] = {};
-  ipc::ProbeStatsWire totals_[kMaxUplinks] = {};
+  api::ProbeStatsWire totals_[kMaxUplinks] = {};
 };
 
 }  // namespace tg::failover

@@ -14,12 +14,12 @@
 #include <cstdint>
 
 #include "dataplane/failover/config.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/uplink.hpp"
 
 namespace tg::failover {
 
 struct UplinkView {
-  ipc::UplinkState state;
+  api::UplinkState state;
   uint8_t fault_mask;
 };
 
@@ -30,6 +30,6 @@ struct Selection {
 };
 
 Selection select_uplink(const UplinkView* views, uint8_t count, const UplinkIndex* priority,
-                        ipc::SelectMode mode, UplinkIndex forced, UplinkIndex current);
+                        api::SelectMode mode, UplinkIndex forced, UplinkIndex current);
 
 }  // namespace tg::failover

@@ -29,14 +29,14 @@ bool same_addr(const Endpoint& a, const Endpoint& b) { return b.port != 0 && a.a
 
 }  // namespace
 
-CallExporter::CallExporter(Inspector& in, ipc::CdrProducer* cdr, ipc::LiveCallsWriter* live, TimeNs now,
+CallExporter::CallExporter(Inspector& in, api::CdrProducer* cdr, api::LiveCallsWriter* live, TimeNs now,
                            const CallExportConfig& cfg, uint8_t initial_uplink)
     : in_(in),
       cdr_(cdr && cdr->bound() ? cdr : nullptr),
       live_(live && live->bound() ? live : nullptr),
       cfg_(cfg),
       slots_(std::make_unique<CallMediaSlot[]>(in.calls().capacity())),
-      staging_(std::make_unique<ipc::CallRecordWire[]>(ipc::kMaxLiveCallsExported)),
+      staging_(std::make_unique<api::CallRecordWire[]>(api::kMaxLiveCallsExported)),
       next_sweep_(now),
       initial_uplink_(initial_uplink) {
   if (cfg_.stream_budget == 0) cfg_.stream_budget = 1;
@@ -65,16 +65,16 @@ int CallExporter::direction_of(const Call& c, const RtpStream& s) {
   // Exact SDP endpoints first (RTP goes to the address the receiver's SDP
   // gave; symmetric RTP comes from it), then the address alone (a re-INVITE
   // moved the port).
-  if (c.callee_media.port && s.dst == c.callee_media) return ipc::kMediaCallerToCallee;
-  if (c.caller_media.port && s.dst == c.caller_media) return ipc::kMediaCalleeToCaller;
-  if (c.caller_media.port && s.src == c.caller_media) return ipc::kMediaCallerToCallee;
-  if (c.callee_media.port && s.src == c.callee_media) return ipc::kMediaCalleeToCaller;
-  if (same_addr(s.dst, c.callee_media)) return ipc::kMediaCallerToCallee;
-  if (same_addr(s.dst, c.caller_media)) return ipc::kMediaCalleeToCaller;
+  if (c.callee_media.port && s.dst == c.callee_media) return api::kMediaCallerToCallee;
+  if (c.caller_media.port && s.dst == c.caller_media) return api::kMediaCalleeToCaller;
+  if (c.caller_media.port && s.src == c.caller_media) return api::kMediaCallerToCallee;
+  if (c.callee_media.port && s.src == c.callee_media) return api::kMediaCalleeToCaller;
+  if (same_addr(s.dst, c.callee_media)) return api::kMediaCallerToCallee;
+  if (same_addr(s.dst, c.caller_media)) return api::kMediaCalleeToCaller;
   return -1;
 }
 
-void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
+void CallExporter::fill_media(const RtpStream& s, api::CallMediaWire& m) const {
   std::memset(&m, 0, sizeof m);
   const RtpStats& st = s.stats;
   m.ssrc = s.ssrc;
@@ -101,15 +101,15 @@ void CallExporter::fill_media(const RtpStream& s, ipc::CallMediaWire& m) const {
       m.payload_type = s.codecs[i].payload_type;
       break;
     }
-  m.flags = ipc::kMediaSeen;
-  if (s.flags & kStreamHeld) m.flags |= ipc::kMediaOnHold;
-  if (s.flags & kStreamComfortNoise) m.flags |= ipc::kMediaComfortNoise;
+  m.flags = api::kMediaSeen;
+  if (s.flags & kStreamHeld) m.flags |= api::kMediaOnHold;
+  if (s.flags & kStreamComfortNoise) m.flags |= api::kMediaComfortNoise;
 }
 
 void CallExporter::add_to_uplink(uint32_t index, const RtpStream& s, TimeNs now) {
   const StreamActivityView a = in_.activity(index);
   // Streams the LAN sends (kIngressLan) were measured before any uplink.
-  if (a.ingress >= ipc::kMaxUplinks) return;
+  if (a.ingress >= api::kMaxUplinks) return;
   if (a.flags & (kActivityEnded | kActivityOnHold)) return;
   if (s.last_seen + cfg_.media_fresh < now) return;
   UplinkSums& u = uplink_sums_[a.ingress];
@@ -134,10 +134,10 @@ void CallExporter::add_to_uplink(uint32_t index, const RtpStream& s, TimeNs now)
 }
 
 void CallExporter::publish_uplinks() {
-  for (uint8_t i = 0; i < ipc::kMaxUplinks; ++i) {
+  for (uint8_t i = 0; i < api::kMaxUplinks; ++i) {
     const UplinkSums& x = uplink_sums_[i];
-    ipc::UplinkMediaWire& m = uplinks_[i];
-    m = ipc::UplinkMediaWire{};
+    api::UplinkMediaWire& m = uplinks_[i];
+    m = api::UplinkMediaWire{};
     m.streams = x.streams;
     m.rated = x.rated;
     m.mos_avg_x100 = x.rated ? uint16_t(x.mos_sum / x.rated) : 0;
@@ -170,9 +170,9 @@ void CallExporter::visit_stream(uint32_t index, TimeNs now) {
   }
 }
 
-void CallExporter::build(const Call& c, CallRef ref, ipc::CallRecordWire& r) const {
+void CallExporter::build(const Call& c, CallRef ref, api::CallRecordWire& r) const {
   std::memset(&r, 0, sizeof r);
-  r.version = ipc::kCallRecordVersion;
+  r.version = api::kCallRecordVersion;
   r.state = uint8_t(c.state);
   r.direction = uint8_t(c.direction);
   r.uplink = uplink_at(c.t_invite);
@@ -202,7 +202,7 @@ void CallExporter::build(const Call& c, CallRef ref, ipc::CallRecordWire& r) con
                                   : nullptr;
   const Endpoint* receiver[2] = {&c.callee_media, &c.caller_media};  // who receives each direction
   for (int d = 0; d < 2; ++d) {
-    ipc::CallMediaWire& m = r.media[d];
+    api::CallMediaWire& m = r.media[d];
     if (slot && slot->stream[d] != kNoStream) {
       const uint32_t idx = slot->stream[d];
       const RtpStream* s = in_.streams().get(idx);
@@ -213,8 +213,8 @@ void CallExporter::build(const Call& c, CallRef ref, ipc::CallRecordWire& r) con
       else
         m = slot->media[d];
     }
-    if (receiver[d]->port != 0) m.flags |= ipc::kMediaAnnounced;
-    if (c.on_hold && !(m.flags & ipc::kMediaSeen)) m.flags |= ipc::kMediaOnHold;
+    if (receiver[d]->port != 0) m.flags |= api::kMediaAnnounced;
+    if (c.on_hold && !(m.flags & api::kMediaSeen)) m.flags |= api::kMediaOnHold;
   }
 }
 
@@ -223,7 +223,7 @@ void CallExporter::on_removed_hook(const Call& call, CallRef ref, void* self) {
 }
 
 void CallExporter::on_removed(const Call& call, CallRef ref) {
-  ipc::CallRecordWire r;
+  api::CallRecordWire r;
   build(call, ref, r);
   ++cdr_records_;
   if (cdr_ && !cdr_->push(r)) ++cdr_dropped_;
@@ -245,14 +245,14 @@ void CallExporter::on_removed(const Call& call, CallRef ref) {
   if (ref.valid() && ref.slot < in_.calls().capacity()) slots_[ref.slot] = CallMediaSlot{};
 }
 
-void CallExporter::add_to_trunk(const ipc::CallRecordWire& r, bool live) {
+void CallExporter::add_to_trunk(const api::CallRecordWire& r, bool live) {
   if (r.trunk >= kMaxTrunks) return;
   TrunkSums& t = sums_[r.trunk];
   if (live) ++t.calls;
   for (const auto& m : r.media) {
     t.packets += m.packets;
     t.lost += m.lost > 0 ? uint64_t(m.lost) : 0;
-    if (!live || !(m.flags & ipc::kMediaSeen)) continue;
+    if (!live || !(m.flags & api::kMediaSeen)) continue;
     ++t.streams;
     t.jitter_sum += m.jitter_us;
     ++t.jitter_n;
@@ -298,11 +298,11 @@ void CallExporter::tick(TimeNs now) {
         if (!c) continue;
         const bool live = call_state_live(c->state);
         if (live) ++staged_total_;
-        if (live && staged_ < ipc::kMaxLiveCallsExported) {
+        if (live && staged_ < api::kMaxLiveCallsExported) {
           build(*c, ref, staging_[staged_]);
           add_to_trunk(staging_[staged_++], true);
         } else if (c->trunk < kMaxTrunks) {  // settled (lingering), or live beyond the table: sums only
-          ipc::CallRecordWire r;
+          api::CallRecordWire r;
           build(*c, ref, r);
           add_to_trunk(r, live);
         }

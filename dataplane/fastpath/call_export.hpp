@@ -1,4 +1,4 @@
-// Per-call export of the fast path (producer side of dataplane/ipc/calls.hpp):
+// Per-call export of the fast path (producer side of dataplane/api/calls.hpp):
 //  - a CallRecordWire into the CDR ring for every call the inspector's call
 //    table frees (settled or ended, after its linger), from the Call and the
 //    main audio stream of each direction; a full ring counts a drop;
@@ -19,14 +19,14 @@
 // reports.
 //
 // The same sweep sums media per trunk (the call table's trunk index, which
-// is also the index into ipc::StatsBody::trunks): live calls and streams,
+// is also the index into api::StatsBody::trunks): live calls and streams,
 // mean MOS and jitter of the live calls' directions, and RTP packets/lost
 // over every call the table holds plus every call it freed.
 //
 // The stream pass also rates inbound voice per uplink (the stream's ingress
 // tag): flowing streams, mean/worst MOS of their last closed 10 s window,
 // loss, jitter and the one-way delay from their RTCP round trip — what
-// tg-controld's per-uplink MOS and delay alarms read (ipc::UplinkMediaWire).
+// tg-controld's per-uplink MOS and delay alarms read (api::UplinkMediaWire).
 //
 // Memory: sizeof(CallMediaSlot) = 96 bytes per call slot of the call table
 // (next to its 520), plus a fixed staging table of 512 records (176 kB),
@@ -36,9 +36,9 @@
 #include <memory>
 
 #include "dataplane/core/inspector.hpp"
-#include "dataplane/ipc/call_export.hpp"
-#include "dataplane/ipc/stats.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/call_export.hpp"
+#include "dataplane/api/stats.hpp"
+#include "dataplane/api/uplink.hpp"
 
 namespace tg::fastpath {
 
@@ -53,7 +53,7 @@ struct CallExportConfig {
 struct CallMediaSlot {
   uint32_t generation = 0;                 // call this belongs to (with the slot: a CallRef)
   uint32_t stream[2] = {kNoStream, kNoStream};  // main stream per direction (kMediaCallerToCallee...)
-  ipc::CallMediaWire media[2] = {};        // its figures at the last sweep
+  api::CallMediaWire media[2] = {};        // its figures at the last sweep
   uint32_t reserved = 0;
 };
 static_assert(sizeof(CallMediaSlot) == 96, "per-call memory is a stated figure");
@@ -72,8 +72,8 @@ class CallExporter {
  public:
   // cdr / live may be null (no shared memory): records are still built and
   // counted. Installs itself as the inspector's call-removed hook.
-  CallExporter(Inspector& in, ipc::CdrProducer* cdr, ipc::LiveCallsWriter* live, TimeNs now,
-               const CallExportConfig& cfg = {}, uint8_t initial_uplink = ipc::kNoUplink);
+  CallExporter(Inspector& in, api::CdrProducer* cdr, api::LiveCallsWriter* live, TimeNs now,
+               const CallExportConfig& cfg = {}, uint8_t initial_uplink = api::kNoUplink);
   ~CallExporter();
   CallExporter(const CallExporter&) = delete;
   CallExporter& operator=(const CallExporter&) = delete;
@@ -89,7 +89,7 @@ class CallExporter {
   void set_realtime_offset(uint64_t offset_ns) { realtime_offset_ns_ = offset_ns; }
 
   // The record of one call as it stands (also what the CDR hook pushes).
-  void build(const Call& call, CallRef ref, ipc::CallRecordWire& out) const;
+  void build(const Call& call, CallRef ref, api::CallRecordWire& out) const;
 
   uint64_t cdr_records() const { return cdr_records_; }   // calls removed and recorded
   uint64_t cdr_dropped() const { return cdr_dropped_; }   // not queued: CDR ring full
@@ -99,8 +99,8 @@ class CallExporter {
   const CallMediaSlot& media_slot(uint32_t call_slot) const { return slots_[call_slot]; }
   // Trunk t of the call table (0..kMaxTrunks-1), as of the last publish.
   const TrunkMedia& trunk_media(int t) const { return trunks_[t]; }
-  // Inbound voice through uplink u (0..ipc::kMaxUplinks-1), as of the last stream pass.
-  const ipc::UplinkMediaWire& uplink_media(uint8_t u) const { return uplinks_[u]; }
+  // Inbound voice through uplink u (0..api::kMaxUplinks-1), as of the last stream pass.
+  const api::UplinkMediaWire& uplink_media(uint8_t u) const { return uplinks_[u]; }
 
  private:
   enum class Phase : uint8_t { idle, streams, calls };
@@ -111,8 +111,8 @@ class CallExporter {
   void publish_uplinks();
   // kMediaCallerToCallee / kMediaCalleeToCaller, or -1 if the stream is neither.
   static int direction_of(const Call& call, const RtpStream& s);
-  void fill_media(const RtpStream& s, ipc::CallMediaWire& m) const;
-  void add_to_trunk(const ipc::CallRecordWire& r, bool live);
+  void fill_media(const RtpStream& s, api::CallMediaWire& m) const;
+  void add_to_trunk(const api::CallRecordWire& r, bool live);
 
   struct TrunkSums {
     uint32_t calls = 0, streams = 0, mos_n = 0, jitter_n = 0;
@@ -126,11 +126,11 @@ class CallExporter {
   };
 
   Inspector& in_;
-  ipc::CdrProducer* cdr_;
-  ipc::LiveCallsWriter* live_;
+  api::CdrProducer* cdr_;
+  api::LiveCallsWriter* live_;
   CallExportConfig cfg_;
   std::unique_ptr<CallMediaSlot[]> slots_;
-  std::unique_ptr<ipc::CallRecordWire[]> staging_;
+  std::unique_ptr<api::CallRecordWire[]> staging_;
   Phase phase_ = Phase::idle;
   TimeNs next_sweep_ = 0;
   uint32_t cursor_ = 0;
@@ -143,8 +143,8 @@ class CallExporter {
   uint64_t freed_packets_[kMaxTrunks] = {}, freed_lost_[kMaxTrunks] = {};  // calls freed, all time
   uint64_t freed_base_packets_[kMaxTrunks] = {}, freed_base_lost_[kMaxTrunks] = {};  // ... as of this pass
   TrunkMedia trunks_[kMaxTrunks];
-  UplinkSums uplink_sums_[ipc::kMaxUplinks];   // this sweep's stream pass so far
-  ipc::UplinkMediaWire uplinks_[ipc::kMaxUplinks] = {};
+  UplinkSums uplink_sums_[api::kMaxUplinks];   // this sweep's stream pass so far
+  api::UplinkMediaWire uplinks_[api::kMaxUplinks] = {};
 
   // Recent switches, for the uplink active at a call's INVITE.
   struct Switch {

@@ -33,26 +33,26 @@ Datapath::Datapath(const ForwarderConfig& cfg, drivers::Port* const* ports, rte_
 }
 
 namespace {
-ipc::CaptureClass capture_class_of(InspectOutcome o) {
+api::CaptureClass capture_class_of(InspectOutcome o) {
   switch (o) {
     case InspectOutcome::sip:
     case InspectOutcome::sip_partial:
     case InspectOutcome::sip_tls:
     case InspectOutcome::malformed_sip:
     case InspectOutcome::malformed_sdp:
-      return ipc::CaptureClass::sip;
+      return api::CaptureClass::sip;
     case InspectOutcome::rtp:
     case InspectOutcome::rtcp:
     case InspectOutcome::rtp_untracked:
     case InspectOutcome::malformed_rtp:
-      return ipc::CaptureClass::rtp;
+      return api::CaptureClass::rtp;
     default:
-      return ipc::CaptureClass::other;
+      return api::CaptureClass::other;
   }
 }
 }  // namespace
 
-void Datapath::attach_capture(ipc::CaptureHeader* ring) {
+void Datapath::attach_capture(api::CaptureHeader* ring) {
   capture_.bind(ring);
   fwd_.set_inspect_hook(&Datapath::inspect_hook, this);
 }
@@ -63,7 +63,7 @@ void Datapath::inspect_hook(void* ctx, const uint8_t* frame, uint16_t len, TimeN
   if (self->inspector_) o = self->inspector_->inspect(Bytes(frame, len), LinkType::ethernet, now, inbound ? uplink : kIngressLan);
   // Capture after inspection: the inspector's verdict is the SIP/RTP class.
   if (self->capture_.active())
-    self->capture_.offer(frame, len, now, uplink, inbound ? ipc::CaptureDirection::inbound : ipc::CaptureDirection::outbound,
+    self->capture_.offer(frame, len, now, uplink, inbound ? api::CaptureDirection::inbound : api::CaptureDirection::outbound,
                          capture_class_of(o));
 }
 

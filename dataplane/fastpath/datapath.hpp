@@ -12,7 +12,7 @@
 
 #include "dataplane/core/inspector.hpp"
 #include "dataplane/fastpath/forwarder.hpp"
-#include "dataplane/ipc/capture.hpp"
+#include "dataplane/api/capture.hpp"
 #include "drivers/dpdk/port.hpp"
 
 struct rte_mbuf;
@@ -73,8 +73,8 @@ class alignas(64) Datapath {
   // inspector gets, are offered to the capture ring while a capture runs
   // (capture_start on the command ring). Without inspection every packet
   // is class `other`, so only unfiltered captures see packets.
-  void attach_capture(ipc::CaptureHeader* ring);
-  ipc::CaptureProducer& capture() { return capture_; }
+  void attach_capture(api::CaptureHeader* ring);
+  api::CaptureProducer& capture() { return capture_; }
 
   Inspector* inspector() { return inspector_.get(); }
   const Inspector* inspector() const { return inspector_.get(); }
@@ -95,7 +95,7 @@ class alignas(64) Datapath {
 
   Forwarder fwd_;
   std::unique_ptr<Inspector> inspector_;
-  ipc::CaptureProducer capture_;
+  api::CaptureProducer capture_;
   drivers::Port* ports_[kMaxPorts] = {};
   drivers::Port* taps_[kMaxPorts] = {};
   rte_mempool* pool_;

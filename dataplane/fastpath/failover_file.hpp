@@ -2,7 +2,7 @@
 // (the control daemon may replace them at run time with set_timers). One
 // `key = value` per line, '#' comments; a key applies to every uplink, or to
 // one when prefixed with its name ("lte.probe_timeout_ms = 500"). Keys are
-// the ipc::TimersWire names:
+// the api::TimersWire names:
 //   probe_interval_ms probe_timeout_ms miss_threshold holddown_initial_ms
 //   holddown_max_ms holddown_decay_ms blackout_ms flow_min_packets
 //   blackout_min_streams blackout_quorum_pct

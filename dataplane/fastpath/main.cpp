@@ -29,7 +29,7 @@
 #include "dataplane/fastpath/failover_file.hpp"
 #include "dataplane/fastpath/trunks.hpp"
 #include "dataplane/fastpath/uplink_control.hpp"
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/channels.hpp"
 #include "drivers/dpdk/dpdk_port.hpp"
 
 namespace po = boost::program_options;
@@ -44,7 +44,7 @@ void on_signal(int) { g_quit = 1; }
 struct Options {
   std::string board_dir;
   std::string config_file;
-  std::string shm_prefix = std::string(ipc::kDefaultShmPrefix);
+  std::string shm_prefix = std::string(api::kDefaultShmPrefix);
   std::string stats_file;
   double duration_s = 0;
   uint32_t nat_capacity = 65536;
@@ -53,7 +53,7 @@ struct Options {
   uint32_t streams = 4096;
   uint32_t calls = 4096;
   double call_linger_s = 32;
-  uint32_t capture_slots = ipc::kDefaultCaptureSlots;
+  uint32_t capture_slots = api::kDefaultCaptureSlots;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
   std::vector<std::string> trunks;  // NAME=ADDR[:PORT]
@@ -151,7 +151,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   const uint8_t active = ctl.active();
   const failover::Engine& e = ctl.engine();
   j << "{\"time_ns\":" << now << ",\"elapsed_ns\":" << now - start << ",\"active_uplink\":\"" << (active == kNoUplinkIndex ? "none" : role_name(uplink_port(active)))
-    << "\",\"mode\":\"" << ipc::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
+    << "\",\"mode\":\"" << api::select_mode_name(e.mode()) << "\",\"switches\":" << e.switches()
     << ",\"events\":" << ctl.events_emitted() << ",\"events_dropped\":" << ctl.events_dropped()
     << ",\"loop\":{\"stalls\":" << e.loop_stalls() << ",\"longest_stall_us\":" << e.longest_stall() / 1000
     << ",\"last_stall_end_ns\":" << e.last_stall_end() << ",\"decision_deferred_stall\":" << e.decisions_deferred_stall() << "}"
@@ -166,7 +166,7 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   }
   if (ctl.calls())
     j << ",\"call_export_bytes_per_call\":" << sizeof(CallMediaSlot) << ",\"call_export_staging_bytes\":"
-      << sizeof(ipc::CallRecordWire) * ipc::kMaxLiveCallsExported;
+      << sizeof(api::CallRecordWire) * api::kMaxLiveCallsExported;
   j << "}";
   if (const CallExporter* cx = ctl.calls())
     j << ",\"calls\":{\"live\":" << cx->live_total() << ",\"live_exported\":" << cx->live_count()
@@ -181,15 +181,15 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   j << ",\"uplinks\":{";
   for (uint8_t u = 0; u < e.config().uplink_count; ++u) {
     const failover::UplinkHealth& h = e.health(u);
-    const ipc::ProbeStatsWire ps = e.probes().stats(u);
+    const api::ProbeStatsWire ps = e.probes().stats(u);
     char faults[64];
-    j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << ipc::uplink_state_name(h.state())
-      << "\",\"faults\":\"" << ipc::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
+    j << (u ? "," : "") << "\"" << e.config().uplinks[u].name << "\":{\"state\":\"" << api::uplink_state_name(h.state())
+      << "\",\"faults\":\"" << api::fault_mask_text(h.fault_mask(), faults, sizeof faults) << "\",\"misses\":" << h.misses()
       << ",\"probes\":{\"sent\":" << ps.sent << ",\"answered\":" << ps.answered << ",\"late\":" << ps.late
       << ",\"lost_rounds\":" << ps.lost_rounds << ",\"answered_after_stall\":" << e.probes().answered_after_stall(u) << ",\"rtt_avg_us\":" << ps.rtt_avg_us << ",\"jitter_us\":" << ps.jitter_us
       << ",\"loss_ppm\":" << ps.loss_ppm << "}";
     if (const CallExporter* cx = ctl.calls()) {
-      const ipc::UplinkMediaWire& m = cx->uplink_media(u);
+      const api::UplinkMediaWire& m = cx->uplink_media(u);
       j << ",\"media\":{\"streams\":" << m.streams << ",\"rated\":" << m.rated << ",\"mos_avg\":" << m.mos_avg_x100 / 100.0
         << ",\"mos_min\":" << m.mos_min_x100 / 100.0 << ",\"loss_ppm\":" << m.loss_ppm << ",\"jitter_avg_us\":" << m.jitter_avg_us
         << ",\"delay_streams\":" << m.delay_streams << ",\"one_way_delay_avg_us\":" << m.one_way_delay_avg_us
@@ -199,10 +199,10 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   }
   j << "},\"recent_switches\":[";
   for (uint32_t i = 0; i < ctl.recent_switch_count(); ++i) {
-    const ipc::SwitchEvent& sw = ctl.recent_switch(i).uplink_switch;
-    auto name = [](uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); };
+    const api::SwitchEvent& sw = ctl.recent_switch(i).uplink_switch;
+    auto name = [](uint8_t u) { return u == api::kNoUplink ? "none" : api::default_uplink_name(u); };
     j << (i ? "," : "") << "{\"from\":\"" << name(sw.uplink_from) << "\",\"to\":\"" << name(sw.uplink_to)
-      << "\",\"reason\":\"" << ipc::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
+      << "\",\"reason\":\"" << api::switch_reason_name(sw.reason) << "\",\"fault_first_seen_ns\":" << sw.fault_first_seen_ns
       << ",\"decided_ns\":" << sw.decided_ns << ",\"loop_gap_us\":" << ctl.recent_switch_loop_gap(i) / 1000 << "}";
   }
   j << "],\"ports\":{";
@@ -386,19 +386,19 @@ int main(int argc, char** argv) {
   TimeNs now = clock.now();
   const TimeNs start = now;
 
-  std::unique_ptr<ipc::FastPathChannels> channels;
+  std::unique_ptr<api::FastPathChannels> channels;
   if (opt.shm_prefix != "none") {
-    channels = std::make_unique<ipc::FastPathChannels>();
-    if (!channels->create(ipc::ChannelNames::with_prefix(opt.shm_prefix), ipc::kDefaultEventRingCapacity,
-                          ipc::kDefaultCommandRingCapacity, now, error)) {
+    channels = std::make_unique<api::FastPathChannels>();
+    if (!channels->create(api::ChannelNames::with_prefix(opt.shm_prefix), api::kDefaultEventRingCapacity,
+                          api::kDefaultCommandRingCapacity, now, error)) {
       std::cerr << "tg-dataplane: shared memory: " << error << "\n";
       return 1;
     }
   }
   // Packet capture ring: tg-controld starts/stops captures over the command ring.
-  ipc::CaptureRegion capture_ring;
+  api::CaptureRegion capture_ring;
   if (channels && opt.capture_slots) {
-    if (!capture_ring.create(ipc::capture_shm_name(opt.shm_prefix), opt.capture_slots, now, error)) {
+    if (!capture_ring.create(api::capture_shm_name(opt.shm_prefix), opt.capture_slots, now, error)) {
       std::cerr << "tg-dataplane: capture ring: " << error << "\n";
       return 1;
     }

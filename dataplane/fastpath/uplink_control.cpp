@@ -14,7 +14,7 @@ static_assert(uint8_t(kActivityEnded) == uint8_t(failover::kStreamEnded));
 
 uint8_t drop_reason_of(Disposition d) {
   using D = Disposition;
-  using R = ipc::DropReason;
+  using R = api::DropReason;
   switch (d) {
     case D::frame_truncated:
     case D::ipv4_malformed:
@@ -50,7 +50,7 @@ uint8_t drop_reason_of(Disposition d) {
 }
 
 UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
-                             ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods,
+                             api::FastPathChannels* channels, TimeNs now, ControlPeriods periods,
                              const CallExportConfig& call_export)
     : engine_(config, *this, now), dp_(dp), channels_(channels), periods_(periods) {
   if (Inspector* in = dp_.inspector())
@@ -65,10 +65,10 @@ UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drive
   next_link_ = now + periods_.link_poll;
 }
 
-void UplinkControl::emit(const ipc::Event& e) {
+void UplinkControl::emit(const api::Event& e) {
   ++events_;
   if (channels_) channels_->events.push(e);
-  if (e.kind == ipc::EventKind::uplink_switch) {
+  if (e.kind == api::EventKind::uplink_switch) {
     recent_gap_[recent_n_ % kRecentSwitches] = engine_.last_loop_gap();
     recent_[recent_n_++ % kRecentSwitches] = e;
     if (calls_) calls_->note_switch(e.uplink_switch.switched_ns, e.uplink_switch.uplink_from, e.uplink_switch.uplink_to);
@@ -147,9 +147,9 @@ void UplinkControl::tick(TimeNs now) {
     for (uint32_t i = 0; i < n; ++i) engine_.on_probe_reply(uint16_t(base + replies[i].uplink), replies[i].seq, replies[i].recv_ns);
 
   if (channels_) {
-    ipc::Command cmd;
+    api::Command cmd;
     for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) {
-      if (cmd.kind == ipc::CommandKind::capture_start || cmd.kind == ipc::CommandKind::capture_stop)
+      if (cmd.kind == api::CommandKind::capture_start || cmd.kind == api::CommandKind::capture_stop)
         engine_.report_command_result(cmd, dp_.capture().apply(cmd, now, wall_clock_ns(), engine_.config().uplink_count), now);
       else
         engine_.apply(cmd, now);
@@ -177,7 +177,7 @@ void UplinkControl::tick(TimeNs now) {
   }
 }
 
-void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
+void UplinkControl::fill_stats(api::StatsBody& body, TimeNs now) const {
   std::memset(&body, 0, sizeof body);
   engine_.fill_stats(body);
   body.updated_ns = now;
@@ -189,10 +189,10 @@ void UplinkControl::fill_stats(ipc::StatsBody& body, TimeNs now) const {
   for (uint8_t u = 0; u < engine_.config().uplink_count; ++u) {
     const uint8_t p = uplink_port(u);
     if (p >= kMaxPorts) break;
-    ipc::UplinkStatsWire& w = body.uplinks[u];
+    api::UplinkStatsWire& w = body.uplinks[u];
     w.rx_packets = dp_.rx_packets(p);
     w.active_streams = u < kMaxUplinkPorts ? inbound_streams_[u] : 0;
-    if (calls_ && u < ipc::kMaxUplinks) w.media = calls_->uplink_media(u);
+    if (calls_ && u < api::kMaxUplinks) w.media = calls_->uplink_media(u);
     w.tx_packets = dp_.tx_packets(p);
     for (size_t d = 0; d < kDispositionCount; ++d) {
       const uint8_t r = drop_reason_of(Disposition(d));
@@ -211,15 +211,15 @@ namespace tg::fastpath {
 // Per trunk: the call table's counters and the exporter's media sums (same
 // index as CallRecordWire::trunk). SIP message and RTP byte counts are not
 // kept per trunk by the inspection core: left 0.
-void UplinkControl::fill_trunks(ipc::StatsBody& body) const {
+void UplinkControl::fill_trunks(api::StatsBody& body) const {
   const Inspector* in = dp_.inspector();
   if (!in) return;
   const CallTable& ct = in->calls();
-  const uint32_t n = std::min<uint32_t>(uint32_t(ct.trunk_count()), ipc::kMaxTrunks);
+  const uint32_t n = std::min<uint32_t>(uint32_t(ct.trunk_count()), api::kMaxTrunks);
   body.trunk_count = n;
   for (uint32_t t = 0; t < n; ++t) {
     const TrunkInfo& ti = ct.trunk(int(t));
-    ipc::TrunkStatsWire& w = body.trunks[t];
+    api::TrunkStatsWire& w = body.trunks[t];
     static_assert(sizeof w.name == sizeof ti.name);
     std::memcpy(w.name, ti.name, sizeof w.name);
     w.name[sizeof w.name - 1] = 0;

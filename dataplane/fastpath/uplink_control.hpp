@@ -10,7 +10,7 @@
 #include "dataplane/failover/engine.hpp"
 #include "dataplane/fastpath/call_export.hpp"
 #include "dataplane/fastpath/datapath.hpp"
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/channels.hpp"
 #include "drivers/dpdk/port.hpp"
 
 namespace tg::fastpath {
@@ -33,7 +33,7 @@ class UplinkControl final : public failover::EventSink {
   // be nullptr (no control daemon: events are kept in the recent list only).
   // With an inspector, also exports calls (CDR ring, live-calls table).
   UplinkControl(const failover::Config& config, Datapath& dp, drivers::Port* const* ports,
-                ipc::FastPathChannels* channels, TimeNs now, ControlPeriods periods = {},
+                api::FastPathChannels* channels, TimeNs now, ControlPeriods periods = {},
                 const CallExportConfig& call_export = {});
 
   uint8_t active() const { return engine_.active_uplink(); }
@@ -46,12 +46,12 @@ class UplinkControl final : public failover::EventSink {
   uint64_t events_emitted() const { return events_; }
   uint64_t events_dropped() const { return channels_ ? channels_->events.drops() : 0; }
   // Fills the whole stats body: engine figures plus packet counters.
-  void fill_stats(ipc::StatsBody& body, TimeNs now) const;
+  void fill_stats(api::StatsBody& body, TimeNs now) const;
 
   // The last switches, oldest first (for the JSON stats and tests).
   static constexpr uint32_t kRecentSwitches = 16;
   uint32_t recent_switch_count() const { return recent_n_ < kRecentSwitches ? recent_n_ : kRecentSwitches; }
-  const ipc::Event& recent_switch(uint32_t i) const {
+  const api::Event& recent_switch(uint32_t i) const {
     const uint32_t first = recent_n_ < kRecentSwitches ? 0 : recent_n_ % kRecentSwitches;
     return recent_[(first + i) % kRecentSwitches];
   }
@@ -63,17 +63,17 @@ class UplinkControl final : public failover::EventSink {
     return recent_gap_[(first + i) % kRecentSwitches];
   }
 
-  void emit(const ipc::Event& event) override;
+  void emit(const api::Event& event) override;
 
  private:
   void poll_links(TimeNs now);
   void scan_media(TimeNs now);
-  void fill_trunks(ipc::StatsBody& body) const;
+  void fill_trunks(api::StatsBody& body) const;
 
   failover::Engine engine_;
   Datapath& dp_;
   drivers::Port* ports_[kMaxPorts] = {};
-  ipc::FastPathChannels* channels_;
+  api::FastPathChannels* channels_;
   ControlPeriods periods_;
   TimeNs next_link_ = 0, next_engine_ = 0, next_stats_ = 0, next_media_ = 0;
   uint32_t inbound_streams_[kMaxUplinkPorts] = {};  // flowing, per uplink, at the last scan
@@ -81,10 +81,10 @@ class UplinkControl final : public failover::EventSink {
   bool link_[kMaxPorts] = {};
   uint64_t events_ = 0;
   uint64_t publishes_ = 0;
-  ipc::Event recent_[kRecentSwitches] = {};
+  api::Event recent_[kRecentSwitches] = {};
   TimeNs recent_gap_[kRecentSwitches] = {};
   uint32_t recent_n_ = 0;
-  ipc::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
+  api::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
   std::unique_ptr<CallExporter> calls_;
 };
 

@@ -1,4 +1,4 @@
-// tg-calls: the fast path's per-call export as JSON (dataplane/ipc/calls.hpp).
+// tg-calls: the fast path's per-call export as JSON (dataplane/api/calls.hpp).
 //
 //   tg-calls [--shm-prefix /trunkguard] live
 //       one consistent snapshot of the live-calls table
@@ -24,8 +24,8 @@
 #include "dataplane/core/call_table.hpp"
 #include "dataplane/core/emodel.hpp"
 #include "dataplane/core/json_text.hpp"
-#include "dataplane/ipc/call_export.hpp"
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/call_export.hpp"
+#include "dataplane/api/channels.hpp"
 
 namespace po = boost::program_options;
 using namespace tg;
@@ -35,15 +35,15 @@ namespace {
 template <size_t N>
 std::string json_field(const char (&s)[N]) { return json::string(std::string_view(s, strnlen(s, N))); }
 
-const char* uplink_text(uint8_t u) { return u == ipc::kNoUplink ? "none" : ipc::default_uplink_name(u); }
+const char* uplink_text(uint8_t u) { return u == api::kNoUplink ? "none" : api::default_uplink_name(u); }
 
-void media_json(std::ostream& j, const ipc::CallMediaWire& m) {
+void media_json(std::ostream& j, const api::CallMediaWire& m) {
   char ssrc[16];
   std::snprintf(ssrc, sizeof ssrc, "0x%08x", m.ssrc);
-  j << "{\"seen\":" << ((m.flags & ipc::kMediaSeen) ? "true" : "false")
-    << ",\"announced\":" << ((m.flags & ipc::kMediaAnnounced) ? "true" : "false")
-    << ",\"on_hold\":" << ((m.flags & ipc::kMediaOnHold) ? "true" : "false")
-    << ",\"comfort_noise\":" << ((m.flags & ipc::kMediaComfortNoise) ? "true" : "false") << ",\"ssrc\":\"" << ssrc
+  j << "{\"seen\":" << ((m.flags & api::kMediaSeen) ? "true" : "false")
+    << ",\"announced\":" << ((m.flags & api::kMediaAnnounced) ? "true" : "false")
+    << ",\"on_hold\":" << ((m.flags & api::kMediaOnHold) ? "true" : "false")
+    << ",\"comfort_noise\":" << ((m.flags & api::kMediaComfortNoise) ? "true" : "false") << ",\"ssrc\":\"" << ssrc
     << "\",\"payload_type\":" << int(m.payload_type) << ",\"packets\":" << m.packets << ",\"expected\":" << m.expected
     << ",\"lost\":" << m.lost << ",\"loss_pct\":"
     << (m.expected ? std::round(10000.0 * double(m.lost > 0 ? m.lost : 0) / double(m.expected)) / 100 : 0.0)
@@ -66,16 +66,16 @@ std::string iso_time(uint64_t realtime_ns) {
 
 // Trunk names by index, from the stats region (empty if it cannot be read).
 std::vector<std::string> g_trunk_names;
-void load_trunk_names(const ipc::ChannelNames& names) {
-  ipc::StatsReader stats;
+void load_trunk_names(const api::ChannelNames& names) {
+  api::StatsReader stats;
   std::string err;
-  auto body = std::make_unique<ipc::StatsBody>();
+  auto body = std::make_unique<api::StatsBody>();
   if (!stats.open(names.stats, err) || !stats.read(*body)) return;
-  for (uint32_t i = 0; i < body->trunk_count && i < ipc::kMaxTrunks; ++i)
+  for (uint32_t i = 0; i < body->trunk_count && i < api::kMaxTrunks; ++i)
     g_trunk_names.emplace_back(body->trunks[i].name, strnlen(body->trunks[i].name, sizeof body->trunks[i].name));
 }
 
-void record_json(std::ostream& j, const ipc::CallRecordWire& r) {
+void record_json(std::ostream& j, const api::CallRecordWire& r) {
   const auto state = CallState(r.state);
   j << "{\"call_id\":" << json_field(r.call_id) << ",\"from\":" << json_field(r.from_user)
     << ",\"to\":" << json_field(r.to_user) << ",\"state\":\"" << call_state_name(state) << "\",\"direction\":\""
@@ -110,9 +110,9 @@ void record_json(std::ostream& j, const ipc::CallRecordWire& r) {
       << ",\"target\":" << json_field(r.transfer_target) << "}";
   }
   j << ",\"caller_to_callee\":";
-  media_json(j, r.media[ipc::kMediaCallerToCallee]);
+  media_json(j, r.media[api::kMediaCallerToCallee]);
   j << ",\"callee_to_caller\":";
-  media_json(j, r.media[ipc::kMediaCalleeToCaller]);
+  media_json(j, r.media[api::kMediaCalleeToCaller]);
   j << "}";
 }
 
@@ -122,15 +122,15 @@ uint64_t mono_ns() {
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
 }
 
-int live(const ipc::ChannelNames& names) {
-  ipc::LiveCallsReader reader;
+int live(const api::ChannelNames& names) {
+  api::LiveCallsReader reader;
   std::string err;
   if (!reader.open(names.calls, err)) {
     std::cerr << "tg-calls: " << err << "\n";
     return 1;
   }
-  std::vector<ipc::CallRecordWire> calls;
-  ipc::LiveCallsInfo info;
+  std::vector<api::CallRecordWire> calls;
+  api::LiveCallsInfo info;
   if (!reader.read(calls, &info)) {
     std::cerr << "tg-calls: " << names.calls << ": the writer kept the table busy (fast path stuck mid-publish?)\n";
     return 1;
@@ -147,16 +147,16 @@ int live(const ipc::ChannelNames& names) {
   return 0;
 }
 
-int cdr(const ipc::ChannelNames& names, uint64_t count, double timeout_s) {
-  ipc::CdrReader reader;
+int cdr(const api::ChannelNames& names, uint64_t count, double timeout_s) {
+  api::CdrReader reader;
   std::string err;
   if (!reader.open(names.cdr, err)) {
     std::cerr << "tg-calls: " << err << "\n";
     return 1;
   }
-  std::vector<ipc::CallRecordWire> got;
+  std::vector<api::CallRecordWire> got;
   const uint64_t deadline = mono_ns() + uint64_t(timeout_s * 1e9);
-  ipc::CallRecordWire r;
+  api::CallRecordWire r;
   for (;;) {
     while (reader.pop(r)) got.push_back(r);
     if (count == 0 || got.size() >= count || mono_ns() >= deadline) break;
@@ -177,7 +177,7 @@ int cdr(const ipc::ChannelNames& names, uint64_t count, double timeout_s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string prefix(ipc::kDefaultShmPrefix), what;
+  std::string prefix(api::kDefaultShmPrefix), what;
   uint64_t count = 0;
   double timeout_s = 10;
   po::options_description desc("tg-calls [options] live|cdr");
@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
     std::cerr << "tg-calls: --timeout must be within 0..86400 seconds\n";
     return 2;
   }
-  const ipc::ChannelNames names = ipc::ChannelNames::with_prefix(prefix);
+  const api::ChannelNames names = api::ChannelNames::with_prefix(prefix);
   load_trunk_names(names);
   if (what == "live") return live(names);
   if (what == "cdr") return cdr(names, count, timeout_s);

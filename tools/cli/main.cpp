@@ -22,9 +22,9 @@
 #include "control/diagnose/call_view.hpp"
 #include "control/diagnose/diagnose.hpp"
 #include "control/mgmt/client.hpp"
-#include "dataplane/ipc/call_export.hpp"
-#include "dataplane/ipc/channels.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/call_export.hpp"
+#include "dataplane/api/channels.hpp"
+#include "dataplane/api/uplink.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/line_editor.hpp"
 #include "tools/cli/render.hpp"
@@ -93,14 +93,14 @@ class Session {
     // The fast path only copies packets; the daemon turns them into a file.
     if (request.rfind("capture.", 0) == 0 || request == "show.capture")
       return why = "capture needs tg-controld: it writes the pcap file (start the daemon, then capture again)", false;
-    tg::ipc::StatsReader reader;
-    auto names = tg::ipc::ChannelNames::with_prefix(opt_.shm_prefix);
+    tg::api::StatsReader reader;
+    auto names = tg::api::ChannelNames::with_prefix(opt_.shm_prefix);
     if (!reader.open(names.stats, why)) return false;
-    tg::ipc::StatsBody b{};
+    tg::api::StatsBody b{};
     if (!reader.read(b)) return why = "the fast path kept its statistics busy", false;
     if (request == "show.uplinks") {
       OrderedJson ups = OrderedJson::array();
-      for (int i = 0; i < b.uplink_count && i < int(tg::ipc::kMaxUplinks); ++i) {
+      for (int i = 0; i < b.uplink_count && i < int(tg::api::kMaxUplinks); ++i) {
         auto& u = b.uplinks[i];
         char loss[16], rtt[16], jit[16];
         std::snprintf(loss, sizeof loss, "%.2f", double(u.probe.loss_ppm) / 1e4);
@@ -110,7 +110,7 @@ class Session {
         std::snprintf(mos, sizeof mos, "%.2f", double(u.media.mos_avg_x100) / 100.0);
         ups.push_back({{"uplink", std::string(u.name, strnlen(u.name, sizeof u.name))},
                        {"active", b.active_uplink == i ? "*" : ""},
-                       {"state", tg::ipc::uplink_state_name(u.state)},
+                       {"state", tg::api::uplink_state_name(u.state)},
                        {"link", u.link_up ? "up" : "down"},
                        {"rtt_ms", rtt},
                        {"loss_pct", loss},
@@ -120,14 +120,14 @@ class Session {
                        {"flaps", u.flaps_total}});
       }
       out = {{"source", "fast path (tg-controld is not answering)"},
-             {"mode", b.forced_uplink == tg::ipc::kNoUplink ? "auto" : "forced"},
+             {"mode", b.forced_uplink == tg::api::kNoUplink ? "auto" : "forced"},
              {"switches", b.switches_total},
              {"uplinks", ups}};
       return true;
     }
     if (request == "show.counters" || request == "show.interfaces") {
       OrderedJson ups = OrderedJson::array();
-      for (int i = 0; i < b.uplink_count && i < int(tg::ipc::kMaxUplinks); ++i) {
+      for (int i = 0; i < b.uplink_count && i < int(tg::api::kMaxUplinks); ++i) {
         auto& u = b.uplinks[i];
         ups.push_back({{"uplink", std::string(u.name, strnlen(u.name, sizeof u.name))},
                        {"rx_packets", u.rx_packets},
@@ -148,22 +148,22 @@ class Session {
   }
 
   // show calls / diagnose call from the fast path's live-calls table.
-  bool live_call_facts(const std::string& request, const tg::mgmt::Json& args, const tg::ipc::StatsBody& b,
+  bool live_call_facts(const std::string& request, const tg::mgmt::Json& args, const tg::api::StatsBody& b,
                        OrderedJson& out, std::string& why) {
-    tg::ipc::LiveCallsReader reader;
-    auto names = tg::ipc::ChannelNames::with_prefix(opt_.shm_prefix);
+    tg::api::LiveCallsReader reader;
+    auto names = tg::api::ChannelNames::with_prefix(opt_.shm_prefix);
     if (!reader.open(names.calls, why)) return false;
-    std::vector<tg::ipc::CallRecordWire> live;
-    tg::ipc::LiveCallsInfo info;
+    std::vector<tg::api::CallRecordWire> live;
+    tg::api::LiveCallsInfo info;
     if (!reader.read(live, &info)) return why = "the fast path kept its live-calls table busy", false;
     tg::diag::ViewContext v;
     v.trunk_name = [&b](uint8_t i) {
-      return i < b.trunk_count && i < tg::ipc::kMaxTrunks
+      return i < b.trunk_count && i < tg::api::kMaxTrunks
                  ? std::string(b.trunks[i].name, strnlen(b.trunks[i].name, sizeof b.trunks[i].name))
                  : std::string();
     };
     v.uplink_name = [&b](uint8_t i) {
-      return i < b.uplink_count && i < tg::ipc::kMaxUplinks
+      return i < b.uplink_count && i < tg::api::kMaxUplinks
                  ? std::string(b.uplinks[i].name, strnlen(b.uplinks[i].name, sizeof b.uplinks[i].name))
                  : std::string();
     };
@@ -178,7 +178,7 @@ class Session {
       return true;
     }
     std::string id = args.value("call_id", "");
-    id = id.substr(0, sizeof(tg::ipc::CallRecordWire::call_id) - 1);
+    id = id.substr(0, sizeof(tg::api::CallRecordWire::call_id) - 1);
     for (const auto& r : live) {
       if (std::string(r.call_id, strnlen(r.call_id, sizeof r.call_id)) != id) continue;
       tg::diag::Options o;

@@ -8,5 +8,5 @@ unit-cli_LIBS := tgcli
 
 BINS += tg-cli
 tg-cli_SRCS := tools/cli/main.cpp
-tg-cli_LIBS := tgcli tgmgmt tgdiagnose tgcore tgipc
+tg-cli_LIBS := tgcli tgmgmt tgdiagnose tgcore tgapi
 tg-cli_LDLIBS := -lboost_program_options -lrt

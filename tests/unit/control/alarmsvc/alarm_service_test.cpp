@@ -177,9 +177,9 @@ TEST(AlarmService, BacklogAlarmWhenReceiversStayAway) {
 TEST(AlarmService, DrivenThroughTheDaemonHooks) {
   controld::Hooks hooks;
   svc->install(hooks);
-  ipc::UplinkStateEvent e{};
-  e.from = ipc::UplinkState::up;
-  e.to = ipc::UplinkState::down;
+  api::UplinkStateEvent e{};
+  e.from = api::UplinkState::up;
+  e.to = api::UplinkState::down;
   hooks.on_uplink_state("wan1", e);
   hooks.on_switch(blackout());
   LONGS_EQUAL(2, hooks.show_alarms().size());  // no_redundancy + blackhole on wan0

@@ -27,10 +27,10 @@ constexpr int64_t kWall0 = 1795428754000;    // 2026-11-23T10:12:34Z
 constexpr uint64_t kMono0 = 5000 * 1000 * kMs;  // fast path's monotonic clock at kWall0
 
 struct FakeFeed : CallFeed {
-  std::deque<ipc::CallRecordWire> cdrs;
-  std::vector<ipc::CallRecordWire> live;
+  std::deque<api::CallRecordWire> cdrs;
+  std::vector<api::CallRecordWire> live;
   bool live_ok = true;
-  size_t poll_cdrs(ipc::CallRecordWire* out, size_t n) override {
+  size_t poll_cdrs(api::CallRecordWire* out, size_t n) override {
     size_t k = 0;
     while (k < n && !cdrs.empty()) {
       out[k++] = cdrs.front();
@@ -39,7 +39,7 @@ struct FakeFeed : CallFeed {
     return k;
   }
   uint64_t* now = nullptr;  // the fast path's clock
-  bool read_live(std::vector<ipc::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override {
+  bool read_live(std::vector<api::CallRecordWire>& out, uint64_t& published_ns, std::string& why) override {
     if (!live_ok) return why = "fast path not running", false;
     out = live;
     published_ns = *now;
@@ -53,9 +53,9 @@ void put(char (&dst)[N], const char* s) {
 }
 
 // A call on trunk 0 / uplink 0 dialled at `at_ms` after kMono0.
-ipc::CallRecordWire cdr(const char* id, CallState state, uint16_t code, uint64_t at_ms = 0) {
-  ipc::CallRecordWire r{};
-  r.version = ipc::kCallRecordVersion;
+api::CallRecordWire cdr(const char* id, CallState state, uint16_t code, uint64_t at_ms = 0) {
+  api::CallRecordWire r{};
+  r.version = api::kCallRecordVersion;
   r.state = uint8_t(state);
   r.direction = uint8_t(CallDirection::outbound);
   r.trunk = 0;
@@ -77,7 +77,7 @@ ipc::CallRecordWire cdr(const char* id, CallState state, uint16_t code, uint64_t
     r.pdd_ms = 400;
     r.srd_ms = 400;
     for (auto& m : r.media) {
-      m.flags = ipc::kMediaAnnounced | ipc::kMediaSeen;
+      m.flags = api::kMediaAnnounced | api::kMediaSeen;
       m.packets = 3000;
       m.expected = 3000;
       m.jitter_us = 1500;
@@ -107,7 +107,7 @@ TEST_GROUP(CallRecords) {
   uint64_t fp_mono = kMono0 + 120'000 * kMs;  // the fast path's, at its last publish
   std::vector<std::string> logs;
   std::unique_ptr<CallRecords> cr;
-  ipc::StatsBody stats{};
+  api::StatsBody stats{};
 
   void setup() override {
     feed.now = &fp_mono;
@@ -121,7 +121,7 @@ TEST_GROUP(CallRecords) {
     stats.uplink_count = 2;
     put(stats.uplinks[0].name, "wan0");
     put(stats.uplinks[1].name, "wan1");
-    cr->set_stats_source([this](ipc::StatsBody& b) {
+    cr->set_stats_source([this](api::StatsBody& b) {
       b = stats;
       return true;
     });
@@ -138,7 +138,7 @@ TEST_GROUP(CallRecords) {
 
 TEST(CallRecords, CdrBecomesAStoreRowWithNamesTimesAndDiagnosis) {
   feed.cdrs.push_back(cdr("ok@pbx", CallState::ended, 200));
-  ipc::CallRecordWire nf = cdr("nf@pbx", CallState::rejected, 404, 5000);
+  api::CallRecordWire nf = cdr("nf@pbx", CallState::rejected, 404, 5000);
   put(nf.to_user, "030123456");
   feed.cdrs.push_back(nf);
   cr->tick();
@@ -158,7 +158,7 @@ TEST(CallRecords, CdrBecomesAStoreRowWithNamesTimesAndDiagnosis) {
   DOUBLES_EQUAL(4.4, a.outbound.mos, 1e-9);
   DOUBLES_EQUAL(1.5, a.inbound.jitter_ms, 1e-9);
   STRCMP_EQUAL("ok", a.verdict.c_str());
-  LONGS_EQUAL(sizeof(ipc::CallRecordWire) * 2, a.raw.size());
+  LONGS_EQUAL(sizeof(api::CallRecordWire) * 2, a.raw.size());
   STRCMP_EQUAL("number_format", rows[1].verdict.c_str());
   CHECK(rows[1].diagnosis.find("missing country code?") != std::string::npos);
 }
@@ -193,16 +193,16 @@ TEST(CallRecords, WithoutTrunkNamesFromTheFastPathTheOnlyConfiguredTrunkIsUsed) 
 }
 
 TEST(CallRecords, InboundCallMediaIsMappedToTheNocDirections) {
-  ipc::CallRecordWire r = cdr("in@carrier", CallState::ended, 200);
+  api::CallRecordWire r = cdr("in@carrier", CallState::ended, 200);
   r.direction = uint8_t(CallDirection::inbound);
-  r.media[ipc::kMediaCallerToCallee].mos_x100 = 300;  // carrier -> PBX on an inbound call
+  r.media[api::kMediaCallerToCallee].mos_x100 = 300;  // carrier -> PBX on an inbound call
   store::CallRecord row = cr->to_row(r);
   DOUBLES_EQUAL(3.0, row.inbound.mos, 1e-9);
   DOUBLES_EQUAL(4.4, row.outbound.mos, 1e-9);
 }
 
 TEST(CallRecords, DiagnoseFinishedCallFromRecentAndFromTheStore) {
-  ipc::CallRecordWire r = cdr("forbidden@pbx", CallState::rejected, 403);
+  api::CallRecordWire r = cdr("forbidden@pbx", CallState::rejected, 403);
   feed.cdrs.push_back(r);
   cr->tick();
   Json d = run(&CallRecords::diagnose_call, {{"call_id", "forbidden@pbx"}});
@@ -227,9 +227,9 @@ TEST(CallRecords, DiagnoseFinishedCallFromRecentAndFromTheStore) {
 }
 
 TEST(CallRecords, DiagnoseLiveCall) {
-  ipc::CallRecordWire r = cdr("live@pbx", CallState::answered, 200, 100'000);
-  r.media[ipc::kMediaCalleeToCaller] = {};
-  r.media[ipc::kMediaCalleeToCaller].flags = ipc::kMediaAnnounced;
+  api::CallRecordWire r = cdr("live@pbx", CallState::answered, 200, 100'000);
+  r.media[api::kMediaCalleeToCaller] = {};
+  r.media[api::kMediaCalleeToCaller].flags = api::kMediaAnnounced;
   feed.live.push_back(r);
   Json d = run(&CallRecords::diagnose_call, {{"call_id", "live@pbx"}});
   STRCMP_EQUAL("one_way_audio", d["verdict"].get<std::string>().c_str());
@@ -239,7 +239,7 @@ TEST(CallRecords, DiagnoseLiveCall) {
 
 TEST(CallRecords, ShowCallsListsLiveCallsWithMediaPerDirection) {
   feed.live.push_back(cdr("b@pbx", CallState::answered, 200, 90'000));
-  ipc::CallRecordWire ringing = cdr("a@pbx", CallState::ringing, 0, 80'000);
+  api::CallRecordWire ringing = cdr("a@pbx", CallState::ringing, 0, 80'000);
   ringing.end_ns = 0;
   feed.live.push_back(ringing);
   Json j = run(&CallRecords::show_calls, Json::object());
@@ -263,7 +263,7 @@ TEST(CallRecords, TrunkFiguresKeepBusyApartFromFailure) {
   // 4 answered, 3 busy (486, 600, 503 + Retry-After), 2 failed (500, timeout), 1 rejected (404)
   int n = 0;
   auto add = [&](CallState s, uint16_t code) {
-    ipc::CallRecordWire r = cdr(("c" + std::to_string(n)).c_str(), s, code, uint64_t(n) * 1000);
+    api::CallRecordWire r = cdr(("c" + std::to_string(n)).c_str(), s, code, uint64_t(n) * 1000);
     r.srd_ms = 100 + n * 10;
     r.pdd_ms = s == CallState::ended ? 200 + n * 10 : -1;
     ++n;
@@ -511,7 +511,7 @@ TEST(CallRecords, WithoutStoreDiagnoseStillWorksAndExportSaysWhy) {
 }
 
 TEST(CallRecords, UnknownVersionIsCountedAndSkipped) {
-  ipc::CallRecordWire r = cdr("v@pbx", CallState::ended, 200);
+  api::CallRecordWire r = cdr("v@pbx", CallState::ended, 200);
   r.version = 42;
   feed.cdrs.push_back(r);
   cr->tick();

@@ -29,27 +29,27 @@ using mgmt::Json;
 namespace {
 
 struct Ring {
-  explicit Ring(uint32_t cap) : words(ipc::CaptureLayout::bytes_for(cap) / 8 + 1, 0) {
-    h = ipc::CaptureLayout::init(words.data(), cap, 1, 0);
+  explicit Ring(uint32_t cap) : words(api::CaptureLayout::bytes_for(cap) / 8 + 1, 0) {
+    h = api::CaptureLayout::init(words.data(), cap, 1, 0);
     producer.bind(h);
   }
   std::vector<uint64_t> words;
-  ipc::CaptureHeader* h;
-  ipc::CaptureProducer producer;
+  api::CaptureHeader* h;
+  api::CaptureProducer producer;
   // Starts capture `id` in the fast path's role; fast path clock 0 = wall 1.7e18 ns.
-  void start(uint32_t id, uint32_t snaplen = ipc::kCaptureMaxSnap, uint8_t classes = 0) {
-    ipc::Command c = ipc::make_command(ipc::CommandKind::capture_start, ipc::kNoUplink, 1, 0);
+  void start(uint32_t id, uint32_t snaplen = api::kCaptureMaxSnap, uint8_t classes = 0) {
+    api::Command c = api::make_command(api::CommandKind::capture_start, api::kNoUplink, 1, 0);
     c.capture.capture_id = id;
     c.capture.snaplen = snaplen;
     c.capture.classes = classes;
-    CHECK(producer.apply(c, 0, 1'700'000'000'000'000'000, 3) == ipc::CommandResult::ok);
+    CHECK(producer.apply(c, 0, 1'700'000'000'000'000'000, 3) == api::CommandResult::ok);
   }
   void packet(uint16_t len, uint64_t t_ns, uint8_t tag) {
     std::vector<uint8_t> f(len, 0);
     f[12] = 0x08;
     f[14] = 0x45;
     f[len - 1] = tag;
-    producer.offer(f.data(), len, t_ns, 0, ipc::CaptureDirection::outbound, ipc::CaptureClass::rtp);
+    producer.offer(f.data(), len, t_ns, 0, api::CaptureDirection::outbound, api::CaptureClass::rtp);
   }
 };
 
@@ -110,7 +110,7 @@ TEST(CaptureWriter, SlotsBecomePcapRecordsWithWallClockNanoseconds) {
   STRCMP_EQUAL("running", st["state"].get<std::string>().c_str());
   LONGS_EQUAL(40, st["packets"].get<int>());
   LONGS_EQUAL(0, st["drops"].get<int>());
-  ring.producer.apply(ipc::make_command(ipc::CommandKind::capture_stop, ipc::kNoUplink, 2, 0), 50, 0, 3);
+  ring.producer.apply(api::make_command(api::CommandKind::capture_stop, api::kNoUplink, 2, 0), 50, 0, 3);
   w.finish(50'000'000, CaptureEnd::stopped);
   CHECK_FALSE(w.running());
   st = w.status(60'000'000);
@@ -209,7 +209,7 @@ TEST(CaptureWriter, RequestsAboveTheCapsAreRefusedAndOldSlotsSkipped) {
   CHECK_FALSE(w.check(s, why));
   STRCMP_CONTAINS("no room", why.c_str());
   s = {};
-  s.snaplen = ipc::kCaptureMaxSnap + 1;
+  s.snaplen = api::kCaptureMaxSnap + 1;
   CHECK_FALSE(w.check(s, why));
 
   // Unread slots of an earlier capture, and late ones, are not this file's.
@@ -268,8 +268,8 @@ class CapturingFastPath : public FakeFastPath {
  public:
   explicit CapturingFastPath(Ring& r) : ring(r) {}
   Ring& ring;
-  bool push_command(const ipc::Command& c) override {
-    if (c.kind == ipc::CommandKind::capture_start || c.kind == ipc::CommandKind::capture_stop)
+  bool push_command(const api::Command& c) override {
+    if (c.kind == api::CommandKind::capture_start || c.kind == api::CommandKind::capture_stop)
       verdict = ring.producer.apply(c, 0, 0, 2);
     return FakeFastPath::push_command(c);
   }
@@ -359,11 +359,11 @@ TEST(CaptureCommands, StartWritesWhatTheFastPathCopiesStopClosesTheFile) {
   CHECK_TRUE_TEXT(r["ok"].get<bool>(), r.dump().c_str());
   STRCMP_EQUAL("running", r["result"]["state"].get<std::string>().c_str());
   STRCMP_EQUAL("sip+rtp uplink wan1 host 192.0.2.10", r["result"]["filter"].get<std::string>().c_str());
-  const ipc::Command& c = fp->commands.back();
-  CHECK(c.kind == ipc::CommandKind::capture_start);
+  const api::Command& c = fp->commands.back();
+  CHECK(c.kind == api::CommandKind::capture_start);
   LONGS_EQUAL(1, c.uplink);
   LONGS_EQUAL(0xC000020A, c.capture.host_v4);
-  LONGS_EQUAL(ipc::kCaptureClassAll, c.capture.classes);
+  LONGS_EQUAL(api::kCaptureClassAll, c.capture.classes);
   LONGS_EQUAL(12000, c.capture.max_duration_ms);
   LONGS_EQUAL(c.capture.capture_id, ring->h->capture_id.load());
   Json again = admin("capture.start");
@@ -373,7 +373,7 @@ TEST(CaptureCommands, StartWritesWhatTheFastPathCopiesStopClosesTheFile) {
   for (uint8_t i = 0; i < 5; ++i) {
     std::vector<uint8_t> f(80, 0);
     f[12] = 0x08, f[14] = 0x45, f[29] = 10, f[26] = 192, f[28] = 2;  // src 192.0.2.10
-    ring->producer.offer(f.data(), 80, i, 1, ipc::CaptureDirection::outbound, ipc::CaptureClass::sip);
+    ring->producer.offer(f.data(), 80, i, 1, api::CaptureDirection::outbound, api::CaptureClass::sip);
   }
   ctl->tick();
   r = admin("show.capture");
@@ -392,7 +392,7 @@ TEST(CaptureCommands, TheDaemonStopsTheCaptureAtABound) {
   CHECK_TRUE_TEXT(r["ok"].get<bool>(), r.dump().c_str());
   for (uint8_t i = 0; i < 4; ++i) ring->packet(60, i, i);
   ctl->tick();  // limit reached: capture_stop sent, the fake applies it at once
-  CHECK(fp->commands.back().kind == ipc::CommandKind::capture_stop);
+  CHECK(fp->commands.back().kind == api::CommandKind::capture_stop);
   ctl->tick();
   CHECK_FALSE(writer->running());
   r = admin("show.capture");
@@ -401,8 +401,8 @@ TEST(CaptureCommands, TheDaemonStopsTheCaptureAtABound) {
 
   // A fast path that rejects the start leaves no file behind.
   size_t before = files();
-  fp->verdict = ipc::CommandResult::no_capture;
-  ring->producer = ipc::CaptureProducer();  // unbound: answers no_capture
+  fp->verdict = api::CommandResult::no_capture;
+  ring->producer = api::CaptureProducer();  // unbound: answers no_capture
   r = admin("capture.start");
   STRCMP_CONTAINS("fast path rejected it: the fast path has no capture ring", message(r).c_str());
   LONGS_EQUAL(before, files());

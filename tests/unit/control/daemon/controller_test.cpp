@@ -72,13 +72,13 @@ TEST_GROUP(Controller) {
     std::strcpy(fp.body.uplinks[0].name, "wan0");
     std::strcpy(fp.body.uplinks[1].name, "wan1");
     fp.body.active_uplink = 0;
-    fp.body.forced_uplink = ipc::kNoUplink;
-    fp.body.uplinks[0].state = ipc::UplinkState::up;
+    fp.body.forced_uplink = api::kNoUplink;
+    fp.body.uplinks[0].state = api::UplinkState::up;
     fp.body.uplinks[0].link_up = 1;
     fp.body.uplinks[0].state_since_ns = now_ns - 90'000'000'000ull;
     fp.body.uplinks[0].probe = {12'340, 10'000, 15'000, 1'500, 5'000, 50, 500, 497, 0, 3};
-    fp.body.uplinks[1].state = ipc::UplinkState::down;
-    fp.body.uplinks[1].fault_mask = ipc::kFault_link;
+    fp.body.uplinks[1].state = api::UplinkState::down;
+    fp.body.uplinks[1].fault_mask = api::kFault_link;
   }
   void teardown() override {
     delete ctl;
@@ -131,18 +131,18 @@ TEST(Controller, FailoverForceSendsTheCommandAndReportsTheVerdict) {
   Json r = admin("failover.force", {{"uplink", "wan1"}});
   STRCMP_EQUAL("ok", code(r).c_str());
   LONGS_EQUAL(1, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::force_uplink), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(api::CommandKind::force_uplink), int(fp.commands[0].kind));
   LONGS_EQUAL(1, fp.commands[0].uplink);
-  LONGS_EQUAL(ipc::kMessageVersion, fp.commands[0].version);
-  fp.verdict = ipc::CommandResult::ok_uplink_down;
+  LONGS_EQUAL(api::kMessageVersion, fp.commands[0].version);
+  fp.verdict = api::CommandResult::ok_uplink_down;
   r = admin("failover.force", {{"uplink", "wan1"}});
   STRCMP_EQUAL("ok_uplink_down", r["result"]["result"].get<std::string>().c_str());
   r = admin("failover.auto");
   STRCMP_EQUAL("bad_argument", code(r).c_str());  // verdict ok_uplink_down is not ok for auto
-  fp.verdict = ipc::CommandResult::ok;
+  fp.verdict = api::CommandResult::ok;
   r = admin("failover.auto");
   STRCMP_EQUAL("ok", code(r).c_str());
-  LONGS_EQUAL(int(ipc::CommandKind::auto_select), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(api::CommandKind::auto_select), int(fp.commands.back().kind));
 }
 
 TEST(Controller, FailoverForceChecksTheUplinkAndTimesOut) {
@@ -163,7 +163,7 @@ TEST(Controller, FailoverForceChecksTheUplinkAndTimesOut) {
 }
 
 TEST(Controller, SwitchEventsBecomeHistoryWithMeasuredTimes) {
-  fp.add_switch(0, 1, ipc::SwitchReason::probe_loss, 5'000'000'000, 5'180'500'000, 5'180'600'000, 12);
+  fp.add_switch(0, 1, api::SwitchReason::probe_loss, 5'000'000'000, 5'180'500'000, 5'180'600'000, 12);
   ctl->tick();
   Json r = admin("show.failover.history");
   const Json& s = r["result"]["switches"];
@@ -181,10 +181,10 @@ TEST(Controller, SwitchEventsBecomeHistoryWithMeasuredTimes) {
 }
 
 TEST(Controller, EventGapsAndUnknownKindsAreCounted) {
-  fp.add_switch(0, 1, ipc::SwitchReason::link_down, 1, 2, 3, 0);
+  fp.add_switch(0, 1, api::SwitchReason::link_down, 1, 2, 3, 0);
   fp.seq += 3;  // three events lost in the ring
-  fp.add_switch(1, 0, ipc::SwitchReason::failback, 4, 5, 6, 0);
-  ipc::Event odd{};
+  fp.add_switch(1, 0, api::SwitchReason::failback, 4, 5, 6, 0);
+  api::Event odd{};
   odd.version = 9;
   odd.seq = fp.seq++;
   fp.events.push_back(odd);
@@ -219,7 +219,7 @@ TEST(Controller, CandidateCommitAndRejectedCommit) {
   LONGS_EQUAL(80, store->running().thresholds.rtt_ms);
   // Timers went to the fast path for both uplinks after the commit.
   LONGS_EQUAL(2, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::set_timers), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(api::CommandKind::set_timers), int(fp.commands[0].kind));
   LONGS_EQUAL(10, fp.commands[0].timers.probe_interval_ms);
   LONGS_EQUAL(100, fp.commands[0].timers.probe_timeout_ms);
   LONGS_EQUAL(8, fp.commands[0].timers.miss_threshold);
@@ -281,7 +281,7 @@ TEST(Controller, AttachPushesTimersAndCounts) {
   ctl->tick();
   LONGS_EQUAL(1, ctl->counter(Counter::fastpath_attaches));
   LONGS_EQUAL(2, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::set_timers), int(fp.commands[1].kind));
+  LONGS_EQUAL(int(api::CommandKind::set_timers), int(fp.commands[1].kind));
   LONGS_EQUAL(1, fp.commands[1].uplink);
   Json r = admin("show.counters");
   LONGS_EQUAL(2, r["result"]["daemon"]["commands_sent"].get<int>());
@@ -305,7 +305,7 @@ TEST(Controller, PushedTimersPassTheFastPathsCheck) {
     const char* why = failover::check_timers(h, b);
     CHECK_TEXT(why == nullptr, why);
   }
-  fp.verdict = ipc::CommandResult::bad_timers;
+  fp.verdict = api::CommandResult::bad_timers;
   fp.attach_now = true;
   ctl->tick();
   ctl->tick();
@@ -340,14 +340,14 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
     ctl->tick();
   }
   LONGS_EQUAL(1, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
-  LONGS_EQUAL(int(ipc::SoftFault::latency), int(fp.commands[0].reason));
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(api::SoftFault::latency), int(fp.commands[0].reason));
   LONGS_EQUAL(0, fp.commands[0].uplink);
   LONGS_EQUAL(2, ctl->counter(Counter::qos_violations));
   // A restarted fast path is told again.
   fp.attach_now = true;
   ctl->tick();
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands.back().kind));
   fp.body.uplinks[0].probe.rtt_avg_us = 20'000;
   size_t before = fp.commands.size();
   for (int s = 0; s <= 11; ++s) {
@@ -355,25 +355,25 @@ TEST(Controller, SustainedHighRttBecomesASoftFaultAndClearsAfterRecovery) {
     ctl->tick();
   }
   LONGS_EQUAL(before + 1, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
 }
 
 // The trunk watch's sip_outage: one command per change, again after the
 // fast path restarts (it knows nothing of our soft faults then).
 TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
-  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
-  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, true);
+  ctl->set_soft_fault("wan0", api::SoftFault::sip_outage, true);
+  ctl->set_soft_fault("wan0", api::SoftFault::sip_outage, true);
   LONGS_EQUAL(1, fp.commands.size());
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
-  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands[0].reason));
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands[0].kind));
+  LONGS_EQUAL(int(api::SoftFault::sip_outage), int(fp.commands[0].reason));
   LONGS_EQUAL(0, fp.commands[0].uplink);
   fp.attach_now = true;
   ctl->tick();
   LONGS_EQUAL(4, fp.commands.size());  // 2 x set_timers + the soft fault again
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_raise), int(fp.commands[3].kind));
-  ctl->set_soft_fault("wan0", ipc::SoftFault::sip_outage, false);
-  LONGS_EQUAL(int(ipc::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
-  LONGS_EQUAL(int(ipc::SoftFault::sip_outage), int(fp.commands.back().reason));
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands[3].kind));
+  ctl->set_soft_fault("wan0", api::SoftFault::sip_outage, false);
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
+  LONGS_EQUAL(int(api::SoftFault::sip_outage), int(fp.commands.back().reason));
   fp.attach_now = true;
   ctl->tick();
   LONGS_EQUAL(7, fp.commands.size());  // timers only
@@ -383,9 +383,9 @@ TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
 // itself): no QoS violation, no soft fault, no loss alarm on top.
 TEST(Controller, HardFaultFiguresAreNoQosViolation) {
   fp.body.uplinks[0].probe.loss_ppm = 1'000'000;
-  fp.body.uplinks[0].fault_mask = ipc::kFault_probe;
+  fp.body.uplinks[0].fault_mask = api::kFault_probe;
   fp.body.uplinks[1].probe = {0, 0, 0, 0, 400'000, 100, 1000, 600, 0, 400};
-  fp.body.uplinks[1].fault_mask = ipc::kFault_blackout;
+  fp.body.uplinks[1].fault_mask = api::kFault_blackout;
   for (int s = 0; s <= 30; ++s) {
     now_ns += 1'000'000'000;
     ctl->tick();

@@ -14,10 +14,10 @@ class FakeFastPath : public FastPath {
  public:
   bool present = true, answers = true, ring_full = false;
   bool attach_now = false;
-  ipc::CommandResult verdict = ipc::CommandResult::ok;
-  ipc::StatsBody body{};
-  std::deque<ipc::Event> events;
-  std::vector<ipc::Command> commands;
+  api::CommandResult verdict = api::CommandResult::ok;
+  api::StatsBody body{};
+  std::deque<api::Event> events;
+  std::vector<api::Command> commands;
   uint32_t seq = 1;
 
   bool maintain(uint64_t) override {
@@ -29,12 +29,12 @@ class FakeFastPath : public FastPath {
   bool alive() const override { return present; }
   std::string status() const override { return present ? "attached to pid 42" : "not attached: test"; }
   uint64_t pid() const override { return present ? 42 : 0; }
-  bool read_stats(ipc::StatsBody& out) override {
+  bool read_stats(api::StatsBody& out) override {
     if (!present) return false;
     out = body;
     return true;
   }
-  size_t poll_events(ipc::Event* out, size_t n) override {
+  size_t poll_events(api::Event* out, size_t n) override {
     size_t k = 0;
     while (k < n && !events.empty()) {
       out[k++] = events.front();
@@ -42,13 +42,13 @@ class FakeFastPath : public FastPath {
     }
     return k;
   }
-  bool push_command(const ipc::Command& c) override {
+  bool push_command(const api::Command& c) override {
     if (ring_full) return false;
     commands.push_back(c);
     if (answers) {
-      ipc::Event e{};
-      e.version = ipc::kMessageVersion;
-      e.kind = ipc::EventKind::command_result;
+      api::Event e{};
+      e.version = api::kMessageVersion;
+      e.kind = api::EventKind::command_result;
       e.seq = seq++;
       e.command_result.command_seq = c.seq;
       e.command_result.command_kind = uint16_t(c.kind);
@@ -57,11 +57,11 @@ class FakeFastPath : public FastPath {
     }
     return true;
   }
-  void add_switch(uint8_t from, uint8_t to, ipc::SwitchReason why, uint64_t fault, uint64_t decided, uint64_t done,
+  void add_switch(uint8_t from, uint8_t to, api::SwitchReason why, uint64_t fault, uint64_t decided, uint64_t done,
                   uint32_t calls) {
-    ipc::Event e{};
-    e.version = ipc::kMessageVersion;
-    e.kind = ipc::EventKind::uplink_switch;
+    api::Event e{};
+    e.version = api::kMessageVersion;
+    e.kind = api::EventKind::uplink_switch;
     e.seq = seq++;
     e.uplink_switch.uplink_from = from;
     e.uplink_switch.uplink_to = to;
@@ -70,7 +70,7 @@ class FakeFastPath : public FastPath {
     e.uplink_switch.decided_ns = decided;
     e.uplink_switch.switched_ns = done;
     e.uplink_switch.calls_affected = calls;
-    e.uplink_switch.fault_mask = ipc::kFault_probe;
+    e.uplink_switch.fault_mask = api::kFault_probe;
     events.push_back(e);
   }
 };

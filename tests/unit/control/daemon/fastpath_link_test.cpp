@@ -13,19 +13,19 @@
 using namespace tg;
 using namespace tg::controld;
 
-// The real shared-memory link against real ipc channels created here (the
+// The real shared-memory link against real API channels created here (the
 // fast path's side), including a "restart" by another process.
 TEST_GROUP(ShmFastPath) {
   std::string prefix;
-  ipc::ChannelNames names;
+  api::ChannelNames names;
   void setup() override {
     prefix = "/tgcd-unit-" + std::to_string(getpid());
-    names = ipc::ChannelNames::with_prefix(prefix);
+    names = api::ChannelNames::with_prefix(prefix);
   }
   void teardown() override {
-    ipc::ShmRegion::unlink(names.events);
-    ipc::ShmRegion::unlink(names.commands);
-    ipc::ShmRegion::unlink(names.stats);
+    api::ShmRegion::unlink(names.events);
+    api::ShmRegion::unlink(names.commands);
+    api::ShmRegion::unlink(names.stats);
   }
 };
 
@@ -35,14 +35,14 @@ TEST(ShmFastPath, AbsentFastPathIsReportedAndRetried) {
   CHECK_FALSE(link.attached());
   STRCMP_CONTAINS("not attached: ", link.status().c_str());
   STRCMP_CONTAINS(names.events.c_str(), link.status().c_str());
-  ipc::StatsBody body;
+  api::StatsBody body;
   CHECK_FALSE(link.read_stats(body));
-  ipc::Command c{};
+  api::Command c{};
   CHECK_FALSE(link.push_command(c));
 }
 
 TEST(ShmFastPath, AttachesReadsStatsAndCarriesEventsAndCommands) {
-  ipc::FastPathChannels fp;
+  api::FastPathChannels fp;
   std::string why;
   CHECK_TRUE_TEXT(fp.create(names, 64, 16, 1, why), why.c_str());
   ShmFastPath link(prefix);
@@ -50,38 +50,38 @@ TEST(ShmFastPath, AttachesReadsStatsAndCarriesEventsAndCommands) {
   CHECK(link.attached());
   CHECK(link.alive());
   LONGS_EQUAL(getpid(), link.pid());
-  ipc::StatsBody pub{};
+  api::StatsBody pub{};
   pub.uplink_count = 1;
   std::strcpy(pub.uplinks[0].name, "wan0");
   pub.switches_total = 7;
   fp.stats.publish(pub);
-  ipc::StatsBody got{};
+  api::StatsBody got{};
   CHECK(link.read_stats(got));
   LONGS_EQUAL(7, got.switches_total);
   STRCMP_EQUAL("wan0", got.uplinks[0].name);
 
-  ipc::Event e{};
-  e.version = ipc::kMessageVersion;
-  e.kind = ipc::EventKind::uplink_state;
+  api::Event e{};
+  e.version = api::kMessageVersion;
+  e.kind = api::EventKind::uplink_state;
   e.seq = 1;
   CHECK(fp.events.push(e));
-  ipc::Event out[4];
+  api::Event out[4];
   LONGS_EQUAL(1, link.poll_events(out, 4));
-  LONGS_EQUAL(int(ipc::EventKind::uplink_state), int(out[0].kind));
+  LONGS_EQUAL(int(api::EventKind::uplink_state), int(out[0].kind));
 
-  ipc::Command c{};
-  c.version = ipc::kMessageVersion;
-  c.kind = ipc::CommandKind::auto_select;
+  api::Command c{};
+  c.version = api::kMessageVersion;
+  c.kind = api::CommandKind::auto_select;
   c.seq = 9;
   CHECK(link.push_command(c));
-  ipc::Command rc{};
+  api::Command rc{};
   CHECK(fp.commands.pop(rc));
   LONGS_EQUAL(9, rc.seq);
   fp.unlink();
 }
 
 TEST(ShmFastPath, StoppedHeartbeatIsStaleAndARestartedFastPathIsPickedUp) {
-  ipc::FastPathChannels fp;
+  api::FastPathChannels fp;
   std::string why;
   CHECK(fp.create(names, 64, 16, 1, why));
   ShmFastPath link(prefix);
@@ -102,7 +102,7 @@ TEST(ShmFastPath, StoppedHeartbeatIsStaleAndARestartedFastPathIsPickedUp) {
   CHECK(pipe(ready) == 0);
   pid_t child = fork();
   if (child == 0) {
-    ipc::FastPathChannels again;
+    api::FastPathChannels again;
     std::string e;
     bool ok = again.create(names, 64, 16, 1, e);
     char b = ok ? 'y' : 'n';

@@ -215,7 +215,7 @@ TEST(KernelSync, StatsBackstopIsPolledAtItsInterval) {
   ks->tick();
   STRCMP_EQUAL("tap-lte", main_route(nl)->ifname.c_str());
   // No uplink active / fast path gone: the last route stays.
-  fp.body.active_uplink = ipc::kNoUplink;
+  fp.body.active_uplink = api::kNoUplink;
   advance_ms(KernelSync::kActivePollNs / 1'000'000);
   ks->tick();
   fp.present = false;
@@ -586,7 +586,7 @@ TEST_GROUP(KernelSyncInDaemon) {
 
 TEST(KernelSyncInDaemon, SwitchEventMovesTheMainRouteAtOnce) {
   STRCMP_EQUAL("tap-wan0", main_route(nl)->ifname.c_str());
-  fp.add_switch(0, 1, ipc::SwitchReason::link_down, now_ns, now_ns, now_ns, 0);
+  fp.add_switch(0, 1, api::SwitchReason::link_down, now_ns, now_ns, now_ns, 0);
   ctl->tick();  // the controller consumes the event; no stats poll needed
   STRCMP_EQUAL("tap-wan1", main_route(nl)->ifname.c_str());
   LONGS_EQUAL(1, ctl->switches().size());  // the earlier on_switch hooks still ran

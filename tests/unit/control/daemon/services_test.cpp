@@ -25,10 +25,10 @@ std::string conf(const std::string& dir) {
          "[store]\npath = " + dir + "/state/store.db\n";
 }
 
-ipc::Event state_event(FakeFastPath& fp, uint8_t uplink, ipc::UplinkState from, ipc::UplinkState to, uint8_t faults) {
-  ipc::Event e{};
-  e.version = ipc::kMessageVersion;
-  e.kind = ipc::EventKind::uplink_state;
+api::Event state_event(FakeFastPath& fp, uint8_t uplink, api::UplinkState from, api::UplinkState to, uint8_t faults) {
+  api::Event e{};
+  e.version = api::kMessageVersion;
+  e.kind = api::EventKind::uplink_state;
   e.seq = fp.seq++;
   e.uplink_state.uplink = uplink;
   e.uplink_state.from = from;
@@ -95,8 +95,8 @@ TEST(Services, StoreAndQueueOpen) {
 }
 
 TEST(Services, UplinkFaultRaisesAlarmSwitchNamesTheActionRecoveryClearsAndReports) {
-  fp.events.push_back(state_event(fp, 0, ipc::UplinkState::up, ipc::UplinkState::down, ipc::kFault_blackout));
-  fp.add_switch(0, 1, ipc::SwitchReason::media_blackout, 1'000'000'000, 1'180'000'000, 1'212'000'000, 12);
+  fp.events.push_back(state_event(fp, 0, api::UplinkState::up, api::UplinkState::down, api::kFault_blackout));
+  fp.add_switch(0, 1, api::SwitchReason::media_blackout, 1'000'000'000, 1'180'000'000, 1'212'000'000, 12);
   ctl->tick();
   Json a = call("show.alarms");
   CHECK_TRUE_TEXT(a["ok"].get<bool>(), a.dump().c_str());
@@ -117,7 +117,7 @@ TEST(Services, UplinkFaultRaisesAlarmSwitchNamesTheActionRecoveryClearsAndReport
   CHECK(failover);
 
   wall_ms += 60'000;
-  fp.events.push_back(state_event(fp, 0, ipc::UplinkState::down, ipc::UplinkState::recovering, 0));
+  fp.events.push_back(state_event(fp, 0, api::UplinkState::down, api::UplinkState::recovering, 0));
   ctl->tick();
   a = call("show.alarms");
   CHECK_TRUE_TEXT(find_alarm(a, "uplink_blackhole").is_null(), a.dump().c_str());
@@ -130,10 +130,10 @@ TEST(Services, UplinkFaultRaisesAlarmSwitchNamesTheActionRecoveryClearsAndReport
 }
 
 TEST(Services, NoUsableUplinkRaisesAllUplinksDown) {
-  fp.add_switch(0, ipc::kNoUplink, ipc::SwitchReason::link_down, 1, 2, 3, 4);
+  fp.add_switch(0, api::kNoUplink, api::SwitchReason::link_down, 1, 2, 3, 4);
   ctl->tick();
   CHECK(!find_alarm(call("show.alarms"), "all_uplinks_down").is_null());
-  fp.add_switch(ipc::kNoUplink, 1, ipc::SwitchReason::failback, 5, 6, 7, 0);
+  fp.add_switch(api::kNoUplink, 1, api::SwitchReason::failback, 5, 6, 7, 0);
   ctl->tick();
   CHECK(find_alarm(call("show.alarms"), "all_uplinks_down").is_null());
 }
@@ -171,7 +171,7 @@ TEST(Services, RejectedReloadRaisesConfigRejectedAndAGoodOneClearsIt) {
 }
 
 TEST(Services, AlarmsSurviveARestartThroughTheStore) {
-  fp.events.push_back(state_event(fp, 1, ipc::UplinkState::up, ipc::UplinkState::down, ipc::kFault_link));
+  fp.events.push_back(state_event(fp, 1, api::UplinkState::up, api::UplinkState::down, api::kFault_link));
   ctl->tick();
   delete svc;
   svc = new Services(fp, [this] { return wall_ms; }, [](int, const std::string&) {});
@@ -202,7 +202,7 @@ TEST(Services, QosViolationsBecomeAlarms) {
 // uplink_delay alarms on that uplink; good probes do not hide them.
 TEST(Services, VoiceQualityPerUplinkBecomesAlarms) {
   fp.body.uplinks[0].probe = {20'000, 19'000, 21'000, 500, 0, 50, 50, 50, 0, 0};  // wan0 probes fine
-  ipc::UplinkMediaWire& m = fp.body.uplinks[0].media;
+  api::UplinkMediaWire& m = fp.body.uplinks[0].media;
   m.streams = m.rated = m.delay_streams = 4;
   m.mos_avg_x100 = 318;
   m.mos_min_x100 = 290;

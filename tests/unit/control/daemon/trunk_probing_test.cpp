@@ -150,7 +150,7 @@ TEST_GROUP(TrunkProbing) {
     return false;
   }
   bool soft_fault_cleared_last() {
-    return !fp.commands.empty() && fp.commands.back().kind == ipc::CommandKind::soft_fault_clear;
+    return !fp.commands.empty() && fp.commands.back().kind == api::CommandKind::soft_fault_clear;
   }
 };
 

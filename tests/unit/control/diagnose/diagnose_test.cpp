@@ -21,9 +21,9 @@ void put(char (&dst)[N], const char* s) {
 }
 
 // A settled outbound call (PBX -> carrier) as the fast path writes it.
-ipc::CallRecordWire record(CallState state, uint16_t code) {
-  ipc::CallRecordWire r{};
-  r.version = ipc::kCallRecordVersion;
+api::CallRecordWire record(CallState state, uint16_t code) {
+  api::CallRecordWire r{};
+  r.version = api::kCallRecordVersion;
   r.state = uint8_t(state);
   r.direction = uint8_t(CallDirection::outbound);
   r.uplink = 0;
@@ -40,10 +40,10 @@ ipc::CallRecordWire record(CallState state, uint16_t code) {
   return r;
 }
 
-void media(ipc::CallRecordWire& r, int dir, uint32_t packets, uint16_t mos_x100, int32_t lost = 0,
+void media(api::CallRecordWire& r, int dir, uint32_t packets, uint16_t mos_x100, int32_t lost = 0,
            uint32_t jitter_us = 2000) {
   auto& m = r.media[dir];
-  m.flags = ipc::kMediaAnnounced | (packets ? ipc::kMediaSeen : 0);
+  m.flags = api::kMediaAnnounced | (packets ? api::kMediaSeen : 0);
   m.packets = packets;
   m.expected = packets + uint32_t(lost > 0 ? lost : 0);
   m.lost = lost;
@@ -53,15 +53,15 @@ void media(ipc::CallRecordWire& r, int dir, uint32_t packets, uint16_t mos_x100,
 }
 
 // Answered at +1 s, ended at +31 s, audio both ways, good quality.
-ipc::CallRecordWire answered() {
-  ipc::CallRecordWire r = record(CallState::ended, 200);
+api::CallRecordWire answered() {
+  api::CallRecordWire r = record(CallState::ended, 200);
   r.pdd_ms = 120;
   r.srd_ms = 120;
   r.answer_ns = T0 + 1000 * kMs;
   r.end_ns = T0 + 31000 * kMs;
   r.hangup = uint8_t(Party::caller);
-  media(r, ipc::kMediaCallerToCallee, 1500, 440);
-  media(r, ipc::kMediaCalleeToCaller, 1500, 438);
+  media(r, api::kMediaCallerToCallee, 1500, 440);
+  media(r, api::kMediaCalleeToCaller, 1500, 438);
   return r;
 }
 
@@ -83,7 +83,7 @@ TEST(Diagnose, CompletedCallIsOk) {
 }
 
 TEST(Diagnose, RingingCallIsInProgress) {
-  ipc::CallRecordWire r = record(CallState::ringing, 0);
+  api::CallRecordWire r = record(CallState::ringing, 0);
   r.end_ns = 0;
   r.pdd_ms = 900;
   Options o;
@@ -95,7 +95,7 @@ TEST(Diagnose, RingingCallIsInProgress) {
 }
 
 TEST(Diagnose, RangButNoFinalIsNoAnswer) {
-  ipc::CallRecordWire r = record(CallState::timeout, 0);
+  api::CallRecordWire r = record(CallState::timeout, 0);
   r.pdd_ms = 800;
   r.srd_ms = 800;
   r.end_ns = T0 + 180000 * kMs;
@@ -111,7 +111,7 @@ TEST(Diagnose, TemporarilyUnavailableIsNoAnswer) {
 }
 
 TEST(Diagnose, NoResponseAtAllIsSetupTimeout) {
-  ipc::CallRecordWire r = record(CallState::timeout, 0);
+  api::CallRecordWire r = record(CallState::timeout, 0);
   r.retransmissions = 6;
   r.end_ns = T0 + 32000 * kMs;
   Diagnosis d = diagnose(r);
@@ -122,7 +122,7 @@ TEST(Diagnose, NoResponseAtAllIsSetupTimeout) {
 }
 
 TEST(Diagnose, RequestTimeout408WithoutRingingIsSetupTimeout) {
-  ipc::CallRecordWire r = record(CallState::failed, 408);
+  api::CallRecordWire r = record(CallState::failed, 408);
   r.srd_ms = 30;  // a 100rel 183-less path: the network answered, the callee never rang
   Diagnosis d = diagnose(r);
   CHECK_EQUAL(int(Verdict::setup_timeout), int(d.verdict));
@@ -130,7 +130,7 @@ TEST(Diagnose, RequestTimeout408WithoutRingingIsSetupTimeout) {
 }
 
 TEST(Diagnose, CancelledByCaller) {
-  ipc::CallRecordWire r = record(CallState::cancelled, 487);
+  api::CallRecordWire r = record(CallState::cancelled, 487);
   r.pdd_ms = 2500;
   r.end_ns = T0 + 20000 * kMs;
   Diagnosis d = diagnose(r);
@@ -179,7 +179,7 @@ TEST(Diagnose, NotFoundWithE164NumberIsNumberFormatWithoutCountryCodeHint) {
 
 TEST(Diagnose, NationalNumberWithoutCountryCodeIsFlagged) {
   for (uint16_t code : {404, 484, 485, 604}) {
-    ipc::CallRecordWire r = record(CallState::rejected, code);
+    api::CallRecordWire r = record(CallState::rejected, code);
     put(r.to_user, "030123456");
     Diagnosis d = diagnose(r);
     CHECK_EQUAL_TEXT(int(Verdict::number_format), int(d.verdict), std::to_string(code).c_str());
@@ -200,7 +200,7 @@ TEST(Diagnose, LooksNational) {
 }
 
 TEST(Diagnose, ForbiddenIsPermission) {
-  ipc::CallRecordWire r = record(CallState::rejected, 403);
+  api::CallRecordWire r = record(CallState::rejected, 403);
   put(r.to_user, "030123456");  // no country-code hint for a 403
   Diagnosis d = diagnose(r);
   CHECK_EQUAL(int(Verdict::permission), int(d.verdict));
@@ -235,17 +235,17 @@ TEST(Diagnose, GlobalFailureByClass) {
 }
 
 TEST(Diagnose, AnsweredWithoutRtpIsMediaNeverArrived) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.media[0] = {};
   r.media[1] = {};
-  r.media[0].flags = ipc::kMediaAnnounced;
+  r.media[0].flags = api::kMediaAnnounced;
   Diagnosis d = diagnose(r);
   CHECK_EQUAL(int(Verdict::media_never_arrived), int(d.verdict));
   CHECK_TRUE(mentions(d, "no RTP seen in either direction although the SDP announced media"));
 }
 
 TEST(Diagnose, LiveCallJustAnsweredIsNotJudgedYet) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.state = uint8_t(CallState::answered);
   r.end_ns = 0;
   r.media[0] = {};
@@ -260,9 +260,9 @@ TEST(Diagnose, LiveCallJustAnsweredIsNotJudgedYet) {
 }
 
 TEST(Diagnose, OneDirectionOnlyIsOneWayAudio) {
-  ipc::CallRecordWire r = answered();
-  r.media[ipc::kMediaCalleeToCaller] = {};
-  r.media[ipc::kMediaCalleeToCaller].flags = ipc::kMediaAnnounced;
+  api::CallRecordWire r = answered();
+  r.media[api::kMediaCalleeToCaller] = {};
+  r.media[api::kMediaCalleeToCaller].flags = api::kMediaAnnounced;
   Diagnosis d = diagnose(r);
   CHECK_EQUAL(int(Verdict::one_way_audio), int(d.verdict));
   CHECK_TRUE_TEXT(mentions(d, "RTP flowed PBX -> carrier (1500 packets) but never carrier -> PBX"), d.text().c_str());
@@ -270,9 +270,9 @@ TEST(Diagnose, OneDirectionOnlyIsOneWayAudio) {
 }
 
 TEST(Diagnose, OneWayOnInboundCallNamesTheRightSide) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.direction = uint8_t(CallDirection::inbound);
-  r.media[ipc::kMediaCallerToCallee] = {};
+  r.media[api::kMediaCallerToCallee] = {};
   Diagnosis d = diagnose(r);
   CHECK_EQUAL(int(Verdict::one_way_audio), int(d.verdict));
   CHECK_TRUE_TEXT(mentions(d, "flowed PBX -> carrier"), d.text().c_str());
@@ -281,32 +281,32 @@ TEST(Diagnose, OneWayOnInboundCallNamesTheRightSide) {
 }
 
 TEST(Diagnose, HeldDirectionIsNotOneWayAudio) {
-  ipc::CallRecordWire r = answered();
-  r.media[ipc::kMediaCalleeToCaller] = {};
-  r.media[ipc::kMediaCalleeToCaller].flags = ipc::kMediaAnnounced | ipc::kMediaOnHold;
+  api::CallRecordWire r = answered();
+  r.media[api::kMediaCalleeToCaller] = {};
+  r.media[api::kMediaCalleeToCaller].flags = api::kMediaAnnounced | api::kMediaOnHold;
   CHECK_EQUAL(int(Verdict::ok), int(diagnose(r).verdict));
 }
 
 TEST(Diagnose, LowMosLossOrJitterIsPoorQuality) {
-  ipc::CallRecordWire low = answered();
-  low.media[ipc::kMediaCalleeToCaller].mos_x100 = 310;
+  api::CallRecordWire low = answered();
+  low.media[api::kMediaCalleeToCaller].mos_x100 = 310;
   Diagnosis d = diagnose(low);
   CHECK_EQUAL(int(Verdict::poor_quality), int(d.verdict));
   CHECK_TRUE_TEXT(mentions(d, "carrier -> PBX: MOS 3.10 < 3.6"), d.text().c_str());
 
-  ipc::CallRecordWire lossy = answered();
-  media(lossy, ipc::kMediaCallerToCallee, 1470, 400, 30);  // 2 %
+  api::CallRecordWire lossy = answered();
+  media(lossy, api::kMediaCallerToCallee, 1470, 400, 30);  // 2 %
   Diagnosis l = diagnose(lossy);
   CHECK_EQUAL(int(Verdict::poor_quality), int(l.verdict));
   CHECK_TRUE_TEXT(mentions(l, "loss 2.0 % > 1.0 %"), l.text().c_str());
 
-  ipc::CallRecordWire jittery = answered();
-  media(jittery, ipc::kMediaCalleeToCaller, 1500, 400, 0, 45000);
+  api::CallRecordWire jittery = answered();
+  media(jittery, api::kMediaCalleeToCaller, 1500, 400, 0, 45000);
   Diagnosis j = diagnose(jittery);
   CHECK_EQUAL(int(Verdict::poor_quality), int(j.verdict));
   CHECK_TRUE_TEXT(mentions(j, "jitter 45 ms > 30 ms (peak 45 ms)"), j.text().c_str());
-  ipc::CallRecordWire spike = answered();
-  spike.media[ipc::kMediaCalleeToCaller].max_jitter_us = 130000;  // one stall, jitter estimate back to 2 ms
+  api::CallRecordWire spike = answered();
+  spike.media[api::kMediaCalleeToCaller].max_jitter_us = 130000;  // one stall, jitter estimate back to 2 ms
   CHECK_EQUAL(int(Verdict::ok), int(diagnose(spike).verdict));
 
   Options lenient;
@@ -315,7 +315,7 @@ TEST(Diagnose, LowMosLossOrJitterIsPoorQuality) {
 }
 
 TEST(Diagnose, ReferRefusedIsTransferFailed) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.transfer_kind = uint8_t(TransferKind::refer);
   r.transfer_result = uint8_t(TransferResult::failed);
   r.transfer_code = 403;
@@ -327,7 +327,7 @@ TEST(Diagnose, ReferRefusedIsTransferFailed) {
 }
 
 TEST(Diagnose, SipfragFailureIsTransferFailed) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.transfer_kind = uint8_t(TransferKind::refer);
   r.transfer_result = uint8_t(TransferResult::failed);
   r.transfer_code = 486;
@@ -338,7 +338,7 @@ TEST(Diagnose, SipfragFailureIsTransferFailed) {
 }
 
 TEST(Diagnose, RedirectNotAnsweredIsTransferFailed) {
-  ipc::CallRecordWire r = record(CallState::redirected, 302);
+  api::CallRecordWire r = record(CallState::redirected, 302);
   r.transfer_kind = uint8_t(TransferKind::redirect);
   r.transfer_result = uint8_t(TransferResult::failed);
   r.transfer_code = 480;
@@ -355,7 +355,7 @@ TEST(Diagnose, RedirectNotAnsweredIsTransferFailed) {
 }
 
 TEST(Diagnose, NoByeIsEndedByTimer) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.ended_by_timer = 1;
   r.hangup = uint8_t(Party::none);
   Diagnosis d = diagnose(r);
@@ -363,8 +363,8 @@ TEST(Diagnose, NoByeIsEndedByTimer) {
 }
 
 TEST(Diagnose, SeveralFindingsWorstFirst) {
-  ipc::CallRecordWire r = answered();
-  r.media[ipc::kMediaCallerToCallee].mos_x100 = 300;  // poor (severity 1)
+  api::CallRecordWire r = answered();
+  r.media[api::kMediaCallerToCallee].mos_x100 = 300;  // poor (severity 1)
   r.transfer_kind = uint8_t(TransferKind::refer);
   r.transfer_result = uint8_t(TransferResult::failed);
   r.transfer_code = 404;  // failed transfer (severity 2)
@@ -375,9 +375,9 @@ TEST(Diagnose, SeveralFindingsWorstFirst) {
 }
 
 TEST(Diagnose, EarlierAttemptsAreListedAfterTheLast) {
-  ipc::CallRecordWire first = record(CallState::rejected, 404);
-  ipc::CallRecordWire second = answered();
-  ipc::CallRecordWire both[] = {first, second};
+  api::CallRecordWire first = record(CallState::rejected, 404);
+  api::CallRecordWire second = answered();
+  api::CallRecordWire both[] = {first, second};
   Diagnosis d = diagnose(both);
   CHECK_EQUAL(int(Verdict::ok), int(d.verdict));
   CHECK_EQUAL(2u, d.findings.size());
@@ -386,10 +386,10 @@ TEST(Diagnose, EarlierAttemptsAreListedAfterTheLast) {
 }
 
 TEST(Diagnose, UnknownVersionOrNothingIsUnknown) {
-  ipc::CallRecordWire r = answered();
+  api::CallRecordWire r = answered();
   r.version = 99;
   CHECK_EQUAL(int(Verdict::unknown), int(diagnose(r).verdict));
-  CHECK_EQUAL(int(Verdict::unknown), int(diagnose(std::span<const ipc::CallRecordWire>()).verdict));
+  CHECK_EQUAL(int(Verdict::unknown), int(diagnose(std::span<const api::CallRecordWire>()).verdict));
 }
 
 TEST(Diagnose, CodeTableCoversClasses) {

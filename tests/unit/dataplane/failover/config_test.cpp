@@ -69,7 +69,7 @@ TEST(FailoverConfig, WireRoundTrip) {
   BlackoutConfig b;
   b.quorum_pct = 80;
   b.min_streams = 3;
-  ipc::TimersWire w = to_wire(t, b);
+  api::TimersWire w = to_wire(t, b);
   LONGS_EQUAL(20, w.probe_interval_ms);
   LONGS_EQUAL(120'000, w.holddown_max_ms);
   HealthTimers t2;

@@ -11,7 +11,7 @@
 using namespace tg;
 using namespace tg::failover;
 using namespace tg::failover::sim;
-using R = ipc::SwitchReason;
+using R = api::SwitchReason;
 
 namespace {
 Config with_probes(uint8_t targets_per_uplink = 1) {
@@ -30,9 +30,9 @@ void impair_all(Network& net, double loss, TimeNs jitter) {
   }
 }
 
-ipc::Command command(ipc::CommandKind kind, UplinkIndex u = kNoUplink, ipc::SoftFault reason = ipc::SoftFault::latency) {
-  ipc::Command c{};
-  c.version = ipc::kMessageVersion;
+api::Command command(api::CommandKind kind, UplinkIndex u = kNoUplink, api::SoftFault reason = api::SoftFault::latency) {
+  api::Command c{};
+  c.version = api::kMessageVersion;
   c.kind = kind;
   c.uplink = u;
   c.reason = reason;
@@ -95,7 +95,7 @@ TEST(Engine, LinkDownIsDecidedInTheSameCall) {
   LONGS_EQUAL(0, sw.uplink_from);
   LONGS_EQUAL(1, sw.uplink_to);
   LONGS_EQUAL(6, sw.calls_affected);
-  LONGS_EQUAL(ipc::kFault_link, sw.fault_mask & ipc::kFault_link);
+  LONGS_EQUAL(api::kFault_link, sw.fault_mask & api::kFault_link);
   // A port that reports when the carrier dropped: that is the fault's onset.
   net.set_link(0, true);
   net.run_for(10 * kSec + 50 * kMs);  // back after the hold-down
@@ -121,7 +121,7 @@ TEST(Engine, NoSwitchUnderThreePercentLossAndThirtyMsJitter) {
     // Only the start-up events: up <-> suspect on single losses makes none.
     LONGS_EQUAL(4, net.sink.events.size());  // 3 x down->up, 1 switch
     CHECK(net.engine.health(0).flaps_total() == 0);
-    ipc::ProbeStatsWire p = net.engine.probes().stats(0);
+    api::ProbeStatsWire p = net.engine.probes().stats(0);
     CHECK(p.lost_rounds > 1000);  // the impairment really was there
     CHECK(p.jitter_us > 10'000);
   }
@@ -211,11 +211,11 @@ TEST(Engine, BlackholedPreferredUplinkIsLeftAgainAfterFailback) {
 TEST(Engine, ForceAndAutoCommands) {
   Network net(with_probes(), 6);
   net.run_for(1 * kSec);
-  CHECK(net.engine.apply(command(ipc::CommandKind::force_uplink, 2), net.now) == ipc::CommandResult::ok);
+  CHECK(net.engine.apply(command(api::CommandKind::force_uplink, 2), net.now) == api::CommandResult::ok);
   LONGS_EQUAL(2, net.engine.active_uplink());
   auto sw = net.sink.switches().back();
   CHECK(sw.reason == R::forced);
-  CHECK(sw.mode == ipc::SelectMode::forced);
+  CHECK(sw.mode == api::SelectMode::forced);
   LONGS_EQUAL(net.now, sw.fault_first_seen_ns);
   // Forced uplink loses its carrier: traffic goes by priority, comes back when it returns.
   net.set_link(2, false);
@@ -224,14 +224,14 @@ TEST(Engine, ForceAndAutoCommands) {
   net.set_link(2, true);
   net.run_for(100 * kMs);
   LONGS_EQUAL(2, net.engine.active_uplink());  // hold-down ignored: the operator asked
-  CHECK(net.engine.apply(command(ipc::CommandKind::auto_select), net.now) == ipc::CommandResult::ok);
+  CHECK(net.engine.apply(command(api::CommandKind::auto_select), net.now) == api::CommandResult::ok);
   LONGS_EQUAL(0, net.engine.active_uplink());
   CHECK(net.sink.switches().back().reason == R::auto_mode);
   // Forcing a dead uplink is accepted, reported, and changes nothing yet.
   net.set_link(1, false);
-  CHECK(net.engine.apply(command(ipc::CommandKind::force_uplink, 1), net.now) == ipc::CommandResult::ok_uplink_down);
+  CHECK(net.engine.apply(command(api::CommandKind::force_uplink, 1), net.now) == api::CommandResult::ok_uplink_down);
   LONGS_EQUAL(0, net.engine.active_uplink());
-  CHECK(net.engine.mode() == ipc::SelectMode::forced);
+  CHECK(net.engine.mode() == api::SelectMode::forced);
   LONGS_EQUAL(1, net.engine.forced_uplink());
 }
 
@@ -239,34 +239,34 @@ TEST(Engine, SoftFaultFromControlDaemonSwitchesAndClears) {
   Network net(with_probes(), 7);
   net.add_streams(3);
   net.run_for(1 * kSec);
-  CHECK(net.engine.apply(command(ipc::CommandKind::soft_fault_raise, 0, ipc::SoftFault::mos), net.now) ==
-        ipc::CommandResult::ok);
+  CHECK(net.engine.apply(command(api::CommandKind::soft_fault_raise, 0, api::SoftFault::mos), net.now) ==
+        api::CommandResult::ok);
   LONGS_EQUAL(1, net.engine.active_uplink());
   auto sw = net.sink.switches().back();
   CHECK(sw.reason == R::soft_fault);
-  LONGS_EQUAL(ipc::soft_fault_bit(ipc::SoftFault::mos), sw.soft_faults);
+  LONGS_EQUAL(api::soft_fault_bit(api::SoftFault::mos), sw.soft_faults);
   LONGS_EQUAL(3, sw.calls_affected);
   net.run_for(5 * kSec);
-  net.engine.apply(command(ipc::CommandKind::soft_fault_clear, 0, ipc::SoftFault::mos), net.now);
-  CHECK(net.engine.health(0).state() == ipc::UplinkState::recovering);
+  net.engine.apply(command(api::CommandKind::soft_fault_clear, 0, api::SoftFault::mos), net.now);
+  CHECK(net.engine.health(0).state() == api::UplinkState::recovering);
   net.run_for(10 * kSec + 20 * kMs);
   LONGS_EQUAL(0, net.engine.active_uplink());
   // Soft faults on every uplink: forward on the preferred soft-faulted one.
-  for (UplinkIndex u = 0; u < 3; ++u) net.engine.apply(command(ipc::CommandKind::soft_fault_raise, u), net.now);
+  for (UplinkIndex u = 0; u < 3; ++u) net.engine.apply(command(api::CommandKind::soft_fault_raise, u), net.now);
   LONGS_EQUAL(0, net.engine.active_uplink());
 }
 
 TEST(Engine, AdminDownMovesTrafficAndAdminUpNeedsHoldDown) {
   Network net(with_probes(), 8);
   net.run_for(1 * kSec);
-  net.engine.apply(command(ipc::CommandKind::admin_down, 0), net.now);
+  net.engine.apply(command(api::CommandKind::admin_down, 0), net.now);
   LONGS_EQUAL(1, net.engine.active_uplink());
   CHECK(net.sink.switches().back().reason == R::admin_down);
   uint64_t sent = net.engine.probes().stats(0).sent;
   net.run_for(1 * kSec);
   LONGS_EQUAL(sent, net.engine.probes().stats(0).sent);
-  net.engine.apply(command(ipc::CommandKind::admin_up, 0), net.now);
-  CHECK(net.engine.health(0).state() == ipc::UplinkState::recovering);
+  net.engine.apply(command(api::CommandKind::admin_up, 0), net.now);
+  CHECK(net.engine.health(0).state() == api::UplinkState::recovering);
   net.run_for(10 * kSec + 50 * kMs);
   LONGS_EQUAL(0, net.engine.active_uplink());
   CHECK(net.engine.probes().stats(0).sent > sent);
@@ -275,36 +275,36 @@ TEST(Engine, AdminDownMovesTrafficAndAdminUpNeedsHoldDown) {
 TEST(Engine, BadCommandsAreRejectedAndCounted) {
   Collect sink;
   Engine e(Config::defaults(), sink, 0);
-  ipc::Command c = command(ipc::CommandKind::force_uplink, 1);
+  api::Command c = command(api::CommandKind::force_uplink, 1);
   c.version = 99;
-  CHECK(e.apply(c, 1) == ipc::CommandResult::bad_version);
-  c = command(ipc::CommandKind::force_uplink, 1);
-  c.kind = ipc::CommandKind(42);
-  CHECK(e.apply(c, 1) == ipc::CommandResult::bad_kind);
-  CHECK(e.apply(command(ipc::CommandKind::force_uplink, 3), 1) == ipc::CommandResult::bad_uplink);
-  CHECK(e.apply(command(ipc::CommandKind::soft_fault_raise, 0, ipc::SoftFault(9)), 1) == ipc::CommandResult::bad_reason);
-  ipc::Command t = command(ipc::CommandKind::set_timers, kNoUplink);
+  CHECK(e.apply(c, 1) == api::CommandResult::bad_version);
+  c = command(api::CommandKind::force_uplink, 1);
+  c.kind = api::CommandKind(42);
+  CHECK(e.apply(c, 1) == api::CommandResult::bad_kind);
+  CHECK(e.apply(command(api::CommandKind::force_uplink, 3), 1) == api::CommandResult::bad_uplink);
+  CHECK(e.apply(command(api::CommandKind::soft_fault_raise, 0, api::SoftFault(9)), 1) == api::CommandResult::bad_reason);
+  api::Command t = command(api::CommandKind::set_timers, kNoUplink);
   t.timers = to_wire(HealthTimers{}, BlackoutConfig{});
   t.timers.probe_interval_ms = 5;
-  CHECK(e.apply(t, 1) == ipc::CommandResult::bad_timers);
+  CHECK(e.apply(t, 1) == api::CommandResult::bad_timers);
   LONGS_EQUAL(5, e.commands_rejected());
   LONGS_EQUAL(0, e.commands_applied());
-  CHECK(e.mode() == ipc::SelectMode::auto_select);
-  const ipc::Event& last = sink.events.back();
-  CHECK(last.kind == ipc::EventKind::command_result);
-  CHECK(last.command_result.result == ipc::CommandResult::bad_timers);
+  CHECK(e.mode() == api::SelectMode::auto_select);
+  const api::Event& last = sink.events.back();
+  CHECK(last.kind == api::EventKind::command_result);
+  CHECK(last.command_result.result == api::CommandResult::bad_timers);
   LONGS_EQUAL(7, last.command_result.command_seq);
 }
 
 TEST(Engine, SetTimersAppliesAtRunTime) {
   Network net(with_probes(), 10);
   net.run_for(1 * kSec);
-  ipc::Command t = command(ipc::CommandKind::set_timers, 0);
+  api::Command t = command(api::CommandKind::set_timers, 0);
   HealthTimers h;
   h.miss_threshold = 3;
   BlackoutConfig b;
   t.timers = to_wire(h, b);
-  CHECK(net.engine.apply(t, net.now) == ipc::CommandResult::ok);
+  CHECK(net.engine.apply(t, net.now) == api::CommandResult::ok);
   LONGS_EQUAL(3, net.engine.health(0).timers().miss_threshold);
   LONGS_EQUAL(8, net.engine.health(1).timers().miss_threshold);
   const TimeNs fault = net.now;
@@ -321,14 +321,14 @@ TEST(Engine, EventsAreVersionedAndSequenced) {
   net.set_link(0, false);
   uint32_t seq = 0;
   for (const auto& ev : net.sink.events) {
-    LONGS_EQUAL(ipc::kMessageVersion, ev.version);
+    LONGS_EQUAL(api::kMessageVersion, ev.version);
     LONGS_EQUAL(seq++, ev.seq);
   }
   bool saw_down = false;
   for (const auto& ev : net.sink.events)
-    if (ev.kind == ipc::EventKind::uplink_state && ev.uplink_state.uplink == 0 && ev.uplink_state.to == ipc::UplinkState::down) {
+    if (ev.kind == api::EventKind::uplink_state && ev.uplink_state.uplink == 0 && ev.uplink_state.to == api::UplinkState::down) {
       saw_down = true;
-      CHECK(ev.uplink_state.from == ipc::UplinkState::up || ev.uplink_state.from == ipc::UplinkState::suspect);
+      CHECK(ev.uplink_state.from == api::UplinkState::up || ev.uplink_state.from == api::UplinkState::suspect);
       LONGS_EQUAL(10'000, ev.uplink_state.holddown_ms);
       LONGS_EQUAL(1, ev.uplink_state.flaps);
     }
@@ -341,15 +341,15 @@ TEST(Engine, FillStats) {
   net.add_streams(2);
   net.run_for(5 * kSec);
   net.set_link(2, false);
-  auto body = std::make_unique<ipc::StatsBody>();
+  auto body = std::make_unique<api::StatsBody>();
   *body = {};
   net.engine.fill_stats(*body);
   LONGS_EQUAL(0, body->active_uplink);
   LONGS_EQUAL(3, body->uplink_count);
-  CHECK(body->mode == ipc::SelectMode::auto_select);
+  CHECK(body->mode == api::SelectMode::auto_select);
   STRCMP_EQUAL("wan0", body->uplinks[0].name);
   STRCMP_EQUAL("lte", body->uplinks[2].name);
-  CHECK(body->uplinks[2].state == ipc::UplinkState::down);
+  CHECK(body->uplinks[2].state == api::UplinkState::down);
   LONGS_EQUAL(0, body->uplinks[2].link_up);
   LONGS_EQUAL(1, body->uplinks[0].link_up);
   CHECK(body->uplinks[0].probe.rtt_avg_us > 50'000 && body->uplinks[0].probe.rtt_avg_us < 70'000);
@@ -363,29 +363,29 @@ TEST(Engine, FillStats) {
 TEST(Engine, RingSinkAndCommandRingEndToEnd) {
   // The fast path's wiring: commands popped from the ring, events pushed to
   // the event ring; a full event ring drops and counts, the engine goes on.
-  std::vector<uint64_t> ev_mem(ipc::RingLayout<ipc::Event>::bytes_for(4) / 8 + 1);
-  std::vector<uint64_t> cmd_mem(ipc::RingLayout<ipc::Command>::bytes_for(4) / 8 + 1);
-  ipc::RingHeader* eh = ipc::RingLayout<ipc::Event>::init(ev_mem.data(), 4, ipc::kMessageVersion, 1, 0);
-  ipc::RingHeader* ch = ipc::RingLayout<ipc::Command>::init(cmd_mem.data(), 4, ipc::kMessageVersion, 1, 0);
-  ipc::EventProducer ev_out(eh);
-  ipc::EventConsumer ev_in(eh);
-  ipc::CommandProducer ctl(ch);
-  ipc::CommandConsumer fp(ch);
+  std::vector<uint64_t> ev_mem(api::RingLayout<api::Event>::bytes_for(4) / 8 + 1);
+  std::vector<uint64_t> cmd_mem(api::RingLayout<api::Command>::bytes_for(4) / 8 + 1);
+  api::RingHeader* eh = api::RingLayout<api::Event>::init(ev_mem.data(), 4, api::kMessageVersion, 1, 0);
+  api::RingHeader* ch = api::RingLayout<api::Command>::init(cmd_mem.data(), 4, api::kMessageVersion, 1, 0);
+  api::EventProducer ev_out(eh);
+  api::EventConsumer ev_in(eh);
+  api::CommandProducer ctl(ch);
+  api::CommandConsumer fp(ch);
   RingEventSink sink(ev_out);
   Engine e(Config::defaults(), sink, 0);
   for (UplinkIndex u = 0; u < 3; ++u) e.on_link(u, true, kMs);
-  CHECK_TRUE(ctl.push(ipc::make_force(2, 11, 5 * kMs)));
-  CHECK_TRUE(ctl.push(ipc::make_soft_fault(true, 0, ipc::SoftFault::sip_outage, 12, 5 * kMs)));
-  ipc::Command c;
+  CHECK_TRUE(ctl.push(api::make_force(2, 11, 5 * kMs)));
+  CHECK_TRUE(ctl.push(api::make_soft_fault(true, 0, api::SoftFault::sip_outage, 12, 5 * kMs)));
+  api::Command c;
   while (fp.pop(c)) e.apply(c, 6 * kMs);
   LONGS_EQUAL(2, e.active_uplink());
   CHECK(ev_out.drops() > 0);  // 3 state + 2 switch + 2 results + ... > 4 slots
-  ipc::Event got[4];
+  api::Event got[4];
   LONGS_EQUAL(4, ev_in.pop_burst(got, 4));
   LONGS_EQUAL(0, got[0].seq);
   // Gaps in seq tell the reader how many it lost.
-  e.apply(ipc::make_auto(13, 7 * kMs), 7 * kMs);
-  ipc::Event next;
+  e.apply(api::make_auto(13, 7 * kMs), 7 * kMs);
+  api::Event next;
   CHECK_TRUE(ev_in.pop(next));
   CHECK(next.seq > got[3].seq + 1);
   LONGS_EQUAL(1, e.active_uplink());  // auto, and wan0 has the SIP outage
@@ -407,7 +407,7 @@ TEST(Engine, StreamsLeftOnAnUplinkNoLongerCarryingCallsMakeNoBlackout) {
   };
   scan(t, 1, t);
   scan(t + 500 * kMs, 1, t);  // silent 500 ms on wan1
-  CHECK(e.health(1).state() == ipc::UplinkState::up);
+  CHECK(e.health(1).state() == api::UplinkState::up);
   LONGS_EQUAL(0, e.health(1).fault_mask());
   // The same silence on the uplink that carries the calls is a blackout.
   scan(t + 600 * kMs, 0, t + 100 * kMs);

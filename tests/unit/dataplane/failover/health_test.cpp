@@ -93,7 +93,7 @@ TEST(Health, EveryStateTimesEveryInput) {
   for (const Row& row : kTable) {
     UplinkHealth h = in_state(row.from);
     CHECK_EQUAL_TEXT(uplink_state_name(row.from), uplink_state_name(h.state()), "setup");
-    h.handle(row.input, 1 * kSec + 10 * kMs, ipc::soft_fault_bit(ipc::SoftFault::latency));
+    h.handle(row.input, 1 * kSec + 10 * kMs, api::soft_fault_bit(api::SoftFault::latency));
     std::string what = std::string(uplink_state_name(row.from)) + " + " + health_input_name(row.input);
     STRCMP_EQUAL_TEXT(uplink_state_name(row.to), uplink_state_name(h.state()), what.c_str());
   }
@@ -123,7 +123,7 @@ TEST(Health, DownAfterExactlyNConsecutiveMisses) {
   CHECK(h.state() == S::suspect);
   CHECK_TRUE(h.handle(I::probe_lost, 3 * kSec + 20 * kMs, 0, 2920 * kMs));
   CHECK(h.state() == S::down);
-  LONGS_EQUAL(ipc::kFault_probe, h.fault_mask());
+  LONGS_EQUAL(api::kFault_probe, h.fault_mask());
   LONGS_EQUAL(2900 * kMs, h.fault_onset());  // the first lost round of the run
   LONGS_EQUAL(1, h.penalty());
 }
@@ -199,15 +199,15 @@ TEST(Health, PenaltyHalvesPerDecayPeriodOfUsableTime) {
 
 TEST(Health, SoftFaultsStackAndClearIndividually) {
   UplinkHealth h = in_state(S::up);
-  const uint8_t lat = ipc::soft_fault_bit(ipc::SoftFault::latency);
-  const uint8_t mos = ipc::soft_fault_bit(ipc::SoftFault::mos);
+  const uint8_t lat = api::soft_fault_bit(api::SoftFault::latency);
+  const uint8_t mos = api::soft_fault_bit(api::SoftFault::mos);
   h.handle(I::soft_raise, 2 * kSec, lat);
   h.handle(I::soft_raise, 2 * kSec, mos);
   CHECK(h.state() == S::down);
   LONGS_EQUAL(lat | mos, h.soft_faults());
   h.handle(I::soft_clear, 3 * kSec, lat);
   CHECK(h.state() == S::down);
-  LONGS_EQUAL(ipc::kFault_soft, h.fault_mask());
+  LONGS_EQUAL(api::kFault_soft, h.fault_mask());
   h.handle(I::soft_clear, 4 * kSec, mos);
   CHECK(h.state() == S::recovering);
   LONGS_EQUAL(0, h.fault_mask());
@@ -221,7 +221,7 @@ TEST(Health, AdminDownIsNotAFlapAndKeepsOtherFaults) {
   CHECK(h.state() == S::admin_down);
   h.handle(I::admin_up, 4 * kSec);
   CHECK(h.state() == S::down);  // carrier still down
-  LONGS_EQUAL(ipc::kFault_link, h.fault_mask());
+  LONGS_EQUAL(api::kFault_link, h.fault_mask());
   h.handle(I::link_up, 5 * kSec);
   CHECK(h.state() == S::recovering);
 }

@@ -74,7 +74,7 @@ TEST(Probe, RepliesMatchedDuplicatesLateAndUnknown) {
   LONGS_EQUAL(1, lost[0].uplink);
   CHECK_FALSE(lost[0].answered);
   CHECK(p.on_reply(0x5448, 0, 101 * kMs, o) == ReplyMatch::late);
-  ipc::ProbeStatsWire s = p.stats(1);
+  api::ProbeStatsWire s = p.stats(1);
   LONGS_EQUAL(1, s.lost_rounds);
   LONGS_EQUAL(1, s.late);
   LONGS_EQUAL(1'000'000, s.loss_ppm);
@@ -122,7 +122,7 @@ TEST(Probe, RttLossJitterOverTheWindow) {
     p.on_reply(0x5447, uint16_t(i), t + (i % 2 ? 30 : 20) * kMs, o);
   }
   p.expire(1200 * kMs, lost, 4);
-  ipc::ProbeStatsWire s = p.stats(0);
+  api::ProbeStatsWire s = p.stats(0);
   LONGS_EQUAL(10, s.window_rounds);  // rounds 2..11
   LONGS_EQUAL(100'000, s.loss_ppm);
   LONGS_EQUAL(20'000, s.rtt_min_us);
@@ -158,7 +158,7 @@ TEST(Probe, ALoopStallMovesTheDeadlineOfRoundsInFlight) {
   CHECK_TRUE(lost[0].stalled);
   LONGS_EQUAL(3, p.expire(650 * kMs, lost, 8));  // rounds 3, 4, 5
   LONGS_EQUAL(50 * kMs, lost[2].sent_ns);
-  ipc::ProbeStatsWire s = p.stats(0);
+  api::ProbeStatsWire s = p.stats(0);
   LONGS_EQUAL(5, s.lost_rounds);
   LONGS_EQUAL(1, s.answered);
   LONGS_EQUAL(0, s.rtt_max_us);   // no RTT sample from the stalled answer

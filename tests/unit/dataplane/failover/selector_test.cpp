@@ -3,13 +3,13 @@
 #include "dataplane/failover/selector.hpp"
 
 using namespace tg::failover;
-using S = tg::ipc::UplinkState;
-using tg::ipc::SelectMode;
+using S = tg::api::UplinkState;
+using tg::api::SelectMode;
 
 namespace {
 const UplinkIndex kPrio[] = {0, 1, 2};
 UplinkView up() { return {S::up, 0}; }
-UplinkView down(uint8_t f = tg::ipc::kFault_link) { return {S::down, f}; }
+UplinkView down(uint8_t f = tg::api::kFault_link) { return {S::down, f}; }
 UplinkIndex pick(const UplinkView (&v)[3], SelectMode m = SelectMode::auto_select, UplinkIndex forced = kNoUplink,
                  UplinkIndex cur = 0) {
   return select_uplink(v, 3, kPrio, m, forced, cur).uplink;
@@ -39,9 +39,9 @@ TEST(Selector, ForcedUplinkWinsUnlessHardDown) {
   LONGS_EQUAL(2, s.uplink);
   CHECK_TRUE(s.forced);
   LONGS_EQUAL(2, pick({up(), up(), {S::recovering, 0}}, SelectMode::forced, 2));       // hold-down ignored
-  LONGS_EQUAL(2, pick({up(), up(), down(tg::ipc::kFault_soft)}, SelectMode::forced, 2));  // soft ignored
-  LONGS_EQUAL(0, pick({up(), up(), down(tg::ipc::kFault_link)}, SelectMode::forced, 2));  // never blackhole
-  LONGS_EQUAL(1, pick({down(), up(), {S::admin_down, tg::ipc::kFault_admin}}, SelectMode::forced, 2));
+  LONGS_EQUAL(2, pick({up(), up(), down(tg::api::kFault_soft)}, SelectMode::forced, 2));  // soft ignored
+  LONGS_EQUAL(0, pick({up(), up(), down(tg::api::kFault_link)}, SelectMode::forced, 2));  // never blackhole
+  LONGS_EQUAL(1, pick({down(), up(), {S::admin_down, tg::api::kFault_admin}}, SelectMode::forced, 2));
 }
 
 TEST(Selector, LastResortWhenNothingIsUsable) {
@@ -49,7 +49,7 @@ TEST(Selector, LastResortWhenNothingIsUsable) {
   Selection s = select_uplink(v, 3, kPrio, SelectMode::auto_select, kNoUplink, 0);
   LONGS_EQUAL(1, s.uplink);
   CHECK_TRUE(s.last_resort);
-  LONGS_EQUAL(2, pick({down(), down(), down(tg::ipc::kFault_soft)}));
+  LONGS_EQUAL(2, pick({down(), down(), down(tg::api::kFault_soft)}));
   LONGS_EQUAL(1, pick({down(), down(), down()}, SelectMode::auto_select, kNoUplink, 1));  // keep current
   LONGS_EQUAL(kNoUplink, pick({down(), down(), down()}, SelectMode::auto_select, kNoUplink, kNoUplink));
 }

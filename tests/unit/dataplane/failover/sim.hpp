@@ -15,18 +15,18 @@ constexpr TimeNs kMs = kNsPerMs;
 constexpr TimeNs kSec = kNsPerSec;
 
 struct Collect final : EventSink {
-  std::vector<ipc::Event> events;
-  void emit(const ipc::Event& e) override { events.push_back(e); }
-  std::vector<ipc::SwitchEvent> switches() const {
-    std::vector<ipc::SwitchEvent> out;
+  std::vector<api::Event> events;
+  void emit(const api::Event& e) override { events.push_back(e); }
+  std::vector<api::SwitchEvent> switches() const {
+    std::vector<api::SwitchEvent> out;
     for (const auto& e : events)
-      if (e.kind == ipc::EventKind::uplink_switch) out.push_back(e.uplink_switch);
+      if (e.kind == api::EventKind::uplink_switch) out.push_back(e.uplink_switch);
     return out;
   }
   int downs(UplinkIndex u) const {
     int n = 0;
     for (const auto& e : events)
-      if (e.kind == ipc::EventKind::uplink_state && e.uplink_state.uplink == u && e.uplink_state.to == ipc::UplinkState::down) ++n;
+      if (e.kind == api::EventKind::uplink_state && e.uplink_state.uplink == u && e.uplink_state.to == api::UplinkState::down) ++n;
     return n;
   }
 };

@@ -14,7 +14,7 @@
 using namespace tg;
 using namespace tg::failover;
 using namespace tg::failover::sim;
-using R = ipc::SwitchReason;
+using R = api::SwitchReason;
 
 namespace {
 constexpr TimeNs kBound = 500 * kMs;  // customer: fault to traffic on the backup

@@ -55,29 +55,29 @@ struct Lab {
   InspectorConfig cfg;
   std::unique_ptr<Inspector> in;
   Mem cdr_mem, live_mem;
-  ipc::CdrProducer cdr_out;
-  ipc::CdrConsumer cdr_in;
-  ipc::LiveCallsWriter live_out;
-  ipc::LiveCallsReader live_in;
+  api::CdrProducer cdr_out;
+  api::CdrConsumer cdr_in;
+  api::LiveCallsWriter live_out;
+  api::LiveCallsReader live_in;
   std::unique_ptr<CallExporter> ex;
   TimeNs now = 5'000 * kNsPerSec;
 
   explicit Lab(uint32_t cdr_capacity = 16, TimeNs stream_idle = 60 * kNsPerSec, CallExportConfig ec = {},
                uint32_t stream_capacity = 64)
-      : cdr_mem(ipc::RingLayout<ipc::CallRecordWire>::bytes_for(cdr_capacity)), live_mem(ipc::kCallsRegionSize) {
+      : cdr_mem(api::RingLayout<api::CallRecordWire>::bytes_for(cdr_capacity)), live_mem(api::kCallsRegionSize) {
     cfg.streams.capacity = stream_capacity;
     cfg.streams.expect_capacity = stream_capacity;
     cfg.streams.stream_idle = stream_idle;
     cfg.calls.capacity = 16;
     cfg.calls.linger = 2 * kNsPerSec;
     in = std::make_unique<Inspector>(cfg);
-    auto* h = ipc::RingLayout<ipc::CallRecordWire>::init(cdr_mem.data(), cdr_capacity, ipc::kCallRecordVersion, 1, 0);
+    auto* h = api::RingLayout<api::CallRecordWire>::init(cdr_mem.data(), cdr_capacity, api::kCallRecordVersion, 1, 0);
     cdr_out.bind(h);
     cdr_in.bind(h);
     live_out.init(live_mem.data(), 1, 0);
     std::string err;
-    CHECK_TEXT(live_in.attach(live_mem.data(), ipc::kCallsRegionSize, err), err.c_str());
-    ex = std::make_unique<CallExporter>(*in, &cdr_out, &live_out, now, ec, ipc::kUplinkWan0);
+    CHECK_TEXT(live_in.attach(live_mem.data(), api::kCallsRegionSize, err), err.c_str());
+    ex = std::make_unique<CallExporter>(*in, &cdr_out, &live_out, now, ec, api::kUplinkWan0);
   }
   void send(const std::vector<uint8_t>& f, uint8_t ingress) {
     std::vector<uint8_t> copy(f);
@@ -115,14 +115,14 @@ struct Lab {
     caller(sip("BYE sip:+4940999@198.51.100.7 SIP/2.0", id, "2 BYE"));
     callee(sip("SIP/2.0 200 OK", id, "2 BYE"));
   }
-  std::vector<ipc::CallRecordWire> cdrs() {
-    std::vector<ipc::CallRecordWire> out;
-    ipc::CallRecordWire r;
+  std::vector<api::CallRecordWire> cdrs() {
+    std::vector<api::CallRecordWire> out;
+    api::CallRecordWire r;
     while (cdr_in.pop(r)) out.push_back(r);
     return out;
   }
-  std::vector<ipc::CallRecordWire> live(ipc::LiveCallsInfo* info = nullptr) {
-    std::vector<ipc::CallRecordWire> out;
+  std::vector<api::CallRecordWire> live(api::LiveCallsInfo* info = nullptr) {
+    std::vector<api::CallRecordWire> out;
     CHECK_TRUE(live_in.read(out, info));
     return out;
   }
@@ -147,12 +147,12 @@ TEST(CallExport, AnsweredCallGivesOneCdrWithBothDirections) {
   lab.run_for(3 * kNsPerSec);
   auto got = lab.cdrs();
   LONGS_EQUAL(1, got.size());
-  const ipc::CallRecordWire& r = got[0];
-  LONGS_EQUAL(ipc::kCallRecordVersion, r.version);
+  const api::CallRecordWire& r = got[0];
+  LONGS_EQUAL(api::kCallRecordVersion, r.version);
   LONGS_EQUAL(uint8_t(CallState::ended), r.state);
   LONGS_EQUAL(200, r.final_code);
   LONGS_EQUAL(uint8_t(Party::caller), r.hangup);
-  LONGS_EQUAL(ipc::kUplinkWan0, r.uplink);
+  LONGS_EQUAL(api::kUplinkWan0, r.uplink);
   STRCMP_EQUAL("cdr-1@test", r.call_id);
   STRCMP_EQUAL("+4930123", r.from_user);
   STRCMP_EQUAL("+4940999", r.to_user);
@@ -162,16 +162,16 @@ TEST(CallExport, AnsweredCallGivesOneCdrWithBothDirections) {
   LONGS_EQUAL(100, r.pdd_ms);
   CHECK_EQUAL(1'700'000'000ull * kNsPerSec, r.realtime_offset_ns);
 
-  const ipc::CallMediaWire& up = r.media[ipc::kMediaCallerToCallee];
+  const api::CallMediaWire& up = r.media[api::kMediaCallerToCallee];
   LONGS_EQUAL(0xA1, up.ssrc);
   LONGS_EQUAL(588, up.packets);
   LONGS_EQUAL(599, up.expected);  // seq 1000..1598: the 12th gap is after the last packet seen
   LONGS_EQUAL(11, up.lost);
-  LONGS_EQUAL(ipc::kMediaAnnounced | ipc::kMediaSeen, up.flags);
+  LONGS_EQUAL(api::kMediaAnnounced | api::kMediaSeen, up.flags);
   LONGS_EQUAL(40, up.max_gap_ms);  // one packet missing: a 40 ms gap
   CHECK(up.mos_x100 > 100 && up.mos_x100 < 441);
   CHECK(up.r_x10 > 0);
-  const ipc::CallMediaWire& down = r.media[ipc::kMediaCalleeToCaller];
+  const api::CallMediaWire& down = r.media[api::kMediaCalleeToCaller];
   LONGS_EQUAL(0xB2, down.ssrc);
   LONGS_EQUAL(600, down.packets);
   LONGS_EQUAL(0, down.lost);
@@ -192,10 +192,10 @@ TEST(CallExport, FailedCallWithoutMediaIsRecorded) {
   LONGS_EQUAL(486, got[0].final_code);
   LONGS_EQUAL(uint8_t(CallState::busy), got[0].state);
   CHECK_EQUAL(0u, got[0].answer_ns);
-  LONGS_EQUAL(0, got[0].media[ipc::kMediaCallerToCallee].packets);
-  LONGS_EQUAL(0, got[0].media[ipc::kMediaCallerToCallee].flags);  // the callee never gave SDP
-  LONGS_EQUAL(ipc::kMediaAnnounced, got[0].media[ipc::kMediaCalleeToCaller].flags);
-  LONGS_EQUAL(0, got[0].media[ipc::kMediaCalleeToCaller].mos_x100);
+  LONGS_EQUAL(0, got[0].media[api::kMediaCallerToCallee].packets);
+  LONGS_EQUAL(0, got[0].media[api::kMediaCallerToCallee].flags);  // the callee never gave SDP
+  LONGS_EQUAL(api::kMediaAnnounced, got[0].media[api::kMediaCalleeToCaller].flags);
+  LONGS_EQUAL(0, got[0].media[api::kMediaCalleeToCaller].mos_x100);
 }
 
 TEST(CallExport, SnapshotOutlivesAStreamThatIdledOut) {
@@ -210,14 +210,14 @@ TEST(CallExport, SnapshotOutlivesAStreamThatIdledOut) {
   auto got = lab.cdrs();
   LONGS_EQUAL(1, got.size());
   // Figures as of the last sweep before the stream went (one sweep per second).
-  CHECK(got[0].media[ipc::kMediaCallerToCallee].packets >= 50);
-  CHECK(got[0].media[ipc::kMediaCallerToCallee].packets <= 100);
-  LONGS_EQUAL(0xB2, got[0].media[ipc::kMediaCalleeToCaller].ssrc);
+  CHECK(got[0].media[api::kMediaCallerToCallee].packets >= 50);
+  CHECK(got[0].media[api::kMediaCallerToCallee].packets <= 100);
+  LONGS_EQUAL(0xB2, got[0].media[api::kMediaCalleeToCaller].ssrc);
 }
 
 TEST(CallExport, LiveTableShowsCallsWhileUpAndDropsThemAfter) {
   Lab lab;
-  ipc::LiveCallsInfo info;
+  api::LiveCallsInfo info;
   lab.answer("live-1@test");
   lab.media(150);  // 3 s: at least two publishes with the call answered
   auto live = lab.live(&info);
@@ -228,8 +228,8 @@ TEST(CallExport, LiveTableShowsCallsWhileUpAndDropsThemAfter) {
   LONGS_EQUAL(uint8_t(CallState::answered), live[0].state);
   CHECK_EQUAL(0u, live[0].end_ns);
   // Published within the last second: most of the packets so far.
-  CHECK(live[0].media[ipc::kMediaCalleeToCaller].packets >= 100);
-  CHECK(live[0].media[ipc::kMediaCallerToCallee].mos_x100 >= 400);
+  CHECK(live[0].media[api::kMediaCalleeToCaller].packets >= 100);
+  CHECK(live[0].media[api::kMediaCallerToCallee].mos_x100 >= 400);
 
   lab.caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", "live-2@test", "1 INVITE", sdp("192.0.2.1", 20002), false));
   lab.run_for(1100 * kNsPerMs);
@@ -278,26 +278,26 @@ TEST(CallExport, FullCdrRingCountsDropsAndNeverBlocks) {
 
 TEST(CallExport, UplinkAtSetupFollowsTheSwitchHistory) {
   Lab lab;
-  LONGS_EQUAL(ipc::kUplinkWan0, lab.ex->uplink_at(0));  // nothing noted: the initial one
-  lab.ex->note_switch(100, ipc::kUplinkWan0, ipc::kUplinkWan1);
-  lab.ex->note_switch(200, ipc::kUplinkWan1, ipc::kUplinkLte);
-  LONGS_EQUAL(ipc::kUplinkWan0, lab.ex->uplink_at(99));
-  LONGS_EQUAL(ipc::kUplinkWan1, lab.ex->uplink_at(100));
-  LONGS_EQUAL(ipc::kUplinkWan1, lab.ex->uplink_at(199));
-  LONGS_EQUAL(ipc::kUplinkLte, lab.ex->uplink_at(5000));
-  for (TimeNs t = 300; t < 300 + 40 * 10; t += 10) lab.ex->note_switch(t, ipc::kUplinkLte, ipc::kUplinkWan0);
+  LONGS_EQUAL(api::kUplinkWan0, lab.ex->uplink_at(0));  // nothing noted: the initial one
+  lab.ex->note_switch(100, api::kUplinkWan0, api::kUplinkWan1);
+  lab.ex->note_switch(200, api::kUplinkWan1, api::kUplinkLte);
+  LONGS_EQUAL(api::kUplinkWan0, lab.ex->uplink_at(99));
+  LONGS_EQUAL(api::kUplinkWan1, lab.ex->uplink_at(100));
+  LONGS_EQUAL(api::kUplinkWan1, lab.ex->uplink_at(199));
+  LONGS_EQUAL(api::kUplinkLte, lab.ex->uplink_at(5000));
+  for (TimeNs t = 300; t < 300 + 40 * 10; t += 10) lab.ex->note_switch(t, api::kUplinkLte, api::kUplinkWan0);
   // Older than the history kept: the "from" of the oldest kept switch.
-  LONGS_EQUAL(ipc::kUplinkLte, lab.ex->uplink_at(150));
+  LONGS_EQUAL(api::kUplinkLte, lab.ex->uplink_at(150));
 
   // A call set up after a switch records the uplink of its INVITE time.
-  lab.ex->note_switch(lab.now, ipc::kUplinkWan0, ipc::kUplinkWan1);
+  lab.ex->note_switch(lab.now, api::kUplinkWan0, api::kUplinkWan1);
   lab.answer("sw@test");
-  lab.ex->note_switch(lab.now, ipc::kUplinkWan1, ipc::kUplinkLte);
+  lab.ex->note_switch(lab.now, api::kUplinkWan1, api::kUplinkLte);
   lab.hangup("sw@test");
   lab.run_for(3 * kNsPerSec);
   auto got = lab.cdrs();
   LONGS_EQUAL(1, got.size());
-  LONGS_EQUAL(ipc::kUplinkWan1, got[0].uplink);
+  LONGS_EQUAL(api::kUplinkWan1, got[0].uplink);
 }
 
 TEST(CallExport, TrunkSumsFollowLiveCallsAndKeepFreedOnes) {
@@ -384,7 +384,7 @@ TEST(CallExport, UplinkMediaRatesTheInboundStreamOfEachUplink) {
   lab.answer("uplink@test");
   media_inbound_loss(lab, 300, 10, 1000);  // 6 s: no 10 s window closed yet
   lab.run_for(1100 * kNsPerMs);
-  ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  api::UplinkMediaWire m = lab.ex->uplink_media(0);
   LONGS_EQUAL(1, m.streams);
   LONGS_EQUAL(0, m.rated);
   LONGS_EQUAL(0, m.mos_avg_x100);
@@ -399,7 +399,7 @@ TEST(CallExport, UplinkMediaRatesTheInboundStreamOfEachUplink) {
   CHECK_TEXT(m.loss_ppm > 90'000 && m.loss_ppm < 110'000, std::to_string(m.loss_ppm).c_str());
   LONGS_EQUAL(0, m.delay_streams);  // no RTCP yet
   LONGS_EQUAL(0, m.one_way_delay_avg_us);
-  for (uint8_t u = 1; u < ipc::kMaxUplinks; ++u) LONGS_EQUAL(0, lab.ex->uplink_media(u).streams);
+  for (uint8_t u = 1; u < api::kMaxUplinks; ++u) LONGS_EQUAL(0, lab.ex->uplink_media(u).streams);
   // The same call with a clean inbound stream rates well.
   Lab clean;
   clean.answer("clean@test");
@@ -426,7 +426,7 @@ TEST(CallExport, UplinkOneWayDelayIsHalfTheRtcpRoundTrip) {
   rtcp(lab, true, test::Rtcp().rr(0xA1, 0xB2, 0x00028000, 0));
   lab.media(100, 0, 1113);
   lab.run_for(1100 * kNsPerMs);
-  const ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  const api::UplinkMediaWire m = lab.ex->uplink_media(0);
   LONGS_EQUAL(1, m.delay_streams);
   // (240 + 20) / 2 = 130 ms.
   CHECK_TEXT(m.one_way_delay_avg_us >= 129'000 && m.one_way_delay_avg_us <= 131'000,
@@ -443,7 +443,7 @@ TEST(CallExport, UplinkMediaForgetsStreamsThatStopped) {
   lab.run_for(1100 * kNsPerMs);
   LONGS_EQUAL(1, lab.ex->uplink_media(0).streams);
   lab.run_for(3 * kNsPerSec);
-  const ipc::UplinkMediaWire m = lab.ex->uplink_media(0);
+  const api::UplinkMediaWire m = lab.ex->uplink_media(0);
   LONGS_EQUAL(0, m.streams);
   LONGS_EQUAL(0, m.rated);
   LONGS_EQUAL(0, m.mos_avg_x100);

@@ -143,8 +143,8 @@ TEST(UplinkControl, SelectsWan0ThenMovesOnCarrierLossWithinOneTick) {
   LONGS_EQUAL(1, ctl->active());
   LONGS_EQUAL(2, out_port_of_next_packet());
   CHECK_FALSE(dp->link(1));
-  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
-  CHECK(sw.reason == ipc::SwitchReason::link_down);
+  const api::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == api::SwitchReason::link_down);
   LONGS_EQUAL(0, sw.uplink_from);
   LONGS_EQUAL(1, sw.uplink_to);
 }
@@ -169,7 +169,7 @@ TEST(UplinkControl, CallExportLearnsEverySwitchAndPublishesLiveCalls) {
 TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
   run(500);
   LONGS_EQUAL(0, ctl->active());
-  const ipc::ProbeStatsWire s = ctl->engine().probes().stats(0);
+  const api::ProbeStatsWire s = ctl->engine().probes().stats(0);
   CHECK(s.sent >= 40);
   CHECK(s.answered >= s.sent - 11);  // the last timeout's worth may be in flight
   LONGS_EQUAL(0, s.lost_rounds);
@@ -183,8 +183,8 @@ TEST(UplinkControl, ProbesKeepUplinkUpAndTheirLossTakesItDown) {
   }
   CHECK(switched != 0);
   CHECK(switched - fault < 300 * kNsPerMs);
-  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
-  CHECK(sw.reason == ipc::SwitchReason::probe_loss);
+  const api::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == api::SwitchReason::probe_loss);
 }
 
 TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
@@ -195,18 +195,18 @@ TEST(UplinkControl, StatsCarryPacketCountersAndDropReasons) {
   // A packet routed before the switch to a dead port counts as uplink_down.
   inject(*lan, udp_frame(kLanMac, kHostMac, kHostIp, 40000, kFar, 5004));
   dp->poll(0, now);
-  ipc::StatsBody body;
+  api::StatsBody body;
   ctl->fill_stats(body, now);
   LONGS_EQUAL(1, body.active_uplink);
   CHECK(body.switches_total >= 2);
   CHECK(body.uplinks[1].tx_packets > 0);
-  CHECK(body.uplinks[0].state == ipc::UplinkState::down);
+  CHECK(body.uplinks[0].state == api::UplinkState::down);
   LONGS_EQUAL(0, body.uplinks[0].link_up);
   LONGS_EQUAL(1, dp->forwarder().count(0, Disposition::port_down));
-  LONGS_EQUAL(uint8_t(ipc::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
+  LONGS_EQUAL(uint8_t(api::DropReason::uplink_down), drop_reason_of(Disposition::port_down));
   LONGS_EQUAL(kNoDropReason, drop_reason_of(Disposition::forwarded_out));
-  LONGS_EQUAL(uint8_t(ipc::DropReason::ipv6_unconfigured), drop_reason_of(Disposition::ipv6_uplink_unconfigured));
-  LONGS_EQUAL(uint8_t(ipc::DropReason::malformed), drop_reason_of(Disposition::nd_invalid));
+  LONGS_EQUAL(uint8_t(api::DropReason::ipv6_unconfigured), drop_reason_of(Disposition::ipv6_uplink_unconfigured));
+  LONGS_EQUAL(uint8_t(api::DropReason::malformed), drop_reason_of(Disposition::nd_invalid));
 }
 
 namespace {
@@ -240,7 +240,7 @@ TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
   }
   LONGS_EQUAL(0, ctl->active());
   CHECK(dp->inspector()->outcome(InspectOutcome::rtp) >= 200);
-  ipc::StatsBody body;
+  api::StatsBody body;
   ctl->fill_stats(body, now);
   LONGS_EQUAL(2, body.uplinks[0].active_streams);
   // Inbound media stops on both, outbound and probes go on.
@@ -256,8 +256,8 @@ TEST(UplinkControl, InboundMediaStoppingOnAllStreamsSwitchesAsBlackout) {
   }
   CHECK(switched != 0);
   CHECK(switched - stop < 400 * kNsPerMs);
-  const ipc::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
-  CHECK(sw.reason == ipc::SwitchReason::media_blackout);
+  const api::SwitchEvent& sw = ctl->recent_switch(ctl->recent_switch_count() - 1).uplink_switch;
+  CHECK(sw.reason == api::SwitchReason::media_blackout);
   LONGS_EQUAL(2, sw.calls_affected);
 }
 
@@ -303,7 +303,7 @@ TEST(UplinkControl, LoopStallWithMediaInTheRingDoesNotSwitch) {
       // stats say so.
       bool seen = false;
       for (uint32_t i = 0; i < ctl->recent_switch_count(); ++i)
-        if (ctl->recent_switch(i).uplink_switch.reason == ipc::SwitchReason::media_blackout)
+        if (ctl->recent_switch(i).uplink_switch.reason == api::SwitchReason::media_blackout)
           seen = ctl->recent_switch_loop_gap(i) == 600 * kNsPerMs;
       CHECK(seen);
       break;
@@ -319,20 +319,20 @@ TEST(UplinkControl, LoopStallWithMediaInTheRingDoesNotSwitch) {
 
 TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {
   // The same shm objects the control daemon opens, under a private name.
-  const auto names = ipc::ChannelNames::with_prefix("/tgfp-unit-" + std::to_string(getpid()));
-  ipc::FastPathChannels fp;
+  const auto names = api::ChannelNames::with_prefix("/tgfp-unit-" + std::to_string(getpid()));
+  api::FastPathChannels fp;
   std::string err;
   CHECK_TRUE_TEXT(fp.create(names, 64, 16, now, err), err.c_str());
-  ipc::ControlChannels cd;
+  api::ControlChannels cd;
   CHECK_TRUE_TEXT(cd.open(names, err), err.c_str());
   drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
   ctl = std::make_unique<UplinkControl>(fo, *dp, ports, &fp, now);
   run(200);
   LONGS_EQUAL(0, ctl->active());
 
-  ipc::Command force{};
-  force.version = ipc::kMessageVersion;
-  force.kind = ipc::CommandKind::force_uplink;
+  api::Command force{};
+  force.version = api::kMessageVersion;
+  force.kind = api::CommandKind::force_uplink;
   force.seq = 7;
   force.uplink = 1;
   CHECK(cd.commands.push(force));
@@ -342,21 +342,21 @@ TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {
 
   // Events: the initial selection, the forced switch, the command's result.
   bool saw_switch = false, saw_result = false;
-  ipc::Event e;
+  api::Event e;
   while (cd.events.pop(e)) {
-    if (e.kind == ipc::EventKind::uplink_switch && e.uplink_switch.reason == ipc::SwitchReason::forced)
+    if (e.kind == api::EventKind::uplink_switch && e.uplink_switch.reason == api::SwitchReason::forced)
       saw_switch = e.uplink_switch.uplink_to == 1;
-    if (e.kind == ipc::EventKind::command_result)
-      saw_result = e.command_result.command_seq == 7 && e.command_result.result == ipc::CommandResult::ok;
+    if (e.kind == api::EventKind::command_result)
+      saw_result = e.command_result.command_seq == 7 && e.command_result.result == api::CommandResult::ok;
   }
   CHECK(saw_switch);
   CHECK(saw_result);
 
   run(150);  // past a stats period
-  ipc::StatsBody body;
+  api::StatsBody body;
   CHECK(cd.stats.read(body));
   LONGS_EQUAL(1, body.active_uplink);
-  CHECK(body.mode == ipc::SelectMode::forced);
+  CHECK(body.mode == api::SelectMode::forced);
   CHECK(body.uplinks[0].probe.answered > 0);
   CHECK(body.uplinks[1].tx_packets > 0);
   CHECK(cd.stats.heartbeat() > 100);
@@ -366,15 +366,15 @@ TEST(UplinkControl, CommandsEventsAndStatsThroughSharedMemory) {
 
 TEST(UplinkControl, CaptureCommandsCopyForwardedPacketsInTheLanView) {
   const std::string prefix = "/tgfp-cap-" + std::to_string(getpid());
-  const auto names = ipc::ChannelNames::with_prefix(prefix);
-  ipc::FastPathChannels fp;
-  ipc::CaptureRegion ring, reader;
+  const auto names = api::ChannelNames::with_prefix(prefix);
+  api::FastPathChannels fp;
+  api::CaptureRegion ring, reader;
   std::string err;
   CHECK_TRUE_TEXT(fp.create(names, 64, 16, now, err), err.c_str());
-  CHECK_TRUE_TEXT(ring.create(ipc::capture_shm_name(prefix), 64, now, err), err.c_str());
-  ipc::ControlChannels cd;
+  CHECK_TRUE_TEXT(ring.create(api::capture_shm_name(prefix), 64, now, err), err.c_str());
+  api::ControlChannels cd;
   CHECK_TRUE_TEXT(cd.open(names, err), err.c_str());
-  CHECK_TRUE_TEXT(reader.open(ipc::capture_shm_name(prefix), err), err.c_str());
+  CHECK_TRUE_TEXT(reader.open(api::capture_shm_name(prefix), err), err.c_str());
   dp->attach_capture(ring.header());
   drivers::Port* ports[kMaxPorts] = {lan.get(), wan0.get(), wan1.get(), nullptr, nullptr};
   ctl = std::make_unique<UplinkControl>(fo, *dp, ports, &fp, now);
@@ -388,29 +388,29 @@ TEST(UplinkControl, CaptureCommandsCopyForwardedPacketsInTheLanView) {
     drop_sent(lan.get());
   };
   exchange(1);  // before the capture: not copied
-  ipc::Command start = ipc::make_command(ipc::CommandKind::capture_start, 0, 21, now);
+  api::Command start = api::make_command(api::CommandKind::capture_start, 0, 21, now);
   start.capture.capture_id = 5;
   start.capture.snaplen = 64;
-  start.capture.classes = ipc::kCaptureClassRtp;
+  start.capture.classes = api::kCaptureClassRtp;
   CHECK(cd.commands.push(start));
   run(2);
   CHECK_TRUE(dp->capture().active());
   for (uint16_t seq = 2; seq <= 4; ++seq) exchange(seq);
-  CHECK(cd.commands.push(ipc::make_command(ipc::CommandKind::capture_stop, ipc::kNoUplink, 22, now)));
+  CHECK(cd.commands.push(api::make_command(api::CommandKind::capture_stop, api::kNoUplink, 22, now)));
   run(2);
   CHECK_FALSE(dp->capture().active());
   exchange(5);  // after the stop: not copied
 
-  ipc::CaptureConsumer c(reader.header());
+  api::CaptureConsumer c(reader.header());
   int out = 0, in = 0;
-  while (const ipc::CaptureSlot* s = c.peek()) {
+  while (const api::CaptureSlot* s = c.peek()) {
     LONGS_EQUAL(5, s->h.capture_id);
-    CHECK(s->h.klass == ipc::CaptureClass::rtp);
+    CHECK(s->h.klass == api::CaptureClass::rtp);
     LONGS_EQUAL(64, s->h.cap_len);
     CHECK(s->h.orig_len > 64);
     LONGS_EQUAL(0, s->h.uplink);
     // LAN-side view both ways: the host's address, never the SNAT one.
-    if (s->h.direction == ipc::CaptureDirection::outbound) {
+    if (s->h.direction == api::CaptureDirection::outbound) {
       ++out;
       LONGS_EQUAL(kHostIp, load_be32(s->data + 26));
     } else {
@@ -424,10 +424,10 @@ TEST(UplinkControl, CaptureCommandsCopyForwardedPacketsInTheLanView) {
   LONGS_EQUAL(6, reader.header()->captured.load());
   LONGS_EQUAL(0, reader.header()->dropped.load());
   int results = 0;
-  ipc::Event e;
+  api::Event e;
   while (cd.events.pop(e))
-    if (e.kind == ipc::EventKind::command_result && (e.command_result.command_seq == 21 || e.command_result.command_seq == 22)) {
-      CHECK(e.command_result.result == ipc::CommandResult::ok);
+    if (e.kind == api::EventKind::command_result && (e.command_result.command_seq == 21 || e.command_result.command_seq == 22)) {
+      CHECK(e.command_result.result == api::CommandResult::ok);
       ++results;
     }
   LONGS_EQUAL(2, results);
@@ -501,7 +501,7 @@ TEST(UplinkControl, StatsNameTrunksInTheCallRecordsIndexOrder) {
       "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
   inject(*lan, sip_frame(invite));
   run(1100);  // through the datapath, then a sweep of the call export
-  ipc::StatsBody body;
+  api::StatsBody body;
   ctl->fill_stats(body, now);
   LONGS_EQUAL(1, body.trunk_count);
   STRCMP_EQUAL("203.0.113.10", body.trunks[0].name);  // no trunk configured: named by the SBC address

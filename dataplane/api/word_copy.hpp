@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace tg::ipc {
+namespace tg::api {
 
 inline void relaxed_store_words(uint64_t* dst, const uint64_t* src, size_t words) {
   for (size_t i = 0; i < words; ++i) __atomic_store_n(&dst[i], src[i], __ATOMIC_RELAXED);
@@ -15,4 +15,4 @@ inline void relaxed_load_words(uint64_t* dst, const uint64_t* src, size_t words)
   for (size_t i = 0; i < words; ++i) dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

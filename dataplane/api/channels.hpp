@@ -16,12 +16,12 @@
 #include <string>
 #include <string_view>
 
-#include "dataplane/ipc/call_export.hpp"
-#include "dataplane/ipc/ring.hpp"
-#include "dataplane/ipc/shm.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/call_export.hpp"
+#include "dataplane/api/ring.hpp"
+#include "dataplane/api/shm.hpp"
+#include "dataplane/api/stats.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 constexpr std::string_view kDefaultShmPrefix = "/trunkguard";
 constexpr uint32_t kDefaultEventRingCapacity = 1024;
@@ -63,4 +63,4 @@ class ControlChannels {
   ShmRegion events_shm_, commands_shm_;
 };
 
-}  // namespace tg::ipc
+}  // namespace tg::api

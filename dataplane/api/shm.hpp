@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-namespace tg::ipc {
+namespace tg::api {
 
 class ShmRegion {
  public:
@@ -36,4 +36,4 @@ class ShmRegion {
   std::string name_;
 };
 
-}  // namespace tg::ipc
+}  // namespace tg::api

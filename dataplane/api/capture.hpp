@@ -16,10 +16,10 @@
 #include <string_view>
 #include <type_traits>
 
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/shm.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/shm.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 constexpr uint32_t kCaptureMagic = 0x54474350;  // "TGCP"
 constexpr uint16_t kCaptureLayoutVersion = 1;
@@ -213,4 +213,4 @@ class CaptureRegion {
   CaptureHeader* h_ = nullptr;
 };
 
-}  // namespace tg::ipc
+}  // namespace tg::api

@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/channels.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 namespace {
 std::string test_prefix(const char* what) { return "/tgunit-calls-" + std::to_string(getpid()) + "-" + what; }

@@ -11,10 +11,10 @@
 #include <string>
 #include <type_traits>
 
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/shm.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/shm.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 constexpr uint32_t kStatsMagic = 0x54475354;  // "TGST"
 constexpr uint16_t kStatsVersion = 2;  // 2: UplinkStatsWire::media
@@ -187,4 +187,4 @@ class StatsReader {
   const StatsBody* body_ = nullptr;
 };
 
-}  // namespace tg::ipc
+}  // namespace tg::api

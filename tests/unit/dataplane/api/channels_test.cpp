@@ -5,9 +5,9 @@
 
 #include <unistd.h>
 
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/channels.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 namespace {
 std::string test_prefix(const char* what) {

@@ -5,9 +5,9 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/stats.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 namespace {
 struct StatsMem {

@@ -1,10 +1,10 @@
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/stats.hpp"
 
 #include <cstring>
 
-#include "dataplane/ipc/word_copy.hpp"
+#include "dataplane/api/word_copy.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 namespace {
 constexpr size_t kBodyWords = sizeof(StatsBody) / sizeof(uint64_t);
 static_assert(sizeof(StatsHeader) % alignof(uint64_t) == 0);
@@ -80,4 +80,4 @@ bool StatsReader::read(StatsBody& out, int max_tries) const {
   return false;
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

@@ -5,9 +5,9 @@
 #include <thread>
 #include <vector>
 
-#include "dataplane/ipc/ring.hpp"
+#include "dataplane/api/ring.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 namespace {
 struct RingMem {

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/uplink.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 using TimeNs = uint64_t;  // same unit as tg::TimeNs (monotonic ns, injected)
 
@@ -149,7 +149,7 @@ constexpr uint8_t kCaptureClassAll = kCaptureClassSip | kCaptureClassRtp;
 constexpr uint8_t kCaptureDirOut = 0x01;    // LAN -> uplink
 constexpr uint8_t kCaptureDirIn = 0x02;     // uplink -> LAN
 
-// capture_start: what to copy to the capture ring (dataplane/ipc/capture.hpp).
+// capture_start: what to copy to the capture ring (dataplane/api/capture.hpp).
 struct CaptureFilterWire {
   uint32_t capture_id;       // != 0, chosen by the sender; every slot carries it
   uint32_t snaplen;          // bytes kept per packet, 1..kCaptureMaxSnap
@@ -202,4 +202,4 @@ inline Command make_set_timers(uint8_t uplink, const TimersWire& timers, uint32_
   return c;
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

@@ -1,4 +1,4 @@
-#include "dataplane/ipc/shm.hpp"
+#include "dataplane/api/shm.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <utility>
 
-namespace tg::ipc {
+namespace tg::api {
 namespace {
 std::string sys_error(const char* what, const std::string& name) {
   return std::string(what) + " " + name + ": " + std::strerror(errno);
@@ -91,4 +91,4 @@ bool ShmRegion::open(const std::string& name, std::string& error) {
 
 bool ShmRegion::unlink(const std::string& name) { return shm_unlink(name.c_str()) == 0; }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

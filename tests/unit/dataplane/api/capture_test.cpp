@@ -9,9 +9,9 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/ipc/capture.hpp"
+#include "dataplane/api/capture.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 namespace {
 struct CaptureMem {

@@ -1,8 +1,8 @@
-#include "dataplane/ipc/channels.hpp"
+#include "dataplane/api/channels.hpp"
 
 #include <unistd.h>
 
-namespace tg::ipc {
+namespace tg::api {
 
 ChannelNames ChannelNames::with_prefix(std::string_view prefix) {
   std::string p(prefix);
@@ -50,4 +50,4 @@ bool ControlChannels::open(const ChannelNames& names, std::string& error) {
   return true;
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

@@ -1,10 +1,10 @@
-#include "dataplane/ipc/capture.hpp"
+#include "dataplane/api/capture.hpp"
 
 #include <unistd.h>
 
 #include "dataplane/core/names.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 namespace {
 uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
@@ -151,4 +151,4 @@ bool CaptureRegion::open(const std::string& name, std::string& error) {
   return true;
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

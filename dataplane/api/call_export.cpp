@@ -1,10 +1,10 @@
-#include "dataplane/ipc/call_export.hpp"
+#include "dataplane/api/call_export.hpp"
 
 #include <cstring>
 
-#include "dataplane/ipc/word_copy.hpp"
+#include "dataplane/api/word_copy.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 namespace {
 constexpr size_t kRecordWords = sizeof(CallRecordWire) / sizeof(uint64_t);
 static_assert(sizeof(CallsHeader) % alignof(CallRecordWire) == 0);
@@ -146,4 +146,4 @@ void CdrReader::close() {
   shm_.close();
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

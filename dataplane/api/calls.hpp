@@ -20,9 +20,9 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "dataplane/ipc/messages.hpp"
+#include "dataplane/api/messages.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 constexpr uint16_t kCallRecordVersion = 1;
 constexpr uint32_t kDefaultCdrRingCapacity = 1024;
@@ -89,4 +89,4 @@ struct CallRecordWire {
 static_assert(sizeof(CallRecordWire) == 352);
 static_assert(std::is_trivially_copyable_v<CallRecordWire>);
 
-}  // namespace tg::ipc
+}  // namespace tg::api

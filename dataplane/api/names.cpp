@@ -1,13 +1,13 @@
-// Names and texts of every X-macro list in the ipc vocabulary.
+// Names and texts of every X-macro list in the published API.
 #include <cstdio>
 #include <cstring>
 
 #include "dataplane/core/names.hpp"
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/stats.hpp"
-#include "dataplane/ipc/uplink.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/stats.hpp"
+#include "dataplane/api/uplink.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 const char* default_uplink_name(uint8_t uplink) {
   static const char* const names[kMaxUplinks] = {"wan0", "wan1", "lte", "up3"};
@@ -91,4 +91,4 @@ const char* drop_reason_text(DropReason r) {
   return pick_name(t, size_t(r));
 }
 
-}  // namespace tg::ipc
+}  // namespace tg::api

@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/ipc/calls.hpp"
-#include "dataplane/ipc/ring.hpp"
-#include "dataplane/ipc/shm.hpp"
+#include "dataplane/api/calls.hpp"
+#include "dataplane/api/ring.hpp"
+#include "dataplane/api/shm.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 template <>
 inline constexpr uint32_t kRingItemType<CallRecordWire> = 3;
@@ -117,4 +117,4 @@ class CdrReader {
   uint64_t creator_pid_ = 0;
 };
 
-}  // namespace tg::ipc
+}  // namespace tg::api

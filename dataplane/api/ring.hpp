@@ -14,10 +14,10 @@
 #include <string>
 #include <type_traits>
 
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/shm.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/shm.hpp"
 
-namespace tg::ipc {
+namespace tg::api {
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shm atomics must be lock-free");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shm atomics must be lock-free");
@@ -179,4 +179,4 @@ using EventConsumer = RingConsumer<Event>;
 using CommandProducer = RingProducer<Command>;
 using CommandConsumer = RingConsumer<Command>;
 
-}  // namespace tg::ipc
+}  // namespace tg::api

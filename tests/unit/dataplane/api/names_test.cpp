@@ -1,9 +1,9 @@
 #include <CppUTest/TestHarness.h>
 
-#include "dataplane/ipc/messages.hpp"
-#include "dataplane/ipc/stats.hpp"
+#include "dataplane/api/messages.hpp"
+#include "dataplane/api/stats.hpp"
 
-using namespace tg::ipc;
+using namespace tg::api;
 
 TEST_GROUP(Names) {};
 

@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-namespace tg::ipc {
+namespace tg::api {
 
 // Uplinks are small indices into fixed arrays. The default board has three,
 // in default priority order; kMaxUplinks leaves room without a layout change.
@@ -94,4 +94,4 @@ const char* switch_reason_text(SwitchReason);
 enum class SelectMode : uint8_t { auto_select = 0, forced = 1 };
 const char* select_mode_name(SelectMode);
 
-}  // namespace tg::ipc
+}  // namespace tg::api
