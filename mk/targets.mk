@@ -43,14 +43,14 @@ deps:
 run:
 	tools/install-deps
 	$(MAKE) all
-	board/virtual/run
+	tools/lab/run
 
 # Firmware image of the current build for a board (BOARD=virtual by default).
 image: all
 	firmware/mkimage --build $(BUILD) --board $(or $(BOARD),virtual)
 
 lab-clean:
-	board/virtual/lab clean
+	tools/lab/lab clean
 
 clean:
 	rm -rf build

@@ -12,10 +12,10 @@ export TG_BUILD=${BUILD:-build}
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 P=tgcg$$
 work=$(mktemp -d)
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
+lab() { "$top/tools/lab/lab" --prefix "$P" "$@"; }
 trap 'lab down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-. "$top/board/virtual/lab.env"
+. "$top/tools/lab/lab.env"
 cg=$TG_BUILD/bin/tg-callgen
 
 lab up >/dev/null

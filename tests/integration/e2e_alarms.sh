@@ -2,7 +2,7 @@
 # timeout: 240
 # The NOC hears about a failover, over the whole virtual board: tg-controld
 # with SNMP v2c traps to a real snmptrapd and mail to a real SMTP sink (both
-# on the gateway's loopback, board/virtual/appliance.sh), calls through the
+# on the gateway's loopback, tools/lab/appliance.sh), calls through the
 # SBC:
 #   1. blackhole on wan0: a tgAlarmRaised inform with the TRUNKGUARD-MIB
 #      varbinds (object wan0, calls affected) and a mail naming the uplink,

@@ -9,10 +9,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 export TG_BUILD=${BUILD:-build}
 [[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
 P=tglf$$
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
+lab() { "$top/tools/lab/lab" --prefix "$P" "$@"; }
 trap 'lab down >/dev/null 2>&1 || true' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-. "$top/board/virtual/lab.env"
+. "$top/tools/lab/lab.env"
 
 lab up
 lab exec gw ip addr add "$WAN0_GW/28" dev wan0

@@ -14,7 +14,7 @@ export TG_BUILD=${BUILD:-build}
 [ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
 run=$(mktemp -d "/tmp/${1:?run directory name}.XXXXXX")
 pids=()
-lab() { "$top/board/virtual/lab" --prefix "$P" "$@"; }
+lab() { "$top/tools/lab/lab" --prefix "$P" "$@"; }
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -28,4 +28,4 @@ fail() {
   if declare -F fail_details >/dev/null; then fail_details || true; fi
   exit 1
 }
-. "$top/board/virtual/lab.env"
+. "$top/tools/lab/lab.env"

@@ -1,7 +1,7 @@
 # Shared part of the end-to-end tests (tests/integration/e2e_*.sh), sourced
 # after `set -euo pipefail`. The whole virtual board with the test's own
-# prefix: board/virtual/lab (namespaces, carriers, kamailio as the SBC) and
-# board/virtual/appliance.sh (tg-dataplane, tg-controld, NOC receivers,
+# prefix: tools/lab/lab (namespaces, carriers, kamailio as the SBC) and
+# tools/lab/appliance.sh (tg-dataplane, tg-controld, NOC receivers,
 # calls). `lab down` in the EXIT trap stops every process in the namespaces.
 #
 # Provides: e2e_need BIN..., e2e_lab_up, e2e_dataplane, e2e_controld, calls,
@@ -22,9 +22,9 @@ PY=/usr/bin/python3
 e2e_name=$(basename "$0" .sh)
 prefix=${E2E_PREFIX:-tge2}$$   # a test may pick its own (netns names)
 run=/run/$prefix
-lab() { "$top/board/virtual/lab" --prefix "$prefix" "$@"; }
-. "$top/board/virtual/lab.env"
-. "$top/board/virtual/appliance.sh"
+lab() { "$top/tools/lab/lab" --prefix "$prefix" "$@"; }
+. "$top/tools/lab/lab.env"
+. "$top/tools/lab/appliance.sh"
 skipped=()
 e2e_t0=$SECONDS
 

@@ -2,7 +2,7 @@
 # uplink side $NC (the box's address $UPLINK on a veth, 203.0.113.0/24 via
 # the carrier) and the carrier side $NS (the carrier router's $PEER, the SBC
 # addresses on its loopback), with real kamailio as the carrier SBC
-# (board/virtual/kamailio.cfg). The caller sets P (prefix with its PID), NC,
+# (tools/lab/kamailio.cfg). The caller sets P (prefix with its PID), NC,
 # NS, UPLINK, PEER, top and fail(), and deletes NC and NS in its EXIT trap.
 
 # stop_pid PID: TERM, then KILL if it lingers; waits for it either way.
@@ -43,7 +43,7 @@ start_kamailio() {
   local ctl=$dir/kamailio.ctl
   mkdir -p "$dir"
   rm -f "$ctl"
-  ip netns exec "$NS" kamailio -DD -E -f "$top/board/virtual/kamailio.cfg" -l "udp:$addr:5060" -Y "$dir" -m 32 -M 8 \
+  ip netns exec "$NS" kamailio -DD -E -f "$top/tools/lab/kamailio.cfg" -l "udp:$addr:5060" -Y "$dir" -m 32 -M 8 \
     -A "FAR_URI=\"sip:203.0.113.20:5060\"" -A "CTL_SOCKET=\"unix:$ctl\"" >>"$dir/kamailio.log" 2>&1 &
   kam_started=$!
   until [ -S "$ctl" ] && kamcmd -s "unix:$ctl" core.version >/dev/null 2>&1; do

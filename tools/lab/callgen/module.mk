@@ -1,8 +1,8 @@
 # tg-callgen: SIP/RTP call generator over UDP sockets (lab, tests, benchmarks).
 BINS += tg-callgen
-tg-callgen_SRCS := tools/callgen/callgen.cpp
+tg-callgen_SRCS := tools/lab/callgen/callgen.cpp
 tg-callgen_LIBS := tgcore
 tg-callgen_LDLIBS := -lboost_program_options
 
 UNIT_TESTS += unit-callgen
-unit-callgen_SRCS := $(wildcard tests/unit/tools/callgen/*_test.cpp)
+unit-callgen_SRCS := $(wildcard tests/unit/tools/lab/callgen/*_test.cpp)

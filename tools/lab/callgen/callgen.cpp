@@ -29,9 +29,9 @@
 
 #include "dataplane/core/emodel.hpp"
 #include "dataplane/core/json_text.hpp"
-#include "tools/callgen/g711.hpp"
-#include "tools/callgen/rtp_receiver.hpp"
-#include "tools/callgen/sip_text.hpp"
+#include "tools/lab/callgen/g711.hpp"
+#include "tools/lab/callgen/rtp_receiver.hpp"
+#include "tools/lab/callgen/sip_text.hpp"
 
 namespace po = boost::program_options;
 using namespace tg::callgen;

@@ -1,8 +1,8 @@
 #include <CppUTest/TestHarness.h>
 
-#include "tools/callgen/g711.hpp"
-#include "tools/callgen/rtp_receiver.hpp"
-#include "tools/callgen/sip_text.hpp"
+#include "tools/lab/callgen/g711.hpp"
+#include "tools/lab/callgen/rtp_receiver.hpp"
+#include "tools/lab/callgen/sip_text.hpp"
 
 using namespace tg::callgen;
 
