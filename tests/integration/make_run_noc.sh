@@ -43,10 +43,11 @@ cleanup_pid "$run_pid"
 # Running, not a zombie waiting to be reaped (kill -0 succeeds on those).
 running() { [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 run_alive() { running "$run_pid" || fail "tools/lab/run exited early"; }
-cli() { lab exec gw "$bin/tg-cli" --socket "$run/mgmt.sock" "$@"; }
+# ip netns exec, not `lab exec`: the lab script takes --json as its own option.
+cli() { ip netns exec "$prefix-gw" "$bin/tg-cli" --socket "$run/mgmt.sock" "$@"; }
 box_up() {
   run_alive
-  [ -S "$run/mgmt.sock" ] && cli --json -c "show uplinks" 2>/dev/null |
+  [ -S "$run/mgmt.sock" ] && cli -c "show uplinks" --json 2>/dev/null |
     jq -e '[.uplinks[]? // .result.uplinks[]? | select(.active)] | .[0].name == "wan0"' >/dev/null 2>&1
 }
 wait_for 90 "make run: tg-controld answers, wan0 active" box_up
