@@ -14,12 +14,13 @@ ap_receivers() {
   mkdir -p "$run/mail/tmp" "$run/mail/new" "$run/mail/cur"   # a Maildir, or aiosmtpd drops mail
   ap_noc_secrets
   (
-    umask 077
-    printf 'createUser noc SHA-256 %s AES %s\n' "$(cat "$run/noc/snmp-auth.key")" "$(cat "$run/noc/snmp-priv.key")"
-    echo "authUser log noc priv"
-    echo "authCommunity log public"
-  ) >"$run/snmptrapd.conf"
-  chmod 600 "$run/snmptrapd.conf"
+    umask 077   # created 0600: it holds the keys (printf is a builtin: no command line)
+    {
+      printf 'createUser noc SHA-256 %s AES %s\n' "$(cat "$run/noc/snmp-auth.key")" "$(cat "$run/noc/snmp-priv.key")"
+      echo "authUser log noc priv"
+      echo "authCommunity log public"
+    } >"$run/snmptrapd.conf"
+  )
   local mibs=(-On) format='TRAP %B %V%v\n'
   if [ "${AP_TRAPS:-}" = decoded ]; then
     mibs=(-M "+$top/mibs:$top/mibs/ietf" -m TRUNKGUARD-MIB)   # ietf/: the SMIv2 base modules Debian lacks
