@@ -119,7 +119,7 @@ wait_for $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
 wait_for 15 "tgAlarmCleared trap about wan0" eval '(( $(ntraps $oid_cleared) >= 1 ))'
 wait_for 15 "clear mail about wan0" eval '(( $(nclear_mails) >= 1 ))'
 wait_for 5 "no active alarm on wan0" eval \
-  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | tostring | select(test(\"wan0\"))] | length == 0" >/dev/null'
+  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | select((.object.name? // .object) == \"wan0\")] | length == 0" >/dev/null'
 fault_ms=$((t_clear - t_fault))
 rep=$(mgmt show.fault-report)
 jq -e '.ok == true' <<<"$rep" >/dev/null || fail "show.fault-report does not answer: $rep"
@@ -143,11 +143,11 @@ mails_before=$(mails_about_wan0)
 lab fault wan0 blackhole >/dev/null
 wait_for 5 "second blackhole: switch to wan1" active_is wan1
 wait_for 15 "second alarm active" eval \
-  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | tostring | select(test(\"wan0\"))] | length >= 1" >/dev/null'
+  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | select((.object.name? // .object) == \"wan0\")] | length >= 1" >/dev/null'
 lab clear wan0 >/dev/null
 wait_for $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
 wait_for 10 "second alarm cleared" eval \
-  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | tostring | select(test(\"wan0\"))] | length == 0" >/dev/null'
+  'mgmt show.alarms | jq -e "[(.result | if type == \"array\" then . else .alarms end)[] | select((.object.name? // .object) == \"wan0\")] | length == 0" >/dev/null'
 # snmptrapd truncates its log file when it starts: keep the first one.
 mv "$run/snmptrapd.log" "$run/snmptrapd-before.log"
 ap_receivers
