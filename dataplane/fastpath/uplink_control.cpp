@@ -179,6 +179,9 @@ void UplinkControl::tick(TimeNs now) {
   }
 }
 
+// Every table the command ring can carry fits the call table's trunk slots.
+static_assert(api::kMaxTrunkTable <= kMaxTrunks);
+
 api::CommandResult UplinkControl::apply_trunk_command(const api::Command& cmd) {
   if (cmd.version != api::kMessageVersion) return api::CommandResult::bad_version;
   bool committed = false;
