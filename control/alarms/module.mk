@@ -4,4 +4,4 @@ tgalarms_SRCS := $(wildcard control/alarms/*.cpp)
 
 UNIT_TESTS += unit-alarms
 unit-alarms_SRCS := $(wildcard tests/unit/control/alarms/*_test.cpp)
-unit-alarms_LIBS := tgalarms
+unit-alarms_LIBS := tgalarms tgcommon

@@ -113,21 +113,11 @@ void AlarmService::reconfigure(const ServiceOptions& o) {
   wake_.notify_all();
 }
 
-void AlarmService::install(controld::Hooks& h) {
-  h.on_switch = [this](const controld::SwitchRecord& r) { on_switch(r); };
-  h.on_uplink_state = [this](const std::string& u, const api::UplinkStateEvent& e) {
-    on_uplink_state(u, api::uplink_state_name(e.from), api::uplink_state_name(e.to));
-  };
-  h.on_config_rejected = [this](const std::string& first_error) { on_config_rejected(first_error); };
-  h.on_config_applied = [this](const config::Config& c) {
-    const al::ManagedObject box{al::ObjectKind::box, "box", ""};
-    if (manager_->find_active(al::AlarmType::config_rejected, "box"))
-      manager_->clear(al::AlarmType::config_rejected, box, "a valid configuration was applied");
-    reconfigure(options_from(c));
-  };
-  h.show_alarms = [this] { return show_alarms(); };
-  h.show_alarm_history = [this] { return show_alarm_history(); };
-  h.fault_report = [this](int n) { return fault_reports(n); };
+void AlarmService::on_config_applied(const config::Config& c) {
+  const al::ManagedObject box{al::ObjectKind::box, "box", ""};
+  if (manager_->find_active(al::AlarmType::config_rejected, "box"))
+    manager_->clear(al::AlarmType::config_rejected, box, "a valid configuration was applied");
+  reconfigure(options_from(c));
 }
 
 al::ManagedObject AlarmService::uplink_object(const std::string& name) const {
@@ -143,20 +133,12 @@ void AlarmService::log_event(int severity, const std::string& msgid, const std::
     log_(LOG_DEBUG, "syslog: " + error);
 }
 
-void AlarmService::on_switch(const controld::SwitchRecord& r) {
-  std::string from = r.from == "none" ? "" : r.from;
-  std::string to = r.to == "none" ? "" : r.to;
-  store::FailoverRecord f;
-  f.time_ms = r.wall_ms ? r.wall_ms : clock_();
-  f.from_uplink = from;
-  f.to_uplink = to;
+void AlarmService::on_switch(store::FailoverRecord f) {
+  const std::string from = f.from_uplink, to = f.to_uplink;
+  if (!f.time_ms) f.time_ms = clock_();
   f.from_label = uplink_object(from).label;
   f.to_label = uplink_object(to).label;
-  f.reason = r.reason;
-  f.detect_ms = r.detection_ms > 0 ? r.detection_ms : -1;
-  f.switch_ms = r.switch_ms;
-  f.total_ms = r.total_ms;
-  f.calls_affected = r.calls_affected;
+  const store::FailoverRecord& r = f;
   if (!store_.record_failover(f)) log_(LOG_ERR, "event store: " + store_.last_error());
   bool initial = r.reason.rfind("initial", 0) == 0;
   log_event(initial ? LOG_INFO : LOG_WARNING, "FAILOVER", from.empty() ? to : from, store::failover_text(f));
@@ -177,7 +159,7 @@ void AlarmService::on_switch(const controld::SwitchRecord& r) {
     rq.type = c.type;
     rq.object = uplink_object(from);
     rq.detail = c.what;
-    if (r.detection_ms > 0) rq.detail += ", detected in " + al::text::duration(al::WallMs(r.detection_ms + 0.5));
+    if (r.detect_ms > 0) rq.detail += ", detected in " + al::text::duration(al::WallMs(r.detect_ms + 0.5));
     rq.action = to.empty() ? "no uplink left to switch to"
                            : al::text::switched_to(to, uplink_object(to).label, al::WallMs(r.total_ms + 0.5));
     rq.calls_affected = r.calls_affected;

@@ -1,7 +1,8 @@
 // The alarm side of tg-controld in one object: alarm manager, event store,
-// durable notification queue and its delivery thread, wired to the
-// daemon's Hooks. The daemon creates it, calls install(hooks) and tick()
-// about once a second; everything else arrives through the hooks:
+// durable notification queue and its delivery thread. The daemon creates
+// it, wires its Hooks to the entries below (control/daemon/services.cpp;
+// this folder knows nothing of the daemon) and calls tick() about once a
+// second; everything else arrives through these entries:
 //
 //   on_switch          failover -> event row (measured times) + alarm on the
 //                      uplink that failed (link down / probes lost / silent
@@ -33,7 +34,6 @@
 
 #include "control/alarms/alarm.hpp"
 #include "control/config/config.hpp"
-#include "control/daemon/controller.hpp"
 #include "control/notify/queue.hpp"
 #include "control/notify/setup.hpp"
 #include "control/store/store.hpp"
@@ -66,12 +66,13 @@ class AlarmService {
   void stop();
   // New receivers / labels (store path changes need a restart).
   void reconfigure(const ServiceOptions& o);
-  void install(controld::Hooks& hooks);
 
-  // Hook bodies (public so tests and other callers can drive them).
-  void on_switch(const controld::SwitchRecord& r);
+  // The entries the daemon's hooks call.
+  // A failover: time_ms 0 = now; from/to "" = none; labels are filled in here.
+  void on_switch(store::FailoverRecord f);
   void on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to);
   void on_config_rejected(const std::string& first_error);
+  void on_config_applied(const config::Config& c);
   nlohmann::json show_alarms() const;
   nlohmann::json show_alarm_history();
   nlohmann::json fault_reports(int n);

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "control/config/schema.hpp"
-#include "dataplane/core/net.hpp"
-#include "dataplane/failover/config.hpp"
+#include "common/net.hpp"
+#include "dataplane/api/timers.hpp"
 
 namespace po = boost::program_options;
 
@@ -188,10 +188,10 @@ constexpr TimerKey kTimerKeys[] = {
 template <class Err>
 void fastpath_timer_check(const Config& c, const UplinkConfig& u, const Lines& at, std::set<std::string>& reported,
                           Err&& err) {
-  failover::HealthTimers health;
-  failover::BlackoutConfig blackout;
-  failover::from_wire(fastpath_timers(c, u), health, blackout);
-  const char* why = failover::check_timers(health, blackout);
+  api::HealthTimers health;
+  api::BlackoutConfig blackout;
+  api::from_wire(fastpath_timers(c, u), health, blackout);
+  const char* why = api::check_timers(health, blackout);
   if (!why) return;
   std::string_view text(why);
   std::string field(text.substr(0, text.find(' ')));
@@ -485,6 +485,7 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
       t.sbc_address = b.text(sec, "sbc_address");
       t.transport = b.text(sec, "transport");
       t.sbc_port = int(b.integer(sec, "sbc_port", t.transport == "tls" ? 5061 : 5060));
+      t.sbc_port_given = b.has(sec, "sbc_port");
       t.domain = b.has(sec, "domain") ? b.text(sec, "domain") : t.sbc_address;
       t.options_interval_ms = int(b.integer(sec, "options_interval_ms"));
       t.options_timeout_ms = int(b.integer(sec, "options_timeout_ms"));

@@ -42,6 +42,7 @@ struct TrunkConfig {
   int options_interval_ms = 0, options_timeout_ms = 0;
   int down_after = 0, up_after = 0;
   std::vector<std::string> uplinks;  // resolved: all uplinks when not given
+  bool sbc_port_given = false;  // sbc_port in the file: the fast path matches that port only, else any
 };
 
 struct SnmpTarget {
@@ -152,7 +153,7 @@ LoadResult load_config_file(const std::string& path, const std::vector<Override>
 
 // The failover timers of one uplink as tg-controld pushes them to the fast
 // path (set_timers). Validation checks exactly this with the fast path's own
-// rule (failover::check_timers), so a valid file is never refused there.
+// rule (api::check_timers, dataplane/api/timers.hpp), so a valid file is never refused there.
 api::TimersWire fastpath_timers(const Config& c, const UplinkConfig& u);
 
 // Reads a whole file; false with why (strerror) if it cannot.

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "control/config/ini.hpp"
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 namespace tg::config {
 

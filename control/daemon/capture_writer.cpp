@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 
 namespace tg::controld {
 

@@ -1,5 +1,6 @@
 #include "control/daemon/controller.hpp"
 #include "control/daemon/stats_json.hpp"
+#include "dataplane/api/trunk_table.hpp"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -144,6 +145,8 @@ void Controller::tick() {
     have_names_ = false;
     log_(LOG_NOTICE, "fast path " + fp_.status());
     push_timers();
+    // A restarted fast path knows no trunks but its --trunk ones: send ours.
+    push_trunks();
     // A restarted fast path knows nothing of our soft faults: tell it again.
     for (const auto& u : store_.running().uplinks)
       for (size_t k = 0; k < size_t(QosKind::count_); ++k)
@@ -289,6 +292,8 @@ void Controller::handle_event(const api::Event& e) {
                               api::command_result_text(c.result));
       else if (api::CommandKind(c.command_kind) == api::CommandKind::set_timers)
         count(Counter::timers_applied);
+      else if (api::CommandKind(c.command_kind) == api::CommandKind::trunk_table_commit)
+        count(Counter::trunk_tables_applied);
       break;
     }
     default:
@@ -346,10 +351,38 @@ void Controller::push_timers() {
   }
 }
 
+// The trunk table the fast path counts calls by: our [trunk.NAME] sections
+// with an IP address for SBC. Sent whole (begin, items, commit) every time:
+// the fast path swaps it in at the commit or keeps the table it has.
+void Controller::push_trunks() {
+  if (!fp_.attached()) return;
+  std::vector<api::TrunkEntry> table;
+  for (const config::TrunkConfig& t : store_.running().trunks) {
+    api::TrunkEntry e{t.name, {}};
+    if (!e.sbc.addr.parse(t.sbc_address)) {
+      log_(LOG_NOTICE, "trunk " + t.name + ": SBC " + t.sbc_address +
+                           " is a DNS name: the fast path counts its calls under the address they go to");
+      continue;
+    }
+    e.sbc.port = t.sbc_port_given ? uint16_t(t.sbc_port) : 0;
+    table.push_back(std::move(e));
+  }
+  if (++trunk_generation_ == 0) trunk_generation_ = 1;
+  std::vector<api::Command> commands;
+  std::string error;
+  if (!api::encode_trunk_table(table, trunk_generation_, command_seq_, clock_.mono_ns(), commands, error)) {
+    log_(LOG_ERR, "trunk table not sent to the fast path: " + error);
+    return;
+  }
+  command_seq_ += uint32_t(commands.size());
+  for (const api::Command& c : commands) count(fp_.push_command(c) ? Counter::commands_sent : Counter::commands_ring_full);
+}
+
 void Controller::apply(const std::string& why) {
   log_(LOG_NOTICE, "configuration applied (" + why + ")");
   if (on_policy_change) on_policy_change();
   push_timers();
+  push_trunks();
   if (hooks.on_config_applied) hooks.on_config_applied(store_.running());
 }
 

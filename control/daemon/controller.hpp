@@ -37,6 +37,7 @@ class CaptureWriter;
   X(commands_accepted, "commands the fast path applied")             \
   X(commands_rejected, "commands the fast path refused")             \
   X(timers_applied, "set_timers the fast path applied")             \
+  X(trunk_tables_applied, "trunk tables the fast path swapped in")   \
   X(fastpath_attaches, "times the fast path was (re)attached")      \
   X(qos_violations, "QoS violations started (RTT, loss, jitter)")
 
@@ -156,6 +157,7 @@ class Controller {
   // Sends a command and waits (bounded) for the fast path's verdict.
   bool send_and_wait(api::Command c, api::CommandResult& result, mgmt::Error& error, int timeout_ms);
   void push_timers();
+  void push_trunks();
   void check_qos();
   void push_soft_fault(uint8_t uplink, api::SoftFault reason, bool raise);
   void apply(const std::string& why);
@@ -174,6 +176,7 @@ class Controller {
   uint64_t counters_[size_t(Counter::count_)] = {};
   std::deque<SwitchRecord> switches_;
   uint32_t command_seq_ = 1;
+  uint32_t trunk_generation_ = 0;  // of the last trunk table sent (0: none)
   std::map<uint32_t, api::CommandResult> results_;  // seq -> verdict, for send_and_wait
   bool event_seq_known_ = false;
   uint32_t last_event_seq_ = 0;

@@ -22,7 +22,7 @@ KernelSync::Clock KernelSync::Clock::system() {
   return {[] { return clock_ns(CLOCK_MONOTONIC); }, [] { return int64_t(clock_ns(CLOCK_REALTIME) / 1000); }};
 }
 
-bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, KernelSyncConfig& out,
+bool kernel_sync_config(const board::Board& board, const config::Config& c, KernelSyncConfig& out,
                         std::string& error) {
   KernelSyncConfig k;
   auto watch = [&k](const std::string& ifname, const std::string& port, const char* kind) {
@@ -30,23 +30,23 @@ bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, K
       if (l.ifname == ifname) return;
     k.links.push_back({ifname, port, kind});
   };
-  for (uint8_t p = 0; p < fastpath::kRoleCount && p < fastpath::kMaxPorts; ++p) {
-    const fastpath::BoardPort& bp = board.ports[p];
+  for (uint8_t p = 0; p < board::kRoleCount; ++p) {
+    const board::BoardPort& bp = board.ports[p];
     if (!bp.present) continue;
-    const std::string role = fastpath::kRoleNames[p];
+    const std::string role = board::kRoleNames[p];
     if (!bp.carrier_iface.empty()) watch(bp.carrier_iface, role, "port");
     if (!bp.tap_iface.empty()) watch(bp.tap_iface, role, "tap");
     // The lan port's tap needs no table: its subnet is on-link.
-    if (p == fastpath::kLanPort || bp.tap_iface.empty() || bp.itf.ip == 0) continue;
+    if (p == board::kLanPort || bp.tap_iface.empty() || bp.addr.ip == 0) continue;
     netlink::UplinkRoute r;
     r.ifname = bp.tap_iface;
-    r.address = {IpAddr::v4(bp.itf.ip), bp.itf.prefix_len};
-    if (bp.itf.gateway != 0) r.gateway = IpAddr::v4(bp.itf.gateway);
+    r.address = {IpAddr::v4(bp.addr.ip), bp.addr.prefix_len};
+    if (bp.addr.gateway != 0) r.gateway = IpAddr::v4(bp.addr.gateway);
     // IPv6 (addr6= and gw6= go together on uplinks): the same table and
     // rule priority, on the IPv6 side.
-    if (bp.itf.has_ip6 && bp.itf.has_gateway6) {
-      r.address6 = {IpAddr::v6_bytes(bp.itf.ip6.data()), bp.itf.prefix6_len};
-      r.gateway6 = IpAddr::v6_bytes(bp.itf.gateway6.data());
+    if (bp.addr.has_ip6 && bp.addr.has_gateway6) {
+      r.address6 = {IpAddr::v6_bytes(bp.addr.ip6.data()), bp.addr.prefix6_len};
+      r.gateway6 = IpAddr::v6_bytes(bp.addr.gateway6.data());
     }
     r.table = kUplinkTableBase + p;
     r.rule_priority = kUplinkTableBase + p;
@@ -70,7 +70,7 @@ bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, K
 KernelSync::KernelSync(netlink::Netlink& nl, FastPath& fp, Clock clock, Log log)
     : nl_(nl), fp_(fp), clock_(std::move(clock)), log_(std::move(log)), stats_(std::make_unique<api::StatsBody>()) {}
 
-bool KernelSync::open(const fastpath::Board& board, const config::Config& c) {
+bool KernelSync::open(const board::Board& board, const config::Config& c) {
   board_ = board;
   have_board_ = true;
   KernelSyncConfig k;

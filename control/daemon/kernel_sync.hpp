@@ -28,7 +28,7 @@
 
 #include "control/config/config.hpp"
 #include "control/daemon/controller.hpp"
-#include "dataplane/fastpath/board.hpp"
+#include "board/board.hpp"
 #include "drivers/netlink/link_watch.hpp"
 #include "drivers/netlink/route_sync.hpp"
 
@@ -59,7 +59,7 @@ struct KernelSyncConfig {
 // From the board's ports file (ports, their carrier netdevs, taps and
 // addresses) and the configuration (the LTE uplink's device is brought up
 // and watched). False + error if the result is not valid.
-bool kernel_sync_config(const fastpath::Board& board, const config::Config& c, KernelSyncConfig& out,
+bool kernel_sync_config(const board::Board& board, const config::Config& c, KernelSyncConfig& out,
                         std::string& error);
 
 struct LinkEvent {
@@ -89,7 +89,7 @@ class KernelSync {
   bool open(KernelSyncConfig cfg);
   // The same from the board and the configuration; the board is kept for
   // configuration changes (install() follows them).
-  bool open(const fastpath::Board& board, const config::Config& c);
+  bool open(const board::Board& board, const config::Config& c);
   // A new configuration (same netlink socket): re-dump, re-apply.
   bool reconfigure(KernelSyncConfig cfg);
   // Switch events -> active uplink; `show interfaces` gets "links"; link
@@ -139,7 +139,7 @@ class KernelSync {
   std::vector<netlink::LinkState> msgs_;
   std::vector<netlink::CarrierChange> changes_;
   std::unique_ptr<api::StatsBody> stats_;
-  fastpath::Board board_;
+  board::Board board_;
   bool have_board_ = false;
   std::set<std::string> raised_;  // uplinks whose link_down alarm came from here
   std::string active_ = "none";

@@ -224,8 +224,8 @@ int main(int argc, char** argv) {
   controld::KernelSync kernel_sync(*netlink, fastpath, controld::KernelSync::Clock::system(),
                                    [&log](int p, const std::string& m) { log(p, m); });
   {
-    fastpath::Board board;
-    if (!fastpath::load_board(board_dir + "/ports", board, why))
+    board::Board board;
+    if (!board::load_board(board_dir + "/ports", board, why))
       log(LOG_WARNING, "kernel links and routes not managed: " + why);
     else if (kernel_sync.open(board, store.running()))
       kernel_sync.install(controller, services.alarm_service());

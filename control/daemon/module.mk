@@ -9,14 +9,14 @@ tgcontrold_LDLIBS := -lpcap
 
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp
-# tgfastpath only for the board's port file parser (board.o: no DPDK calls).
-tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+# tgboard: the board's port file (which kernel links and routes to keep).
+tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgboard tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite tgcommon
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'
 
 UNIT_TESTS += unit-controld
 unit-controld_SRCS := $(wildcard tests/unit/control/daemon/*_test.cpp)
-unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+unit-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgboard tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite tgcommon
 unit-controld_LDLIBS := -lboost_program_options -lrt
 unit-controld_PKGS := netsnmp libcurl

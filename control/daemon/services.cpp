@@ -18,15 +18,38 @@ bool Services::open(const config::Config& c) {
   return ok_;
 }
 
+namespace {
+// The event store's record of a switch the controller reported.
+store::FailoverRecord failover_record(const SwitchRecord& r) {
+  store::FailoverRecord f;
+  f.time_ms = r.wall_ms;
+  f.from_uplink = r.from == "none" ? "" : r.from;
+  f.to_uplink = r.to == "none" ? "" : r.to;
+  f.reason = r.reason;
+  f.detect_ms = r.detection_ms > 0 ? r.detection_ms : -1;
+  f.switch_ms = r.switch_ms;
+  f.total_ms = r.total_ms;
+  f.calls_affected = r.calls_affected;
+  return f;
+}
+}  // namespace
+
 void Services::install(Controller& ctl) {
   if (!ok_) return;
-  svc_.install(ctl.hooks);
-  auto applied = ctl.hooks.on_config_applied;
-  ctl.hooks.on_config_applied = [this, applied](const config::Config& c) {
+  Hooks& h = ctl.hooks;
+  h.on_switch = [this](const SwitchRecord& r) { svc_.on_switch(failover_record(r)); };
+  h.on_uplink_state = [this](const std::string& u, const api::UplinkStateEvent& e) {
+    svc_.on_uplink_state(u, api::uplink_state_name(e.from), api::uplink_state_name(e.to));
+  };
+  h.on_config_rejected = [this](const std::string& first_error) { svc_.on_config_rejected(first_error); };
+  h.on_config_applied = [this](const config::Config& c) {
     labels_.clear();
     for (const auto& u : c.uplinks) labels_[u.name] = u.carrier;
-    if (applied) applied(c);
+    svc_.on_config_applied(c);
   };
+  h.show_alarms = [this] { return svc_.show_alarms(); };
+  h.show_alarm_history = [this] { return svc_.show_alarm_history(); };
+  h.fault_report = [this](int n) { return svc_.fault_reports(n); };
   ctl.hooks.on_qos = [this](const QosAction& q) { on_qos(q); };
 }
 

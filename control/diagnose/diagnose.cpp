@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "dataplane/core/call_table.hpp"
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 
 namespace tg::diag {
 

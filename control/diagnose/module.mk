@@ -5,4 +5,4 @@ tgdiagnose_SRCS := $(wildcard control/diagnose/*.cpp)
 
 UNIT_TESTS += unit-diagnose
 unit-diagnose_SRCS := $(wildcard tests/unit/control/diagnose/*_test.cpp)
-unit-diagnose_LIBS := tgdiagnose tgcore
+unit-diagnose_LIBS := tgdiagnose tgcore tgcommon

@@ -6,4 +6,4 @@ tgmgmt_SRCS := $(wildcard control/mgmt/*.cpp)
 
 UNIT_TESTS += unit-mgmt
 unit-mgmt_SRCS := $(wildcard tests/unit/control/mgmt/*_test.cpp)
-unit-mgmt_LIBS := tgmgmt
+unit-mgmt_LIBS := tgmgmt tgcommon

@@ -8,4 +8,4 @@ tgprobe_LDLIBS := $(shell pkg-config --libs sofia-sip-ua 2>/dev/null)
 
 UNIT_TESTS += unit-probe
 unit-probe_SRCS := $(wildcard tests/unit/control/probe/*_test.cpp)
-unit-probe_LIBS := tgprobe
+unit-probe_LIBS := tgprobe tgcommon

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 
 namespace tg::probe {
 

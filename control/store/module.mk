@@ -4,4 +4,4 @@ tgstore_SRCS := $(wildcard control/store/*.cpp)
 
 UNIT_TESTS += unit-store
 unit-store_SRCS := $(wildcard tests/unit/control/store/*_test.cpp)
-unit-store_LIBS := tgstore tgalarms tgsqlite
+unit-store_LIBS := tgstore tgalarms tgsqlite tgcommon

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 
 namespace tg::api {
 

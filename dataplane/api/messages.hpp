@@ -1,6 +1,7 @@
 // Versioned plain-struct messages carried by the two SPSC rings:
 //   events   fast path -> control daemon (switches, uplink state, command results)
-//   commands control daemon -> fast path (force/auto, soft faults, admin, timers)
+//   commands control daemon -> fast path (force/auto, soft faults, admin, timers,
+//            captures, the trunk table)
 // Fixed sizes, no pointers, trivially copyable (FRR bfdd style). Each message
 // also carries its own version so a reader can skip what it does not know.
 #pragma once
@@ -70,7 +71,9 @@ static_assert(sizeof(UplinkStateEvent) == 32);
   X(bad_reason, "soft-fault reason out of range")                               \
   X(bad_timers, "timer values rejected (see README limits)")                   \
   X(bad_capture, "capture filter rejected (id 0, snaplen or classes out of range)") \
-  X(no_capture, "the fast path has no capture ring (started with --capture-slots 0)")
+  X(no_capture, "the fast path has no capture ring (started with --capture-slots 0)") \
+  X(bad_trunk_table, "trunk table item out of order, out of range or incomplete: table not swapped") \
+  X(no_inspection, "the fast path runs without inspection (--no-inspect): no calls to count per trunk")
 
 enum class CommandResult : uint8_t {
 #define TG_X(name, text) name,
@@ -116,7 +119,11 @@ static_assert(std::is_trivially_copyable_v<Event>);
   X(admin_up, "enable `uplink`")                                             \
   X(set_timers, "replace timers of `uplink` (kNoUplink = all)")              \
   X(capture_start, "copy packets matching `capture` (and `uplink`, kNoUplink = all) to the capture ring") \
-  X(capture_stop, "stop copying packets to the capture ring")
+  X(capture_stop, "stop copying packets to the capture ring")                \
+  X(trunk_table_begin, "start a trunk table of `trunk_table.count` trunks (drops one being built)") \
+  X(trunk_sbc, "SBC of trunk `trunk_sbc.index` of the table being built")     \
+  X(trunk_name, "name of trunk `trunk_name.index` of the table being built")  \
+  X(trunk_table_commit, "swap in the table being built, complete, or reject it whole")
 
 enum class CommandKind : uint16_t {
 #define TG_X(name, text) name,
@@ -161,6 +168,44 @@ struct CaptureFilterWire {
 };
 static_assert(sizeof(CaptureFilterWire) == 40);
 
+// The trunk table the fast path counts calls by (tg-controld's [trunk.NAME]
+// sections). Sent as one begin, then a trunk_sbc and a trunk_name per
+// trunk, then a commit, all with the same generation; the fast path swaps
+// the whole table in at the commit, between two bursts, or rejects it
+// whole: never half a table. An item that does not fit the table being
+// built is rejected and spoils that table.
+constexpr uint16_t kMaxTrunkTable = 32;  // trunks the fast path's call table holds
+
+// trunk_table_begin and trunk_table_commit.
+struct TrunkTableWire {
+  uint32_t generation;       // != 0, chosen by the sender, same on every item of one table
+  uint16_t count;            // trunks in the table, 0..kMaxTrunkTable
+  uint8_t reserved[34];
+};
+static_assert(sizeof(TrunkTableWire) == 40);
+
+// trunk_sbc: calls to this endpoint are outbound on the trunk, from it inbound.
+struct TrunkSbcWire {
+  uint32_t generation;
+  uint16_t index;            // 0..count-1
+  uint16_t port;             // 0: any port
+  uint8_t family;            // 4 or 6
+  uint8_t reserved[3];
+  uint8_t address[16];       // IPv4 in the first 4 bytes, network order
+  uint8_t reserved2[12];
+};
+static_assert(sizeof(TrunkSbcWire) == 40);
+
+// trunk_name: the name the per-trunk stats and call records carry.
+constexpr size_t kTrunkNameBytes = 32;  // with the NUL: 1..31 characters
+struct TrunkNameWire {
+  uint32_t generation;
+  uint16_t index;
+  uint8_t reserved[2];
+  char name[kTrunkNameBytes];  // NUL-terminated
+};
+static_assert(sizeof(TrunkNameWire) == 40);
+
 struct Command {
   uint16_t version;            // kMessageVersion
   CommandKind kind;
@@ -172,10 +217,18 @@ struct Command {
   union {
     TimersWire timers;         // set_timers only
     CaptureFilterWire capture; // capture_start only
+    TrunkTableWire trunk_table;  // trunk_table_begin / trunk_table_commit
+    TrunkSbcWire trunk_sbc;
+    TrunkNameWire trunk_name;
   };
 };
 static_assert(sizeof(Command) == 64);
 static_assert(std::is_trivially_copyable_v<Command>);
+
+inline bool is_trunk_table_kind(CommandKind k) {
+  return k == CommandKind::trunk_table_begin || k == CommandKind::trunk_sbc || k == CommandKind::trunk_name ||
+         k == CommandKind::trunk_table_commit;
+}
 
 // Builders for the control daemon and the console.
 inline Command make_command(CommandKind kind, uint8_t uplink, uint32_t seq, TimeNs sent_ns,

@@ -7,4 +7,4 @@ tgapi_LDLIBS := -lrt
 
 UNIT_TESTS += unit-api
 unit-api_SRCS := $(wildcard tests/unit/dataplane/api/*_test.cpp)
-unit-api_LIBS := tgapi
+unit-api_LIBS := tgapi tgcommon

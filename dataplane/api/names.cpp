@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 #include "dataplane/api/messages.hpp"
 #include "dataplane/api/stats.hpp"
 #include "dataplane/api/uplink.hpp"

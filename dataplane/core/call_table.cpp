@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-#include "dataplane/core/names.hpp"
+#include "common/names.hpp"
 #include "dataplane/core/text.hpp"
 
 namespace tg {
@@ -215,8 +215,60 @@ uint8_t CallTable::add_trunk(std::string_view name, const Endpoint& sbc) {
   return uint8_t(trunk_count_++);
 }
 
+bool CallTable::set_trunks(const TrunkSpec* trunks, size_t count) {
+  auto named = [&](std::string_view name) {
+    for (int i = 0; i < trunk_count_; ++i)
+      if (trunks_[i].configured || trunks_[i].retired)
+        if (name == std::string_view(trunks_[i].name, strnlen(trunks_[i].name, sizeof trunks_[i].name))) return i;
+    return -1;
+  };
+  if (count > size_t(kMaxTrunks)) return false;
+  // Plan first (a slot per trunk), change nothing until all fit. Trunks
+  // known by name first, so none of their slots is handed to another.
+  int slot_of[kMaxTrunks];
+  bool keep[kMaxTrunks] = {};
+  for (size_t t = 0; t < count; ++t) {
+    const int i = named(trunks[t].name);
+    slot_of[t] = i >= 0 && !keep[i] ? i : -1;
+    if (slot_of[t] >= 0) keep[i] = true;
+  }
+  int next_free = trunk_count_;
+  for (size_t t = 0; t < count; ++t) {
+    if (slot_of[t] >= 0) continue;
+    int i = -1;
+    for (int a = 0; i < 0 && a < trunk_count_; ++a)  // a trunk named by this SBC's address
+      if (!keep[a] && !trunks_[a].configured && !trunks_[a].retired && trunks_[a].sbc.addr == trunks[t].sbc.addr) i = a;
+    if (i < 0 && next_free < kMaxTrunks) i = next_free++;
+    for (int r = 0; i < 0 && r < trunk_count_; ++r)  // else the slot of a trunk that leaves (or left) the table
+      if (!keep[r] && (trunks_[r].configured || trunks_[r].retired)) i = r;
+    if (i < 0) return false;
+    slot_of[t] = i;
+    if (i < trunk_count_) keep[i] = true;
+  }
+  for (int i = 0; i < trunk_count_; ++i)
+    if (trunks_[i].configured && !keep[i]) {
+      trunks_[i].configured = false;
+      trunks_[i].retired = true;
+    }
+  for (size_t t = 0; t < count; ++t) {
+    TrunkInfo& ti = trunks_[slot_of[t]];
+    const bool same = slot_of[t] < trunk_count_ &&
+                      trunks[t].name == std::string_view(ti.name, strnlen(ti.name, sizeof ti.name));
+    const bool adopted = slot_of[t] < trunk_count_ && !ti.configured && !ti.retired;
+    if (!same && !adopted) ti = TrunkInfo{};  // new slot, or a retired one's reused
+    std::memset(ti.name, 0, sizeof ti.name);
+    std::memcpy(ti.name, trunks[t].name.data(), std::min(trunks[t].name.size(), sizeof ti.name - 1));
+    ti.sbc = trunks[t].sbc;
+    ti.configured = true;
+    ti.retired = false;
+  }
+  trunk_count_ = next_free;
+  return true;
+}
+
 uint8_t CallTable::match_trunk(const Endpoint& e) const {
   for (int i = 0; i < trunk_count_; ++i) {
+    if (trunks_[i].retired) continue;
     const Endpoint& s = trunks_[i].sbc;
     if (s.addr == e.addr && (s.port == 0 || s.port == e.port)) return uint8_t(i);
   }

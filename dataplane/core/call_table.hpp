@@ -15,8 +15,8 @@
 #include <memory>
 #include <string_view>
 
-#include "dataplane/core/bytes.hpp"
-#include "dataplane/core/net.hpp"
+#include "common/bytes.hpp"
+#include "common/net.hpp"
 #include "dataplane/core/sdp.hpp"
 #include "dataplane/core/sip.hpp"
 
@@ -322,7 +322,8 @@ struct CallTableConfig {
 struct TrunkInfo {
   char name[32] = {};
   Endpoint sbc;          // port 0 matches any port
-  bool configured = false;
+  bool configured = false;  // from add_trunk / set_trunks, else named by address
+  bool retired = false;     // left the configured table: counters kept, never matched
   TrunkCounters counters;            // both directions
   // Split by CallDirection (outbound: to the trunk, our ASR towards the
   // carrier; inbound: from it, the far side's calls to us). OPTIONS count in
@@ -367,6 +368,19 @@ class CallTable {
   // A trunk by its SBC: calls to it are outbound, from it inbound. Returns
   // its index or kNoTrunk when the trunk table is full. Set up before traffic.
   uint8_t add_trunk(std::string_view name, const Endpoint& sbc);
+
+  // Replaces the configured trunks by `trunks`, whole, in one call (between
+  // two packets). Indices stay stable for calls in flight: a trunk of the
+  // same name keeps its slot and counters (new SBC), one named by the
+  // address of a new trunk's SBC is adopted (its calls were that trunk's),
+  // a trunk no longer listed is retired (counters kept, no longer matched),
+  // a new one takes a free slot, else a retired one's. False, and nothing
+  // changed, when the slots do not suffice.
+  struct TrunkSpec {
+    std::string_view name;
+    Endpoint sbc;
+  };
+  bool set_trunks(const TrunkSpec* trunks, size_t count);
 
   // Feeds one parsed SIP message. `sdp` is its parsed body, or nullptr.
   // Returns the call the message belongs to (invalid for OPTIONS, ignored or

@@ -33,7 +33,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/core/call_table.hpp"
 #include "dataplane/core/packet.hpp"
 #include "dataplane/core/sdp.hpp"

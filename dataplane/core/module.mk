@@ -4,4 +4,4 @@ tgcore_SRCS := $(wildcard dataplane/core/*.cpp)
 
 UNIT_TESTS += unit-core
 unit-core_SRCS := $(wildcard tests/unit/dataplane/core/*_test.cpp)
-unit-core_LIBS := tgcore
+unit-core_LIBS := tgcore tgcommon

@@ -3,8 +3,9 @@
 #pragma once
 #include <cstdint>
 
-#include "dataplane/core/bytes.hpp"
-#include "dataplane/core/net.hpp"
+#include "common/bytes.hpp"
+#include "common/frame.hpp"
+#include "common/net.hpp"
 
 namespace tg {
 
@@ -43,15 +44,6 @@ constexpr size_t kPacketStatusCount = size_t(PacketStatus::count_);
 const char* packet_status_name(PacketStatus);
 const char* packet_status_text(PacketStatus);
 inline bool packet_status_malformed(PacketStatus s) { return s >= PacketStatus::eth_truncated; }
-
-// pcap LINKTYPE_* values the parser accepts.
-enum class LinkType : uint16_t {
-  null_loopback = 0,   // BSD loopback: 4-byte host-order family
-  ethernet = 1,
-  raw_ip = 101,        // also DLT_RAW 12/14 mapped by the reader
-  linux_sll = 113,
-  linux_sll2 = 276,
-};
 
 constexpr uint8_t kIpProtoTcp = 6;
 constexpr uint8_t kIpProtoUdp = 17;

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 
 namespace tg {
 

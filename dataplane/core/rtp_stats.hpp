@@ -24,7 +24,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/core/rtp.hpp"
 
 namespace tg {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 namespace tg {
 

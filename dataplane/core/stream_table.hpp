@@ -17,9 +17,9 @@
 #include <memory>
 #include <type_traits>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/core/emodel.hpp"
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 #include "dataplane/core/rtp.hpp"
 #include "dataplane/core/rtp_stats.hpp"
 #include "dataplane/core/sdp.hpp"

@@ -6,36 +6,26 @@
 #include <cstdint>
 #include <string>
 
-#include "dataplane/core/bytes.hpp"
-#include "dataplane/core/net.hpp"
+#include "common/bytes.hpp"
+#include "common/net.hpp"
 #include "dataplane/api/messages.hpp"
+#include "dataplane/api/timers.hpp"
 #include "dataplane/api/uplink.hpp"
 
 namespace tg::failover {
 
+using api::BlackoutConfig;
+using api::check_timers;
+using api::from_wire;
+using api::HealthTimers;
+using api::kMaxProbesInFlight;
 using api::kMaxUplinks;
 using api::kNoUplink;
+using api::to_wire;
 using UplinkIndex = uint8_t;
 
 constexpr uint32_t kMaxProbeTargets = 4;
-constexpr uint32_t kMaxProbesInFlight = 64;   // rounds outstanding per uplink (timeout / interval < this)
 constexpr uint32_t kMaxProbeWindow = 256;     // rounds kept for RTT/loss/jitter
-
-struct HealthTimers {
-  TimeNs probe_interval = 10 * kNsPerMs;
-  TimeNs probe_timeout = 100 * kNsPerMs;
-  uint32_t miss_threshold = 8;
-  TimeNs holddown_initial = 10 * kNsPerSec;
-  TimeNs holddown_max = 300 * kNsPerSec;
-  TimeNs holddown_decay = 60 * kNsPerSec;
-};
-
-struct BlackoutConfig {
-  TimeNs blackout = 120 * kNsPerMs;   // silence on the quorum that makes a blackout
-  uint32_t flow_min_packets = 10;     // in the last second before the last packet: "flowing"
-  uint32_t min_streams = 2;           // fewer active streams: the rule does not apply
-  uint32_t quorum_pct = 100;          // share of active streams that must be silent
-};
 
 // How the fast path builds a probe: ICMP echo (ident/seq in the ICMP
 // header) or a UDP datagram to an echo service that reflects it (ident/seq
@@ -73,13 +63,6 @@ struct Config {
 
 // Setup path. Names the first offending field ("uplinks[1].probe_timeout ...").
 bool validate(const Config&, std::string& error);
-bool validate(const HealthTimers&, const BlackoutConfig&, std::string& error);
-// Same checks without allocating (the engine applies set_timers on the fast
-// path's main lcore): nullptr if valid, else "field must be ..." text.
-const char* check_timers(const HealthTimers&, const BlackoutConfig&);
-
-// Conversions for the set_timers command.
-api::TimersWire to_wire(const HealthTimers&, const BlackoutConfig&);
-void from_wire(const api::TimersWire&, HealthTimers&, BlackoutConfig&);
+bool validate(const HealthTimers&, const BlackoutConfig&, std::string& error);  // api::check_timers
 
 }  // namespace tg::failover

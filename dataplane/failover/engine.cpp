@@ -169,8 +169,9 @@ api::CommandResult Engine::apply(const api::Command& c, TimeNs now) {
   const bool needs_uplink = c.kind != CK::auto_select && c.kind != CK::set_timers;
   if (c.version != api::kMessageVersion)
     r = CR::bad_version;
-  else if (uint16_t(c.kind) >= uint16_t(CK::count_) || c.kind == CK::capture_start || c.kind == CK::capture_stop)
-    r = CR::bad_kind;  // capture commands go to the capture producer (fastpath/uplink_control), not here
+  else if (uint16_t(c.kind) >= uint16_t(CK::count_) || c.kind == CK::capture_start || c.kind == CK::capture_stop ||
+           api::is_trunk_table_kind(c.kind))
+    r = CR::bad_kind;  // capture and trunk-table commands go to fastpath/uplink_control, not here
   else if (needs_uplink ? c.uplink >= config_.uplink_count
                         : (c.kind == CK::set_timers && c.uplink != kNoUplink && c.uplink >= config_.uplink_count))
     r = CR::bad_uplink;
@@ -230,6 +231,10 @@ api::CommandResult Engine::apply(const api::Command& c, TimeNs now) {
       break;
     case CK::capture_start:
     case CK::capture_stop:
+    case CK::trunk_table_begin:
+    case CK::trunk_sbc:
+    case CK::trunk_name:
+    case CK::trunk_table_commit:
     case CK::count_: break;
   }
   ++commands_applied_;

@@ -5,4 +5,4 @@ tgfailover_SRCS := $(wildcard dataplane/failover/*.cpp)
 
 UNIT_TESTS += unit-failover
 unit-failover_SRCS := $(wildcard tests/unit/dataplane/failover/*_test.cpp)
-unit-failover_LIBS := tgfailover tgapi tgcore
+unit-failover_LIBS := tgfailover tgapi tgcore tgcommon

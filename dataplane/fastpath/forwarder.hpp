@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/fastpath/disposition.hpp"
 #include "dataplane/fastpath/nat.hpp"
 #include "dataplane/fastpath/neighbor.hpp"

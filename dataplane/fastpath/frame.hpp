@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/fastpath/neighbor.hpp"
 
 namespace tg::fastpath {

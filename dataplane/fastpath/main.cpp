@@ -10,7 +10,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include <boost/program_options.hpp>
+#include <getopt.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -24,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/fastpath/board.hpp"
+#include "board/board.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/fastpath/failover_file.hpp"
 #include "dataplane/fastpath/trunks.hpp"
@@ -32,7 +33,6 @@
 #include "dataplane/api/channels.hpp"
 #include "drivers/dpdk/dpdk_port.hpp"
 
-namespace po = boost::program_options;
 using namespace tg;
 using namespace tg::fastpath;
 
@@ -56,81 +56,128 @@ struct Options {
   uint32_t capture_slots = api::kDefaultCaptureSlots;
   bool no_inspect = false;
   std::string kernel_ports = "61000-65535";
-  std::vector<std::string> trunks;  // NAME=ADDR[:PORT]
-  std::string trunks_file;          // tg-controld's INI: [trunk.NAME] sections
-  std::vector<std::pair<std::string, Endpoint>> trunk_sbcs;  // parsed
+  std::vector<TrunkSbc> trunk_sbcs;  // --trunk NAME=ADDR[:PORT], parsed
 };
+
+// One option: its name, whether it takes a value, and the help line.
+struct OptionHelp {
+  const char* name;
+  const char* arg;  // nullptr: a switch
+  const char* text;
+};
+constexpr OptionHelp kOptions[] = {
+    {"help", nullptr, "this help"},
+    {"board", "DIR", "board directory holding the port file `ports` (required)"},
+    {"config", "FILE", "failover timers file (dataplane/fastpath/failover_file.hpp)"},
+    {"shm-prefix", "NAME", "shared-memory names for events, commands, stats (default /trunkguard); 'none' to run without"},
+    {"stats", "FILE", "write JSON counters to FILE every 100 ms and at exit"},
+    {"duration", "S", "exit after S seconds (benchmarks); 0: run until SIGTERM"},
+    {"nat-capacity", "N", "SNAT mappings preallocated (default 65536)"},
+    {"nat6-capacity", "N", "IPv6 SNAT mappings preallocated (default 16384)"},
+    {"streams", "N", "RTP streams the inspection core tracks (default 4096)"},
+    {"calls", "N", "SIP calls the inspection core tracks (default 4096)"},
+    {"trunk", "NAME=ADDR[:PORT]", "(IPv6: NAME=[ADDR]:PORT) a SIP trunk by its SBC, repeatable; calls to it are outbound, from it "
+                                  "inbound. tg-controld replaces these with its [trunk.NAME] table when it attaches "
+                                  "(without either: trunks named by SBC address)"},
+    {"call-linger", "S", "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)"},
+    {"capture-slots", "N", "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)"},
+    {"no-inspect", nullptr, "forward without inspection (no media-blackout input)"},
+    {"kernel-ports", "LO-HI", "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)"},
+    {"mbufs", "N", "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)"},
+};
+
+void print_help(std::ostream& out) {
+  out << "tg-dataplane [EAL args] -- options\n";
+  for (const OptionHelp& o : kOptions)
+    out << "  --" << o.name << (o.arg ? std::string(" ") + o.arg : "") << "\n      " << o.text << "\n";
+}
+
+template <class T>
+bool parse_number(const char* name, const char* text, T& out) {
+  std::istringstream in(text);
+  T v{};
+  if (!(in >> v) || !in.eof()) {
+    std::cerr << "tg-dataplane: --" << name << ": '" << text << "' is not a number\n";
+    return false;
+  }
+  out = v;
+  return true;
+}
 
 // Parses the arguments after "--". False: exit with `rc`.
 bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
-  po::options_description desc("tg-dataplane [EAL args] -- options");
-  desc.add_options()
-      ("help,h", "this help")
-      ("board", po::value(&o.board_dir)->required(), "board directory holding the port file `ports`")
-      ("config", po::value(&o.config_file), "failover timers file (dataplane/fastpath/failover_file.hpp)")
-      ("shm-prefix", po::value(&o.shm_prefix), "shared-memory names for events, commands, stats (default /trunkguard); 'none' to run without")
-      ("stats", po::value(&o.stats_file), "write JSON counters to FILE every 100 ms and at exit")
-      ("duration", po::value(&o.duration_s), "exit after S seconds (benchmarks); 0: run until SIGTERM")
-      ("nat-capacity", po::value(&o.nat_capacity), "SNAT mappings preallocated (default 65536)")
-      ("nat6-capacity", po::value(&o.nat6_capacity), "IPv6 SNAT mappings preallocated (default 16384)")
-      ("streams", po::value(&o.streams), "RTP streams the inspection core tracks (default 4096)")
-      ("calls", po::value(&o.calls), "SIP calls the inspection core tracks (default 4096)")
-      ("trunk", po::value(&o.trunks)->composing(), "NAME=ADDR[:PORT] (IPv6: NAME=[ADDR]:PORT): a SIP trunk by its SBC, repeatable; calls to it are outbound, from it inbound; names the per-trunk stats as tg-controld's [trunk.NAME] (without: trunks named by SBC address)")
-      ("trunks-from", po::value(&o.trunks_file), "read the trunks (sbc_address, sbc_port of each [trunk.NAME]) from tg-controld's config FILE")
-      ("call-linger", po::value(&o.call_linger_s), "seconds a settled call stays to absorb retransmissions before its record goes to the CDR ring (default 32 = 64*T1)")
-      ("capture-slots", po::value(&o.capture_slots), "2 kB slots of the packet-capture ring <prefix>-capture (power of two, default 1024; 0: no capture)")
-      ("no-inspect", po::bool_switch(&o.no_inspect), "forward without inspection (no media-blackout input)")
-      ("kernel-ports", po::value(&o.kernel_ports), "UDP/TCP ports kept for the box's own sockets behind the taps (default 61000-65535; also set as the kernel's ephemeral range)")
-      ("mbufs", po::value(&o.mbufs), "packet buffers (default 8191; net_pcap infinite_rx holds its whole file)");
-  try {
-    po::variables_map vm;
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::cout << desc;
+  std::vector<option> longopts;
+  for (const OptionHelp& h : kOptions) longopts.push_back({h.name, h.arg ? required_argument : no_argument, nullptr, 0});
+  longopts.push_back({nullptr, 0, nullptr, 0});
+  std::vector<char*> argv{const_cast<char*>("tg-dataplane")};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  rc = 2;
+  optind = 1;
+  opterr = 0;
+  int index = 0;
+  for (int c; (c = getopt_long(int(argv.size() - 1), argv.data(), "h", longopts.data(), &index)) != -1;) {
+    if (c == '?') {
+      std::cerr << "tg-dataplane: unknown option or missing value: " << argv[size_t(optind - 1)] << "\n";
+      print_help(std::cerr);
+      return false;
+    }
+    const std::string name = c == 'h' ? "help" : kOptions[index].name;
+    const char* v = optarg;
+    bool ok = true;
+    if (name == "help") {
+      print_help(std::cout);
       rc = 0;
       return false;
+    } else if (name == "board") o.board_dir = v;
+    else if (name == "config") o.config_file = v;
+    else if (name == "shm-prefix") o.shm_prefix = v;
+    else if (name == "stats") o.stats_file = v;
+    else if (name == "duration") ok = parse_number("duration", v, o.duration_s);
+    else if (name == "nat-capacity") ok = parse_number("nat-capacity", v, o.nat_capacity);
+    else if (name == "nat6-capacity") ok = parse_number("nat6-capacity", v, o.nat6_capacity);
+    else if (name == "streams") ok = parse_number("streams", v, o.streams);
+    else if (name == "calls") ok = parse_number("calls", v, o.calls);
+    else if (name == "call-linger") ok = parse_number("call-linger", v, o.call_linger_s);
+    else if (name == "capture-slots") ok = parse_number("capture-slots", v, o.capture_slots);
+    else if (name == "no-inspect") o.no_inspect = true;
+    else if (name == "kernel-ports") o.kernel_ports = v;
+    else if (name == "mbufs") ok = parse_number("mbufs", v, o.mbufs);
+    else if (name == "trunk") {
+      std::string trunk, error;
+      Endpoint sbc;
+      if (!parse_trunk_spec(v, trunk, sbc, error)) {
+        std::cerr << "tg-dataplane: " << error << "\n";
+        return false;
+      }
+      // A later --trunk of the same name wins.
+      std::erase_if(o.trunk_sbcs, [&](const TrunkSbc& t) { return t.first == trunk; });
+      o.trunk_sbcs.emplace_back(trunk, sbc);
     }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "tg-dataplane: " << e.what() << "\n" << desc;
-    rc = 2;
+    if (!ok) return false;
+  }
+  if (optind < int(argv.size() - 1)) {
+    std::cerr << "tg-dataplane: unexpected argument " << argv[size_t(optind)] << "\n";
     return false;
   }
-  if (!o.trunks_file.empty()) {
-    std::string error;
-    if (!load_trunks_ini(o.trunks_file, o.trunk_sbcs, error)) {
-      std::cerr << "tg-dataplane: --trunks-from " << error << "\n";
-      rc = 2;
-      return false;
-    }
-  }
-  for (const std::string& spec : o.trunks) {
-    std::string name, error;
-    Endpoint sbc;
-    if (!parse_trunk_spec(spec, name, sbc, error)) {
-      std::cerr << "tg-dataplane: " << error << "\n";
-      rc = 2;
-      return false;
-    }
-    // --trunk overrides the file's trunk of the same name.
-    std::erase_if(o.trunk_sbcs, [&](const TrunkSbc& t) { return t.first == name; });
-    o.trunk_sbcs.emplace_back(name, sbc);
+  if (o.board_dir.empty()) {
+    std::cerr << "tg-dataplane: the option '--board' is required but missing\n";
+    print_help(std::cerr);
+    return false;
   }
   if (!o.trunk_sbcs.empty() && o.no_inspect) {
     std::cerr << "tg-dataplane: --trunk needs inspection (drop --no-inspect)\n";
-    rc = 2;
     return false;
   }
   if (!(o.call_linger_s >= 0 && o.call_linger_s <= 3600)) {
     std::cerr << "tg-dataplane: --call-linger must be within 0..3600 seconds\n";
-    rc = 2;
     return false;
   }
   if (o.nat_capacity == 0 || o.nat6_capacity == 0 || o.streams == 0 || o.calls == 0) {
     std::cerr << "tg-dataplane: --nat-capacity, --nat6-capacity, --streams and --calls must be > 0\n";
-    rc = 2;
     return false;
   }
+  rc = 0;
   return true;
 }
 
@@ -143,9 +190,31 @@ class Clock {
   uint64_t hz_;
 };
 
-const char* role_name(uint8_t p) { return p < kRoleCount ? kRoleNames[p] : "?"; }
+using board::kRoleCount;
+static_assert(kRoleCount <= kMaxPorts);
+const char* role_name(uint8_t p) { return p < kRoleCount ? board::kRoleNames[p] : "?"; }
 
-std::string stats_json(const Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs start, TimeNs now) {
+// The forwarding interface of a board port (its MAC comes from the device).
+Interface interface_of(const board::BoardPort& bp, const Mac& mac) {
+  Interface i;
+  i.present = bp.present;
+  i.mac = mac;
+  i.ip = bp.addr.ip;
+  i.prefix_len = bp.addr.prefix_len;
+  i.gateway = bp.addr.gateway;
+  i.has_tap = !bp.tap_iface.empty();
+  i.gateway_mac_static = bp.addr.gateway_mac_static;
+  i.gateway_mac = bp.addr.gateway_mac;
+  i.accept_any_mac = bp.addr.accept_any_mac;
+  i.has_ip6 = bp.addr.has_ip6;
+  i.ip6 = bp.addr.ip6;
+  i.prefix6_len = bp.addr.prefix6_len;
+  i.has_gateway6 = bp.addr.has_gateway6;
+  i.gateway6 = bp.addr.gateway6;
+  return i;
+}
+
+std::string stats_json(const board::Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs start, TimeNs now) {
   std::ostringstream j;
   const Forwarder& f = dp.forwarder();
   const uint8_t active = ctl.active();
@@ -172,6 +241,10 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
     j << ",\"calls\":{\"live\":" << cx->live_total() << ",\"live_exported\":" << cx->live_count()
       << ",\"live_publishes\":" << cx->live_publishes() << ",\"cdr_records\":" << cx->cdr_records()
       << ",\"cdr_dropped\":" << cx->cdr_dropped() << "}";
+  const api::TrunkTableAssembler& tt = ctl.trunk_table();
+  j << ",\"trunk_table\":{\"generation\":" << tt.generation() << ",\"trunks\":" << tt.size()
+    << ",\"commits\":" << tt.tables_committed() << ",\"rejected_tables\":" << tt.tables_rejected()
+    << ",\"rejected_items\":" << tt.items_rejected() << "}";
   if (const Inspector* in = dp.inspector()) {
     j << ",\"inspection\":{\"frames\":" << in->frames();
     for (size_t o = 0; o < kInspectOutcomeCount; ++o)
@@ -272,17 +345,18 @@ int main(int argc, char** argv) {
   int rc = 0;
   if (!parse_options(app_args, opt, rc)) return rc;
 
-  Board board;
+  board::Board board;
   std::string error;
-  if (!load_board(opt.board_dir + "/ports", board, error)) {
+  if (!board::load_board(opt.board_dir + "/ports", board, error)) {
     std::cerr << "tg-dataplane: " << error << "\n";
     return 2;
   }
   // Failover: defaults, the board's probe targets, then the timers file.
   failover::Config fo = failover::Config::defaults();
   for (uint8_t u = 0; u < fo.uplink_count; ++u) {
-    const BoardPort& bp = board.ports[uplink_port(u)];
     fo.uplinks[u].target_count = 0;
+    if (uplink_port(u) >= kRoleCount) continue;
+    const board::BoardPort& bp = board.ports[uplink_port(u)];
     for (uint32_t t : bp.probe_targets)
       if (fo.uplinks[u].target_count < failover::kMaxProbeTargets)
         fo.uplinks[u].targets[fo.uplinks[u].target_count++] = IpAddr::v4(t);
@@ -322,7 +396,7 @@ int main(int argc, char** argv) {
   cfg.nat6_capacity = opt.nat6_capacity;
   cfg.probe_id_base = fo.probe_ident_base;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
-    BoardPort& bp = board.ports[p];
+    const board::BoardPort& bp = board.ports[p];
     if (!bp.present) continue;
     drivers::PortSpec spec;
     spec.role = role_name(p);
@@ -334,25 +408,25 @@ int main(int argc, char** argv) {
       return 1;
     }
     ports[p] = owned[p].get();
-    bp.itf.mac = owned[p]->mac();
-    cfg.ports[p] = bp.itf;
+    cfg.ports[p] = interface_of(bp, owned[p]->mac());
   }
   // Exception path: one net_tap per port that asks for it, with the port's
   // MAC and address, so the kernel's sockets work as if on the port.
   bool any_tap = false;
   for (uint8_t p = 0; p < kRoleCount; ++p) {
-    const BoardPort& bp = board.ports[p];
+    const board::BoardPort& bp = board.ports[p];
     if (!bp.present || bp.tap_iface.empty()) continue;
+    const Interface& itf = cfg.ports[p];
     char mac[18];
-    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", bp.itf.mac[0], bp.itf.mac[1], bp.itf.mac[2],
-                  bp.itf.mac[3], bp.itf.mac[4], bp.itf.mac[5]);
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", itf.mac[0], itf.mac[1], itf.mac[2],
+                  itf.mac[3], itf.mac[4], itf.mac[5]);
     drivers::PortSpec spec;
     spec.role = std::string(role_name(p)) + " tap";
     spec.devargs = "net_tap" + std::to_string(p) + ",iface=" + bp.tap_iface + ",mac=" + mac;
     spec.rx_desc = spec.tx_desc = 256;
     taps[p] = drivers::DpdkPort::open(spec, pool, error);
-    if (!taps[p] || (bp.itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, bp.itf.ip, bp.itf.prefix_len, error)) ||
-        (bp.itf.has_ip6 && !set_tap_ipv6(bp.tap_iface, bp.itf, error))) {
+    if (!taps[p] || (itf.ip && !drivers::kernel_iface_set_ipv4(bp.tap_iface, itf.ip, itf.prefix_len, error)) ||
+        (itf.has_ip6 && !set_tap_ipv6(bp.tap_iface, itf, error))) {
       std::cerr << "tg-dataplane: exception path " << error << "\n";
       return 1;
     }
@@ -376,9 +450,11 @@ int main(int argc, char** argv) {
   auto dp = std::make_unique<Datapath>(cfg, ports, pool, opt.no_inspect ? nullptr : &icfg);
   for (uint8_t p = 0; p < kRoleCount; ++p)
     if (taps[p]) dp->set_tap(p, taps[p].get());
-  for (const auto& [name, sbc] : opt.trunk_sbcs) {
-    if (dp->inspector()->calls().add_trunk(name, sbc) == kNoTrunk) {
-      std::cerr << "tg-dataplane: --trunk " << name << ": more than " << kMaxTrunks << " trunks\n";
+  if (!opt.trunk_sbcs.empty()) {
+    std::vector<CallTable::TrunkSpec> specs;
+    for (const auto& [name, sbc] : opt.trunk_sbcs) specs.push_back({name, sbc});
+    if (!dp->inspector()->calls().set_trunks(specs.data(), specs.size())) {
+      std::cerr << "tg-dataplane: --trunk: more than " << kMaxTrunks << " trunks\n";
       return 2;
     }
   }

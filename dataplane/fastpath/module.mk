@@ -7,13 +7,13 @@ tgfastpath_CXXFLAGS := -Wno-volatile
 
 BINS += tg-dataplane
 tg-dataplane_SRCS := dataplane/fastpath/main.cpp
-tg-dataplane_LIBS := tgfastpath tgconfig tgfailover tgapi tgdpdk tgcore
+tg-dataplane_LIBS := tgfastpath tgboard tgfailover tgapi tgdpdk tgcore tgcommon
 tg-dataplane_PKGS := libdpdk
-tg-dataplane_LDLIBS := -lboost_program_options
+
 tg-dataplane_CXXFLAGS := -Wno-volatile
 
 UNIT_TESTS += unit-fastpath
 unit-fastpath_SRCS := $(wildcard tests/unit/dataplane/fastpath/*_test.cpp)
-unit-fastpath_LIBS := tgfastpath tgconfig tgfailover tgapi tgdpdk tgcore
+unit-fastpath_LIBS := tgfastpath tgboard tgfailover tgapi tgdpdk tgcore tgcommon
 unit-fastpath_PKGS := libdpdk
 unit-fastpath_CXXFLAGS := -Wno-volatile

@@ -3,7 +3,7 @@
 #include <bit>
 #include <type_traits>
 
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 namespace tg::fastpath {
 

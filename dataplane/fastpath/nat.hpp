@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 #include "dataplane/fastpath/neighbor.hpp"
 
 namespace tg::fastpath {

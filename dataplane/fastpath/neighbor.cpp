@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 namespace tg::fastpath {
 

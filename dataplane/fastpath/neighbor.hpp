@@ -13,7 +13,7 @@
 #include <cstring>
 #include <memory>
 
-#include "dataplane/core/bytes.hpp"
+#include "common/bytes.hpp"
 
 namespace tg::fastpath {
 

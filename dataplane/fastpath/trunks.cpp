@@ -2,10 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
-
-#include "control/config/ini.hpp"
 
 namespace tg::fastpath {
 
@@ -36,38 +32,6 @@ bool parse_trunk_spec(const std::string& spec, std::string& name, Endpoint& sbc,
     sbc.port = uint16_t(p);
   }
   return true;
-}
-
-bool parse_trunks_ini(std::string_view text, const std::string& file, std::vector<TrunkSbc>& out, std::string& error) {
-  // tg-controld's own reader of this file: the same syntax rules, FILE:LINE.
-  std::vector<config::ConfigError> errors;
-  const config::IniDocument doc = config::IniDocument::parse(text, file, errors);
-  if (!errors.empty()) return error = errors.front().str(), false;
-  std::vector<TrunkSbc> trunks;
-  for (const std::string& section : doc.sections()) {
-    if (section.rfind("trunk.", 0) != 0) continue;
-    const std::string name = section.substr(6);
-    const std::string at = file + ":" + std::to_string(doc.section_line(section)) + ": ";
-    if (name.empty() || name.size() > 31) return error = at + "trunk name must be 1-31 characters", false;
-    const std::optional<std::string> address = doc.get(section, "sbc_address"), port = doc.get(section, "sbc_port");
-    if (!address || address->empty()) return error = at + "[" + section + "] has no sbc_address", false;
-    const bool v6 = address->find(':') != std::string::npos;
-    const std::string spec = name + "=" + (v6 ? "[" + *address + "]" : *address) + (port ? ":" + *port : "");
-    std::string parsed_name, why;
-    Endpoint sbc;
-    if (!parse_trunk_spec(spec, parsed_name, sbc, why)) return error = at + "[" + section + "]: " + why, false;
-    trunks.emplace_back(name, sbc);
-  }
-  out.insert(out.end(), trunks.begin(), trunks.end());
-  return true;
-}
-
-bool load_trunks_ini(const std::string& path, std::vector<TrunkSbc>& out, std::string& error) {
-  std::ifstream in(path);
-  if (!in) return error = path + ": cannot read", false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_trunks_ini(text.str(), path, out, error);
 }
 
 }  // namespace tg::fastpath

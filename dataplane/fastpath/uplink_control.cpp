@@ -151,6 +151,8 @@ void UplinkControl::tick(TimeNs now) {
     for (int i = 0; i < 8 && channels_->commands.pop(cmd); ++i) {
       if (cmd.kind == api::CommandKind::capture_start || cmd.kind == api::CommandKind::capture_stop)
         engine_.report_command_result(cmd, dp_.capture().apply(cmd, now, wall_clock_ns(), engine_.config().uplink_count), now);
+      else if (api::is_trunk_table_kind(cmd.kind))
+        engine_.report_command_result(cmd, apply_trunk_command(cmd), now);
       else
         engine_.apply(cmd, now);
     }
@@ -175,6 +177,23 @@ void UplinkControl::tick(TimeNs now) {
       channels_->stats.publish(body_);
     }
   }
+}
+
+// Every table the command ring can carry fits the call table's trunk slots.
+static_assert(api::kMaxTrunkTable <= kMaxTrunks);
+
+api::CommandResult UplinkControl::apply_trunk_command(const api::Command& cmd) {
+  if (cmd.version != api::kMessageVersion) return api::CommandResult::bad_version;
+  bool committed = false;
+  const api::CommandResult r = trunk_table_.apply(cmd, committed);
+  if (!committed) return r;
+  Inspector* in = dp_.inspector();
+  if (!in) return api::CommandResult::no_inspection;
+  CallTable::TrunkSpec specs[api::kMaxTrunkTable];
+  for (uint16_t i = 0; i < trunk_table_.size(); ++i)
+    specs[i] = {trunk_table_.table()[i].name, trunk_table_.table()[i].sbc};
+  return in->calls().set_trunks(specs, trunk_table_.size()) ? api::CommandResult::ok
+                                                            : api::CommandResult::bad_trunk_table;
 }
 
 void UplinkControl::fill_stats(api::StatsBody& body, TimeNs now) const {

@@ -11,6 +11,7 @@
 #include "dataplane/fastpath/call_export.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/api/channels.hpp"
+#include "dataplane/api/trunk_table.hpp"
 #include "drivers/dpdk/port.hpp"
 
 namespace tg::fastpath {
@@ -65,6 +66,13 @@ class UplinkControl final : public failover::EventSink {
 
   void emit(const api::Event& event) override;
 
+  // The trunk table as tg-controld last sent it (trunk_* commands).
+  const api::TrunkTableAssembler& trunk_table() const { return trunk_table_; }
+  // One trunk_* command: assembled, and at a complete commit swapped into
+  // the call table whole (this runs between bursts, on the lcore that
+  // inspects: no packet sees half a table).
+  api::CommandResult apply_trunk_command(const api::Command& cmd);
+
  private:
   void poll_links(TimeNs now);
   void scan_media(TimeNs now);
@@ -86,6 +94,7 @@ class UplinkControl final : public failover::EventSink {
   uint32_t recent_n_ = 0;
   api::StatsBody body_{};  // reused: ~8 kB, not on the stack each publish
   std::unique_ptr<CallExporter> calls_;
+  api::TrunkTableAssembler trunk_table_;
 };
 
 }  // namespace tg::fastpath

@@ -5,5 +5,5 @@ tgcapture_LDLIBS := -lpcap
 
 UNIT_TESTS += unit-capture
 unit-capture_SRCS := $(wildcard tests/unit/drivers/capture/*_test.cpp)
-unit-capture_LIBS := tgcapture tgcore
+unit-capture_LIBS := tgcapture tgcore tgcommon
 unit-capture_LDLIBS := -lpcap

@@ -6,24 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/core/bytes.hpp"
-#include "dataplane/core/packet.hpp"
+#include "common/bytes.hpp"
+#include "common/frame.hpp"
 
 namespace tg {
-
-struct CapturedFrame {
-  Bytes data;              // valid until the next call to next()
-  TimeNs ts = 0;           // capture time, ns since the epoch
-  LinkType link = LinkType::ethernet;
-  uint32_t wire_length = 0;  // original length (data may be cut by snaplen)
-};
 
 enum class SourceResult { frame, end, idle, error };
 
 class PacketSource {
  public:
   virtual ~PacketSource() = default;
-  // frame: `out` filled. end: no more frames (file end or live deadline).
+  // frame: `out` filled (its bytes valid until the next call). end: no more frames (file end or live deadline).
   // idle: live capture timed out with nothing to read, call again.
   // error: error() says why; the source is finished.
   virtual SourceResult next(CapturedFrame& out) = 0;

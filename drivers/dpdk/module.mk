@@ -7,6 +7,6 @@ tgdpdk_CXXFLAGS := -Wno-volatile
 
 UNIT_TESTS += unit-dpdk
 unit-dpdk_SRCS := $(wildcard tests/unit/drivers/dpdk/*_test.cpp)
-unit-dpdk_LIBS := tgdpdk
+unit-dpdk_LIBS := tgdpdk tgcommon
 unit-dpdk_PKGS := libdpdk
 unit-dpdk_CXXFLAGS := -Wno-volatile

@@ -8,4 +8,4 @@ tgnetlink_LDLIBS := $(shell pkg-config --libs libnl-route-3.0)
 
 UNIT_TESTS += unit-netlink
 unit-netlink_SRCS := $(wildcard tests/unit/drivers/netlink/*_test.cpp)
-unit-netlink_LIBS := tgnetlink tgcore
+unit-netlink_LIBS := tgnetlink tgcore tgcommon

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 namespace tg::netlink {
 

@@ -8,7 +8,7 @@
 #     checks consistency, not perfection);
 #   - after they end, one CDR per call arrives on the CDR ring: final 200,
 #     From/To as the PBX sent them, duration near the call length, uplink
-#     wan0, trunk carrierA (tg-dataplane --trunks-from the lab config), and per-direction packets
+#     wan0, trunk carrierA (tg-dataplane --trunk: no tg-controld in this test), and per-direction packets
 #     matching what the two tg-callgen ends sent and received (within 5);
 #   - a call still up when tg-dataplane stops cleanly gets its record too.
 set -euo pipefail
@@ -19,7 +19,9 @@ ncalls=3 secs=6
 e2e_lab_up
 # Settled calls leave the call table 1 s after their BYE (not 32 s) so the
 # test does not wait for the retransmission linger.
-e2e_dataplane --call-linger 1
+# No tg-controld here to send the trunk table: the lab's trunk on the
+# command line, as the lab config names it.
+e2e_dataplane --call-linger 1 --trunk "carrierA=$FAR_SBC:5060"
 shm=(--shm-prefix "/$prefix")
 "$bin/tg-calls" "${shm[@]}" live >"$run/live0.json" || fail "tg-calls cannot read the live table"
 jq -e '.live_total == 0 and (.calls | length) == 0' "$run/live0.json" >/dev/null || fail "live calls before any call: $(cat "$run/live0.json")"

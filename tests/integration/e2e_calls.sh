@@ -10,7 +10,9 @@
 #     (and tg-store) give final 200, verdict ok, MOS both ways;
 #   - a call to a national number the far end rejects with 404 gets the
 #     number_format diagnosis with "missing country code?";
-#   - `show trunks` has the CDR figures (ASR, busy apart from failure);
+#   - `show trunks` has the CDR figures (ASR, busy apart from failure), and
+#     the fast path's own per-trunk counts under the name tg-controld sent
+#     in the trunk table;
 #   - a technician's pty session types `show calls` and `diagnose call`;
 #   - with tg-controld stopped, tg-cli still shows the live calls from
 #     shared memory.
@@ -147,6 +149,12 @@ jq -e '.trunks[] | select(.name == "carrierA") | .calls.window as $w
       and .calls.congested == false' "$run/trunks.json" >/dev/null ||
   fail "show trunks figures: $(jq -c '.trunks[] | {name, calls}' "$run/trunks.json")"
 ok "show trunks carrierA: $(jq -c '.trunks[] | select(.name == "carrierA") | .calls.window | {attempts, asr_pct, seer_pct, isa_pct, busy_pct, failure_pct, srd_mean_ms, pdd_mean_ms}' "$run/trunks.json")"
+# The fast path counted the same calls under carrierA itself: its per-trunk
+# stats carry the name tg-controld sent in the trunk table (without the
+# table they would be under the SBC's address, 203.0.113.10).
+jq -e '.trunks[] | select(.name == "carrierA") | .calls_total >= 3 and .calls_answered == 2' "$run/trunks.json" >/dev/null ||
+  fail "fast path per-trunk stats for carrierA: $(jq -c '.trunks[] | {name, calls_total, calls_answered, calls_failed}' "$run/trunks.json")"
+ok "fast path counts under carrierA (trunk table from tg-controld): $(jq -c '.trunks[] | select(.name == "carrierA") | {calls_total, calls_answered, calls_failed}' "$run/trunks.json")"
 
 # tg-controld stopped: the console reads the live calls from shared memory.
 log "tg-controld stopped; one more call"

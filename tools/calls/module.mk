@@ -2,5 +2,5 @@
 # calls table, CDR ring) and prints JSON; for scripts, tests and field checks.
 BINS += tg-calls
 tg-calls_SRCS := tools/calls/calls.cpp
-tg-calls_LIBS := tgapi tgcore
+tg-calls_LIBS := tgapi tgcore tgcommon
 tg-calls_LDLIBS := -lboost_program_options -lrt

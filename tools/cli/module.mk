@@ -4,9 +4,9 @@ tgcli_SRCS := tools/cli/commands.cpp tools/cli/render.cpp tools/cli/line_editor.
 
 UNIT_TESTS += unit-cli
 unit-cli_SRCS := $(wildcard tests/unit/tools/cli/*_test.cpp)
-unit-cli_LIBS := tgcli
+unit-cli_LIBS := tgcli tgcommon
 
 BINS += tg-cli
 tg-cli_SRCS := tools/cli/main.cpp
-tg-cli_LIBS := tgcli tgmgmt tgdiagnose tgcore tgapi
+tg-cli_LIBS := tgcli tgmgmt tgdiagnose tgcore tgapi tgcommon
 tg-cli_LDLIBS := -lboost_program_options -lrt

@@ -67,7 +67,7 @@ ap_noc_config() {  # CONFIG (the box's copy)
 # The fast path; returns once LAN -> SBC forwarding works (or fails in 30 s).
 ap_dataplane() {
   lab exec gw "$bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
-    -- --board "$top/board/virtual" --trunks-from "$top/board/virtual/trunkguard.conf" \
+    -- --board "$top/board/virtual" \
     --stats "$run/dataplane.json" "$@" >>"$run/dataplane.log" 2>&1 &
   echo $! >"$run/dataplane.pid"
   local deadline=$((SECONDS + 30))

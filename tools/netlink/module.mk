@@ -3,4 +3,4 @@
 # by a technician on the box.
 BINS += tg-netlink
 tg-netlink_SRCS := tools/netlink/tg_netlink.cpp
-tg-netlink_LIBS := tgnetlink tgcore
+tg-netlink_LIBS := tgnetlink tgcore tgcommon

@@ -2,4 +2,4 @@
 # line per probe (one-shot or loop); the daemon's prober and state machine.
 BINS += tg-probe
 tg-probe_SRCS := tools/probe/probe.cpp
-tg-probe_LIBS := tgprobe
+tg-probe_LIBS := tgprobe tgcommon

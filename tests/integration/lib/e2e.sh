@@ -127,6 +127,13 @@ e2e_controld() {
   local n
   n=$(grep -c '^\[uplink\.' "$top/board/virtual/trunkguard.conf")
   wait_for 5 "the fast path applied tg-controld's timers for $n uplinks" controld_timers_applied "$n"
+  # And its trunk table: the fast path swapped in all of the config's trunks.
+  n=$(grep -c '^\[trunk\.' "$top/board/virtual/trunkguard.conf")
+  wait_for 5 "the fast path swapped in tg-controld's table of $n trunks" controld_trunks_applied "$n"
+}
+controld_trunks_applied() {
+  mgmt show.counters | jq -e '.result.daemon.trunk_tables_applied >= 1' >/dev/null &&
+    dp -e --argjson n "$1" '.trunk_table.generation >= 1 and .trunk_table.trunks == $n and .trunk_table.rejected_items == 0' >/dev/null
 }
 controld_timers_applied() {
   local c

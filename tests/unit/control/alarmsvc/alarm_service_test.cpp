@@ -45,13 +45,13 @@ config::Config lab_config(const std::string& dir) {
   return c;
 }
 
-controld::SwitchRecord blackout() {
-  controld::SwitchRecord r;
-  r.wall_ms = 1795428754000;
-  r.from = "wan0";
-  r.to = "wan1";
+store::FailoverRecord blackout() {
+  store::FailoverRecord r;
+  r.time_ms = 1795428754000;
+  r.from_uplink = "wan0";
+  r.to_uplink = "wan1";
   r.reason = "media_blackout";
-  r.detection_ms = 180.2;
+  r.detect_ms = 180.2;
   r.switch_ms = 31.6;
   r.total_ms = 211.8;
   r.calls_affected = 12;
@@ -174,25 +174,21 @@ TEST(AlarmService, BacklogAlarmWhenReceiversStayAway) {
   CHECK(b->text.find("notifications waiting, oldest 6 min") != std::string::npos);
 }
 
-TEST(AlarmService, DrivenThroughTheDaemonHooks) {
-  controld::Hooks hooks;
-  svc->install(hooks);
-  api::UplinkStateEvent e{};
-  e.from = api::UplinkState::up;
-  e.to = api::UplinkState::down;
-  hooks.on_uplink_state("wan1", e);
-  hooks.on_switch(blackout());
-  LONGS_EQUAL(2, hooks.show_alarms().size());  // no_redundancy + blackhole on wan0
-  hooks.on_config_rejected("/etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section");
+// The entries the daemon's hooks call (control/daemon/services.cpp).
+TEST(AlarmService, DrivenThroughItsEntries) {
+  svc->on_uplink_state("wan1", "up", "down");
+  svc->on_switch(blackout());
+  LONGS_EQUAL(2, svc->show_alarms().size());  // no_redundancy + blackhole on wan0
+  svc->on_config_rejected("/etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section");
   const al::Alarm* c = svc->alarms().find_active(al::AlarmType::config_rejected, "box");
   CHECK(c != nullptr);
   STRCMP_EQUAL(
       "box configuration rejected: /etc/trunkguard/trunkguard.conf:12: [uplink.wan9] unknown section; running "
       "configuration kept",
       c->text.c_str());
-  hooks.on_config_applied(lab_config(dir.path));
+  svc->on_config_applied(lab_config(dir.path));
   CHECK(svc->alarms().find_active(al::AlarmType::config_rejected, "box") == nullptr);
-  LONGS_EQUAL(4, hooks.show_alarm_history().size());  // 3 raises, 1 clear
+  LONGS_EQUAL(4, svc->show_alarm_history().size());  // 3 raises, 1 clear
 }
 
 TEST(AlarmService, DeliveryThreadSendsFromTheQueue) {

@@ -140,7 +140,7 @@ TEST(Config, LteProbesSlowerByDefault) {
   LONGS_EQUAL(500, given.config->uplink("lte")->probe_timeout_ms);
 }
 
-// One rule for probe timing, the fast path's (failover::check_timers): what
+// One rule for probe timing, the fast path's (api::check_timers, dataplane/api/timers.hpp): what
 // it would refuse as a set_timers command is refused here, at the key.
 TEST(Config, TimersFollowTheFastPathsRule) {
   auto with = [](const std::string& extra) { return load_config(std::string(kMinimal) + extra, "t.conf"); };

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "control/config/atomic_file.hpp"
-#include "dataplane/failover/config.hpp"
+#include "dataplane/api/timers.hpp"
+#include "dataplane/api/trunk_table.hpp"
 #include "tests/unit/control/daemon/fake_fastpath.hpp"
 
 // CppUTest last: its leak detector redefines new.
@@ -217,8 +218,9 @@ TEST(Controller, CandidateCommitAndRejectedCommit) {
   r = admin("config.commit", {{"comment", "lower RTT"}});
   STRCMP_EQUAL("ok", code(r).c_str());
   LONGS_EQUAL(80, store->running().thresholds.rtt_ms);
-  // Timers went to the fast path for both uplinks after the commit.
-  LONGS_EQUAL(2, fp.commands.size());
+  // Timers went to the fast path for both uplinks after the commit, then
+  // the trunk table (begin, carrierA's SBC and name, commit).
+  LONGS_EQUAL(6, fp.commands.size());
   LONGS_EQUAL(int(api::CommandKind::set_timers), int(fp.commands[0].kind));
   LONGS_EQUAL(10, fp.commands[0].timers.probe_interval_ms);
   LONGS_EQUAL(100, fp.commands[0].timers.probe_timeout_ms);
@@ -280,16 +282,68 @@ TEST(Controller, AttachPushesTimersAndCounts) {
   fp.attach_now = true;
   ctl->tick();
   LONGS_EQUAL(1, ctl->counter(Counter::fastpath_attaches));
-  LONGS_EQUAL(2, fp.commands.size());
+  LONGS_EQUAL(6, fp.commands.size());
   LONGS_EQUAL(int(api::CommandKind::set_timers), int(fp.commands[1].kind));
   LONGS_EQUAL(1, fp.commands[1].uplink);
+  LONGS_EQUAL(int(api::CommandKind::trunk_table_begin), int(fp.commands[2].kind));
+  LONGS_EQUAL(int(api::CommandKind::trunk_table_commit), int(fp.commands[5].kind));
   Json r = admin("show.counters");
-  LONGS_EQUAL(2, r["result"]["daemon"]["commands_sent"].get<int>());
+  LONGS_EQUAL(6, r["result"]["daemon"]["commands_sent"].get<int>());
   CHECK(r["result"]["fastpath"]["uplinks"].is_array());
   // The fast path's answers: applied, so nothing logged as refused.
   ctl->tick();
   LONGS_EQUAL(2, ctl->counter(Counter::timers_applied));
+  LONGS_EQUAL(1, ctl->counter(Counter::trunk_tables_applied));
   LONGS_EQUAL(0, ctl->counter(Counter::commands_rejected));
+}
+
+namespace {
+// What the fast path would make of the trunk_* commands sent so far.
+api::TrunkTableAssembler assemble(const std::vector<api::Command>& commands, int& commits) {
+  api::TrunkTableAssembler a;
+  for (const api::Command& c : commands) {
+    if (!api::is_trunk_table_kind(c.kind)) continue;
+    bool committed = false;
+    LONGS_EQUAL(int(api::CommandResult::ok), int(a.apply(c, committed)));
+    commits += committed;
+  }
+  return a;
+}
+}  // namespace
+
+// The fast path counts calls by our trunks: the table goes over the command
+// ring at attach (a restarted fast path gets it again) and on every commit.
+TEST(Controller, TrunkTableGoesToTheFastPathOnAttachAndEveryCommit) {
+  fp.attach_now = true;
+  ctl->tick();
+  int commits = 0;
+  api::TrunkTableAssembler a = assemble(fp.commands, commits);
+  LONGS_EQUAL(1, commits);
+  LONGS_EQUAL(1, a.size());
+  STRCMP_EQUAL("carrierA", a.table()[0].name);
+  STRCMP_EQUAL("203.0.113.10", a.table()[0].sbc.addr.str().c_str());
+  LONGS_EQUAL(0, a.table()[0].sbc.port);  // no sbc_port in the file: any port, as before
+  const uint32_t first = a.generation();
+
+  fp.commands.clear();
+  STRCMP_EQUAL("ok", code(admin("config.set", {{"section", "trunk.carrierB"}, {"key", "sbc_address"}, {"value", "203.0.113.11"}})).c_str());
+  STRCMP_EQUAL("ok", code(admin("config.set", {{"section", "trunk.carrierB"}, {"key", "sbc_port"}, {"value", "5070"}})).c_str());
+  STRCMP_EQUAL("ok", code(admin("config.commit")).c_str());
+  commits = 0;
+  a = assemble(fp.commands, commits);
+  LONGS_EQUAL(1, commits);
+  LONGS_EQUAL(2, a.size());
+  CHECK(a.generation() != first);
+  STRCMP_EQUAL("carrierB", a.table()[1].name);
+  LONGS_EQUAL(5070, a.table()[1].sbc.port);
+
+  fp.commands.clear();
+  fp.attach_now = true;  // the fast path restarted
+  ctl->tick();
+  commits = 0;
+  a = assemble(fp.commands, commits);
+  LONGS_EQUAL(1, commits);
+  LONGS_EQUAL(2, a.size());
 }
 
 // What a valid file holds is what the fast path accepts: the pushed timers
@@ -297,20 +351,23 @@ TEST(Controller, AttachPushesTimersAndCounts) {
 TEST(Controller, PushedTimersPassTheFastPathsCheck) {
   fp.attach_now = true;
   ctl->tick();
-  LONGS_EQUAL(2, fp.commands.size());
+  LONGS_EQUAL(6, fp.commands.size());
   for (const auto& c : fp.commands) {
-    failover::HealthTimers h;
-    failover::BlackoutConfig b;
-    failover::from_wire(c.timers, h, b);
-    const char* why = failover::check_timers(h, b);
+    if (c.kind != api::CommandKind::set_timers) continue;
+    api::HealthTimers h;
+    api::BlackoutConfig b;
+    api::from_wire(c.timers, h, b);
+    const char* why = api::check_timers(h, b);
     CHECK_TEXT(why == nullptr, why);
   }
   fp.verdict = api::CommandResult::bad_timers;
   fp.attach_now = true;
   ctl->tick();
   ctl->tick();
-  LONGS_EQUAL(2, ctl->counter(Counter::commands_rejected));
-  STRCMP_CONTAINS("fast path rejected command set_timers", logs.back().c_str());
+  LONGS_EQUAL(6, ctl->counter(Counter::commands_rejected));  // the double refuses all: timers and trunks
+  bool logged = false;
+  for (const std::string& l : logs) logged = logged || l.find("fast path rejected command set_timers") != l.npos;
+  CHECK(logged);
 }
 
 TEST(Controller, HelpListsWhatTheRoleMayDo) {
@@ -369,14 +426,14 @@ TEST(Controller, SoftFaultFromTrunkWatchIsPushedOnceAndAfterReattach) {
   LONGS_EQUAL(0, fp.commands[0].uplink);
   fp.attach_now = true;
   ctl->tick();
-  LONGS_EQUAL(4, fp.commands.size());  // 2 x set_timers + the soft fault again
-  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands[3].kind));
+  LONGS_EQUAL(8, fp.commands.size());  // 2 x set_timers, the trunk table (4) + the soft fault again
+  LONGS_EQUAL(int(api::CommandKind::soft_fault_raise), int(fp.commands[7].kind));
   ctl->set_soft_fault("wan0", api::SoftFault::sip_outage, false);
   LONGS_EQUAL(int(api::CommandKind::soft_fault_clear), int(fp.commands.back().kind));
   LONGS_EQUAL(int(api::SoftFault::sip_outage), int(fp.commands.back().reason));
   fp.attach_now = true;
   ctl->tick();
-  LONGS_EQUAL(7, fp.commands.size());  // timers only
+  LONGS_EQUAL(15, fp.commands.size());  // timers and trunk table only
 }
 
 // Probe rounds all lost is the fast path's hard fault (it fails over by

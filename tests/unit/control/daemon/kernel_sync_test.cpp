@@ -34,10 +34,10 @@ const char* kPorts6 =
     " addr6=2001:db8:101::2/64 gw6=2001:db8:101::1\n"
     "lte  dev=net_af_packet3,iface=lte  addr=198.51.100.34/28 gw=198.51.100.33 carrier=lte tap=tap-lte\n";
 
-fastpath::Board board(const char* ports = kPorts) {
-  fastpath::Board b;
+board::Board board_of(const char* ports = kPorts) {
+  board::Board b;
   std::string why;
-  CHECK_TEXT(fastpath::parse_board(ports, "ports", b, why), why.c_str());
+  CHECK_TEXT(board::parse_board(ports, "ports", b, why), why.c_str());
   return b;
 }
 
@@ -79,7 +79,7 @@ TEST_GROUP(KernelSyncConfig){};
 TEST(KernelSyncConfig, LinksRoutesAndLteFromBoardAndConfig) {
   KernelSyncConfig k;
   std::string why;
-  CHECK_TEXT(kernel_sync_config(board(), cfg(), k, why), why.c_str());
+  CHECK_TEXT(kernel_sync_config(board_of(), cfg(), k, why), why.c_str());
   // Every port's netdev and tap, then the LTE modem's netdev from the config.
   LONGS_EQUAL(8, k.links.size());
   CHECK(k.links[0] == (WatchedLink{"tap-lan", "lan", "tap"}));
@@ -102,7 +102,7 @@ TEST(KernelSyncConfig, LinksRoutesAndLteFromBoardAndConfig) {
 TEST(KernelSyncConfig, DisabledLteIsNotBroughtUpAndTaplessPortsHaveNoTable) {
   config::Config c = cfg();
   c.uplinks[2].enabled = false;
-  fastpath::Board b = board();
+  board::Board b = board_of();
   b.ports[2].tap_iface.clear();  // wan1 without exception path
   KernelSyncConfig k;
   std::string why;
@@ -117,7 +117,7 @@ TEST(KernelSyncConfig, TooManyLinksIsRefused) {
   for (int i = 0; i < 10; ++i) c.uplinks.push_back(uplink("x", "wan", ("eth" + std::to_string(i)).c_str(), ""));
   KernelSyncConfig k;
   std::string why;
-  CHECK_FALSE(kernel_sync_config(board(), c, k, why));
+  CHECK_FALSE(kernel_sync_config(board_of(), c, k, why));
   STRCMP_CONTAINS("links to watch", why.c_str());
 }
 
@@ -150,12 +150,12 @@ TEST_GROUP(KernelSync) {
     mono += ms * 1'000'000;
     wall_us += int64_t(ms) * 1000;
   }
-  void open() { CHECK_TEXT(ks->open(board(), cfg()), ks->error().c_str()); }
+  void open() { CHECK_TEXT(ks->open(board_of(), cfg()), ks->error().c_str()); }
 };
 
 TEST(KernelSync, NetlinkThatCannotOpenLeavesItOff) {
   nl.fail_next("Permission denied");
-  CHECK_FALSE(ks->open(board(), cfg()));
+  CHECK_FALSE(ks->open(board_of(), cfg()));
   CHECK_FALSE(ks->enabled());
   STRCMP_CONTAINS("Permission denied", ks->error().c_str());
   CHECK(has_log(logs, "not managed"));
@@ -390,19 +390,19 @@ TEST(KernelSync, PeriodicResyncRepairsDrift) {
 TEST(KernelSyncConfig, Ipv6OfTheUplinksFromTheBoard) {
   KernelSyncConfig k;
   std::string why;
-  CHECK_TEXT(kernel_sync_config(board(kPorts6), cfg(), k, why), why.c_str());
+  CHECK_TEXT(kernel_sync_config(board_of(kPorts6), cfg(), k, why), why.c_str());
   LONGS_EQUAL(3, k.routes.uplinks.size());
   STRCMP_EQUAL("2001:db8:100::2/64", k.routes.uplinks[0].address6.str().c_str());
   STRCMP_EQUAL("2001:db8:100::1", k.routes.uplinks[0].gateway6.str().c_str());
   STRCMP_EQUAL("2001:db8:101::2/64", k.routes.uplinks[1].address6.str().c_str());
   CHECK_FALSE(k.routes.uplinks[2].has_ipv6());
   // The IPv4-only board: no IPv6 anywhere.
-  CHECK_TEXT(kernel_sync_config(board(), cfg(), k, why), why.c_str());
+  CHECK_TEXT(kernel_sync_config(board_of(), cfg(), k, why), why.c_str());
   for (const auto& u : k.routes.uplinks) CHECK_FALSE(u.has_ipv6());
 }
 
 TEST(KernelSync, Ipv6UplinksGetTablesRulesAndTheMainRouteFollowsTheActiveOne) {
-  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  CHECK_TEXT(ks->open(board_of(kPorts6), cfg()), ks->error().c_str());
   LONGS_EQUAL(1, nl.addresses["tap-wan0"].count("2001:db8:100::2/64"));
   LONGS_EQUAL(1, nl.addresses["tap-wan1"].count("2001:db8:101::2/64"));
   STRCMP_EQUAL("2001:db8:100::1", nl.routes.at({6, 101}).gateway.str().c_str());
@@ -440,7 +440,7 @@ TEST(KernelSync, Ipv6UplinksGetTablesRulesAndTheMainRouteFollowsTheActiveOne) {
 }
 
 TEST(KernelSync, Ipv6ComesBackAfterTheTapWentDownAndUp) {
-  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  CHECK_TEXT(ks->open(board_of(kPorts6), cfg()), ks->error().c_str());
   ks->tick();
   nl.set_admin("tap-wan0", false, mono);
   ks->on_readable();
@@ -456,7 +456,7 @@ TEST(KernelSync, Ipv6ComesBackAfterTheTapWentDownAndUp) {
 }
 
 TEST(KernelSync, Ipv6DriftIsRepairedByThePeriodicResync) {
-  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  CHECK_TEXT(ks->open(board_of(kPorts6), cfg()), ks->error().c_str());
   ks->tick();
   nl.routes.erase({6, 102});
   nl.routes.erase({6, kMainTable});
@@ -471,7 +471,7 @@ TEST(KernelSync, Ipv6DriftIsRepairedByThePeriodicResync) {
 
 TEST(KernelSync, KernelRefusingIpv6KeepsIpv4AndRetries) {
   nl.ipv6_disabled = true;
-  CHECK_TEXT(ks->open(board(kPorts6), cfg()), ks->error().c_str());
+  CHECK_TEXT(ks->open(board_of(kPorts6), cfg()), ks->error().c_str());
   ks->tick();
   STRCMP_EQUAL("tap-wan0", main_route(nl)->ifname.c_str());
   LONGS_EQUAL(3, nl.rules.size());
@@ -566,7 +566,7 @@ TEST_GROUP(KernelSyncInDaemon) {
     std::strcpy(fp.body.uplinks[1].name, "wan1");
     std::strcpy(fp.body.uplinks[2].name, "lte");
     ks = new KernelSync(nl, fp, {[this] { return now_ns; }, [this] { return wall_ms * 1000; }}, log);
-    CHECK_TRUE(ks->open(board(), store->running()));
+    CHECK_TRUE(ks->open(board_of(), store->running()));
     ks->install(*ctl, svc->alarm_service());
     ctl->tick();
     ks->tick();

@@ -637,6 +637,73 @@ TEST(CallTable, AutoTrunkByDestinationWhenNotConfigured) {
   LONGS_EQUAL(1, table.trunk(0).counters[TrunkCounter::attempts]);
 }
 
+// A trunk table swapped in whole: the same name keeps its slot and counters
+// (new SBC), an address-named trunk is adopted, a dropped one is retired
+// (kept, never matched again), a new one gets a slot.
+TEST(CallTable, SetTrunksKeepsAdoptsRetiresAndAdds) {
+  CallTable table;
+  auto call_to = [&](const char* id, const char* sbc, uint16_t port) {
+    Dialog d;
+    d.call_id = id;
+    std::string text = invite(d);
+    SipMessage m;
+    CHECK_TRUE(parse_sip(text, m) == SipStatus::ok);
+    table.on_sip(m, nullptr, kPbx, ep(sbc, port), 0);
+  };
+  const CallTable::TrunkSpec first[] = {{"carrierA", ep("203.0.113.10", 5060)}, {"carrierB", ep("203.0.113.11", 0)}};
+  CHECK_TRUE(table.set_trunks(first, 2));
+  call_to("a1@x", "203.0.113.10", 5060);
+  call_to("auto@x", "192.0.2.77", 5080);  // no trunk: named by address
+  LONGS_EQUAL(3, table.trunk_count());
+  STRCMP_EQUAL("192.0.2.77", table.trunk(2).name);
+
+  const CallTable::TrunkSpec second[] = {{"carrierA", ep("203.0.113.20", 0)}, {"carrierC", ep("192.0.2.77", 5080)},
+                                         {"carrierD", ep("198.51.100.9", 0)}};
+  CHECK_TRUE(table.set_trunks(second, 3));
+  LONGS_EQUAL(4, table.trunk_count());
+  STRCMP_EQUAL("carrierA", table.trunk(0).name);  // same slot, counters kept, new SBC
+  LONGS_EQUAL(1, table.trunk(0).counters[TrunkCounter::attempts]);
+  CHECK_TRUE(table.trunk(0).configured);
+  STRCMP_EQUAL("carrierB", table.trunk(1).name);  // retired: kept for its figures
+  CHECK_TRUE(table.trunk(1).retired);
+  CHECK_FALSE(table.trunk(1).configured);
+  STRCMP_EQUAL("carrierC", table.trunk(2).name);  // adopted with its call
+  LONGS_EQUAL(1, table.trunk(2).counters[TrunkCounter::attempts]);
+  STRCMP_EQUAL("carrierD", table.trunk(3).name);
+  LONGS_EQUAL(0, table.trunk(3).counters[TrunkCounter::attempts]);
+
+  call_to("a2@x", "203.0.113.20", 5062);  // carrierA's new SBC, any port
+  LONGS_EQUAL(2, table.trunk(0).counters[TrunkCounter::attempts]);
+  call_to("b@x", "203.0.113.11", 5060);   // the retired trunk's SBC: a new address trunk
+  LONGS_EQUAL(0, table.trunk(1).counters[TrunkCounter::attempts]);
+  LONGS_EQUAL(5, table.trunk_count());
+  STRCMP_EQUAL("203.0.113.11", table.trunk(4).name);
+}
+
+TEST(CallTable, SetTrunksThatDoNotFitChangeNothing) {
+  CallTable table;
+  std::vector<std::string> names;
+  std::vector<CallTable::TrunkSpec> specs;
+  for (int i = 0; i < kMaxTrunks; ++i) names.push_back("t" + std::to_string(i));
+  for (int i = 0; i < kMaxTrunks; ++i) specs.push_back({names[size_t(i)], ep(("198.51.100." + std::to_string(i + 1)).c_str(), 0)});
+  CHECK_TRUE(table.set_trunks(specs.data(), specs.size()));
+  LONGS_EQUAL(kMaxTrunks, table.trunk_count());
+  // A whole new table of the same size: every old trunk retires, and the
+  // new ones reuse their slots (counters start from zero).
+  std::vector<std::string> other;
+  for (int i = 0; i < kMaxTrunks; ++i) other.push_back("n" + std::to_string(i));
+  std::vector<CallTable::TrunkSpec> next;
+  for (int i = 0; i < kMaxTrunks; ++i) next.push_back({other[size_t(i)], ep("203.0.113.1", uint16_t(5000 + i))});
+  CHECK_TRUE(table.set_trunks(next.data(), next.size()));
+  STRCMP_EQUAL("n0", table.trunk(0).name);
+  CHECK_TRUE(table.trunk(0).configured);
+  // One more than the table holds: refused, the table as it was.
+  next.push_back({"extra", ep("203.0.113.2", 0)});
+  CHECK_FALSE(table.set_trunks(next.data(), next.size()));
+  STRCMP_EQUAL("n0", table.trunk(0).name);
+  LONGS_EQUAL(kMaxTrunks, table.trunk_count());
+}
+
 TEST(CallTable, SsrcListAndStaleHandles) {
   CallTableConfig cfg;
   cfg.capacity = 1;

@@ -512,3 +512,38 @@ TEST(UplinkControl, StatsNameTrunksInTheCallRecordsIndexOrder) {
   CHECK(call != nullptr);
   LONGS_EQUAL(0, call->trunk);  // what CallRecordWire::trunk carries
 }
+
+// The trunk table from the command ring: nothing changes in the call table
+// until the commit of a complete table, which goes in whole.
+TEST(UplinkControl, TrunkTableSwapsInWholeAtTheCommit) {
+  std::vector<api::Command> cmds;
+  std::string error;
+  Endpoint a, b;
+  CHECK_TRUE(a.addr.parse("203.0.113.10"));
+  a.port = 5060;
+  CHECK_TRUE(b.addr.parse("203.0.113.11"));
+  CHECK_TRUE(api::encode_trunk_table({{"carrierA", a}, {"carrierB", b}}, 1, 1, now, cmds, error));
+  const CallTable& calls = dp->inspector()->calls();
+  for (size_t i = 0; i + 1 < cmds.size(); ++i) {
+    LONGS_EQUAL(int(api::CommandResult::ok), int(ctl->apply_trunk_command(cmds[i])));
+    LONGS_EQUAL(0, calls.trunk_count());  // nothing before the commit
+  }
+  LONGS_EQUAL(int(api::CommandResult::ok), int(ctl->apply_trunk_command(cmds.back())));
+  LONGS_EQUAL(2, calls.trunk_count());
+  STRCMP_EQUAL("carrierA", calls.trunk(0).name);
+  CHECK_TRUE(calls.trunk(0).sbc == a);
+  STRCMP_EQUAL("carrierB", calls.trunk(1).name);
+
+  // A table with a bad item: rejected whole, counted, the old one stays.
+  cmds.clear();
+  CHECK_TRUE(api::encode_trunk_table({{"carrierC", b}}, 2, 10, now, cmds, error));
+  cmds[1].trunk_sbc.family = 9;
+  for (const api::Command& c : cmds) ctl->apply_trunk_command(c);
+  LONGS_EQUAL(2, calls.trunk_count());
+  CHECK_TRUE(calls.trunk(1).configured);
+  LONGS_EQUAL(2, ctl->trunk_table().items_rejected());  // the bad item and the commit
+  LONGS_EQUAL(1, ctl->trunk_table().tables_rejected());
+  api::Command old = cmds[0];
+  old.version = api::kMessageVersion + 1;
+  LONGS_EQUAL(int(api::CommandResult::bad_version), int(ctl->apply_trunk_command(old)));
+}

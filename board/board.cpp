@@ -1,22 +1,25 @@
-#include "dataplane/fastpath/board.hpp"
+#include "board/board.hpp"
 
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "dataplane/core/net.hpp"
-#include "dataplane/fastpath/frame.hpp"
+#include "common/net.hpp"
 
-namespace tg::fastpath {
+namespace tg::board {
 
 uint8_t role_port(std::string_view role) {
   for (uint8_t i = 0; i < kRoleCount; ++i)
     if (role == kRoleNames[i]) return i;
-  return kMaxPorts;
+  return kRoleCount;
 }
 
 namespace {
+
+bool ip6_is_multicast(const Ip6& a) { return a[0] == 0xff; }
+bool ip6_is_link_local(const Ip6& a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
+bool ip6_is_unspecified(const Ip6& a) { return a == Ip6{}; }
 
 bool parse_ipv4(std::string_view s, uint32_t& out) {
   IpAddr a;
@@ -74,12 +77,11 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
         if (!t.empty() && t != "\r") words.push_back(t);
     if (words.empty()) continue;
     const uint8_t p = role_port(words[0]);
-    if (p >= kMaxPorts) return fail("unknown role '" + std::string(words[0]) + "' (lan, wan0, wan1, lte)");
+    if (p >= kRoleCount) return fail("unknown role '" + std::string(words[0]) + "' (lan, wan0, wan1, lte)");
     BoardPort& bp = b.ports[p];
     if (bp.present) return fail("port " + std::string(words[0]) + " declared twice");
     bp.present = true;
-    bp.itf.present = true;
-    for (size_t i = 1; i < words.size(); ++i) {
+        for (size_t i = 1; i < words.size(); ++i) {
       std::string_view w = words[i];
       size_t eq = w.find('=');
       if (eq == std::string_view::npos || eq == 0) return fail("expected key=value, got '" + std::string(w) + "'");
@@ -89,40 +91,39 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
       } else if (key == "addr") {
         size_t slash = val.find('/');
         unsigned len = 0;
-        if (slash == std::string_view::npos || !parse_ipv4(val.substr(0, slash), bp.itf.ip) ||
+        if (slash == std::string_view::npos || !parse_ipv4(val.substr(0, slash), bp.addr.ip) ||
             std::from_chars(val.data() + slash + 1, val.data() + val.size(), len).ec != std::errc() || len > 32 ||
             len == 0)
           return fail("addr needs A.B.C.D/LEN, got '" + std::string(val) + "'");
-        bp.itf.prefix_len = uint8_t(len);
+        bp.addr.prefix_len = uint8_t(len);
       } else if (key == "addr6") {
         size_t slash = val.find('/');
         unsigned len = 0;
-        if (slash == std::string_view::npos || !parse_ipv6(val.substr(0, slash), bp.itf.ip6) ||
+        if (slash == std::string_view::npos || !parse_ipv6(val.substr(0, slash), bp.addr.ip6) ||
             std::from_chars(val.data() + slash + 1, val.data() + val.size(), len).ec != std::errc() || len > 128 ||
             len == 0)
           return fail("addr6 needs an IPv6 ADDRESS/LEN, got '" + std::string(val) + "'");
-        if (ip6_is_multicast(bp.itf.ip6.data()) || ip6_is_link_local(bp.itf.ip6.data()) ||
-            ip6_is_unspecified(bp.itf.ip6.data()))
+        if (ip6_is_multicast(bp.addr.ip6) || ip6_is_link_local(bp.addr.ip6) ||
+            ip6_is_unspecified(bp.addr.ip6))
           return fail("addr6 must be a unicast global address (the link-local one comes from the MAC)");
-        bp.itf.prefix6_len = uint8_t(len);
-        bp.itf.has_ip6 = true;
+        bp.addr.prefix6_len = uint8_t(len);
+        bp.addr.has_ip6 = true;
       } else if (key == "gw6") {
-        if (!parse_ipv6(val, bp.itf.gateway6) || ip6_is_multicast(bp.itf.gateway6.data()) ||
-            ip6_is_unspecified(bp.itf.gateway6.data()))
+        if (!parse_ipv6(val, bp.addr.gateway6) || ip6_is_multicast(bp.addr.gateway6) ||
+            ip6_is_unspecified(bp.addr.gateway6))
           return fail("gw6 needs a unicast IPv6 address, got '" + std::string(val) + "'");
-        bp.itf.has_gateway6 = true;
+        bp.addr.has_gateway6 = true;
       } else if (key == "gw") {
-        if (!parse_ipv4(val, bp.itf.gateway)) return fail("gw needs an IPv4 address, got '" + std::string(val) + "'");
+        if (!parse_ipv4(val, bp.addr.gateway)) return fail("gw needs an IPv4 address, got '" + std::string(val) + "'");
       } else if (key == "gw_mac") {
-        if (!parse_mac(val, bp.itf.gateway_mac)) return fail("gw_mac needs aa:bb:cc:dd:ee:ff");
-        bp.itf.gateway_mac_static = true;
+        if (!parse_mac(val, bp.addr.gateway_mac)) return fail("gw_mac needs aa:bb:cc:dd:ee:ff");
+        bp.addr.gateway_mac_static = true;
       } else if (key == "carrier") {
         bp.carrier_iface = std::string(val);
       } else if (key == "tap") {
         if (val.empty() || val.size() > 15 || val.find_first_of(",=/") != std::string_view::npos)
           return fail("tap needs an interface name (1..15 characters, no , = /)");
         bp.tap_iface = std::string(val);
-        bp.itf.has_tap = true;
       } else if (key == "probe") {
         for (std::string_view t : split(val, ',')) {
           uint32_t ip = 0;
@@ -131,21 +132,21 @@ bool parse_board(std::string_view text, const std::string& file, Board& out, std
         }
       } else if (key == "any_mac") {
         if (val != "0" && val != "1") return fail("any_mac is 0 or 1");
-        bp.itf.accept_any_mac = val == "1";
+        bp.addr.accept_any_mac = val == "1";
       } else {
         return fail("unknown key '" + std::string(key) + "'");
       }
     }
     if (bp.devargs.empty()) return fail("port " + std::string(words[0]) + " has no dev=");
-    if (p != kLanPort && bp.itf.ip != 0 && bp.itf.gateway == 0)
+    if (p != kLanPort && bp.addr.ip != 0 && bp.addr.gateway == 0)
       return fail("uplink " + std::string(words[0]) + " has an address but no gw=");
-    if (p == kLanPort && (bp.itf.gateway != 0 || !bp.probe_targets.empty() || bp.itf.has_gateway6))
+    if (p == kLanPort && (bp.addr.gateway != 0 || !bp.probe_targets.empty() || bp.addr.has_gateway6))
       return fail("lan takes no gw=, gw6= or probe=");
-    if (bp.itf.has_ip6 != bp.itf.has_gateway6 && p != kLanPort)
+    if (bp.addr.has_ip6 != bp.addr.has_gateway6 && p != kLanPort)
       return fail("uplink " + std::string(words[0]) + ": addr6= and gw6= go together");
   }
   if (!b.ports[kLanPort].present) return (error = file + ": no lan port", false);
-  if (b.ports[kLanPort].itf.ip == 0) return (error = file + ": lan port needs addr=", false);
+  if (b.ports[kLanPort].addr.ip == 0) return (error = file + ": lan port needs addr=", false);
   out = std::move(b);
   return true;
 }
@@ -161,4 +162,4 @@ bool load_board(const std::string& path, Board& out, std::string& error) {
   return parse_board(ss.str(), path, out, error);
 }
 
-}  // namespace tg::fastpath
+}  // namespace tg::board

@@ -16,18 +16,40 @@
 // gw6 (uplinks with addr6: the IPv6 next hop, global or link-local; LAN
 // hosts route IPv6 via the lan port's addr6). Errors carry file:line; a file with
 // any error is rejected whole.
+//
+// Board data only: no DPDK, no fast-path types. tg-dataplane turns a port
+// into its forwarding interface; tg-controld's kernel sync into routes.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "dataplane/fastpath/forwarder.hpp"
-
-namespace tg::fastpath {
+namespace tg::board {
 
 // Role names in port-index order: lan is port 0, uplink u is port u + 1.
 constexpr const char* kRoleNames[] = {"lan", "wan0", "wan1", "lte"};
 constexpr uint8_t kRoleCount = 4;
+constexpr uint8_t kLanPort = 0;
+
+using Mac = std::array<uint8_t, 6>;
+using Ip6 = std::array<uint8_t, 16>;
+
+// The addresses a port owns and its next hops (IPv4 in host order; 0 = none).
+struct PortAddresses {
+  uint32_t ip = 0;
+  uint8_t prefix_len = 0;
+  uint32_t gateway = 0;          // uplinks: next hop for everything
+  bool gateway_mac_static = false;  // gw_mac=: the next hop's MAC, no ARP
+  Mac gateway_mac{};
+  bool accept_any_mac = false;   // any_mac=1
+  bool has_ip6 = false;
+  Ip6 ip6{};
+  uint8_t prefix6_len = 0;
+  bool has_gateway6 = false;
+  Ip6 gateway6{};
+};
 
 struct BoardPort {
   bool present = false;
@@ -35,18 +57,18 @@ struct BoardPort {
   std::string carrier_iface;
   std::string tap_iface;
   std::vector<uint32_t> probe_targets;  // host order
-  Interface itf;                        // addresses; mac filled in at open
+  PortAddresses addr;
 };
 
 struct Board {
-  BoardPort ports[kMaxPorts];
+  BoardPort ports[kRoleCount];
 };
 
 // Parses text (named `file` in errors). False + "file:line: what" on error.
 bool parse_board(std::string_view text, const std::string& file, Board& out, std::string& error);
 bool load_board(const std::string& path, Board& out, std::string& error);
 
-// Port index of a role name, or kMaxPorts if unknown.
+// Port index of a role name, or kRoleCount if unknown.
 uint8_t role_port(std::string_view role);
 
-}  // namespace tg::fastpath
+}  // namespace tg::board

@@ -1,4 +1,4 @@
-#include "dataplane/core/net.hpp"
+#include "common/net.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,9 +1,9 @@
 // Board port file: a valid file and each kind of error with file:line.
 #include <CppUTest/TestHarness.h>
 
-#include "dataplane/fastpath/board.hpp"
+#include "board/board.hpp"
 
-using namespace tg::fastpath;
+using namespace tg::board;
 
 TEST_GROUP(Board) {
   Board b;
@@ -21,16 +21,16 @@ TEST(Board, ParsesRolesAddressesAndOptions) {
       "lte dev=net_null1\n"));
   CHECK(b.ports[0].present);
   STRCMP_EQUAL("net_af_packet0,iface=lan", b.ports[0].devargs.c_str());
-  LONGS_EQUAL(0xC0000201, b.ports[0].itf.ip);
-  LONGS_EQUAL(26, b.ports[0].itf.prefix_len);
-  LONGS_EQUAL(0xC6336401, b.ports[1].itf.gateway);
-  CHECK(b.ports[1].itf.gateway_mac_static);
-  LONGS_EQUAL(0x2a, b.ports[1].itf.gateway_mac[5]);
+  LONGS_EQUAL(0xC0000201, b.ports[0].addr.ip);
+  LONGS_EQUAL(26, b.ports[0].addr.prefix_len);
+  LONGS_EQUAL(0xC6336401, b.ports[1].addr.gateway);
+  CHECK(b.ports[1].addr.gateway_mac_static);
+  LONGS_EQUAL(0x2a, b.ports[1].addr.gateway_mac[5]);
   STRCMP_EQUAL("wan0", b.ports[1].carrier_iface.c_str());
   LONGS_EQUAL(2, b.ports[1].probe_targets.size());
   CHECK_FALSE(b.ports[2].present);
   CHECK(b.ports[3].present);
-  LONGS_EQUAL(0, b.ports[3].itf.ip);
+  LONGS_EQUAL(0, b.ports[3].addr.ip);
 }
 
 TEST(Board, ParsesIpv6AddressesAndGateways) {
@@ -39,22 +39,22 @@ TEST(Board, ParsesIpv6AddressesAndGateways) {
       "wan0 dev=b addr=198.51.100.2/28 gw=198.51.100.1 addr6=2001:db8:100::2/64 gw6=2001:db8:100::1\n"
       "wan1 dev=c addr=198.51.100.18/28 gw=198.51.100.17 addr6=2001:db8:200::2/127 gw6=fe80::1\n"
       "lte  dev=d addr=198.51.100.34/28 gw=198.51.100.33\n"));
-  const Interface& lan = b.ports[0].itf;
+  const PortAddresses& lan = b.ports[0].addr;
   CHECK(lan.has_ip6);
   CHECK_FALSE(lan.has_gateway6);
   LONGS_EQUAL(64, lan.prefix6_len);
   LONGS_EQUAL(0x20, lan.ip6[0]);
   LONGS_EQUAL(0x01, lan.ip6[5]);
   LONGS_EQUAL(0x01, lan.ip6[15]);
-  const Interface& w0 = b.ports[1].itf;
+  const PortAddresses& w0 = b.ports[1].addr;
   CHECK(w0.has_ip6 && w0.has_gateway6);
   LONGS_EQUAL(0x02, w0.ip6[15]);
   LONGS_EQUAL(0x01, w0.gateway6[15]);
   LONGS_EQUAL(0x01, w0.gateway6[4]);
-  const Interface& w1 = b.ports[2].itf;
+  const PortAddresses& w1 = b.ports[2].addr;
   LONGS_EQUAL(127, w1.prefix6_len);
   LONGS_EQUAL(0xfe, w1.gateway6[0]);  // a link-local next hop is fine
-  CHECK_FALSE(b.ports[3].itf.has_ip6);
+  CHECK_FALSE(b.ports[3].addr.has_ip6);
 }
 
 TEST(Board, RejectsWithFileAndLine) {
