@@ -210,7 +210,18 @@ void Inspector::on_media(const MediaAnnouncement& a) {
   RtpMediaInfo info = RtpMediaInfo::from_sdp(m);
   info.direction = a.direction;  // after offer/answer and session-level defaults
   if (a.rtcp.port != 0 && a.rtcp.port != a.rtp.port + 1 && !info.rtcp_mux) info.rtcp_port = a.rtcp.port;
-  streams_.expect(a.rtp, a.call.slot, info, now_);
+  // The other side's address for this media line, when its SDP is known
+  // (the call keeps the first audio line of each side): the stream is keyed
+  // by the pair, so calls answered from one shared media address (media
+  // servers, conference bridges) keep their streams apart.
+  Endpoint peer{};
+  if (const Call* c = calls_.get(a.call)) {
+    const bool caller = a.owner == Party::caller;
+    if ((caller ? c->caller_media : c->callee_media) == a.rtp) peer = caller ? c->callee_media : c->caller_media;
+  }
+  if (peer.port == 0 || unspecified(peer.addr)) peer = Endpoint{};
+  streams_.expect(a.rtp, a.call.slot, info, now_, peer);
+  if (!(peer == Endpoint{})) streams_.pair(peer, a.rtp, a.call.slot, now_);
   call_generation_[a.call.slot] = a.call.generation;
 }
 
