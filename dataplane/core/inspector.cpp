@@ -243,6 +243,14 @@ void Inspector::note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, T
       if (s) calls_.add_ssrc(CallRef{call_slot, a.call_generation}, s->ssrc);
     }
   }
+  if (link_call && !(flags & kRtpFlagFirst)) {
+    RtpStream* s = streams_.get_mutable(stream);
+    if (s && (s->flags & kStreamRebound)) {  // first packet since a new call's SDP took it over
+      s->flags &= uint8_t(~kStreamRebound);
+      a.call_generation = call_generation_[call_slot];
+      calls_.add_ssrc(CallRef{call_slot, a.call_generation}, s->ssrc);
+    }
+  }
   uint32_t age = ms - a.bucket_start_ms;
   if (age >= 1000) {
     a.previous = age < 2000 ? a.current : 0;
@@ -257,7 +265,8 @@ void Inspector::note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, T
 
 CallRef Inspector::stream_call(uint32_t stream) const {
   const RtpStream* s = streams_.get(stream);
-  if (!s || s->call_slot >= cfg_.calls.capacity) return CallRef{};
+  // A rebound stream's generation is the old call's: no call until its next packet.
+  if (!s || s->call_slot >= cfg_.calls.capacity || (s->flags & kStreamRebound)) return CallRef{};
   return CallRef{s->call_slot, activity_[stream].call_generation};
 }
 
@@ -277,7 +286,10 @@ StreamActivityView Inspector::activity_view_(uint32_t stream, const RtpStream& s
   }
   if (s.flags & kStreamHeld) v.flags |= kActivityOnHold;
   if (s.flags & kStreamComfortNoise) v.flags |= kActivityComfortNoise;
-  if (s.flags & kStreamBye) v.flags |= kActivityEnded;
+  // RTCP BYE; or the record of an ended call whose ports a new call's SDP
+  // names, with no packet since: its last packet is the old call's, and its
+  // generation names the old call (slots' generations coincide).
+  if (s.flags & (kStreamBye | kStreamRebound)) v.flags |= kActivityEnded;
   if (s.call_slot != kNoCallSlot) {
     const Call* c = calls_.get(CallRef{s.call_slot, a.call_generation});
     if (!c || !call_state_live(c->state)) v.flags |= kActivityEnded;

@@ -332,6 +332,10 @@ void StreamTable::update_streams_(uint32_t ei, const Endpoint& only_from, uint32
     RtpStream& s = streams_[si];
     if (!(only_from == Endpoint{}) && !(s.src == only_from)) continue;
     s.direction = media.direction;
+    // Another call's SDP names the same ports (records of an ended call
+    // reused): until its next packet the stream is the old call's media,
+    // not the new call's (the inspector re-links it then).
+    if (s.call_slot != call_slot) s.flags |= kStreamRebound;
     s.call_slot = call_slot;
     if (held_direction(media.direction))
       s.flags |= kStreamHeld;

@@ -68,6 +68,7 @@ enum RtpStreamFlags : uint8_t {
   kStreamRtcpSeen = 1 << 2,      // RTCP SR or RR about this stream seen
   kStreamBye = 1 << 3,           // RTCP BYE from this SSRC
   kStreamHeld = 1 << 4,          // SDP says no media to dst (sendonly/inactive at dst)
+  kStreamRebound = 1 << 5,       // a new call's SDP took the stream over; no packet since
 };
 
 // What the media-blackout detector reads per stream.
@@ -226,6 +227,7 @@ class StreamTable {
 
   const RtpStream* find(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
   const RtpStream* get(uint32_t stream) const;
+  RtpStream* get_mutable(uint32_t stream) { return const_cast<RtpStream*>(get(stream)); }
   StreamMediaState media_state(uint32_t stream, TimeNs now) const;
 
   // Every live stream, in slot order: fn(const RtpStream&).

@@ -343,3 +343,28 @@ TEST(Inspector, CallsAnsweredFromOneSharedMediaAddressKeepTheirOwnStreams) {
     CHECK(ssrcs.count(0xA000u + c) && ssrcs.count(0xB000u + c));
   }
 }
+
+TEST(Inspector, AnEndedCallsStreamTakenOverByANewCallsSdpIsNotTheNewCallsMedia) {
+  // e2e_faults' false media blackout (issue 17): calls on the same ports
+  // right after earlier ones ended. The new offer names the old inbound
+  // stream's destination; both calls are their slot's first use, so the
+  // generations coincide. Until the stream has a packet again it is the
+  // old call's ended media, never "answered and silent" in the new call.
+  Lab lab;
+  lab.setup_call("old@test");
+  lab.media(20);
+  lab.caller_sip(sip("BYE sip:bob@192.0.2.2 SIP/2.0", "2 BYE", "", true, "old@test"));
+  lab.callee_sip(sip("SIP/2.0 200 OK", "2 BYE", "", true, "old@test"));
+  lab.now += 500 * kNsPerMs;
+  lab.setup_call("new@test");
+  const Call* fresh = lab.in->calls().find("new@test");
+  CHECK(fresh != nullptr);
+  const uint32_t in_stream = lab.stream_to(kCallerRtp);
+  CHECK(in_stream != kNoStream);
+  CHECK_TRUE(lab.in->activity(in_stream).flags & kActivityEnded);
+  CHECK_FALSE(lab.in->stream_call(in_stream).valid());
+  // Media again: the stream is the new call's.
+  lab.media(5, 200);
+  CHECK_FALSE(lab.in->activity(in_stream).flags & kActivityEnded);
+  CHECK(lab.in->calls().get(lab.in->stream_call(in_stream)) == lab.in->calls().find("new@test"));
+}
