@@ -51,7 +51,9 @@ void BlackoutDetector::add(const StreamSample& s) {
     const TimeNs quiet = now_ - s.last_tx_ns;
     const TimeNs gap = talk_gap(c.blackout);
     if (quiet >= gap && (!stalls_ || quiet - stalls_->within(s.last_tx_ns, now_) >= gap)) {
-      ++r.ended;
+      // Both quiet: ended media; the carrier still sending: one-way (an announcement).
+      if (now_ >= s.last_rx_ns + gap) ++r.ended;
+      else ++r.one_way;
       return;
     }
   }

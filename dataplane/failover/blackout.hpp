@@ -116,7 +116,7 @@ struct BlackoutResult {
   uint32_t active = 0;         // counted (see above)
   uint32_t silent = 0;         // active and silent for >= blackout
   uint32_t ended = 0;          // flowing both ways once, both directions quiet now (ended media)
-  uint32_t one_way = 0;        // inbound flowing, our side of the call not (announcement)
+  uint32_t one_way = 0;        // inbound flowing, our side of the call not talking (announcement)
   TimeNs onset = 0;            // latest last_rx among silent streams: media stopped by then
   bool deferred_stall = false; // a blackout without the stall guard (see above)
 };

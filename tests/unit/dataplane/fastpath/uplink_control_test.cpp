@@ -511,3 +511,31 @@ TEST(UplinkControl, StatsNameTrunksInTheCallRecordsIndexOrder) {
   CHECK(call != nullptr);
   LONGS_EQUAL(0, call->trunk);  // what CallRecordWire::trunk carries
 }
+
+TEST(UplinkControl, MediaEndingBothWaysOrOneWayNeverSwitches) {
+  // Two calls through wan0, probes answered throughout.
+  run(50);
+  uint16_t seq = 1;
+  talk(*this, seq, 1200);
+  LONGS_EQUAL(0, ctl->active());
+  // Both directions stop together (the audio ended before the BYE): ended
+  // media, not a blackout, however long the silence.
+  for (int ms = 0; ms < 2000; ++ms) run(1);
+  LONGS_EQUAL(0, ctl->active());
+  LONGS_EQUAL(1, ctl->engine().switches());
+  LONGS_EQUAL(2, ctl->engine().blackout().result(0).ended);
+  // One-way announcements: the far end plays, the LAN side only listens.
+  for (int i = 0; i < 100; ++i, ++seq) {
+    for (uint16_t c = 0; c < 2; ++c) {
+      const uint16_t port = uint16_t(40000 + 2 * c);
+      inject(*wan0, rtp_frame(kWan0Mac, kGw0Mac, kFar, port, kWan0Ip, port, seq, 0x2000 + c));
+    }
+    run(20);
+  }
+  LONGS_EQUAL(2, ctl->engine().blackout().result(0).one_way);
+  LONGS_EQUAL(0, ctl->engine().blackout().result(0).active);
+  // ...and it ends: still nothing to switch for.
+  for (int ms = 0; ms < 2000; ++ms) run(1);
+  LONGS_EQUAL(0, ctl->active());
+  LONGS_EQUAL(1, ctl->engine().switches());
+}
