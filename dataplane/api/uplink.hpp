@@ -80,7 +80,8 @@ inline uint8_t soft_fault_bit(SoftFault f) { return uint8_t(1u << uint8_t(f)); }
   X(forced, "operator forced this uplink")                                       \
   X(auto_mode, "operator returned to automatic selection")                       \
   X(failback, "preferred uplink clean for its hold-down")                        \
-  X(last_resort, "no usable uplink: best remaining candidate")
+  X(last_resort, "no usable uplink: best remaining candidate")                   \
+  X(holddown, "active uplink still in its hold-down: a usable one takes over")
 
 enum class SwitchReason : uint8_t {
 #define TG_X(name, text) name,

@@ -210,7 +210,18 @@ void Inspector::on_media(const MediaAnnouncement& a) {
   RtpMediaInfo info = RtpMediaInfo::from_sdp(m);
   info.direction = a.direction;  // after offer/answer and session-level defaults
   if (a.rtcp.port != 0 && a.rtcp.port != a.rtp.port + 1 && !info.rtcp_mux) info.rtcp_port = a.rtcp.port;
-  streams_.expect(a.rtp, a.call.slot, info, now_);
+  // The other side's address for this media line, when its SDP is known
+  // (the call keeps the first audio line of each side): the stream is keyed
+  // by the pair, so calls answered from one shared media address (media
+  // servers, conference bridges) keep their streams apart.
+  Endpoint peer{};
+  if (const Call* c = calls_.get(a.call)) {
+    const bool caller = a.owner == Party::caller;
+    if ((caller ? c->caller_media : c->callee_media) == a.rtp) peer = caller ? c->callee_media : c->caller_media;
+  }
+  if (peer.port == 0 || unspecified(peer.addr)) peer = Endpoint{};
+  streams_.expect(a.rtp, a.call.slot, info, now_, peer);
+  if (!(peer == Endpoint{})) streams_.pair(peer, a.rtp, a.call.slot, now_);
   call_generation_[a.call.slot] = a.call.generation;
 }
 
@@ -232,6 +243,14 @@ void Inspector::note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, T
       if (s) calls_.add_ssrc(CallRef{call_slot, a.call_generation}, s->ssrc);
     }
   }
+  if (link_call && !(flags & kRtpFlagFirst)) {
+    RtpStream* s = streams_.get_mutable(stream);
+    if (s && (s->flags & kStreamRebound)) {  // first packet since a new call's SDP took it over
+      s->flags &= uint8_t(~kStreamRebound);
+      a.call_generation = call_generation_[call_slot];
+      calls_.add_ssrc(CallRef{call_slot, a.call_generation}, s->ssrc);
+    }
+  }
   uint32_t age = ms - a.bucket_start_ms;
   if (age >= 1000) {
     a.previous = age < 2000 ? a.current : 0;
@@ -246,7 +265,8 @@ void Inspector::note_rtp_(uint32_t stream, uint16_t flags, uint32_t call_slot, T
 
 CallRef Inspector::stream_call(uint32_t stream) const {
   const RtpStream* s = streams_.get(stream);
-  if (!s || s->call_slot >= cfg_.calls.capacity) return CallRef{};
+  // A rebound stream's generation is the old call's: no call until its next packet.
+  if (!s || s->call_slot >= cfg_.calls.capacity || (s->flags & kStreamRebound)) return CallRef{};
   return CallRef{s->call_slot, activity_[stream].call_generation};
 }
 
@@ -266,7 +286,10 @@ StreamActivityView Inspector::activity_view_(uint32_t stream, const RtpStream& s
   }
   if (s.flags & kStreamHeld) v.flags |= kActivityOnHold;
   if (s.flags & kStreamComfortNoise) v.flags |= kActivityComfortNoise;
-  if (s.flags & kStreamBye) v.flags |= kActivityEnded;
+  // RTCP BYE; or the record of an ended call whose ports a new call's SDP
+  // names, with no packet since: its last packet is the old call's, and its
+  // generation names the old call (slots' generations coincide).
+  if (s.flags & (kStreamBye | kStreamRebound)) v.flags |= kActivityEnded;
   if (s.call_slot != kNoCallSlot) {
     const Call* c = calls_.get(CallRef{s.call_slot, a.call_generation});
     if (!c || !call_state_live(c->state)) v.flags |= kActivityEnded;

@@ -203,17 +203,35 @@ void StreamTable::remove_stream_(uint32_t idx) {
   --stream_count_;
 }
 
-uint32_t StreamTable::find_expect_(const Endpoint& dst) const {
-  uint64_t h = hash_endpoint(dst);
+uint64_t StreamTable::expect_hash_(const Endpoint& dst, const Endpoint& peer) const {
+  const uint64_t h = hash_endpoint(dst);
+  return peer == Endpoint{} ? h : mix64(h ^ hash_endpoint(peer, 0x70656572ULL));
+}
+
+uint32_t StreamTable::find_expect_(const Endpoint& dst, const Endpoint& peer) const {
+  uint64_t h = expect_hash_(dst, peer);
   for (uint32_t i = uint32_t(h) & expect_mask_;; i = (i + 1) & expect_mask_) {
     uint32_t idx = expect_slots_[i];
     if (idx == kNoStream) return kNoStream;
-    if (expects_[idx].dst == dst) return idx;
+    if (expects_[idx].dst == dst && expects_[idx].peer == peer) return idx;
   }
 }
 
+uint32_t StreamTable::match_expect_(const Endpoint& src, const Endpoint& dst) const {
+  uint32_t ei = find_expect_(dst, src);
+  if (ei == kNoStream) ei = find_expect_(src, dst);
+  if (ei == kNoStream) ei = find_expect_(dst);
+  if (ei == kNoStream) ei = find_expect_(src);
+  return ei;
+}
+
+uint32_t StreamTable::expected_call(const Endpoint& dst, const Endpoint& peer) const {
+  uint32_t ei = match_expect_(peer, dst);
+  return ei == kNoStream ? kNoCallSlot : expects_[ei].call_slot;
+}
+
 bool StreamTable::put_expect_(const Expect& e) {
-  uint32_t existing = find_expect_(e.dst);
+  uint32_t existing = find_expect_(e.dst, e.peer);
   if (existing != kNoStream) {
     Expect& x = expects_[existing];
     uint32_t keep[2] = {x.streams[0], x.streams[1]};
@@ -226,7 +244,7 @@ bool StreamTable::put_expect_(const Expect& e) {
   uint32_t idx = expect_free_[--expect_free_top_];
   expects_[idx] = e;
   expect_used_[idx] = true;
-  uint32_t i = uint32_t(hash_endpoint(e.dst)) & expect_mask_;
+  uint32_t i = uint32_t(expect_hash_(e.dst, e.peer)) & expect_mask_;
   while (expect_slots_[i] != kNoStream) i = (i + 1) & expect_mask_;
   expect_slots_[i] = idx;
   ++expect_count_;
@@ -234,13 +252,13 @@ bool StreamTable::put_expect_(const Expect& e) {
 }
 
 void StreamTable::remove_expect_(uint32_t idx) {
-  uint32_t i = uint32_t(hash_endpoint(expects_[idx].dst)) & expect_mask_;
+  uint32_t i = uint32_t(expect_hash_(expects_[idx].dst, expects_[idx].peer)) & expect_mask_;
   while (expect_slots_[i] != idx) i = (i + 1) & expect_mask_;
   for (uint32_t j = i;;) {
     j = (j + 1) & expect_mask_;
     uint32_t xj = expect_slots_[j];
     if (xj == kNoStream) break;
-    uint32_t home = uint32_t(hash_endpoint(expects_[xj].dst)) & expect_mask_;
+    uint32_t home = uint32_t(expect_hash_(expects_[xj].dst, expects_[xj].peer)) & expect_mask_;
     bool home_in_range = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
     if (!home_in_range) {
       expect_slots_[i] = xj;
@@ -253,19 +271,23 @@ void StreamTable::remove_expect_(uint32_t idx) {
   --expect_count_;
 }
 
-bool StreamTable::expect(const Endpoint& dst, uint32_t call_slot, const RtpMediaInfo& media, TimeNs now) {
+bool StreamTable::expect(const Endpoint& dst, uint32_t call_slot, const RtpMediaInfo& media, TimeNs now,
+                         const Endpoint& peer) {
   Expect e;
   e.dst = dst;
   e.call_slot = call_slot;
   e.last_used = now;
   e.media = media;
-  // Need room for the RTP entry and, without rtcp-mux, its RTCP entry.
+  // Need room for the RTP entry, without rtcp-mux its RTCP entry, and with
+  // a peer the pair's entry.
   bool have_rtp = find_expect_(dst) != kNoStream;
   Endpoint rtcp = dst;
   rtcp.port = media.rtcp_port ? media.rtcp_port : uint16_t(dst.port + 1);
   bool want_rtcp = !media.rtcp_mux && rtcp.port != dst.port;
   bool have_rtcp = want_rtcp && find_expect_(rtcp) != kNoStream;
-  uint32_t needed = (have_rtp ? 0 : 1) + (want_rtcp && !have_rtcp ? 1 : 0);
+  bool want_pair = !(peer == Endpoint{});
+  bool have_pair = want_pair && find_expect_(dst, peer) != kNoStream;
+  uint32_t needed = (have_rtp ? 0 : 1) + (want_rtcp && !have_rtcp ? 1 : 0) + (want_pair && !have_pair ? 1 : 0);
   if (needed > expect_free_top_) {
     count_(StreamCounter::expect_full);
     return false;
@@ -279,20 +301,47 @@ bool StreamTable::expect(const Endpoint& dst, uint32_t call_slot, const RtpMedia
     r.streams[0] = r.streams[1] = kNoStream;
     put_expect_(r);
   }
+  if (want_pair) {
+    Expect p = e;
+    p.peer = peer;
+    p.streams[0] = p.streams[1] = kNoStream;
+    put_expect_(p);
+    update_streams_(find_expect_(dst, peer), Endpoint{}, call_slot, media);
+  }
   // A re-INVITE may put the streams to dst on hold or take them off it.
-  uint32_t idx = find_expect_(dst);
-  for (uint32_t si : expects_[idx].streams) {
+  // dst alone may be shared by several calls (a media server): with a peer,
+  // only the streams from that peer are this call's.
+  update_streams_(find_expect_(dst), peer, call_slot, media);
+  count_(StreamCounter::expect_added);
+  return true;
+}
+
+bool StreamTable::pair(const Endpoint& dst, const Endpoint& peer, uint32_t call_slot, TimeNs now) {
+  uint32_t ei = find_expect_(dst);
+  if (ei == kNoStream || peer == Endpoint{}) return false;
+  // Copied: expect() may move entries around.
+  const RtpMediaInfo media = expects_[ei].media;
+  return expect(dst, call_slot, media, now, peer);
+}
+
+void StreamTable::update_streams_(uint32_t ei, const Endpoint& only_from, uint32_t call_slot, const RtpMediaInfo& media) {
+  if (ei == kNoStream) return;
+  const Endpoint& dst = expects_[ei].dst;
+  for (uint32_t si : expects_[ei].streams) {
     if (si == kNoStream || !used_[si] || !(streams_[si].dst == dst)) continue;
     RtpStream& s = streams_[si];
+    if (!(only_from == Endpoint{}) && !(s.src == only_from)) continue;
     s.direction = media.direction;
+    // Another call's SDP names the same ports (records of an ended call
+    // reused): until its next packet the stream is the old call's media,
+    // not the new call's (the inspector re-links it then).
+    if (s.call_slot != call_slot) s.flags |= kStreamRebound;
     s.call_slot = call_slot;
     if (held_direction(media.direction))
       s.flags |= kStreamHeld;
     else
       s.flags &= uint8_t(~kStreamHeld);
   }
-  count_(StreamCounter::expect_added);
-  return true;
 }
 
 void StreamTable::unexpect(const Endpoint& dst) {
@@ -313,8 +362,7 @@ bool StreamTable::expected(const Endpoint& dst) const { return find_expect_(dst)
 
 UdpMediaResult StreamTable::on_udp(const Endpoint& src, const Endpoint& dst, Bytes payload, TimeNs now) noexcept {
   UdpMediaResult res;
-  uint32_t ei = find_expect_(dst);
-  if (ei == kNoStream) ei = find_expect_(src);  // from an advertised endpoint
+  uint32_t ei = match_expect_(src, dst);
   bool rtcp_port = ei != kNoStream && expects_[ei].rtcp_port;
   if (ei == kNoStream && !cfg_.heuristic) {
     count_(StreamCounter::not_rtp);
@@ -356,8 +404,7 @@ UdpMediaResult StreamTable::on_rtp(const Endpoint& src, const Endpoint& dst, con
   UdpMediaResult res;
   uint32_t idx = find_stream_(src, dst, h.ssrc);
   if (idx == kNoStream) {
-    uint32_t ei = find_expect_(dst);
-    if (ei == kNoStream) ei = find_expect_(src);  // symmetric RTP from an advertised endpoint
+    uint32_t ei = match_expect_(src, dst);  // the pair, else dst, else symmetric RTP from src
     Expect* e = ei == kNoStream ? nullptr : &expects_[ei];
     if (e && e->rtcp_port) e = nullptr;  // RTP to an RTCP port: not from SDP
     if (!e) {

@@ -3,8 +3,14 @@
 //
 // Two open-addressing tables (linear probing, backward-shift deletion, so no
 // tombstones and lookups stay short), both sized at construction:
-//  - expectations, keyed by the destination an SDP advertised (c= + m= port):
-//    "RTP to 203.0.113.5:5004 belongs to call slot 17, PT 0 = PCMU/8000";
+//  - expectations, keyed by the destination an SDP advertised (c= + m= port)
+//    and, once the other side's SDP is known, by the pair (that destination,
+//    the other side's address): "RTP between 192.0.2.10:20000 and
+//    203.0.113.5:5004 belongs to call slot 17, PT 0 = PCMU/8000". Media
+//    servers and conference bridges answer many calls from one address, so
+//    a packet is matched by its full pair first; the destination alone
+//    (last SDP to name it) is the fallback for a sender whose address no
+//    SDP gave (NAT);
 //  - streams, keyed by (src endpoint, dst endpoint, SSRC), as Wireshark keys
 //    its RTP streams: a new SSRC on the same 5-tuple is a new stream.
 // RTCP to port+1 (or a=rtcp:) or on the RTP port itself (rtcp-mux, RFC 5761)
@@ -62,6 +68,7 @@ enum RtpStreamFlags : uint8_t {
   kStreamRtcpSeen = 1 << 2,      // RTCP SR or RR about this stream seen
   kStreamBye = 1 << 3,           // RTCP BYE from this SSRC
   kStreamHeld = 1 << 4,          // SDP says no media to dst (sendonly/inactive at dst)
+  kStreamRebound = 1 << 5,       // a new call's SDP took the stream over; no packet since
 };
 
 // What the media-blackout detector reads per stream.
@@ -178,12 +185,22 @@ class StreamTable {
 
   // SDP learned: RTP to `dst` belongs to `call_slot` with these codecs.
   // Re-calling for the same dst (re-INVITE, answer after offer) updates it
-  // (codecs, direction -> hold flag of its streams). False if table full.
-  bool expect(const Endpoint& dst, uint32_t call_slot, const RtpMediaInfo& media, TimeNs now);
+  // (codecs, direction -> hold flag of its streams). With `peer` (the other
+  // side's SDP address of the same media line, when known) the pair
+  // (dst, peer) is expected as well and wins over dst alone. False if the
+  // table is full.
+  bool expect(const Endpoint& dst, uint32_t call_slot, const RtpMediaInfo& media, TimeNs now,
+              const Endpoint& peer = {});
+  // The answer named `peer` for the offer to `dst`: expect the pair (dst,
+  // peer) with what the offer's expectation says, for call_slot. False if
+  // dst is not expected or the table is full.
+  bool pair(const Endpoint& dst, const Endpoint& peer, uint32_t call_slot, TimeNs now);
   // The call is over or the SDP withdrew the address: forget the expectation
   // (its streams stay until idle expiry, for reports).
   void unexpect(const Endpoint& dst);
   bool expected(const Endpoint& dst) const;
+  // The call a pair of endpoints was expected for (kNoCallSlot: none).
+  uint32_t expected_call(const Endpoint& dst, const Endpoint& peer) const;
 
   // One UDP datagram (L4 payload) seen at `now`: RTP or RTCP to an expected
   // destination, or from one (symmetric RTP, RFC 4961: a NATed far end sends
@@ -210,6 +227,7 @@ class StreamTable {
 
   const RtpStream* find(const Endpoint& src, const Endpoint& dst, uint32_t ssrc) const;
   const RtpStream* get(uint32_t stream) const;
+  RtpStream* get_mutable(uint32_t stream) { return const_cast<RtpStream*>(get(stream)); }
   StreamMediaState media_state(uint32_t stream, TimeNs now) const;
 
   // Every live stream, in slot order: fn(const RtpStream&).
@@ -235,6 +253,7 @@ class StreamTable {
  private:
   struct Expect {
     Endpoint dst;
+    Endpoint peer;           // empty: dst alone
     uint32_t call_slot = kNoCallSlot;
     TimeNs last_used = 0;
     RtpMediaInfo media;
@@ -252,7 +271,12 @@ class StreamTable {
   uint32_t create_stream_(const Endpoint& src, const Endpoint& dst, uint32_t ssrc,
                           const Expect* e, TimeNs now);
   void remove_stream_(uint32_t index);
-  uint32_t find_expect_(const Endpoint& dst) const;
+  uint64_t expect_hash_(const Endpoint& dst, const Endpoint& peer) const;
+  uint32_t find_expect_(const Endpoint& dst, const Endpoint& peer = {}) const;
+  // The expectation a datagram src -> dst matches: the pair either way, then
+  // dst alone, then src alone (symmetric RTP from an advertised endpoint).
+  uint32_t match_expect_(const Endpoint& src, const Endpoint& dst) const;
+  void update_streams_(uint32_t expect, const Endpoint& only_from, uint32_t call_slot, const RtpMediaInfo& media);
   bool put_expect_(const Expect& e);
   void remove_expect_(uint32_t index);
   void rate_windows_(RtpStream& s, uint16_t flags);

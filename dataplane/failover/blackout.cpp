@@ -41,6 +41,22 @@ void BlackoutDetector::add(const StreamSample& s) {
   ++r.streams;
   if (s.flags & (kStreamOnHold | kStreamComfortNoise | kStreamEnded | kStreamNotAnswered)) return;  // no inbound expected
   if (s.last_rx_ns == 0 || s.recent_rx_packets < c.flow_min_packets) return;   // was not flowing
+  // Only a carrier that went silent while we talk is blacked out.
+  if (s.last_tx_ns == 0 || s.recent_tx_packets < c.flow_min_packets) {
+    ++r.one_way;
+    return;
+  }
+  // Our side's quiet time, less the loop's stalls (its packets wait in the rx ring too).
+  if (now_ > s.last_tx_ns) {
+    const TimeNs quiet = now_ - s.last_tx_ns;
+    const TimeNs gap = talk_gap(c.blackout);
+    if (quiet >= gap && (!stalls_ || quiet - stalls_->within(s.last_tx_ns, now_) >= gap)) {
+      // Both quiet: ended media; the carrier still sending: one-way (an announcement).
+      if (now_ >= s.last_rx_ns + gap) ++r.ended;
+      else ++r.one_way;
+      return;
+    }
+  }
   // A stream already silent for the blackout time when this uplink took it
   // over proves nothing about this uplink.
   const TimeNs since = since_[s.uplink];

@@ -1,5 +1,6 @@
 // Media blackout detector: per uplink, "inbound RTP stopped on a quorum of
-// the streams that were flowing". Independent of the stream table's type:
+// the streams that were flowing, while our side of each of those calls kept
+// talking". Independent of the stream table's type:
 // the fast path walks its own table and add()s one StreamSample per stream
 // between begin() and end(); nothing is stored per stream here.
 //
@@ -7,6 +8,13 @@
 //   - it is not on hold (sendonly/inactive/ended) and not in comfort noise,
 //   - it was flowing: >= flow_min_packets inbound in the second before its
 //     last inbound packet (FlowMeter below can keep that figure),
+//   - its call's LAN -> carrier stream is flowing (>= flow_min_packets in
+//     its last second) and still talking: its last packet is less than
+//     talk_gap(blackout) of running time old. A carrier that goes silent
+//     while we talk is an outage; streams whose two directions went quiet
+//     together are ended media (the caller hung up the audio, an IVR prompt
+//     finished, silence suppression), and one-way media (an announcement
+//     with a silent LAN side, or our side only) is no evidence either way,
 //   - it received inbound since the uplink started carrying traffic
 //     (carrying_since): streams just moved by a switch never flowed there,
 //   - its silence is not stale (>= kStaleBlackouts x blackout): the rule
@@ -47,7 +55,18 @@ struct StreamSample {
   uint32_t recent_rx_packets;  // inbound packets in the second before last_rx_ns
   UplinkIndex uplink;          // uplink carrying the stream
   uint8_t flags;               // StreamFlag
+  // The same call's LAN -> carrier stream (the newest, if several).
+  TimeNs last_tx_ns = 0;          // its last packet (0: none: one-way inbound)
+  uint32_t recent_tx_packets = 0; // its packets in the second before last_tx_ns
 };
+
+// How long our side may pause and still be "talking": a few packet times at
+// the longest common ptime, and never more than half the blackout time, so
+// that the LAN side talked through at least half of the inbound silence.
+inline TimeNs talk_gap(TimeNs blackout) {
+  const TimeNs gap = 80 * kNsPerMs;
+  return gap < blackout / 2 ? gap : blackout / 2;
+}
 
 // 8 bytes a stream table can embed to provide recent_rx_packets: a sliding
 // one-second count from two buckets, updated per inbound packet (no clock).
@@ -96,6 +115,8 @@ struct BlackoutResult {
   uint32_t streams = 0;        // samples seen on the uplink
   uint32_t active = 0;         // counted (see above)
   uint32_t silent = 0;         // active and silent for >= blackout
+  uint32_t ended = 0;          // flowing both ways once, both directions quiet now (ended media)
+  uint32_t one_way = 0;        // inbound flowing, our side of the call not talking (announcement)
   TimeNs onset = 0;            // latest last_rx among silent streams: media stopped by then
   bool deferred_stall = false; // a blackout without the stall guard (see above)
 };

@@ -107,7 +107,13 @@ void Engine::feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft, TimeN
   emit_state(u, now);
 }
 
-api::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex, const Selection& sel, TimeNs& first_seen) const {
+int Engine::preference(UplinkIndex u) const {
+  for (uint8_t i = 0; i < config_.uplink_count; ++i)
+    if (config_.priority[i] == u) return i;
+  return kMaxUplinks;
+}
+
+api::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex to, const Selection& sel, TimeNs& first_seen) const {
   using R = api::SwitchReason;
   if (from == kNoUplink) return R::initial;
   if (mode_changed_) {
@@ -126,7 +132,12 @@ api::SwitchReason Engine::reason_for(UplinkIndex from, UplinkIndex, const Select
     return R::soft_fault;
   }
   if (sel.last_resort) return R::last_resort;
-  return R::failback;
+  // Failback only ever moves to a more preferred uplink. Leaving an
+  // uplink that is not usable although no fault is left (its hold-down
+  // runs: it carried traffic as the last resort) for a less preferred
+  // usable one is not a failback.
+  if (preference(to) < preference(from)) return R::failback;
+  return R::holddown;
 }
 
 void Engine::reselect(TimeNs now) {

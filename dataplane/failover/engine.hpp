@@ -112,6 +112,7 @@ class Engine {
   void update_probing(UplinkIndex u, TimeNs now);
   void feed(UplinkIndex u, HealthInput in, TimeNs now, uint8_t soft = 0, TimeNs onset = 0);
   void reselect(TimeNs now);
+  int preference(UplinkIndex u) const;  // position in the priority list, 0 = most preferred
   api::SwitchReason reason_for(UplinkIndex from, UplinkIndex to, const Selection& sel, TimeNs& first_seen) const;
   void emit_state(UplinkIndex u, TimeNs now);
   void emit_command_result(const api::Command& c, api::CommandResult r, TimeNs now);

@@ -53,6 +53,12 @@ UplinkControl::UplinkControl(const failover::Config& config, Datapath& dp, drive
                              api::FastPathChannels* channels, TimeNs now, ControlPeriods periods,
                              const CallExportConfig& call_export)
     : engine_(config, *this, now), dp_(dp), channels_(channels), periods_(periods) {
+  if (Inspector* in = dp_.inspector()) {
+    talk_slots_ = in->calls().capacity();
+    talk_ = std::make_unique<LanTalk[]>(talk_slots_);
+    while (talk_endpoints_ < 2 * in->streams().capacity()) talk_endpoints_ <<= 1;
+    talk_by_endpoint_ = std::make_unique<LanTalk[]>(talk_endpoints_);
+  }
   if (Inspector* in = dp_.inspector())
     calls_ = std::make_unique<CallExporter>(*in, channels_ ? &channels_->cdr : nullptr,
                                             channels_ ? &channels_->live_calls : nullptr, now, call_export,
@@ -92,19 +98,56 @@ void UplinkControl::scan_media(TimeNs now) {
   if (!in) return;
   const uint8_t count = engine_.config().uplink_count;
   uint32_t flowing[kMaxUplinkPorts] = {};
+  // First the LAN's own streams: per call, the newest one our side sends.
+  // A carrier stream counts towards a blackout only while its call's LAN
+  // side still talks (blackout.hpp). Streams without a call (no SIP seen:
+  // SIP over TLS, heuristic RTP) go by the LAN endpoint instead: a phone
+  // sends from the port it receives on (symmetric RTP, RFC 4961).
+  const uint32_t scan = ++talk_scan_;
+  auto newer = [&](LanTalk& t, uint32_t key, const StreamActivityView& v) {
+    if (t.scan == scan && t.key == key && t.last >= v.last_arrival) return;
+    t = LanTalk{v.last_arrival, v.recent_packets, key, scan};
+  };
+  in->for_each_activity([&](const StreamActivityView& v) {
+    if (v.ingress != kIngressLan) return;
+    const CallRef call = in->stream_call(v.stream);
+    if (call.valid() && call.slot < talk_slots_) newer(talk_[call.slot], call.generation, v);
+    if (const RtpStream* s = in->streams().get(v.stream)) {
+      const uint64_t h = hash_endpoint(s->src);
+      newer(talk_by_endpoint_[h & (talk_endpoints_ - 1)], uint32_t(h >> 32), v);
+    }
+  });
   engine_.media_scan_begin(now);
   in->for_each_activity([&](const StreamActivityView& v) {
     // Only inbound streams tell whether an uplink delivers; the LAN's own
     // streams (ingress kIngressLan) do not.
     if (v.ingress >= count) return;
     uint8_t flags = v.flags;
+    failover::StreamSample sample{v.last_arrival, v.recent_packets, v.ingress, 0};
     // A call still being set up (calling/ringing) may have no media yet,
     // while its stream record, reused from an earlier call on the same
     // ports, still shows that call's last packet.
     const CallRef call = in->stream_call(v.stream);
-    if (call.valid())
+    if (call.valid()) {
       if (const Call* c = in->calls().get(call); c && c->state < CallState::answered) flags |= failover::kStreamNotAnswered;
-    engine_.media_scan_add(failover::StreamSample{v.last_arrival, v.recent_packets, v.ingress, flags});
+      if (call.slot < talk_slots_) {
+        const LanTalk& t = talk_[call.slot];
+        if (t.scan == scan && t.key == call.generation) {
+          sample.last_tx_ns = t.last;
+          sample.recent_tx_packets = t.recent;
+        }
+      }
+    } else if (const RtpStream* s = in->streams().get(v.stream)) {
+      // Collisions of the index only lose the match (no blackout evidence).
+      const uint64_t h = hash_endpoint(s->dst);
+      const LanTalk& t = talk_by_endpoint_[h & (talk_endpoints_ - 1)];
+      if (t.scan == scan && t.key == uint32_t(h >> 32)) {
+        sample.last_tx_ns = t.last;
+        sample.recent_tx_packets = t.recent;
+      }
+    }
+    sample.flags = flags;
+    engine_.media_scan_add(sample);
     if (v.recent_packets > 0 && !(v.flags & kActivityEnded)) ++flowing[v.ingress];
   });
   engine_.media_scan_end(now);

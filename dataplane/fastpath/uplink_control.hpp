@@ -85,6 +85,20 @@ class UplinkControl final : public failover::EventSink {
   ControlPeriods periods_;
   TimeNs next_link_ = 0, next_engine_ = 0, next_stats_ = 0, next_media_ = 0;
   uint32_t inbound_streams_[kMaxUplinkPorts] = {};  // flowing, per uplink, at the last scan
+  // The LAN side's newest stream at scan `scan`, per call slot (key: the
+  // call's generation) and per LAN endpoint (a direct-mapped index by hash,
+  // key: the hash's upper half). Preallocated, stamped, never cleared.
+  struct LanTalk {
+    TimeNs last = 0;
+    uint32_t recent = 0;
+    uint32_t key = 0;
+    uint32_t scan = 0;
+  };
+  std::unique_ptr<LanTalk[]> talk_;
+  uint32_t talk_slots_ = 0;
+  std::unique_ptr<LanTalk[]> talk_by_endpoint_;
+  uint32_t talk_endpoints_ = 1;  // a power of two
+  uint32_t talk_scan_ = 0;
   bool link_known_[kMaxPorts] = {};
   bool link_[kMaxPorts] = {};
   uint64_t events_ = 0;

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < scans; ++i) {
     now += 10 * kMs;
     e.media_scan_begin(now);
-    for (int s = 0; s < streams; ++s) e.media_scan_add(StreamSample{now - kMs, 50, UplinkIndex(s % 3), 0});
+    for (int s = 0; s < streams; ++s) e.media_scan_add(StreamSample{now - kMs, 50, UplinkIndex(s % 3), 0, now - kMs, 50});
     e.media_scan_end(now);
   }
   t1 = std::chrono::steady_clock::now();

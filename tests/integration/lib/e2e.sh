@@ -84,7 +84,7 @@ e2e_boost() {  # node...
 # the piled-up rx from looking like silence. Hold-downs short so tests end.
 e2e_timers() {  # holddown_initial_ms holddown_max_ms [holddown_decay_ms]
   holddown_initial_ms=$1 holddown_max_ms=$2
-  local decay=${3:-60000} blackout=250 min_streams=2
+  local decay=${3:-60000} blackout=${E2E_BLACKOUT_MS:-250} min_streams=2
   cat >"$run/failover.conf" <<EOF
 probe_interval_ms = 10
 probe_timeout_ms = 100

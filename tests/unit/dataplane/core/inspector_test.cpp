@@ -296,3 +296,75 @@ TEST(Inspector, SdpInsideAMultipartBodyIsLearned) {
   CHECK(lab.caller_sip(no_sdp) == InspectOutcome::sip);
   LONGS_EQUAL(0, lab.in->malformed());
 }
+
+TEST(Inspector, CallsAnsweredFromOneSharedMediaAddressKeepTheirOwnStreams) {
+  // A media server answers every call from 192.0.2.2:30000; the callers
+  // offer their own ports. All three calls are set up before any media (the
+  // order that bound every outbound stream to the last answer when the
+  // expectation was keyed by the SDP destination alone).
+  Lab lab;
+  const char* ids[] = {"shared-1@test", "shared-2@test", "shared-3@test"};
+  const uint16_t ports[] = {20000, 20002, 20004};
+  for (int c = 0; c < 3; ++c) {
+    lab.caller_sip(sip("INVITE sip:bob@192.0.2.2 SIP/2.0", "1 INVITE", sdp("192.0.2.1", ports[c]), false, ids[c]));
+    lab.now += 50 * kNsPerMs;
+    lab.callee_sip(sip("SIP/2.0 200 OK", "1 INVITE", sdp("192.0.2.2", kCalleeRtp), true, ids[c]));
+    lab.now += 5 * kNsPerMs;
+    lab.caller_sip(sip("ACK sip:bob@192.0.2.2 SIP/2.0", "1 ACK", "", true, ids[c]));
+  }
+  for (int i = 0; i < 20; ++i) {
+    lab.now += 20 * kNsPerMs;
+    const uint16_t seq = uint16_t(100 + i);
+    for (int c = 0; c < 3; ++c) {
+      CHECK(lab.send(frame(kIpProtoUdp, kCaller, ports[c], kCallee, kCalleeRtp, rtp(seq, seq * 160u, 0xA000 + c, 0)), 1) ==
+            InspectOutcome::rtp);
+      CHECK(lab.send(frame(kIpProtoUdp, kCallee, kCalleeRtp, kCaller, ports[c], rtp(seq, seq * 160u, 0xB000 + c, 0)), 2) ==
+            InspectOutcome::rtp);
+    }
+  }
+  LONGS_EQUAL(6, lab.in->streams().size());
+  int checked = 0;
+  lab.in->for_each_stream([&](uint32_t i, const RtpStream& s) {
+    const bool outbound = s.dst.port == kCalleeRtp;
+    const uint16_t caller_port = outbound ? s.src.port : s.dst.port;
+    const int c = (caller_port - 20000) / 2;
+    const Call* call = lab.in->calls().get(lab.in->stream_call(i));
+    CHECK_TEXT(call != nullptr, "stream without its call");
+    STRCMP_EQUAL(ids[c], std::string(call->call_id_text()).c_str());
+    LONGS_EQUAL(20, s.stats.wireshark().packets);
+    ++checked;
+  });
+  LONGS_EQUAL(6, checked);
+  for (int c = 0; c < 3; ++c) {
+    const Call* call = lab.in->calls().find(ids[c]);
+    CHECK(call != nullptr);
+    LONGS_EQUAL(2, call->ssrc_count);  // its own two SSRCs, one each way
+    std::set<uint32_t> ssrcs(call->ssrcs, call->ssrcs + call->ssrc_count);
+    CHECK(ssrcs.count(0xA000u + c) && ssrcs.count(0xB000u + c));
+  }
+}
+
+TEST(Inspector, AnEndedCallsStreamTakenOverByANewCallsSdpIsNotTheNewCallsMedia) {
+  // e2e_faults' false media blackout (issue 17): calls on the same ports
+  // right after earlier ones ended. The new offer names the old inbound
+  // stream's destination; both calls are their slot's first use, so the
+  // generations coincide. Until the stream has a packet again it is the
+  // old call's ended media, never "answered and silent" in the new call.
+  Lab lab;
+  lab.setup_call("old@test");
+  lab.media(20);
+  lab.caller_sip(sip("BYE sip:bob@192.0.2.2 SIP/2.0", "2 BYE", "", true, "old@test"));
+  lab.callee_sip(sip("SIP/2.0 200 OK", "2 BYE", "", true, "old@test"));
+  lab.now += 500 * kNsPerMs;
+  lab.setup_call("new@test");
+  const Call* fresh = lab.in->calls().find("new@test");
+  CHECK(fresh != nullptr);
+  const uint32_t in_stream = lab.stream_to(kCallerRtp);
+  CHECK(in_stream != kNoStream);
+  CHECK_TRUE(lab.in->activity(in_stream).flags & kActivityEnded);
+  CHECK_FALSE(lab.in->stream_call(in_stream).valid());
+  // Media again: the stream is the new call's.
+  lab.media(5, 200);
+  CHECK_FALSE(lab.in->activity(in_stream).flags & kActivityEnded);
+  CHECK(lab.in->calls().get(lab.in->stream_call(in_stream)) == lab.in->calls().find("new@test"));
+}

@@ -416,3 +416,24 @@ TEST(StreamTable, LossLowersWindowRatingMoreWithoutPlc) {
     DOUBLES_EQUAL(93.206 - ie, s->r_short, 0.01);
   }
 }
+
+TEST(StreamTable, PairWinsOverTheSharedDestination) {
+  tg::StreamTable t({});
+  const Endpoint server = ep("203.0.113.5", 6000);
+  const Endpoint a = ep("192.0.2.10", 20000), b = ep("192.0.2.10", 20002);
+  // Offers (dst alone), then answers from one shared address with the pair.
+  CHECK_TRUE(t.expect(a, 1, pcmu_media(), kT0));
+  CHECK_TRUE(t.expect(b, 2, pcmu_media(), kT0));
+  CHECK_TRUE(t.expect(server, 1, pcmu_media(), kT0, a));
+  CHECK_TRUE(t.pair(a, server, 1, kT0));
+  CHECK_TRUE(t.expect(server, 2, pcmu_media(), kT0, b));
+  CHECK_TRUE(t.pair(b, server, 2, kT0));
+  LONGS_EQUAL(1, t.expected_call(server, a));  // a -> server: call 1, not the last answer's 2
+  LONGS_EQUAL(2, t.expected_call(server, b));
+  LONGS_EQUAL(1, t.expected_call(a, server));
+  LONGS_EQUAL(2, t.expected_call(b, server));
+  // A sender no SDP named (NAT): the destination alone, last SDP wins.
+  LONGS_EQUAL(2, t.expected_call(server, ep("198.51.100.7", 4000)));
+  LONGS_EQUAL(tg::kNoCallSlot, t.expected_call(ep("198.51.100.8", 1), ep("198.51.100.7", 4000)));
+  CHECK_FALSE(t.pair(ep("198.51.100.9", 1), server, 3, kT0));  // nothing offered there
+}

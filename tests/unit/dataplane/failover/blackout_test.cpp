@@ -7,8 +7,16 @@ using namespace tg::failover;
 
 namespace {
 constexpr TimeNs kMs = kNsPerMs;
-StreamSample stream(TimeNs last_rx, UplinkIndex u = 0, uint8_t flags = 0, uint32_t recent = 50) {
-  return {last_rx, recent, u, flags};
+// Our side of the call: still talking at the scan (kTalking, filled in by
+// the scan), or its last packet and packets in its last second.
+constexpr TimeNs kTalking = ~TimeNs(0);
+StreamSample stream(TimeNs last_rx, UplinkIndex u = 0, uint8_t flags = 0, uint32_t recent = 50,
+                    TimeNs last_tx = kTalking, uint32_t recent_tx = 50) {
+  return {last_rx, recent, u, flags, last_tx, recent_tx};
+}
+StreamSample at(StreamSample s, TimeNs now) {
+  if (s.last_tx_ns == kTalking) s.last_tx_ns = now;
+  return s;
 }
 struct Fixture {
   BlackoutDetector d;
@@ -23,7 +31,7 @@ struct Fixture {
   }
   const BlackoutResult& scan(TimeNs now, std::initializer_list<StreamSample> ss, UplinkIndex u = 0) {
     d.begin(now, since);
-    for (const auto& s : ss) d.add(s);
+    for (const auto& s : ss) d.add(at(s, now));
     d.end();
     return d.result(u);
   }
@@ -109,11 +117,11 @@ TEST(Blackout, UplinksAreIndependentAndBadIndicesCounted) {
   Fixture f;
   const TimeNs t = 10'000 * kMs;
   f.d.begin(t + 300 * kMs, f.since);
-  f.d.add(stream(t, 0));
-  f.d.add(stream(t, 0));
-  f.d.add(stream(t + 290 * kMs, 1));
-  f.d.add(stream(t + 290 * kMs, 1));
-  f.d.add(stream(t, 9));
+  f.d.add(at(stream(t, 0), t + 300 * kMs));
+  f.d.add(at(stream(t, 0), t + 300 * kMs));
+  f.d.add(at(stream(t + 290 * kMs, 1), t + 300 * kMs));
+  f.d.add(at(stream(t + 290 * kMs, 1), t + 300 * kMs));
+  f.d.add(at(stream(t, 9), t + 300 * kMs));
   f.d.end();
   CHECK_TRUE(f.d.result(0).blackout);
   CHECK_FALSE(f.d.result(1).blackout);
@@ -138,7 +146,7 @@ TEST(Blackout, LoopStallsAreLeftOutOfSilence) {
   LoopStalls stalls;
   auto scan = [&](TimeNs now, std::initializer_list<StreamSample> ss) {
     f.d.begin(now, f.since, &stalls);
-    for (const auto& s : ss) f.d.add(s);
+    for (const auto& s : ss) f.d.add(at(s, now));
     f.d.end();
     return f.d.result(0);
   };
@@ -195,4 +203,65 @@ TEST(Blackout, StaleSilenceAndCallsBeingSetUpDoNotCount) {
   CHECK_FALSE(r.blackout);
   LONGS_EQUAL(0, r.active);
   LONGS_EQUAL(2, r.streams);
+}
+
+TEST(Blackout, OnlyACarrierSilentWhileWeTalkCounts) {
+  Fixture f;  // 150 ms: our side may pause talk_gap = 75 ms
+  const TimeNs t = 10'000 * kMs;
+  const TimeNs now = t + 200 * kMs;
+  LONGS_EQUAL(75 * kMs, talk_gap(150 * kMs));
+  LONGS_EQUAL(60 * kMs, talk_gap(120 * kMs));
+  LONGS_EQUAL(80 * kMs, talk_gap(250 * kMs));
+  // We talk, the carrier went silent on both calls: a blackout.
+  BlackoutResult r = f.scan(now, {stream(t), stream(t - 5 * kMs)});
+  CHECK_TRUE(r.blackout);
+  // Both directions went quiet together (media ended before the BYE): ended, not counted.
+  r = f.scan(now, {stream(t, 0, 0, 50, t), stream(t - 5 * kMs, 0, 0, 50, t + 10 * kMs)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(0, r.active);
+  LONGS_EQUAL(2, r.ended);
+  // Our side stopped a little after the carrier's (still within the
+  // silence): quiet for >= talk_gap at the scan, ended media too.
+  r = f.scan(now, {stream(t, 0, 0, 50, t + 120 * kMs), stream(t, 0, 0, 50, t + 125 * kMs)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(2, r.ended);
+  // ...but a pause shorter than talk_gap is still talking.
+  CHECK_TRUE(f.scan(now, {stream(t, 0, 0, 50, now - 74 * kMs), stream(t, 0, 0, 50, now - 20 * kMs)}).blackout);
+  // One-way announcements: inbound only (our side never sent, or too little
+  // to be flowing): no evidence, never a blackout.
+  r = f.scan(now, {stream(t, 0, 0, 50, 0, 0), stream(t, 0, 0, 50, now, 3)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(0, r.active);
+  LONGS_EQUAL(2, r.one_way);
+  // A mix: one ended call and one silent while we talk is below min_streams.
+  r = f.scan(now, {stream(t, 0, 0, 50, t), stream(t)});
+  CHECK_FALSE(r.blackout);
+  LONGS_EQUAL(1, r.active);
+  LONGS_EQUAL(1, r.silent);
+  // With quorum 100 %, an ended call does not dilute a real blackout of the others.
+  CHECK_TRUE(f.scan(now, {stream(t, 0, 0, 50, t), stream(t), stream(t)}).blackout);
+}
+
+TEST(Blackout, OurSideQuietOnlyForALoopStallStillTalks) {
+  Fixture f;  // 150 ms
+  const TimeNs t = 10'000 * kMs;
+  LoopStalls stalls;
+  // Both directions' packets waited in the rings for the 400 ms stall: our
+  // side's quiet time less the stall is 10 ms, still talking; the carrier's
+  // silence is 20 ms of running time: no blackout yet, held back.
+  stalls.add(t + 10 * kMs, t + 410 * kMs);
+  f.d.begin(t + 420 * kMs, f.since, &stalls);
+  f.d.add(stream(t, 0, 0, 50, t + 10 * kMs));
+  f.d.add(stream(t, 0, 0, 50, t + 10 * kMs));
+  f.d.end();
+  LONGS_EQUAL(2, f.d.result(0).active);
+  LONGS_EQUAL(0, f.d.result(0).ended);
+  CHECK_FALSE(f.d.result(0).blackout);
+  CHECK_TRUE(f.d.result(0).deferred_stall);
+  // Without the stall the same figures are ended media.
+  f.d.begin(t + 420 * kMs, f.since);
+  f.d.add(stream(t, 0, 0, 50, t + 10 * kMs));
+  f.d.add(stream(t, 0, 0, 50, t + 10 * kMs));
+  f.d.end();
+  LONGS_EQUAL(2, f.d.result(0).ended);
 }

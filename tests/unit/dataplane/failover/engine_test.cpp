@@ -402,7 +402,7 @@ TEST(Engine, StreamsLeftOnAnUplinkNoLongerCarryingCallsMakeNoBlackout) {
   const TimeNs t = 10 * kSec;
   auto scan = [&](TimeNs now, UplinkIndex u, TimeNs last) {
     e.media_scan_begin(now);
-    for (int i = 0; i < 2; ++i) e.media_scan_add(StreamSample{last, 50, u, 0});
+    for (int i = 0; i < 2; ++i) e.media_scan_add(StreamSample{last, 50, u, 0, now, 50});  // our side talks
     e.media_scan_end(now);
   };
   scan(t, 1, t);
@@ -414,4 +414,34 @@ TEST(Engine, StreamsLeftOnAnUplinkNoLongerCarryingCallsMakeNoBlackout) {
   scan(t + 1100 * kMs, 0, t + 100 * kMs);
   LONGS_EQUAL(1, e.active_uplink());
   CHECK(sink.switches().back().reason == R::media_blackout);
+}
+
+TEST(Engine, FailbackOnlyEverMovesToAMorePreferredUplink) {
+  // wan0 carries traffic as the last resort while its hold-down runs; LTE's
+  // hold-down ends first. Moving wan0 -> LTE is right (wan0 is not usable
+  // yet) but it is not a failback; wan0's own end of hold-down is.
+  Collect sink;
+  Engine e(Config::defaults(), sink, 0);
+  ProbeRequest req[16];
+  for (UplinkIndex u = 0; u < 3; ++u) e.on_link(u, true, kMs);
+  LONGS_EQUAL(0, e.active_uplink());
+  e.on_link(0, false, 1000 * kMs);
+  e.on_link(1, false, 1100 * kMs);
+  e.on_link(2, false, 1200 * kMs);
+  e.on_link(2, true, 1300 * kMs);  // hold-down until 11.3 s
+  e.on_link(0, true, 1400 * kMs);  // hold-down until 11.4 s
+  LONGS_EQUAL(0, e.active_uplink());
+  CHECK(sink.switches().back().reason == R::last_resort);
+  for (TimeNs t = 1400 * kMs; t <= 12 * kSec; t += 10 * kMs) e.poll(t, req, 16);
+  auto sw = sink.switches();
+  // initial, wan0->wan1 (link), wan1->lte (link), lte->wan0 (last resort),
+  // wan0->lte (wan0 still in hold-down), lte->wan0 (failback).
+  LONGS_EQUAL(6, sw.size());
+  CHECK(sw[4].uplink_from == 0 && sw[4].uplink_to == 2);
+  CHECK(sw[4].reason == R::holddown);
+  CHECK(sw[5].uplink_from == 2 && sw[5].uplink_to == 0);
+  CHECK(sw[5].reason == R::failback);
+  for (const auto& s : sw)
+    if (s.reason == R::failback) CHECK_TEXT(s.uplink_to < s.uplink_from, "failback to a less preferred uplink");
+  STRCMP_EQUAL("holddown", api::switch_reason_name(R::holddown));
 }
