@@ -27,6 +27,7 @@
 #include "dataplane/fastpath/board.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/fastpath/failover_file.hpp"
+#include "dataplane/fastpath/fast_clock.hpp"
 #include "dataplane/fastpath/trunks.hpp"
 #include "dataplane/fastpath/uplink_control.hpp"
 #include "dataplane/api/channels.hpp"
@@ -134,15 +135,6 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
   return true;
 }
 
-class Clock {
- public:
-  Clock() : hz_(rte_get_tsc_hz()) {}
-  TimeNs now() const { return TimeNs((unsigned __int128)rte_get_tsc_cycles() * kNsPerSec / hz_); }
-
- private:
-  uint64_t hz_;
-};
-
 const char* role_name(uint8_t p) { return p < kRoleCount ? kRoleNames[p] : "?"; }
 
 std::string stats_json(const Board& board, const Datapath& dp, const UplinkControl& ctl, TimeNs start, TimeNs now) {
@@ -228,14 +220,6 @@ std::string stats_json(const Board& board, const Datapath& dp, const UplinkContr
   }
   j << "}}";
   return j.str();
-}
-
-// CLOCK_REALTIME minus the fast path's clock: turns record times into wall
-// time. Sampled on the control path (vDSO clock_gettime), never per packet.
-uint64_t realtime_offset(TimeNs fast_now) {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
 }
 
 // The tap mirrors the port's IPv6 address too, so the box's own IPv6
@@ -382,7 +366,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Clock clock;
+  // CLOCK_MONOTONIC from the TSC, its rate measured rather than DPDK's rounded estimate.
+  SystemClockSource clock_source;
+  FastClock clock(clock_source);
+  clock.settle(100 * kNsPerMs);
   TimeNs now = clock.now();
   const TimeNs start = now;
 
@@ -415,10 +402,10 @@ int main(int argc, char** argv) {
   };
   resolve_gateways(true);
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
-  if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
+  if (CallExporter* cx = ctl->calls()) cx->note_realtime_offset(now, clock.realtime_offset());
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
-  TimeNs next_10ms = now, next_file = now, next_arp_refresh = now + 30 * kNsPerSec;
+  TimeNs next_10ms = now, next_file = now, next_calibration = now + kNsPerSec, next_arp_refresh = now + 30 * kNsPerSec;
   while (!g_quit) {
     // One acquire load per pass: a switch decided in tick() below applies
     // to the next burst.
@@ -436,10 +423,15 @@ int main(int argc, char** argv) {
       next_arp_refresh = now + 30 * kNsPerSec;
       resolve_gateways(false);
     }
+    if (now >= next_calibration) {
+      next_calibration = now + kNsPerSec;
+      clock.calibrate();
+    }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
-      // Follows wall-clock steps (NTP) within 100 ms.
-      if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
+      // Follows wall-clock steps (NTP) within 100 ms; records convert each
+      // call with the offset of its own time.
+      if (CallExporter* cx = ctl->calls()) cx->note_realtime_offset(now, clock.realtime_offset());
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }
