@@ -370,6 +370,9 @@ int main(int argc, char** argv) {
   SystemClockSource clock_source;
   FastClock clock(clock_source);
   clock.settle(100 * kNsPerMs);
+  std::fprintf(stderr, "tg-dataplane: TSC %.3f MHz against CLOCK_MONOTONIC; DPDK estimates %.3f MHz (a clock on it runs %+.0f ppm)\n",
+               clock.rate_hz() / 1e6, double(clock.nominal_hz()) / 1e6,
+               (double(clock.nominal_hz()) / clock.rate_hz() - 1) * -1e6);
   TimeNs now = clock.now();
   const TimeNs start = now;
 
