@@ -27,6 +27,15 @@ int32_t ms_or_none(int64_t ms) { return ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX
 
 bool same_addr(const Endpoint& a, const Endpoint& b) { return b.port != 0 && a.addr == b.addr; }
 
+// One stream's counts into its direction's.
+void add_stream(DirectionCounts& d, uint32_t packets, uint32_t dtmf_packets, uint16_t dtmf_events, uint8_t dtmf_pt) {
+  ++d.streams;
+  d.rtp_packets += packets;
+  d.dtmf_packets += dtmf_packets;
+  d.dtmf_events = uint16_t(std::min<uint32_t>(UINT16_MAX, d.dtmf_events + dtmf_events));
+  if (dtmf_pt) d.dtmf_payload_type = dtmf_pt;
+}
+
 }  // namespace
 
 CallExporter::CallExporter(Inspector& in, api::CdrProducer* cdr, api::LiveCallsWriter* live, TimeNs now,
@@ -205,13 +214,8 @@ void CallExporter::note_stream(CallMediaSlot& slot, uint32_t index, const RtpStr
       if (x.index == kNoStream && !free) free = &x;
     if (!free) {
       // Full: the oldest folds into its direction's rest (its counts stay).
-      CallStreamSeen& old = slot.seen[0];
-      DirectionCounts& r = slot.rest[old.direction];
-      ++r.streams;
-      r.rtp_packets += old.packets;
-      r.dtmf_packets += old.dtmf_packets;
-      r.dtmf_events = uint16_t(std::min<uint32_t>(UINT16_MAX, r.dtmf_events + old.dtmf_events));
-      if (old.dtmf_payload_type) r.dtmf_payload_type = old.dtmf_payload_type;
+      const CallStreamSeen& old = slot.seen[0];
+      add_stream(slot.rest[old.direction & 1], old.packets, old.dtmf_packets, old.dtmf_events, old.dtmf_payload_type);
       std::memmove(&slot.seen[0], &slot.seen[1], sizeof(CallStreamSeen) * (kCallSlotStreams - 1));
       free = &slot.seen[kCallSlotStreams - 1];
     }
@@ -241,12 +245,7 @@ void CallExporter::fill_counts(const CallMediaSlot& slot, CallRef ref, api::Call
       dtmf = s->dtmf_packets;
       events = s->dtmf_events;
     }
-    DirectionCounts& c = d[x.direction & 1];
-    ++c.streams;
-    c.rtp_packets += packets;
-    c.dtmf_packets += dtmf;
-    c.dtmf_events = uint16_t(std::min<uint32_t>(UINT16_MAX, c.dtmf_events + events));
-    if (x.dtmf_payload_type) c.dtmf_payload_type = x.dtmf_payload_type;
+    add_stream(d[x.direction & 1], packets, dtmf, events, x.dtmf_payload_type);
   }
   for (int i = 0; i < 2; ++i) {
     api::CallMediaWire& m = r.media[i];

@@ -85,13 +85,6 @@ for r in json.load(open(sys.argv[2])):
 print(json.dumps(out))
 PY
 jq -c '.[]' "$run/stamps.json" | while read -r l; do echo "stamp error: $l"; done
-jq -e --argjson n $ncalls 'length == $n' "$run/stamps.json" >/dev/null || fail "calls in capture and records differ: $(cat "$run/stamps.json")"
-jq -e '[.[] | .error_ms | (.invite, .answer, .bye) | fabs] | max <= 5' "$run/stamps.json" >/dev/null ||
-  fail "a record stamp is more than 5 ms off the capture: $(cat "$run/stamps.json")"
-jq -e '[.[] | .error_ms.duration | fabs] | max <= 10' "$run/stamps.json" >/dev/null ||
-  fail "a record duration is more than 10 ms off the capture: $(cat "$run/stamps.json")"
-ok "stamps within 5 ms, durations within 10 ms of the LAN capture: $(jq -c '[.[] | .error_ms]' "$run/stamps.json")"
-
 # --- DTMF and all RTP
 sent_dtmf=$(jq '[.call_list[].sent_dtmf_packets] | add' "$run/pbx.json")
 jq -e --argjson d ${#digits} --argjson sent "$sent_dtmf" --argjson n $ncalls \
@@ -134,4 +127,12 @@ grep -q ",4940555666,.*,bye_failed,.*,0,404," "$run/export.csv" || fail "CSV row
 jq -e '[.[] | select(.to == "4940555666" and .bye_code == 404)] | length == 1' "$run/tg-store.json" >/dev/null ||
   fail "tg-store export: $(jq -c '[.[] | {to, bye_code}]' "$run/tg-store.json")"
 ok "diagnose call $bye_id: $(jq -r '.verdict + ": " + .explanation' "$run/diag-bye.json")"
+# --- the timing verdict last: every functional check above has run
+jq -e --argjson n $ncalls 'length == $n' "$run/stamps.json" >/dev/null || fail "calls in capture and records differ: $(cat "$run/stamps.json")"
+jq -e '[.[] | .error_ms | (.invite, .answer, .bye) | fabs] | max <= 5' "$run/stamps.json" >/dev/null ||
+  fail "a record stamp is more than 5 ms off the capture: $(cat "$run/stamps.json")"
+jq -e '[.[] | .error_ms.duration | fabs] | max <= 10' "$run/stamps.json" >/dev/null ||
+  fail "a record duration is more than 10 ms off the capture: $(cat "$run/stamps.json")"
+ok "stamps within 5 ms, durations within 10 ms of the LAN capture: $(jq -c '[.[] | .error_ms]' "$run/stamps.json")"
+
 e2e_done
