@@ -6,23 +6,14 @@
 # With the mail relay down, notices wait on disk, survive a tg-notify
 # restart and are delivered once each (as one digest) when it returns.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-notify=$build/bin/tg-notify
-py=/usr/bin/python3   # Debian's python3 has python3-aiosmtpd (a pyenv one on PATH may not)
-[ -x "$notify" ] || { echo "skip: $notify not built"; exit 77; }
-$py -c 'import aiosmtpd' 2>/dev/null || { echo "skip: python3-aiosmtpd not installed"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_bin tg-notify
+need_py aiosmtpd
+py=$PY
+notify=$bin/tg-notify
 
-tmp=$(mktemp -d /tmp/tgal-smtp.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.log; do echo "--- $f"; tail -n 30 "$f"; done; exit 1; }
+temp_dir tmp tgal-smtp
+fail_details() { for f in "$tmp"/*.log; do echo "--- $f"; tail -n 30 "$f"; done; }
 
 free_port() { $py -c "import socket; s=socket.socket(socket.AF_INET, socket.$1); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
 smtp_port=$(free_port SOCK_STREAM)
@@ -67,7 +58,7 @@ start_sink() {  # PORT MAILFILE [aiosmtpd TLS options]
   shift 2
   PYTHONPATH=$tmp $py -m aiosmtpd -n -l "127.0.0.1:$port" "$@" -c tgsink.Capture "$out" >>"$tmp/sink.log" 2>&1 &
   sink_pid=$!
-  pids+=("$sink_pid")
+  cleanup_pid "$sink_pid"
   local deadline=$((SECONDS + 15))
   until $py -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; do
     ((SECONDS < deadline)) || fail "SMTP sink did not start"
@@ -87,7 +78,7 @@ wait_mail() {  # FILE MARKER SECONDS
 }
 
 $py "$tmp/syslog_sink.py" "$syslog_port" "$tmp/syslog.txt" 2>"$tmp/syslog_sink.log" &
-pids+=("$!")
+cleanup_pid "$!"
 
 cat >"$tmp/tg.conf" <<EOF
 [box]
@@ -146,7 +137,7 @@ echo "ok: alarm mail to 2 recipients with the text and X.733 fields; RFC 5424 sy
 stop_sink
 "${N[@]}" drain 2>"$tmp/drain1.log" &
 drain_pid=$!
-pids+=("$drain_pid")
+cleanup_pid "$drain_pid"
 for i in 1 2 3 4; do
   "${N[@]}" raise --type trunk_down --object "carrier$i" --detail "outage marker $i-$$" >/dev/null
 done
@@ -172,7 +163,7 @@ grep -q "Couldn't connect\|onnection refused" <<<"$status" || fail "no SMTP erro
 
 "${N[@]}" drain 2>"$tmp/drain2.log" &   # restarted with the relay still down
 drain_pid=$!
-pids+=("$drain_pid")
+cleanup_pid "$drain_pid"
 sleep 0.3                               # let it fail at least once more before the relay returns
 start_sink "$smtp_port" "$tmp/mail.jsonl"
 for i in 1 2 3 4; do wait_mail "$tmp/mail.jsonl" "outage marker $i-$$" 20; done
@@ -193,7 +184,7 @@ echo "ok: 4 notices waited on disk through a tg-notify restart, then one digest 
 # --- a storm: 20 alarms in about a second become a handful of mails, each alarm in exactly one
 "${N[@]}" drain 2>"$tmp/drain-storm.log" &
 drain_pid=$!
-pids+=("$drain_pid")
+cleanup_pid "$drain_pid"
 storm_start=$SECONDS
 for i in $(seq 1 20); do
   "${N[@]}" raise --type uplink_loss --object "wan$i" --detail "storm marker $i-$$" --severity major >/dev/null

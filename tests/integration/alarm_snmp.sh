@@ -6,22 +6,13 @@
 # on disk while the receiver is down, survive a tg-notify restart and are
 # delivered once each when it returns.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-notify=$build/bin/tg-notify
-[ -x "$notify" ] || { echo "skip: $notify not built"; exit 77; }
-command -v snmptrapd >/dev/null || { echo "skip: snmptrapd not installed"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_bin tg-notify
+need_cmd snmptrapd
+notify=$bin/tg-notify
 
-tmp=$(mktemp -d /tmp/tgal-snmp.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- snmptrapd log"; cat "$tmp/trapd.log" 2>/dev/null || true; exit 1; }
+temp_dir tmp tgal-snmp
+fail_details() { echo "--- snmptrapd log"; cat "$tmp/trapd.log" 2>/dev/null; }
 
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 engine=0x80007ea904c0000201   # our engine id for v3 traps (the receiver knows the user under it)
@@ -36,7 +27,7 @@ start_trapd() {
   SNMP_PERSISTENT_DIR=$tmp/trapd-state snmptrapd -f -C -c "$tmp/trapd.conf" -Lf "$tmp/trapd.log" \
     -On -M /dev/null -m '' -F 'TRAP %P\n%V\n%v\n' "udp:127.0.0.1:$port" &
   trapd_pid=$!
-  pids+=("$trapd_pid")
+  cleanup_pid "$trapd_pid"
   local deadline=$((SECONDS + 10))
   until grep -q 'NET-SNMP version' "$tmp/trapd.log" 2>/dev/null; do
     ((SECONDS < deadline)) || fail "snmptrapd did not start"
@@ -156,7 +147,7 @@ inform=(-c "$tmp/v3.conf" --queue "$tmp/q-inform.db" --set alarm.snmp.notificati
 stop_trapd
 "$notify" "${inform[@]}" drain 2>"$tmp/drain1.log" &
 drain_pid=$!
-pids+=("$drain_pid")
+cleanup_pid "$drain_pid"
 for i in 1 2 3; do
   "$notify" "${inform[@]}" raise --type uplink_link_down --object "wan$i" --detail "carrier lost, inform $i" >/dev/null
 done

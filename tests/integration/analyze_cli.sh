@@ -7,28 +7,14 @@
 # (issue 2's names and types), the text report, and a live capture on a veth
 # inside a namespace while tg-callgen places a call.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-analyze=$build/bin/tg-analyze callgen=$build/bin/tg-callgen
+. "$(dirname "$0")/lib/common.sh"
+need_bin tg-analyze tg-callgen
+analyze=$bin/tg-analyze callgen=$bin/tg-callgen
 data=$top/tests/data/callgen_impaired.pcap
-fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$analyze" ] || fail "$analyze missing: run make first"
-command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-# Debian's interpreter directly: a pyenv shim on PATH costs seconds per call.
-py=$(command -v /usr/bin/python3 || command -v python3)
+py=$PY
 
 P=tganc$$
-work=$(mktemp -d /tmp/$P.XXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "${P}a" 2>/dev/null || true
-  ip netns del "${P}b" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+temp_dir work "$P"
 
 # run EXPECTED_RC ARGS...: stdout in $work/out, stderr in $work/err
 run() {
@@ -155,14 +141,10 @@ run 3 --json "$work/cut.pcap"; err_names "$work/cut.pcap"
   "$work/out" || fail "cut capture: report does not say it was cut"
 
 # Live capture: tg-analyze on a veth in a namespace while tg-callgen calls.
-if [ "$(id -u)" != 0 ] || [ ! -x "$callgen" ]; then
-  echo "live capture part skipped (needs root and tg-callgen)"
-  echo "tg-analyze CLI: all behave"
-  exit 0
-fi
+# The offline part above passed; the live part needs namespaces.
+need_root
 A=${P}a B=${P}b
-ip netns add "$A"
-ip netns add "$B"
+netns_add "$A" "$B"
 ip link add va netns "$A" type veth peer name vb netns "$B"
 ip -n "$A" addr add 203.0.113.1/24 dev va
 ip -n "$B" addr add 203.0.113.2/24 dev vb
@@ -170,20 +152,13 @@ ip -n "$A" link set va up
 ip -n "$B" link set vb up
 ip netns exec "$B" "$analyze" --json --interface vb --duration 6 >"$work/live.json" 2>"$work/live.err" &
 live=$!
-pids+=("$live")
+cleanup_pid "$live"
 # tg-analyze is capturing once its packet socket exists in the namespace.
-deadline=$((SECONDS + 10))
-until [ "$(ip netns exec "$B" cat /proc/net/packet | wc -l)" -gt 1 ]; do
-  ((SECONDS < deadline)) || fail "live tg-analyze did not open vb: $(cat "$work/live.err")"
-  sleep 0.05
-done
+capturing() { [ "$(ip netns exec "$B" cat /proc/net/packet | wc -l)" -gt 1 ]; }
+wait_until 10 capturing || fail "live tg-analyze did not open vb: $(cat "$work/live.err")"
 ip netns exec "$B" "$callgen" --mode uas --local 203.0.113.2:5060 --calls 1 --max-time 20 --summary /dev/null &
-pids+=($!)
-deadline=$((SECONDS + 10))
-until ip netns exec "$B" ss -Hnlu "sport = :5060" | grep -q .; do
-  ((SECONDS < deadline)) || fail "UAS did not bind"
-  sleep 0.05
-done
+cleanup_pid $!
+wait_for 10 "the UAS binds :5060" eval 'ip netns exec "$B" ss -Hnlu "sport = :5060" | grep -q .'
 ip netns exec "$A" "$callgen" --mode uac --local 203.0.113.1:5060 --remote 203.0.113.2:5060 --calls 1 \
   --duration 2 --max-time 20 --summary /dev/null || fail "call failed"
 wait "$live" || fail "live tg-analyze failed: $(cat "$work/live.err")"

@@ -12,31 +12,18 @@
 # Call-ID) must match what tshark decodes.
 #   KEEP=DIR   keep the capture and the outputs in DIR
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-callgen=$build/bin/tg-callgen impair=$build/bin/tg-impair analyze=$build/bin/tg-analyze
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
-for t in tshark tcpdump iptables-legacy python3; do command -v $t >/dev/null || skip "$t missing"; done
-# Debian's interpreter directly: a pyenv shim on PATH costs seconds per call.
-py=$(command -v /usr/bin/python3 || command -v python3)
-for b in "$callgen" "$impair" "$analyze"; do [ -x "$b" ] || fail "$b missing: run make first"; done
+. "$(dirname "$0")/lib/common.sh"
+need_root
+need_cmd tshark tcpdump iptables-legacy ip6tables-legacy
+need_bin tg-callgen tg-impair tg-analyze
+callgen=$bin/tg-callgen impair=$bin/tg-impair analyze=$bin/tg-analyze
+py=$PY
 
 P=tgan$$
 A=${P}a B=${P}b
-work=$(mktemp -d /tmp/$P.XXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$B" 2>/dev/null || true
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+temp_dir work "$P"
+keep_work() { if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/; fi; }
+on_exit keep_work
 # until CMD succeeds or SECONDS_ pass
 poll() {
   local limit=$1; shift
@@ -47,8 +34,7 @@ poll() {
   done
 }
 
-ip netns add "$A"
-ip netns add "$B"
+netns_add "$A" "$B"
 ip link add va netns "$A" type veth peer name vb netns "$B"
 ip -n "$A" addr add 192.0.2.1/24 dev va
 ip -n "$B" addr add 192.0.2.2/24 dev vb
@@ -68,32 +54,32 @@ for n in "$A" "$B"; do
     ip netns exec "$n" $ipt -A OUTPUT -p udp --sport 5060 -j ACCEPT
     ip netns exec "$n" $ipt -A OUTPUT -p udp --dport 9 -j ACCEPT  # the end-of-capture marker
     ip netns exec "$n" $ipt -A OUTPUT -p udp -j NFQUEUE --queue-num 1 \
-      || skip "no NFQUEUE target in this kernel"
+      || fail "no NFQUEUE target in this kernel"
   done
   echo "delay_ms=15 jitter_ms=14 loss_pct=4" >"$work/impair-$n.params"
   ip netns exec "$n" "$impair" --queue 1 --params "$work/impair-$n.params" --seed "$RANDOM" \
     --max-time 90 2>"$work/impair-$n.log" &
-  pids+=($!)
+  cleanup_pid "$!"
 done
 
 cap=$work/calls.pcap
 ip netns exec "$B" tcpdump -i vb --immediate-mode -U -n -w "$cap" -c 50000 udp 2>"$work/tcpdump.log" &
 tcpdump_pid=$!
-pids+=("$tcpdump_pid")
+cleanup_pid "$tcpdump_pid"
 poll 10 grep -q "listening on" "$work/tcpdump.log" || fail "tcpdump did not start"
 
 udp_bound() { ip netns exec "$1" ss -Hnlu "sport = :$2" | grep -q .; }
 ip netns exec "$B" "$callgen" --mode uas --local 192.0.2.2:5060 --calls 4 --rtcp-interval 1 --max-time 60 \
   --summary "$work/uas200.json" 2>"$work/uas200.log" &
-pids+=($!)
+cleanup_pid "$!"
 uas200=$!
 ip netns exec "$B" "$callgen" --mode uas --local 192.0.2.3:5060 --calls 2 --answer-code 486 --max-time 60 \
   --summary "$work/uas486.json" 2>"$work/uas486.log" &
-pids+=($!)
+cleanup_pid "$!"
 poll 10 udp_bound "$B" 5060 || fail "UAS did not bind 5060"
 ip netns exec "$B" "$callgen" --mode uas --local "[2001:db8::2]:5060" --calls 1 --rtcp-interval 1 --max-time 60 \
   --summary "$work/uas6.json" 2>"$work/uas6.log" &
-pids+=($!)
+cleanup_pid "$!"
 uas6=$!
 poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -q 192.0.2.3:5060" || fail "busy UAS did not bind"
 poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -qF '[2001:db8::2]:5060'" || fail "IPv6 UAS did not bind"
@@ -101,15 +87,15 @@ poll 10 bash -c "ip netns exec $B ss -Hnlu | grep -qF '[2001:db8::2]:5060'" || f
 ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5060 --remote 192.0.2.2:5060 --calls 4 --rate 8 \
   --duration 5 --rtcp-interval 1 --max-time 40 --summary "$work/uac200.json" 2>"$work/uac200.log" &
 uac200=$!
-pids+=("$uac200")
+cleanup_pid "$uac200"
 ip netns exec "$A" "$callgen" --mode uac --local 192.0.2.1:5062 --remote 192.0.2.3:5060 --calls 2 --rate 8 \
   --duration 2 --rtp-base 21000 --max-time 40 --summary "$work/uac486.json" 2>"$work/uac486.log" &
 uac486=$!
-pids+=("$uac486")
+cleanup_pid "$uac486"
 ip netns exec "$A" "$callgen" --mode uac --local "[2001:db8::1]:5060" --remote "[2001:db8::2]:5060" --calls 1 \
   --duration 4 --rtp-base 22000 --rtcp-interval 1 --max-time 40 --summary "$work/uac6.json" 2>"$work/uac6.log" &
 uac6=$!
-pids+=("$uac6")
+cleanup_pid "$uac6"
 wait "$uac200" || fail "UAC (200) failed: $(cat "$work/uac200.log")"
 wait "$uac6" || fail "UAC (IPv6) failed: $(cat "$work/uac6.log")"
 wait "$uac486" || true  # exits non-zero because its calls fail, as asked

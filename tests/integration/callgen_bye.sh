@@ -7,43 +7,31 @@
 # a test's call generator overrun its --max-time under 3 % loss. Loopback
 # of a namespace of its own.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-gen=$build/bin/tg-callgen
-[ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
-[ -x "$gen" ] || { echo "FAIL: $gen not built"; exit 1; }
+. "$(dirname "$0")/lib/common.sh"
+need_root
+need_bin tg-callgen
+gen=$bin/tg-callgen
 NS=tgcb$$
-run=$(mktemp -d /tmp/tgcb.XXXXXX)
+temp_dir run tgcb
 uas= uac=
-cleanup() {
-  local p
-  for p in $uas $uac; do kill "$p" 2>/dev/null || true; done
-  for p in $uas $uac; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$NS" 2>/dev/null || true
-  rm -rf "$run"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 5 "$run"/*.log 2>/dev/null; exit 1; }
+fail_details() { tail -n 5 "$run"/*.log 2>/dev/null; return 0; }
 # wait_bound ADDR:PORT WHO: a UDP socket of WHO bound there, within 5 s.
 wait_bound() {
-  local deadline=$((SECONDS + 5))
-  until ip netns exec "$NS" ss -Huna | grep -q "$1 "; do
-    ((SECONDS < deadline)) || fail "$2 did not start (nothing bound to $1)"
-    sleep 0.05
-  done
+  local addr=$1
+  wait_for 5 "$2 binds $addr" eval 'ip netns exec "$NS" ss -Huna | grep -q "$addr "'
 }
-ip netns add "$NS"
-ip -n "$NS" link set lo up
+netns_add "$NS"
 
 ip netns exec "$NS" "$gen" --mode uas --local 127.0.0.1:5060 --calls 1 --max-time 20 \
   --summary "$run/uas.json" >"$run/uas.log" 2>&1 &
 uas=$!
+cleanup_pid "$uas"
 wait_bound 127.0.0.1:5060 UAS
 start=$(date +%s%N)
 ip netns exec "$NS" "$gen" --mode uac --local 127.0.0.1:5062 --remote 127.0.0.1:5060 --calls 1 --duration 2 \
   --max-time 30 --rtp-base 22000 --summary "$run/uac.json" >"$run/uac.log" 2>&1 &
 uac=$!
+cleanup_pid "$uac"
 wait_bound 127.0.0.1:22000 UAC   # its first RTP socket: it has started
 sleep 1   # places the kill inside the 2 s call (a position in time, not a wait for a condition)
 kill "$uas"

@@ -6,33 +6,33 @@
 # and a refused one), latching, MOS on a clean path, and 503 + Retry-After
 # from the SBC during `sip503`.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_root
+need_bin tg-callgen
+need_cmd kamailio kamcmd
 P=tgcg$$
-work=$(mktemp -d)
+temp_dir work "$P"
 lab() { "$top/tools/lab/lab" --prefix "$P" "$@"; }
-trap 'lab down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+on_exit 'lab down >/dev/null 2>&1'
 . "$top/tools/lab/lab.env"
-cg=$TG_BUILD/bin/tg-callgen
+cg=$bin/tg-callgen
 
 lab up >/dev/null
 lab sbc start
-uas() { lab exec far "$cg" --mode uas --latch --local "$FAR_PHONES:5060" --max-time 20 "$@" & }
-uac() { lab exec far "$cg" --mode uac --local "$FAR_CARA:5070" --remote "$FAR_SBC:5060" --max-time 20 "$@"; }
-wait_listen() {
-  local deadline=$((SECONDS + 5))
-  until grep -q "$FAR_PHONES:5060" <<<"$(lab exec far ss -Hlun)"; do
-    ((SECONDS < deadline)) || fail "far phones did not start"
-  done
+# The far phones run directly under ip netns exec, so $! is tg-callgen
+# itself: it is stopped by that PID (at exit too), nothing else is touched.
+uas() {
+  ip netns exec "$P-far" "$cg" --mode uas --latch --local "$FAR_PHONES:5060" --max-time 20 "$@" &
+  uas_pid=$!
+  cleanup_pid "$uas_pid"
 }
+uac() { lab exec far "$cg" --mode uac --local "$FAR_CARA:5070" --remote "$FAR_SBC:5060" --max-time 20 "$@"; }
+wait_listen() { wait_for 5 "far phones listen on $FAR_PHONES:5060" eval 'grep -q "$FAR_PHONES:5060" <<<"$(lab exec far ss -Hlun)"'; }
 
 # 1. two calls, held 1.5 s after 1 s, resumed, transferred at 4 s (success)
 uas --calls 2 --summary "$work/uas1.json"; wait_listen
 uac --calls 2 --duration 8 --hold-at 1 --hold-for 1.5 --transfer-at 4 >"$work/uac1.json" || true
-wait
+wait "$uas_pid" || true
 python3 - "$work/uac1.json" "$work/uas1.json" <<'PY' || fail "hold/transfer call"
 import json, sys
 uac, uas = (json.load(open(f)) for f in sys.argv[1:3])
@@ -55,7 +55,7 @@ PY
 # 2. a transfer the transferee reports as failed (603): the caller stays on
 uas --calls 1 --transfer-code 603 --summary "$work/uas2.json"; wait_listen
 uac --calls 1 --duration 3 --transfer-at 1 >"$work/uac2.json" || true
-wait
+wait "$uas_pid" || true
 python3 - "$work/uac2.json" <<'PY' || fail "failed transfer"
 import json, sys
 c = json.load(open(sys.argv[1]))["call_list"][0]
@@ -68,8 +68,7 @@ PY
 lab fault wan0 sip503 >/dev/null
 uas --calls 1 --summary "$work/uas3.json"; wait_listen
 uac --calls 1 --duration 1 >"$work/uac3.json" || true
-lab exec far pkill -f "tg-callgen --mode uas" || true
-wait || true
+stop_pid "$uas_pid"   # it waits for a call the SBC refused
 python3 - "$work/uac3.json" <<'PY' || fail "sip503"
 import json, sys
 d = json.load(open(sys.argv[1]))

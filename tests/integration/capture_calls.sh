@@ -15,8 +15,8 @@
 set -euo pipefail
 E2E_PREFIX=tgcp
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-cli tg-analyze
-command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
+need_bin tg-dataplane tg-controld tg-callgen tg-cli tg-analyze
+need_cmd tshark
 
 ncalls=2
 cli() { "$bin/tg-cli" --socket "$run/mgmt.sock" "$@"; }
@@ -50,7 +50,7 @@ ok "bad arguments refused with the position / the limit; no capture, no file"
 lab exec far "$bin/tg-callgen" --mode uas --latch --local "$FAR_PHONES:5060" --calls $ncalls \
   --max-time 40 --summary "$run/far-phones.json" >"$run/far-phones.log" 2>&1 &
 echo $! >"$run/far-phones.pid"
-wait_until 10 "far phones listen" eval 'lab exec far ss -Hlun | grep -qF "$FAR_PHONES:5060"'
+wait_for 10 "far phones listen" eval 'lab exec far ss -Hlun | grep -qF "$FAR_PHONES:5060"'
 t0=$(now_ms)
 cli -c "capture start sip+rtp duration 5" >"$run/start.out" || fail "capture start: $(cat "$run/start.out")"
 grep -qE '^State: +running' "$run/start.out" || fail "start did not say it runs: $(cat "$run/start.out")"
@@ -63,7 +63,7 @@ file=$(capture_json | jq -r .file)
 [ -f "$file" ] || fail "capture file $file missing"
 ok "capture started: $file"
 ended() { capture_json | jq -e '.state == "stopped"' >/dev/null; }
-wait_until 12 "the capture ends by itself after 5 s: $(capture_json | jq -c .)" ended
+wait_for 12 "the capture ends by itself after 5 s: $(capture_json | jq -c .)" ended
 took=$(($(now_ms) - t0))
 st=$(capture_json)
 jq -e '.end == "duration" and .packets > 0 and .bytes > 24 and .drops == 0' <<<"$st" >/dev/null ||

@@ -7,17 +7,11 @@
 # (said plainly), show calls / diagnose call / export calls without a fast
 # path, and one-shot -c with --json.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-work=$(mktemp -d)
+. "$(dirname "$0")/lib/common.sh"
+build=$TG_BUILD
+temp_dir work tgclipty
 pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 20 "$work/controld.log" 2>/dev/null; exit 1; }
+fail_details() { tail -n 20 "$work/controld.log" 2>/dev/null; return 0; }
 
 cp "$top/board/virtual/trunkguard.conf" "$work/trunkguard.conf"
 start_daemon() {
@@ -25,6 +19,7 @@ start_daemon() {
     --set "box.pidfile=$work/controld.pid" --set "box.state_dir=$work/state" --shm-prefix "/tgclipty$$" \
     >>"$work/controld.log" 2>&1 &
   pid=$!
+  cleanup_pid "$pid"
   local deadline=$((SECONDS + 10))
   until [ -S "$work/mgmt.sock" ]; do
     kill -0 "$pid" 2>/dev/null || fail "tg-controld exited"

@@ -21,7 +21,7 @@
 # switch -> main route latency.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-impair
+need_bin tg-dataplane tg-controld tg-impair
 
 gwx() { ip netns exec "$prefix-gw" "$@"; }
 # Device of the default route in TABLE ("" if none).
@@ -81,8 +81,8 @@ e2e_dataplane
 e2e_controld
 
 # --- routes and rules, built by the daemon (ap_uplink_routes no longer does)
-wait_until 10 "per-uplink tables and rules in place" tables_in_step
-wait_until 10 "main default route via tap-wan0" main_dev_is tap-wan0
+wait_for 10 "per-uplink tables and rules in place" tables_in_step
+wait_for 10 "main default route via tap-wan0" main_dev_is tap-wan0
 [ "$(netlink_json | jq -r .in_step)" = true ] || fail "show interfaces: not in step: $(netlink_json)"
 ok "tables 101-103 (default via each carrier), rules from each uplink address, main default via tap-wan0"
 # The box's own traffic leaves by the uplink it is bound to (the OPTIONS
@@ -90,8 +90,8 @@ ok "tables 101-103 (default via each carrier), rules from each uplink address, m
 gwx ping -c 1 -W 2 -I "$WAN1_GW" "$FAR_SBC" >/dev/null || fail "ping from $WAN1_GW to $FAR_SBC (table 102)"
 ok "ping from wan1's address reaches the SBC through table 102"
 # IPv6: the same on wan0 and wan1; lte has none.
-wait_until 10 "IPv6 tables 101/102, rules and addresses in place" tables6_in_step
-wait_until 5 "main IPv6 default route via tap-wan0" main6_dev_is tap-wan0
+wait_for 10 "IPv6 tables 101/102, rules and addresses in place" tables6_in_step
+wait_for 5 "main IPv6 default route via tap-wan0" main6_dev_is tap-wan0
 via=$(v6_state | jq -r '.main[0].gateway // empty')
 [ "$via" = "$WAN0_6_PEER" ] || fail "main IPv6 default via '$via', not $WAN0_6_PEER"
 [ "$(netlink_json | jq -r .main_default_route6)" = tap-wan0 ] || fail "show interfaces: $(netlink_json)"
@@ -102,19 +102,19 @@ ok "IPv6 ping from wan1's address reaches the SBC through table 102"
 # --- forced switch: the main default route follows
 t0=$(now_ms)
 mgmt_ok failover.force '{"uplink":"wan1"}' || fail "failover.force wan1 refused: $(mgmt failover.force '{"uplink":"wan1"}')"
-wait_until 5 "main default route via tap-wan1 after failover.force" main_dev_is tap-wan1
-wait_until 5 "main IPv6 default route via tap-wan1 after failover.force" main6_dev_is tap-wan1
+wait_for 5 "main default route via tap-wan1 after failover.force" main_dev_is tap-wan1
+wait_for 5 "main IPv6 default route via tap-wan1 after failover.force" main6_dev_is tap-wan1
 ok "failover.force wan1 -> main default via tap-wan1 (IPv4 and IPv6) in $(($(now_ms) - t0)) ms (incl. polling)"
 # LTE has no IPv6: while it is active there is no IPv6 default route.
 mgmt_ok failover.force '{"uplink":"lte"}' || fail "failover.force lte refused: $(mgmt failover.force '{"uplink":"lte"}')"
-wait_until 5 "main default route via tap-lte after failover.force" main_dev_is tap-lte
-wait_until 5 "no main IPv6 default route while lte is active" main6_dev_is ""
+wait_for 5 "main default route via tap-lte after failover.force" main_dev_is tap-lte
+wait_for 5 "no main IPv6 default route while lte is active" main6_dev_is ""
 tables6_in_step || fail "IPv6 tables changed by a switch"
 ok "failover.force lte -> main default via tap-lte, no main IPv6 default route"
 mgmt_ok failover.auto || fail "failover.auto refused"
-wait_until 10 "back on wan0 in auto mode" active_is wan0
-wait_until 5 "main default route back via tap-wan0" main_dev_is tap-wan0
-wait_until 5 "main IPv6 default route back via tap-wan0" main6_dev_is tap-wan0
+wait_for 10 "back on wan0 in auto mode" active_is wan0
+wait_for 5 "main default route back via tap-wan0" main_dev_is tap-wan0
+wait_for 5 "main IPv6 default route back via tap-wan0" main6_dev_is tap-wan0
 ok "failover.auto -> main default via tap-wan0 (IPv4 and IPv6)"
 
 # --- carrier lost on the active uplink: event in ms, failover, route follows
@@ -125,7 +125,7 @@ before=$(link_field wan0 changes)
 t_us=$(now_us)
 ip -n "$prefix-cara" link set gw down
 t_after_us=$(now_us)
-wait_until 5 "link wan0 down in show interfaces" link_is wan0 false
+wait_for 5 "link wan0 down in show interfaces" link_is wan0 false
 [ "$(link_field wan0 changes)" -gt "$before" ] || fail "wan0's change not counted"
 seen_us=$(link_field wan0 last_change_wall_us)
 ms() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (a-b)/1000}'; }
@@ -135,43 +135,41 @@ event_ms=$(ms "$seen_us" "$t_us") ip_ms=$(ms "$t_after_us" "$t_us") after_ms=$(m
 awk -v e="$event_ms" -v a="$after_ms" 'BEGIN{exit !(e >= 0 && a < 100)}' ||
   fail "link event $event_ms ms after ip(8) started, $after_ms ms after it returned"
 ok "carrier loss on wan0 read by tg-controld $event_ms ms after 'ip link set down' started (ip(8) itself took $ip_ms ms)"
-wait_until 5 "fast path on wan1 after wan0's carrier loss" active_is wan1
-wait_until 5 "main default route via tap-wan1 after the failover" main_dev_is tap-wan1
-wait_until 5 "main IPv6 default route via tap-wan1 after the failover" main6_dev_is tap-wan1
+wait_for 5 "fast path on wan1 after wan0's carrier loss" active_is wan1
+wait_for 5 "main default route via tap-wan1 after the failover" main_dev_is tap-wan1
+wait_for 5 "main IPv6 default route via tap-wan1 after the failover" main6_dev_is tap-wan1
 # Failover consumed by the daemon (its history) -> main route sent.
 # (The stats backstop may move the route before the event is read: then
 # the figure is negative.)
 last_switch() { mgmt show.failover.history | jq -r '.result.switches | last | "\(.to) \(.reason) \(.time_unix_ms)"'; }
-wait_until 5 "the link_down switch in the failover history" eval '[[ "$(last_switch)" == "wan1 link_down"* ]]'
+wait_for 5 "the link_down switch in the failover history" eval '[[ "$(last_switch)" == "wan1 link_down"* ]]'
 sw_ms=$(last_switch | awk '{print $3}')
 rt_us=$(netlink_json | jq -r .main_route_changed_wall_us)
 log "main default route sent $(awk -v a="$rt_us" -v b="$sw_ms" 'BEGIN{printf "%.2f", a/1000-b}') ms after the daemon read the switch event"
 grep -q "link wan0 (wan0 port) down" "$run/controld.log" || fail "no log line for wan0's link event"
 ok "failover to wan1, main default routes (IPv4 and IPv6) followed"
 ip -n "$prefix-cara" link set gw up
-wait_until 5 "link wan0 up again" link_is wan0 true
+wait_for 5 "link wan0 up again" link_is wan0 true
 
 # --- a backup's carrier: link_down alarm raised and cleared by tg-controld
-if mgmt show.alarms | jq -e '.ok == true' >/dev/null 2>&1; then
-  ip -n "$prefix-lter" link set gw down
-  wait_until 5 "link lte down" link_is lte false
-  wait_until 5 "uplink_link_down alarm on lte" alarm_active uplink_link_down lte
-  ip -n "$prefix-lter" link set gw up
-  wait_until 5 "link lte up" link_is lte true
-  wait_until 5 "uplink_link_down on lte cleared" eval '! alarm_active uplink_link_down lte'
-  ok "lte carrier loss -> link_down alarm; carrier back -> cleared"
-else
-  skip_case "backup link alarm" "tg-controld's alarm service is not running: $(mgmt show.alarms | jq -c .error)"
-fi
+r=$(mgmt show.alarms)
+jq -e '.ok == true' <<<"$r" >/dev/null 2>&1 || fail "tg-controld's alarm service does not answer: show.alarms: $r"
+ip -n "$prefix-lter" link set gw down
+wait_for 5 "link lte down" link_is lte false
+wait_for 5 "uplink_link_down alarm on lte" alarm_active uplink_link_down lte
+ip -n "$prefix-lter" link set gw up
+wait_for 5 "link lte up" link_is lte true
+wait_for 5 "uplink_link_down on lte cleared" eval '! alarm_active uplink_link_down lte'
+ok "lte carrier loss -> link_down alarm; carrier back -> cleared"
 
 # --- the kernel flushes a tap's routes when it goes down: they come back
 gwx ip link set tap-wan1 down
 gwx ip link set tap-wan1 up
-wait_until 5 "table 102 and the main route rebuilt after tap-wan1 down/up" \
+wait_for 5 "table 102 and the main route rebuilt after tap-wan1 down/up" \
   eval '[ "$(default_dev 102)" = tap-wan1 ] && main_dev_is tap-wan1'
 tables_in_step || fail "tables not in step after the tap flap"
 # The kernel dropped tap-wan1's IPv6 address too (keep_addr_on_down = 0).
-wait_until 5 "IPv6 address, table 102 and main IPv6 route rebuilt after tap-wan1 down/up" \
+wait_for 5 "IPv6 address, table 102 and main IPv6 route rebuilt after tap-wan1 down/up" \
   eval 'tables6_in_step && main6_dev_is tap-wan1'
 ok "tap-wan1 down/up: table 102, its IPv6 address and table, the main default routes sent again"
 

@@ -16,53 +16,29 @@
 #      carrierB probed afresh from there and up.
 # Asserts on `tg-cli --json` and the management socket's JSON.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-bin=$build/bin/tg-controld
-cli=$build/bin/tg-cli
-. "$top/tests/integration/lib/sbc_pair.sh"
-
-[ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
-command -v kamailio >/dev/null && command -v kamcmd >/dev/null || { echo "kamailio not installed"; exit 77; }
-command -v snmptrapd >/dev/null || { echo "snmptrapd not installed"; exit 77; }
-command -v jq >/dev/null || { echo "jq not installed"; exit 77; }
-[ -x "$bin" ] && [ -x "$cli" ] || { echo "FAIL: $bin or $cli not built"; exit 1; }
-
 P=tgcd$$
 NC=${P}c            # uplink side: tg-controld, snmptrapd on its loopback
 NS=${P}s            # carrier side: the SBCs
 UPLINK=198.51.100.2 PEER=198.51.100.1 SBC_A=203.0.113.10 SBC_B=203.0.113.11
-run=$(mktemp -d /tmp/tgcd-reload.XXXXXX)
+. "$(dirname "$0")/lib/sbc_pair.sh"
+need_cmd snmptrapd jq
+need_bin tg-controld tg-cli
+cli=$bin/tg-cli controld=$bin/tg-controld
+temp_dir run tgcd-reload
 chmod 755 "$run"
 kam_a= kam_b= trapd_pid= daemon_pid=
-
-cleanup() {
-  local rc=$?
-  stop_pid "$daemon_pid"
-  stop_pid "$kam_a"
-  stop_pid "$kam_b"
-  stop_pid "$trapd_pid"
-  ip netns del "$NC" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  if [ "$rc" -ne 0 ]; then
-    echo "--- tg-controld log"; tail -n 40 "$run/daemon.log" 2>/dev/null || true
-    echo "--- traps"; tail -n 10 "$run/traps.log" 2>/dev/null || true
-  fi
-  [ -n "${KEEP_RUN:-}" ] && echo "kept $run" || rm -rf "$run"
+fail_details() {
+  echo "--- tg-controld log"; tail -n 40 "$run/daemon.log" 2>/dev/null
+  echo "--- traps"; tail -n 10 "$run/traps.log" 2>/dev/null
+  return 0
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-ok() { echo "ok: $*"; }
-# wait_until SECONDS WHAT COMMAND...: polls the command against a deadline.
-wait_until() {
-  local secs=$1 what=$2 end=$((SECONDS + $1))
+# wait_ok SECONDS WHAT COMMAND...: wait_for, failing early if tg-controld
+# exits; an ok line when it holds.
+daemon_and() { kill -0 "$daemon_pid" 2>/dev/null || fail "tg-controld exited"; "$@"; }
+wait_ok() {
+  local secs=$1 what=$2
   shift 2
-  until "$@"; do
-    ((SECONDS < end)) || fail "timed out after ${secs} s waiting for: $what"
-    kill -0 "$daemon_pid" 2>/dev/null || fail "tg-controld exited while waiting for: $what"
-    sleep 0.1
-  done
+  wait_until "$secs" daemon_and "$@" || fail "timed out after ${secs} s waiting for: $what"
   ok "$what"
 }
 
@@ -77,6 +53,7 @@ echo "disableAuthorization yes" >"$run/snmptrapd.conf"
 ip netns exec "$NC" env MIBS= snmptrapd -f -Lf "$run/traps.log" -C -c "$run/snmptrapd.conf" -n -On \
   -F "TRAP %B %V%v\n" "udp:127.0.0.1:10162" >/dev/null 2>&1 &
 trapd_pid=$!
+cleanup_pid "$trapd_pid"
 
 trunk() {  # NAME SBC
   printf '[trunk.%s]\ndescription = %s lab trunk\nsbc_address = %s\nsbc_port = 5060\n' "$1" "$1" "$2"
@@ -120,13 +97,14 @@ EOF
 }
 cfg=$run/tg.conf
 conf carrierA >"$cfg"
-"$bin" --config "$cfg" --check >/dev/null || fail "the test's config does not pass --check"
+"$controld" --config "$cfg" --check >/dev/null || fail "the test's config does not pass --check"
 
 # No board file: the kernel side (links, routes) is not this test's.
-ip netns exec "$NC" "$bin" --config "$cfg" --log stderr --shm-prefix "/tgcd$$" --board "$run/no-board" \
+ip netns exec "$NC" "$controld" --config "$cfg" --log stderr --shm-prefix "/tgcd$$" --board "$run/no-board" \
   >"$run/daemon.log" 2>&1 &
 daemon_pid=$!
-wait_until 10 "management socket" test -S "$run/mgmt.sock"
+cleanup_pid "$daemon_pid"
+wait_ok 10 "management socket" test -S "$run/mgmt.sock"
 
 # tg-cli --json prints the daemon's result (an object or an array).
 cli() { "$cli" --socket "$run/mgmt.sock" --json -c "$1" | jq -c 'if type == "object" and has("result") then .result else . end'; }
@@ -157,11 +135,11 @@ traps_about() {  # NOTIFICATION-OID TEXT: trap lines of that notification naming
 trunks | jq -e '.trunks | length == 1' >/dev/null || fail "show trunks --json: $(trunks)"
 
 # 1. carrierA up; carrierB added on SIGHUP comes up; carrierA not re-created.
-wait_until 10 "carrierA up" is_state carrierA up
+wait_ok 10 "carrierA up" is_state carrierA up
 before=$(probes_of carrierA)
 conf carrierA carrierB >"$run/ab.conf"
 reload "$run/ab.conf"
-wait_until 10 "carrierB added by SIGHUP, probed and up" is_state carrierB up
+wait_ok 10 "carrierB added by SIGHUP, probed and up" is_state carrierB up
 after=$(probes_of carrierA)
 ((after >= before)) || fail "carrierA's probe counter went from $before to $after: re-created by the reload"
 is_state carrierA up || fail "carrierA not up after the reload: $(state_of carrierA)"
@@ -172,16 +150,16 @@ ok "carrierA kept its state and counters ($before -> $after probes)"
 # 2. carrierA's SBC stopped: down, trunk_down raised (trap too).
 stop_pid "$kam_a"
 kam_a=
-wait_until 10 "carrierA down with its SBC stopped" is_state carrierA down
-wait_until 10 "trunk_down alarm on carrierA" alarm_on trunk_down carrierA
-wait_until 10 "tgAlarmRaised trap about carrierA" eval '[ -n "$(traps_about $mib.0.1 carrierA)" ]'
+wait_ok 10 "carrierA down with its SBC stopped" is_state carrierA down
+wait_ok 10 "trunk_down alarm on carrierA" alarm_on trunk_down carrierA
+wait_ok 10 "tgAlarmRaised trap about carrierA" eval '[ -n "$(traps_about $mib.0.1 carrierA)" ]'
 
 # 3. a broken file: rejected whole, nothing changes.
 { conf carrierB; echo "sbc_port = 70000"; } >"$run/bad.conf"
-"$bin" --config "$run/bad.conf" --check >/dev/null 2>&1 && fail "the broken config passes --check"
+"$controld" --config "$run/bad.conf" --check >/dev/null 2>&1 && fail "the broken config passes --check"
 alarm_id=$(alarms | jq -r 'map(select(.object == "carrierA"))[0].id')
 reload "$run/bad.conf"
-wait_until 10 "broken config rejected" grep -q "reload rejected" "$run/daemon.log"
+wait_ok 10 "broken config rejected" grep -q "reload rejected" "$run/daemon.log"
 trunks | jq -e '[.trunks[].name] == ["carrierA", "carrierB"]' >/dev/null ||
   fail "trunks changed by a rejected config: $(trunks)"
 is_state carrierA down || fail "carrierA: $(state_of carrierA) after a rejected reload"
@@ -193,14 +171,14 @@ ok "rejected config: both trunks and the alarm as before"
 # 4. carrierA removed while down: gone, alarm cleared saying why.
 conf carrierB >"$run/b.conf"
 reload "$run/b.conf"
-wait_until 10 "carrierA gone from show trunks" is_state carrierA absent
-wait_until 5 "carrierA's alarm cleared" no_alarm_on carrierA
+wait_ok 10 "carrierA gone from show trunks" is_state carrierA absent
+wait_ok 5 "carrierA's alarm cleared" no_alarm_on carrierA
 hist=$("$top/tests/integration/lib/mgmt_call.py" "$run/mgmt.sock" '{"v":1,"cmd":"show.alarms","args":{"history":true}}')
 jq -e '.result | map(select(.object == "carrierA" and .transition == "cleared")) | length >= 1' <<<"$hist" >/dev/null ||
   fail "no cleared entry for carrierA in the alarm history: $hist"
 jq -r '.result | map(select(.object == "carrierA" and .transition == "cleared"))[0] | tostring' <<<"$hist" |
   grep -q "removed from the configuration" || fail "the clear does not say carrierA was removed: $hist"
-wait_until 10 "tgAlarmCleared trap about carrierA, saying it was removed" \
+wait_ok 10 "tgAlarmCleared trap about carrierA, saying it was removed" \
   eval '[ -n "$(traps_about $mib.0.2 carrierA | grep -F "removed from the configuration")" ]'
 is_state carrierB up || fail "carrierB: $(state_of carrierB) after carrierA's removal"
 
@@ -212,10 +190,10 @@ ip -n "$NC" addr add 198.51.100.3/28 dev "${P}a"
 uplink_address=198.51.100.3
 conf carrierB >"$run/moved.conf"
 reload "$run/moved.conf"
-wait_until 10 "wan0's agent re-bound to 198.51.100.3" grep -q "OPTIONS probing over wan0 from 198.51.100.3" "$run/daemon.log"
+wait_ok 10 "wan0's agent re-bound to 198.51.100.3" grep -q "OPTIONS probing over wan0 from 198.51.100.3" "$run/daemon.log"
 ip -n "$NC" addr del "$UPLINK/28" dev "${P}a"   # only the new address can work now
 n=$(probes_of carrierB)
-wait_until 10 "carrierB answered twice more, from the new address only" eval '(($(probes_of carrierB) >= n + 2))'
+wait_ok 10 "carrierB answered twice more, from the new address only" eval '(($(probes_of carrierB) >= n + 2))'
 is_state carrierB up || fail "carrierB $(state_of carrierB) over the re-bound agent: $(trunks)"
 grep -q "pairs +0 -0 ~1 =0; agents rebound wan0" "$run/daemon.log" || fail "no rebind in the reload summary"
 

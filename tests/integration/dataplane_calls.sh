@@ -13,7 +13,7 @@
 #   - a call still up when tg-dataplane stops cleanly gets its record too.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-callgen tg-calls
+need_bin tg-dataplane tg-callgen tg-calls
 
 ncalls=3 secs=6
 e2e_lab_up
@@ -81,20 +81,20 @@ jq -n --slurpfile cdr "$run/cdr.json" --slurpfile pbx "$run/pbx.json" --slurpfil
 ok "$ncalls CDRs match both call generators' accounts (final 200, From/To, trunk, duration, packets per direction within 5)"
 
 jq -e '.calls.cdr_records >= 3 and .calls.cdr_dropped == 0 and .calls.live == 0' "$run/dataplane.json" >/dev/null ||
-  wait_until 3 "fast path stats: $(jq -c .calls "$run/dataplane.json")" eval "jq -e '.calls.live == 0' '$run/dataplane.json' >/dev/null"
-wait_until 3 "live table empty after the calls" eval "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '.live_total == 0' >/dev/null"
+  wait_for 3 "fast path stats: $(jq -c .calls "$run/dataplane.json")" eval "jq -e '.calls.live == 0' '$run/dataplane.json' >/dev/null"
+wait_for 3 "live table empty after the calls" eval "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '.live_total == 0' >/dev/null"
 
 # A clean stop hands the calls still up to the CDR ring too (state answered,
 # no end): a reader attached before the stop drains them.
 log "one more call, then SIGTERM to tg-dataplane while it is up"
 ap_calls 1 30 --from-user 4930111222 --to-user 4940555666 || fail "call did not start"
 e2e_boost far lan
-wait_until 10 "the call answered in the live table" eval \
+wait_for 10 "the call answered in the live table" eval \
   "'$bin/tg-calls' --shm-prefix '/$prefix' live | jq -e '[.calls[] | select(.state == \"answered\" and .callee_to_caller.packets > 0)] | length == 1' >/dev/null"
 "$bin/tg-calls" "${shm[@]}" cdr --count 1 --timeout 15 >"$run/cdr-stop.json" &
 reader=$!
 # The stop unlinks the ring: the reader must have it mapped first.
-wait_until 5 "tg-calls attached to the CDR ring" eval "grep -q -- '$prefix-cdr' /proc/$reader/maps"
+wait_for 5 "tg-calls attached to the CDR ring" eval "grep -q -- '$prefix-cdr' /proc/$reader/maps"
 dpid=
 for p in $(ip netns pids "$prefix-gw"); do
   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = tg-dataplane ] && dpid=$p

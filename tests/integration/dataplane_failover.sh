@@ -9,9 +9,8 @@
 # which must stay under 500 ms across a switch. Between faults Carrier A is
 # cleared and the gateway fails back once A has been clean for its hold-down.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
 P=tgfp$$
-. "$top/tests/integration/lib/dataplane_lab.sh" tgfp-fo
+. "$(dirname "$0")/lib/dataplane_lab.sh" tgfp-fo
 fail_details() {
   [ -f "$run/stats.json" ] && jq -c '{active_uplink,switches,uplinks,recent_switches}' "$run/stats.json"
   tail -n 5 "$run/dp.log"
@@ -36,7 +35,7 @@ lab exec gw nice -n -10 "$TG_BUILD/bin/tg-dataplane" --no-huge -m 512 --no-pci -
   -- --board "$run/board" --config "$run/failover.conf" --shm-prefix "/$P" \
   --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
 dp=$!
-pids+=($dp)
+cleanup_pid $dp
 
 active() { jq -r .active_uplink "$run/stats.json" 2>/dev/null || echo none; }
 switches() { jq -r .switches "$run/stats.json" 2>/dev/null || echo 0; }
@@ -61,7 +60,7 @@ call() {  # name secs fault-args...
   lab exec far "$TG_BUILD/bin/tg-callgen" --mode uas --local "$FAR_PHONES:5060" --calls 1 \
     --max-time $((secs + 20)) --summary "$run/$name-uas.json" >"$run/$name-uas.log" 2>&1 &
   local uas=$!
-  pids+=($uas)
+  cleanup_pid $uas
   local deadline=$((SECONDS + 20))
   until [[ $(lab exec far ss -Hlun) == *"$FAR_PHONES:5060 "* ]]; do
     ((SECONDS < deadline)) || fail "$name: UAS did not start"
@@ -69,7 +68,7 @@ call() {  # name secs fault-args...
   lab exec lan "$TG_BUILD/bin/tg-callgen" --mode uac --local "$LAN_PBX:5060" --remote "$FAR_PHONES:5060" \
     --calls 1 --duration "$secs" --max-time $((secs + 15)) --summary "$run/$name-uac.json" >"$run/$name-uac.log" 2>&1 &
   local uac=$!
-  pids+=($uac)
+  cleanup_pid $uac
   # RTP is flowing once the gateway has forwarded a few hundred packets.
   local base; base=$(jq '.ports.lan.rx_dispositions.forwarded_out // 0' "$run/stats.json")
   deadline=$((SECONDS + 20))

@@ -7,9 +7,8 @@
 # (the kernel's tap-wan0 pings the far SBC over IPv4 and IPv6, the LAN host
 # reaches a socket on tap-lan); counters add up in the JSON stats.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
 P=tgfp$$
-. "$top/tests/integration/lib/dataplane_lab.sh" tgfp-fwd
+. "$(dirname "$0")/lib/dataplane_lab.sh" tgfp-fwd
 fail_details() { [ -f "$run/dp.log" ] && tail -n 20 "$run/dp.log"; }
 
 board=$top/board/virtual
@@ -20,12 +19,13 @@ fi
 lab up
 lab exec gw "$TG_BUILD/bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
   -- --board "$board" --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
-pids+=($!)
+dp=$!
+cleanup_pid $dp
 
 # The first packets wait for ARP; poll until a ping makes it through.
 deadline=$((SECONDS + 20))
 until lab exec lan ping -c 1 -W 1 "$FAR_PHONES" >/dev/null 2>&1; do
-  kill -0 "${pids[0]}" 2>/dev/null || fail "tg-dataplane exited"
+  kill -0 "$dp" 2>/dev/null || fail "tg-dataplane exited"
   ((SECONDS < deadline)) || fail "no ping through the gateway within 20 s"
 done
 
@@ -70,13 +70,14 @@ while got < 200 and time.time() < end:
 print(got)
 PY
 lab exec far python3 "$run/echo.py" "$FAR_PHONES" >"$run/far.txt" &
-pids+=($!)
+echo_pid=$!
+cleanup_pid $echo_pid
 deadline=$((SECONDS + 30))   # python starts slowly on a loaded machine
 until [[ $(lab exec far ss -Hlun) == *":5004 "* ]]; do
   ((SECONDS < deadline)) || fail "UDP echo did not start"
 done
 echoed=$(lab exec lan python3 "$run/send.py" "$FAR_PHONES")
-wait "${pids[1]}" || true
+wait "$echo_pid" || true
 far=$(cat "$run/far.txt")
 echo "udp: far side got '$far', LAN got $echoed echoes back"
 read -r far_n far_src <<<"$far"
@@ -123,7 +124,7 @@ s.bind((sys.argv[1], 16161)); s.settimeout(30)
 d, a = s.recvfrom(100); s.sendto(b"box:" + d, a)
 PY
 lab exec gw python3 "$run/local.py" "$LAN_GW" &
-pids+=($!)
+cleanup_pid $!
 deadline=$((SECONDS + 30))
 until [[ $(lab exec gw ss -Hlun) == *":16161 "* ]]; do
   ((SECONDS < deadline)) || fail "local UDP socket did not start"
@@ -152,9 +153,9 @@ jq -e '.ports.wan0.to_kernel > 0 and .ports.wan0.from_kernel > 0 and .ports.lan.
 fi
 
 # A clean stop on SIGTERM, within a deadline.
-kill -TERM "${pids[0]}"
+kill -TERM "$dp"
 deadline=$((SECONDS + 10))
-while kill -0 "${pids[0]}" 2>/dev/null; do
+while kill -0 "$dp" 2>/dev/null; do
   ((SECONDS < deadline)) || fail "tg-dataplane ignored SIGTERM"
   sleep 0.1
 done

@@ -9,9 +9,8 @@
 # and the echoes still come back (reverse path on wan1). Last, a tg-callgen
 # call over IPv6 completes through wan1.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
 P=tgv6$$
-. "$top/tests/integration/lib/dataplane_lab.sh" tgv6
+. "$(dirname "$0")/lib/dataplane_lab.sh" tgv6
 fail_details() {
   echo "at ${SECONDS}s" >&2
   [ -f "$run/stats.json" ] && jq -c '{active_uplink, nat6_entries, lan: .ports.lan.rx_dispositions,
@@ -34,7 +33,7 @@ lab up >/dev/null
 lab exec gw nice -n -10 "$TG_BUILD/bin/tg-dataplane" --no-huge -m 512 --no-pci --no-shconf --no-telemetry -l 0 \
   -- --board "$run/board" --config "$run/failover.conf" --shm-prefix none --stats "$run/stats.json" >"$run/dp.log" 2>&1 &
 dp=$!
-pids+=($dp)
+cleanup_pid $dp
 
 active() { jq -r .active_uplink "$run/stats.json" 2>/dev/null || echo none; }
 deadline=$((SECONDS + 30))
@@ -97,7 +96,7 @@ while time.time() < end and not os.path.exists(sys.argv[2]):
 print(sent, got, flush=True)
 PY
 lab exec far python3 "$run/echo.py" "$FAR6_PHONES" "$run/far.json" &
-pids+=($!)
+cleanup_pid $!
 echo_pid=$!
 deadline=$((SECONDS + 30))   # python starts slowly on a loaded machine
 until [[ $(lab exec far ss -Hlun) == *":5004 "* ]]; do
@@ -105,7 +104,7 @@ until [[ $(lab exec far ss -Hlun) == *":5004 "* ]]; do
   sleep 0.1
 done
 lab exec lan python3 "$run/send.py" "$FAR6_PHONES" "$run/send.stop" >"$run/send.txt" &
-pids+=($!)
+cleanup_pid $!
 send_pid=$!
 
 seen_from() { jq -r --arg k "$1" '.seen[$k] // 0' "$run/far.json" 2>/dev/null || echo 0; }
@@ -166,7 +165,7 @@ done
 lab exec far "$TG_BUILD/bin/tg-callgen" --mode uas --local "[$FAR6_PHONES]:5060" --calls 1 --latch \
   --max-time 25 --summary "$run/uas.json" >"$run/uas.log" 2>&1 &
 uas=$!
-pids+=($uas)
+cleanup_pid $uas
 deadline=$((SECONDS + 20))
 until [[ $(lab exec far ss -Hlun) == *"[$FAR6_PHONES]:5060 "* ]]; do
   ((SECONDS < deadline)) || fail "UAS did not start: $(tail -n 3 "$run/uas.log")"

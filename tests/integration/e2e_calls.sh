@@ -16,7 +16,7 @@
 #     shared memory.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-cli tg-store
+need_bin tg-dataplane tg-controld tg-callgen tg-cli tg-store
 
 ncalls=2 secs=12
 e2e_lab_up
@@ -107,7 +107,7 @@ cdrs_ok() {
       and .trunk == "carrierA" and .uplink == "wan0" and .from == "4930111222" and .to == "4940333444"
       and .outbound.mos >= 4.0 and .inbound.mos >= 4.0 and .duration_s > $secs - 2)] | length == $n' "$run/export.json" >/dev/null
 }
-wait_until 10 "$ncalls CDRs with final 200 in export calls ($(cat "$run/export.json" 2>/dev/null))" cdrs_ok
+wait_for 10 "$ncalls CDRs with final 200 in export calls ($(cat "$run/export.json" 2>/dev/null))" cdrs_ok
 ok "export calls json: $(jq -c '[.[] | {call_id, final_code, verdict, mos: [.outbound.mos, .inbound.mos], duration_s}]' "$run/export.json")"
 "$bin/tg-cli" --socket "$run/mgmt.sock" export calls --csv --since 10m >"$run/export.csv" || fail "export calls --csv"
 head -1 "$run/export.csv" | grep -q "^id,call_id,from,to,trunk,uplink,direction,start," || fail "CSV header: $(head -1 "$run/export.csv")"
@@ -122,7 +122,7 @@ log "one call to 030123456, answered 404 Not Found"
 lab exec far "$bin/tg-callgen" --mode uas --local "$FAR_PHONES:5060" --calls 1 --answer-code 404 --max-time 20 \
   --summary "$run/far-404.json" >"$run/far-404.log" 2>&1 &
 echo $! >"$run/far-404.pid"
-wait_until 5 "far phones (404) listening" eval "lab exec far ss -Hlun | grep -q '$FAR_PHONES:5060'"
+wait_for 5 "far phones (404) listening" eval "lab exec far ss -Hlun | grep -q '$FAR_PHONES:5060'"
 lab exec lan "$bin/tg-callgen" --mode uac --local "$LAN_PBX:5060" --remote "$FAR_SBC:5060" --calls 1 --duration 2 \
   --from-user 4930111222 --to-user 030123456 --max-time 20 --summary "$run/pbx-404.json" >"$run/pbx-404.log" 2>&1 ||
   true   # a rejected call is a failure to tg-callgen
@@ -130,7 +130,7 @@ rejected_ok() {
   cli -c "export calls json" >"$run/export2.json" 2>/dev/null || return 1
   jq -e '[.[] | select(.to == "030123456" and .final_code == 404)] | length == 1' "$run/export2.json" >/dev/null
 }
-wait_until 10 "the 404 call's CDR ($(jq -c '[.[] | {to, final_code}]' "$run/export2.json" 2>/dev/null))" rejected_ok
+wait_for 10 "the 404 call's CDR ($(jq -c '[.[] | {to, final_code}]' "$run/export2.json" 2>/dev/null))" rejected_ok
 rej_id=$(jq -r '.[] | select(.to == "030123456") | .call_id' "$run/export2.json")
 cli --json -c "diagnose call $rej_id" >"$run/diag-404.json" || fail "diagnose 404 call: $(cat "$run/diag-404.json")"
 jq -e '.verdict == "number_format" and (.explanation | test("missing country code\\?")) and .live == false
@@ -153,7 +153,7 @@ log "tg-controld stopped; one more call"
 cpid=$(cat "$run/tg-controld.pid")   # its own pid file: not the netns wrapper's pid
 [ "$(cat "/proc/$cpid/comm" 2>/dev/null)" = tg-controld ] || fail "$run/tg-controld.pid: '$cpid' is not tg-controld"
 kill -TERM "$cpid"
-wait_until 5 "tg-controld stopped" eval '[ ! -e /proc/$cpid ]' 
+wait_for 5 "tg-controld stopped" eval '[ ! -e /proc/$cpid ]' 
 ap_calls 1 6 --from-user 4930111222 --to-user 4940777888 || fail "call did not start"
 shm_ok() {
   cli --json -c "show calls" >"$run/shm-calls.out" 2>&1
@@ -162,7 +162,7 @@ shm_ok() {
   jq -e '([.calls[] | select(.state == "answered" and .to == "4940777888" and .media.in.packets > 0)] | length == 1)
       and (.source | test("not answering"))' "$run/shm-calls.json" >/dev/null 2>&1
 }
-wait_until 10 "show calls from shared memory ($(cat "$run/shm-calls.out" 2>/dev/null))" shm_ok
+wait_for 10 "show calls from shared memory ($(cat "$run/shm-calls.out" 2>/dev/null))" shm_ok
 grep -q "tg-controld is not answering" "$run/shm-calls.out" || fail "daemon down not said: $(cat "$run/shm-calls.out")"
 ok "daemon down: show calls from shared memory: $(jq -c '[.calls[] | {to, state, mos: [.media.out.mos, .media.in.mos]}]' "$run/shm-calls.json")"
 e2e_done   # the last call ends with the lab (EXIT trap)

@@ -15,7 +15,7 @@
 # wan0 is cleared and traffic fails back after its hold-down.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-impair
+need_bin tg-dataplane tg-controld tg-callgen tg-impair
 
 ncalls=2
 # Short hold-downs that decay fast: every case is a flap of wan0.
@@ -37,7 +37,7 @@ results=()
 
 back_to_wan0() {  # case name
   lab clear wan0 >/dev/null
-  wait_until $((hdmax / 1000 + 15)) "$1: failback to wan0 after the hold-down" active_is wan0
+  wait_for $((hdmax / 1000 + 15)) "$1: failback to wan0 after the hold-down" active_is wan0
 }
 
 # switch_case NAME WINDOW_S SOFT FAULT...: calls up, fault on wan0, traffic
@@ -121,8 +121,8 @@ lab fault wan0 sip503 >/dev/null
 trunk_state() { mgmt show.trunks | jq -r '.result.trunks[]? | select(.name == "carrierA") | .options.state'; }
 # Active alarms about carrierA that name the 503.
 trunk_alarm() { mgmt show.alarms | jq -c '[.result[]? | select(.object == "carrierA" and (.text | test("503")))]'; }
-wait_until 10 "sip503: trunk carrierA down in tg-controld (now $(trunk_state))" eval '[ "$(trunk_state)" = down ]'
-wait_until 5 "sip503: a trunk alarm naming carrierA and the 503 ($(mgmt show.alarms | jq -c .result))" \
+wait_for 10 "sip503: trunk carrierA down in tg-controld (now $(trunk_state))" eval '[ "$(trunk_state)" = down ]'
+wait_for 5 "sip503: a trunk alarm naming carrierA and the 503 ($(mgmt show.alarms | jq -c .result))" \
   eval '[ "$(trunk_alarm | jq length)" -ge 1 ]'
 alarm=$(trunk_alarm | jq -c '.[0] | {type, severity, probable_cause, text}')
 log "sip503 alarm: $alarm"
@@ -130,7 +130,7 @@ log "sip503 alarm: $alarm"
 active_is wan0 || fail "sip503: active uplink $(dp .active_uplink)"
 lab clear wan0 >/dev/null
 t_clear=$SECONDS
-wait_until 15 "sip503: trunk alarm cleared after the fault ($(trunk_alarm))" eval '[ "$(trunk_alarm | jq length)" = 0 ]'
+wait_for 15 "sip503: trunk alarm cleared after the fault ($(trunk_alarm))" eval '[ "$(trunk_alarm | jq length)" = 0 ]'
 [ "$(trunk_state)" = up ] || fail "sip503: alarm cleared but trunk carrierA $(trunk_state)"
 [ "$(switches)" = "$s0" ] || fail "sip503: uplink switch $(dp -c '.recent_switches[-1]')"
 calls_end 40

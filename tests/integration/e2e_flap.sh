@@ -11,7 +11,7 @@
 #   - far-end longest RTP gap per call under 500 ms (one per switch).
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-impair
+need_bin tg-dataplane tg-controld tg-callgen tg-impair
 
 # Short hold-downs so that the test ends: 1.5 s after the first flap,
 # doubling up to 6 s. The flap period (1 s) is shorter than both: a link
@@ -72,7 +72,7 @@ ok "no flapping: $flap_switches switch, hold-down grew to $max_hd ms"
 # Failback: wan0 is clean from t_last_up; the hold-down it must wait now is
 # the grown one (capped at hdmax), never the initial one.
 hd_now=$(mgmt show.uplinks | jq '.result.uplinks[] | select(.name == "wan0") | .holddown_ms')
-wait_until $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
+wait_for $((hdmax / 1000 + 15)) "failback to wan0" active_is wan0
 failback_ms=$(($(now_ms) - t_last_up))
 log "failback to wan0 $failback_ms ms after the last link-up (hold-down then $hd_now ms)"
 ((failback_ms >= hd_now - 300)) || fail "failback after $failback_ms ms, before the hold-down ($hd_now ms)"

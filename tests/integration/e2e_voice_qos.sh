@@ -20,7 +20,7 @@
 # them.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-impair
+need_bin tg-dataplane tg-controld tg-callgen tg-impair
 
 e2e_lab_up
 e2e_timers 2000 4000 4000
@@ -41,12 +41,12 @@ no_switch() { [ "$(switches)" = "$s0" ] || fail "$1: switch $(dp -c '.recent_swi
 export AP_FAR_ARGS="--rtcp-interval 1"
 s0=$(switches)
 calls 2 95 --rtcp-interval 1
-wait_until 15 "wan0 carries the calls' inbound streams ($(uplink wan0))" \
+wait_for 15 "wan0 carries the calls' inbound streams ($(uplink wan0))" \
   eval '[ "$(uplink wan0 | jq .media_streams)" -ge 2 ]'
-wait_until 15 "an RTCP round trip per call on wan0 ($(uplink wan0))" eval '[ -n "$(figure one_way_delay_ms)" ]'
+wait_for 15 "an RTCP round trip per call on wan0 ($(uplink wan0))" eval '[ -n "$(figure one_way_delay_ms)" ]'
 # Both calls' inbound streams rated on a 10 s window: the delay case can
 # then show that MOS stays good.
-wait_until 20 "the inbound streams rated on wan0 ($(uplink wan0))" eval '[ "$(uplink wan0 | jq .media_rated)" -ge 2 ]'
+wait_for 20 "the inbound streams rated on wan0 ($(uplink wan0))" eval '[ "$(uplink wan0 | jq .media_rated)" -ge 2 ]'
 owd0=$(figure one_way_delay_ms)
 log "wan0 before the fault: $(uplink wan0 | jq -c '{mos, one_way_delay_ms, media_streams, media_rated, rtt_ms}')"
 
@@ -56,7 +56,7 @@ fault_raises() {
   local name=$1 type=$2 secs=$3 regex=$4 t0=$SECONDS
   shift 4
   lab fault wan0 "$@" >/dev/null
-  wait_until "$secs" "$name: $type on wan0 ($(uplink wan0 | jq -c '{mos, one_way_delay_ms, media_loss_pct, media_rated}'))" raised "$type"
+  wait_for "$secs" "$name: $type on wan0 ($(uplink wan0 | jq -c '{mos, one_way_delay_ms, media_loss_pct, media_rated}'))" raised "$type"
   raised_after=$((SECONDS - t0))
   jq -e --arg re "$regex" '.text | test($re)' <<<"$(active_alarm "$type")" >/dev/null ||
     fail "$name: alarm text $(active_alarm "$type")"
@@ -66,7 +66,7 @@ fault_raises() {
 fault_cleared() {
   local t0=$SECONDS
   lab clear wan0 >/dev/null
-  wait_until "$3" "$1: $2 cleared after the fault ($(uplink wan0 | jq -c '{mos, one_way_delay_ms}'))" cleared "$2"
+  wait_for "$3" "$1: $2 cleared after the fault ($(uplink wan0 | jq -c '{mos, one_way_delay_ms}'))" cleared "$2"
   ok "$1: $2 cleared $((SECONDS - t0)) s after the fault ended, MOS $(figure mos), one-way delay $(figure one_way_delay_ms) ms"
 }
 
@@ -103,7 +103,7 @@ r=$(mgmt config.commit '{"comment":"switch on MOS 4.1"}')
 jq -e .ok <<<"$r" >/dev/null || fail "config.commit: $r"
 lab fault wan0 loss 8 >/dev/null
 t_fault=$SECONDS
-wait_until 35 "loss 8 with switch_mos 4.1: traffic on wan1 ($(uplink wan0 | jq -c '{mos, soft_faults}'))" active_is wan1
+wait_for 35 "loss 8 with switch_mos 4.1: traffic on wan1 ($(uplink wan0 | jq -c '{mos, soft_faults}'))" active_is wan1
 sw=$(dp -c '.recent_switches[-1]')
 jq -e '.from == "wan0" and .to == "wan1" and .reason == "soft_fault"' <<<"$sw" >/dev/null ||
   fail "loss 8 with switch_mos 4.1: switch $sw (a soft fault of tg-controld expected)"

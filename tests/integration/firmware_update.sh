@@ -5,12 +5,9 @@
 # (corrupted file, unlisted file, wrong board, not a tar) rejected whole with
 # nothing changed.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/lib/common.sh"
+build=$TG_BUILD
+temp_dir work tgfw
 upd() { "$top/firmware/tg-update" --root "$work/root" "$@"; }
 field() { upd status --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 

@@ -8,20 +8,16 @@
 # The timeout leaves room for a clean clang build of tgcore on a busy 2-core
 # machine (minutes) plus 10 s for each target declared in any module.mk.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/lib/common.sh"
 cd "$top"
 seconds=${FUZZ_SMOKE_SECONDS:-10}
 build=${BUILD:-build}/fuzz
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-if ! command -v clang++ >/dev/null; then
-  echo "SKIP: clang++ not installed"; exit 77
-fi
+temp_dir tmp tgfuzz
+need_cmd clang++
 # libFuzzer comes with clang's compiler-rt; without it nothing can link.
 printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' >"$tmp/probe.cpp"
 if ! clang++ -fsanitize=fuzzer "$tmp/probe.cpp" -o "$tmp/probe" 2>"$tmp/probe.log"; then
-  echo "SKIP: clang++ cannot link libFuzzer:"; cat "$tmp/probe.log"; exit 77
+  cat "$tmp/probe.log"; fail "clang++ cannot link libFuzzer (make deps installs libclang-rt-14-dev)"
 fi
 
 fuzzers=$(make --no-print-directory -f Makefile -f - print-fuzzers <<<'print-fuzzers: ; @echo $(FUZZERS)')

@@ -5,13 +5,11 @@
 # SBC's 503, each applied and then cleared. (The gateway gets temporary kernel
 # addresses here only to have an end point; tg-dataplane owns them in the lab.)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
+. "$(dirname "$0")/lib/common.sh"
+need_root
 P=tglf$$
 lab() { "$top/tools/lab/lab" --prefix "$P" "$@"; }
-trap 'lab down >/dev/null 2>&1 || true' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+on_exit 'lab down >/dev/null 2>&1'
 . "$top/tools/lab/lab.env"
 
 lab up

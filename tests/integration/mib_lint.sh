@@ -4,16 +4,16 @@
 # paths are searched first; mibs/ietf supplies the SMIv2 base modules where
 # Debian has none (they are in the non-free snmp-mibs-downloader).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-command -v smilint >/dev/null || { echo "skip: smilint (smitools) not installed"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+need_cmd smilint smidump
 out=$(SMIPATH=":$top/mibs/ietf" smilint -l 3 "$top/mibs/TRUNKGUARD-MIB.txt" 2>&1)
 [ -z "$out" ] || { echo "FAIL: smilint -l 3 says:"; echo "$out"; exit 1; }
 # and it is the module the code sends: every varbind object the SNMP sender uses is defined
 for name in tgAlarmRaised tgAlarmCleared tgAlarmChanged tgAlarmId tgAlarmSeverity tgAlarmEventType \
   tgAlarmProbableCause tgAlarmSpecificProblem tgAlarmObjectKind tgAlarmObjectName tgAlarmObjectLabel \
   tgAlarmText tgAlarmCallsAffected tgAlarmTime tgAlarmType tgAlarmNoticeId; do
-  grep -q "^$name " "$top/mibs/TRUNKGUARD-MIB.txt" || { echo "FAIL: $name not in the MIB"; exit 1; }
-  grep -q "$name" "$top/control/notify/snmp.cpp" || { echo "FAIL: $name not sent by control/notify/snmp.cpp"; exit 1; }
+  grep -q "^$name " "$top/mibs/TRUNKGUARD-MIB.txt" || fail "$name not in the MIB"
+  grep -q "$name" "$top/control/notify/snmp.cpp" || fail "$name not sent by control/notify/snmp.cpp"
 done
 # OIDs as smidump resolves them match the numbers the sender uses
 oids=$(SMIPATH=":$top/mibs/ietf" smidump -f identifiers "$top/mibs/TRUNKGUARD-MIB.txt" 2>/dev/null)

@@ -6,25 +6,14 @@
 # route in a per-uplink table, the main default route and an idempotent
 # policy rule set through libnl are what `ip -j` reports.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-bin=$build/bin/tg-netlink
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 77; }
-[ -x "$bin" ] || { echo "FAIL: $bin not built"; exit 1; }
-
+. "$(dirname "$0")/lib/common.sh"
+need_root
+need_bin tg-netlink
+nl=$bin/tg-netlink
 ns=tgfo$$n
-run=$(mktemp -d /tmp/tgfo-netlink.XXXXXX)
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$run"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$run"/*.jsonl; do [ -f "$f" ] && { echo "== $f"; tail -n 5 "$f"; }; done; exit 1; }
+temp_dir run tgfo-netlink
+fail_details() { for f in "$run"/*.jsonl; do [ -f "$f" ] && { echo "== $f"; tail -n 5 "$f"; }; done; return 0; }
+
 nsx() { ip netns exec "$ns" "$@"; }
 json_num() { grep -o "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2; }
 
@@ -37,8 +26,7 @@ wait_line() {
   done
 }
 
-ip netns add "$ns"
-nsx ip link set lo up
+netns_add "$ns"
 nsx ip link add tgfoa type veth peer name tgfob
 nsx ip link set tgfoa up
 nsx ip link set tgfob up
@@ -51,11 +39,11 @@ done
 # measure ACTION EXPECT: runs the watcher, does the action, returns the delay.
 measure() {
   local name=$1 action=$2 until=$3
-  nsx "$bin" watch --ifname tgfoa --ifname tgfob "$until" tgfob --timeout-ms 10000 >"$run/$name.jsonl" &
+  nsx "$nl" watch --ifname tgfoa --ifname tgfob "$until" tgfob --timeout-ms 10000 >"$run/$name.jsonl" &
   local w=$!
-  pids+=("$w")
+  cleanup_pid "$w"
   wait_line "$run/$name.jsonl" '"ready"' 5 || fail "$name: watcher not ready"
-  nsx "$bin" "$action" tgfoa >"$run/$name.op.json" || fail "$name: $action tgfoa: $(cat "$run/$name.op.json")"
+  nsx "$nl" "$action" tgfoa >"$run/$name.op.json" || fail "$name: $action tgfoa: $(cat "$run/$name.op.json")"
   wait "$w" || fail "$name: watcher exited $? (no event within 10 s)"
   # JSON lines checked with awk: python's start-up is seconds on a loaded box.
   local want=false
@@ -78,14 +66,14 @@ measure carrier_down down --until-down || fail "carrier down"
 measure carrier_up up --until-up || fail "carrier up"
 
 # Addresses, per-uplink table, main default route, rule (twice: idempotent).
-nsx "$bin" addr-add tgfoa 192.0.2.2/24 >/dev/null || fail "addr-add"
-nsx "$bin" addr-add tgfoa 2001:db8:1::2/64 >/dev/null || fail "addr-add v6"
-nsx "$bin" route tgfoa 192.0.2.1 100 >/dev/null || fail "route table 100"
-nsx "$bin" route tgfoa 192.0.2.1 254 >/dev/null || fail "route main"
-nsx "$bin" route tgfob - 101 >/dev/null || fail "on-link route table 101"
-nsx "$bin" rule 1000 192.0.2.2/32 100 >/dev/null || fail "rule"
-nsx "$bin" rule 1000 192.0.2.2/32 100 >/dev/null || fail "rule again"
-nsx "$bin" addr-add tgfo-none 192.0.2.9/24 >"$run/bad.json" && fail "address on a missing link accepted"
+nsx "$nl" addr-add tgfoa 192.0.2.2/24 >/dev/null || fail "addr-add"
+nsx "$nl" addr-add tgfoa 2001:db8:1::2/64 >/dev/null || fail "addr-add v6"
+nsx "$nl" route tgfoa 192.0.2.1 100 >/dev/null || fail "route table 100"
+nsx "$nl" route tgfoa 192.0.2.1 254 >/dev/null || fail "route main"
+nsx "$nl" route tgfob - 101 >/dev/null || fail "on-link route table 101"
+nsx "$nl" rule 1000 192.0.2.2/32 100 >/dev/null || fail "rule"
+nsx "$nl" rule 1000 192.0.2.2/32 100 >/dev/null || fail "rule again"
+nsx "$nl" addr-add tgfo-none 192.0.2.9/24 >"$run/bad.json" && fail "address on a missing link accepted"
 grep -q '"ok":false' "$run/bad.json" || fail "no error for a missing link"
 
 nsx ip -j addr show dev tgfoa >"$run/addr.json"
@@ -110,11 +98,11 @@ assert len(rules) == 1 and rules[0]["src"] == "192.0.2.2" and rules[0]["table"] 
 print("addresses, tables 100/101, main default route, one rule: ok")
 PY
 # Replacing the main default route moves it (what a switch does).
-nsx "$bin" route tgfob - 254 >/dev/null || fail "route main replace"
+nsx "$nl" route tgfob - 254 >/dev/null || fail "route main replace"
 r=$(nsx ip route show default)
 [[ $r == "default dev tgfob "* && $(wc -l <<<"$r") -eq 1 ]] || fail "main default route not replaced: $r"
-nsx "$bin" rule-del 1000 192.0.2.2/32 100 >/dev/null || fail "rule-del"
-nsx "$bin" route-del 4 100 >/dev/null || fail "route-del"
+nsx "$nl" rule-del 1000 192.0.2.2/32 100 >/dev/null || fail "rule-del"
+nsx "$nl" route-del 4 100 >/dev/null || fail "route-del"
 [ -z "$(nsx ip route show table 100)" ] || fail "table 100 not empty"
 
 # RouteSync through libnl (what the daemon does): a second uplink whose
@@ -126,7 +114,7 @@ nsx ip link add tgfoc type veth peer name tgfod
 uplinks=(--uplink tgfoa,192.0.2.2/24,192.0.2.1,110,1100,2001:db8:a::2/64,2001:db8:a::1
          --uplink tgfoc,198.51.100.2/24,198.51.100.1,111,1101
          --bring-up tgfoc --bring-up tgfod)
-nsx "$bin" sync --active 0 "${uplinks[@]}" >"$run/sync0.json" || fail "sync 0: $(cat "$run/sync0.json")"
+nsx "$nl" sync --active 0 "${uplinks[@]}" >"$run/sync0.json" || fail "sync 0: $(cat "$run/sync0.json")"
 nsx ip link show tgfoc | grep -q 'state UP' || fail "sync did not bring tgfoc up"
 r=$(nsx ip route show default)
 [[ $r == "default via 192.0.2.1 dev tgfoa "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 0: main default is: $r"
@@ -137,7 +125,7 @@ r=$(nsx ip -6 route show default)
 [[ $r == "default via 2001:db8:a::1 dev tgfoa "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 0: main IPv6 default is: $r"
 # No duplicate address detection: usable at once, not tentative.
 nsx ip -6 addr show dev tgfoa | grep '2001:db8:a::2/64' | grep -qv tentative || fail "IPv6 address: $(nsx ip -6 addr show dev tgfoa)"
-nsx "$bin" sync --active 1 "${uplinks[@]}" >"$run/sync1.json" || fail "sync 1: $(cat "$run/sync1.json")"
+nsx "$nl" sync --active 1 "${uplinks[@]}" >"$run/sync1.json" || fail "sync 1: $(cat "$run/sync1.json")"
 r=$(nsx ip route show default)
 [[ $r == "default via 198.51.100.1 dev tgfoc "* && $(wc -l <<<"$r") -eq 1 ]] || fail "active 1: main default is: $r"
 [ "$(nsx ip rule show | grep -c 'from 198.51.100.2 lookup 111')" = 1 ] || fail "rule 1101 missing or duplicated: $(nsx ip rule show)"
@@ -145,7 +133,7 @@ r=$(nsx ip route show default)
 [ "$(nsx ip -6 rule show | grep -c 'from 2001:db8:a::2 lookup 110')" = 1 ] || fail "IPv6 rule 1100: $(nsx ip -6 rule show)"
 [ -z "$(nsx ip -6 route show default)" ] || fail "active 1 (no IPv6): main IPv6 default is: $(nsx ip -6 route show default)"
 # Removing what is already gone is no error (a resync while on it).
-nsx "$bin" sync --active 1 "${uplinks[@]}" >"$run/sync1b.json" || fail "sync 1 again: $(cat "$run/sync1b.json")"
+nsx "$nl" sync --active 1 "${uplinks[@]}" >"$run/sync1b.json" || fail "sync 1 again: $(cat "$run/sync1b.json")"
 echo "route sync: tables 110/111, rules, main default (IPv4 and IPv6) follows the active uplink: ok"
 
 # LinkWatch through libnl: initial state per uplink, then only changes.
@@ -154,11 +142,11 @@ until nsx ip link show tgfod | grep -q LOWER_UP; do
   ((SECONDS < deadline)) || fail "tgfod never got its carrier"
   sleep 0.02
 done
-nsx "$bin" watch --uplinks tgfob,tgfod --count 1 --timeout-ms 10000 >"$run/uplinks.jsonl" &
+nsx "$nl" watch --uplinks tgfob,tgfod --count 1 --timeout-ms 10000 >"$run/uplinks.jsonl" &
 w=$!
-pids+=("$w")
+cleanup_pid "$w"
 wait_line "$run/uplinks.jsonl" '"ready"' 5 || fail "uplink watcher not ready"
-nsx "$bin" down tgfoc >"$run/uplinks.op.json" || fail "down tgfoc"
+nsx "$nl" down tgfoc >"$run/uplinks.op.json" || fail "down tgfoc"
 wait "$w" || fail "uplink watcher: no carrier change"
 t0=$(json_num mono_ns <"$run/uplinks.op.json")
 c=$(grep '"event":"carrier"' "$run/uplinks.jsonl" | sed 's/"name":"[^"]*",//; s/"mono_ns":\([0-9]*\)/\1/')

@@ -6,37 +6,20 @@
 # (no answer: down), restarted (up), its address blackholed (timeout: down),
 # restored (up). Asserts on tg-probe's JSON lines.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-probe_bin=$build/bin/tg-probe
-. "$top/tests/integration/lib/sbc_pair.sh"
-
-[ "$(id -u)" = 0 ] || { echo "needs root for network namespaces"; exit 77; }
-command -v kamailio >/dev/null && command -v kamcmd >/dev/null || { echo "kamailio not installed"; exit 77; }
-[ -x "$probe_bin" ] || { echo "FAIL: $probe_bin not built"; exit 1; }
-
 P=tgca$$
 NC=${P}c            # uplink side: where tg-probe runs
 NS=${P}s            # carrier side: the SBC
 UPLINK=198.51.100.2 PEER=198.51.100.1 SBC=203.0.113.10
-run=$(mktemp -d /tmp/tgca-options.XXXXXX)
+. "$(dirname "$0")/lib/sbc_pair.sh"
+need_bin tg-probe
+probe_bin=$bin/tg-probe
+temp_dir run tgca-options
 kam_pid= probe_pid=
-
-cleanup() {
-  local rc=$?
-  stop_pid "$probe_pid"
-  stop_pid "$kam_pid"
-  ip netns del "$NC" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  if [ "$rc" -ne 0 ]; then
-    echo "--- tg-probe output"; tail -n 30 "$run/probe.jsonl" 2>/dev/null || true
-    echo "--- kamailio log"; tail -n 20 "$run/kamailio.log" 2>/dev/null || true
-  fi
-  [ -n "${KEEP_RUN:-}" ] && echo "kept $run" || rm -rf "$run"
+fail_details() {
+  echo "--- tg-probe output"; tail -n 30 "$run/probe.jsonl" 2>/dev/null
+  echo "--- kamailio log"; tail -n 20 "$run/kamailio.log" 2>/dev/null
+  return 0
 }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 sbc_pair_up "$SBC"
 
@@ -54,6 +37,7 @@ ip netns exec "$NC" "$probe_bin" --bind "$UPLINK" --target "sip:$SBC:5060" --nam
   --count 0 --duration-s 110 --interval-ms 200 --timeout-ms 400 --down-after 3 --up-after 2 \
   >"$run/probe.jsonl" 2>"$run/probe.err" &
 probe_pid=$!
+cleanup_pid "$probe_pid"
 
 # Waits until a line after line $from matches the extended regex $re (on
 # tg-probe's JSON, whose keys come in a fixed order); prints its number.

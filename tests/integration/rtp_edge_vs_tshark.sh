@@ -11,21 +11,13 @@
 # so a generator change that loses the edge case fails here too.
 #   KEEP=DIR   keep the captures and the outputs in DIR
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-pcapgen=$build/bin/tg-pcapgen analyze=$build/bin/tg-analyze
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-for t in tshark python3; do command -v $t >/dev/null || skip "$t missing"; done
-for b in "$pcapgen" "$analyze"; do [ -x "$b" ] || fail "$b missing: run make first"; done
-
-work=$(mktemp -d /tmp/tgrtedge.XXXX)
-cleanup() {
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/common.sh"
+need_cmd tshark
+need_bin tg-pcapgen tg-analyze
+pcapgen=$bin/tg-pcapgen analyze=$bin/tg-analyze
+temp_dir work tgrtedge
+keep_work() { if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work"/. "$KEEP"/; fi; }
+on_exit keep_work
 
 # case  streams  edge-stream "packets lost" as tshark 4.0.17 reported them
 # (ssrc-change: the first SSRC's stream; the second also has 250 / 0, and a

@@ -4,18 +4,64 @@
 # `lab down` stops them all; PIDs are also kept in $run/*.pid.
 
 # NOC receivers on the gateway's loopback, where tg-controld sends alarms:
-# snmptrapd (one line per notification, numeric OIDs, no MIB files needed)
-# and an SMTP sink writing a Maildir.
+# snmptrapd (one line per notification) and an SMTP sink (aiosmtpd)
+# writing a Maildir. snmptrapd knows the lab's SNMPv3 user `noc`
+# (SHA-256/AES keys from ap_noc_secrets, written into its config file,
+# never on a command line) and also takes v2c community `public` (the alarm
+# tests use it). Traps are logged with numeric OIDs (what the tests match);
+# AP_TRAPS=decoded names them with mibs/TRUNKGUARD-MIB (make run).
 ap_receivers() {
   mkdir -p "$run/mail/tmp" "$run/mail/new" "$run/mail/cur"   # a Maildir, or aiosmtpd drops mail
-  echo "disableAuthorization yes" >"$run/snmptrapd.conf"
-  lab exec gw env MIBS= snmptrapd -f -Lf "$run/snmptrapd.log" -C -c "$run/snmptrapd.conf" -n -On \
-    -F "TRAP %B %V%v\n" "udp:127.0.0.1:10162" >/dev/null 2>&1 &
+  ap_noc_secrets
+  (
+    umask 077   # created 0600: it holds the keys (printf is a builtin: no command line)
+    {
+      printf 'createUser noc SHA-256 %s AES %s\n' "$(cat "$run/noc/snmp-auth.key")" "$(cat "$run/noc/snmp-priv.key")"
+      echo "authUser log noc priv"
+      echo "authCommunity log public"
+    } >"$run/snmptrapd.conf"
+  )
+  local mibs=(-On) format='TRAP %B %V%v\n'
+  if [ "${AP_TRAPS:-}" = decoded ]; then
+    mibs=(-M "+$top/mibs:$top/mibs/ietf" -m TRUNKGUARD-MIB)   # ietf/: the SMIv2 base modules Debian lacks
+    format='%04.4y-%02.2m-%02.2l %02.2h:%02.2j:%02.2k TRAP %B %V%v\n'
+  fi
+  # Its own persistent directory: net-snmp stores the localized keys there,
+  # not in /var/lib/snmp shared with other labs.
+  lab exec gw env MIBS= SNMP_PERSISTENT_DIR="$run/noc/snmp" snmptrapd -f -Lf "$run/snmptrapd.log" -C \
+    -c "$run/snmptrapd.conf" -n "${mibs[@]}" -F "$format" "udp:127.0.0.1:10162" >/dev/null 2>&1 &
   echo $! >"$run/snmptrapd.pid"
   # Debian's python3 (python3-aiosmtpd): not whatever python3 PATH finds first
   lab exec gw /usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:10025 -c aiosmtpd.handlers.Mailbox "$run/mail" \
     >"$run/smtp.log" 2>&1 &
   echo $! >"$run/smtp.pid"
+}
+
+# The lab NOC's SNMPv3 keys: made once per lab, random, in files only root
+# reads ($run/noc, mode 0700).
+ap_noc_secrets() {
+  [ -s "$run/noc/snmp-priv.key" ] && return 0
+  (
+    umask 077
+    mkdir -p "$run/noc/snmp"
+    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$run/noc/snmp-auth.key"
+    od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$run/noc/snmp-priv.key"
+  )
+}
+
+# The box's copy of the config sends to the lab's NOC receivers: SNMPv3
+# authPriv informs to snmptrapd (the same user and keys), mail to the SMTP
+# sink (no TLS in the lab); syslog as in the example. The copy holds the
+# keys: mode 0600. tools/lab/ini_set reads each key from its file.
+ap_noc_config() {  # CONFIG (the box's copy)
+  ap_noc_secrets
+  chmod 600 "$1"
+  /usr/bin/python3 "$top/tools/lab/ini_set" "$1" \
+    alarm.snmp.enabled=true alarm.snmp.version=v3 alarm.snmp.user=noc alarm.snmp.security_level=authPriv \
+    alarm.snmp.auth_protocol=SHA-256 "alarm.snmp.auth_key<$run/noc/snmp-auth.key" \
+    alarm.snmp.priv_protocol=AES "alarm.snmp.priv_key<$run/noc/snmp-priv.key" \
+    alarm.snmp.targets=127.0.0.1:10162 alarm.snmp.notification=inform \
+    alarm.email.enabled=true alarm.email.smtp_url=smtp://127.0.0.1:10025 alarm.email.starttls=none
 }
 
 # The fast path; returns once LAN -> SBC forwarding works (or fails in 30 s).

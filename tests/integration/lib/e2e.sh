@@ -1,84 +1,47 @@
 # Shared part of the end-to-end tests (tests/integration/e2e_*.sh), sourced
-# after `set -euo pipefail`. The whole virtual board with the test's own
+# after `set -euo pipefail`; builds on lib/common.sh (fail, wait_for,
+# need_*, cleanup at exit). The whole virtual board with the test's own
 # prefix: tools/lab/lab (namespaces, carriers, kamailio as the SBC) and
 # tools/lab/appliance.sh (tg-dataplane, tg-controld, NOC receivers,
-# calls). `lab down` in the EXIT trap stops every process in the namespaces.
+# calls). `lab down` at exit stops every process in the namespaces.
 #
-# Provides: e2e_need BIN..., e2e_lab_up, e2e_dataplane, e2e_controld, calls,
-# fail/ok/skip_case, wait_until, stats helpers (fast path JSON), mgmt (the
-# control daemon's socket), gap checks on the far phones' summary.
+# Provides: e2e_lab_up, e2e_dataplane, e2e_controld, calls, stats helpers
+# (fast path JSON), mgmt (the control daemon's socket), gap checks on the
+# far phones' summary, and fail_details (the fast path's and the daemon's
+# last words, printed by fail).
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-export TG_BUILD=${BUILD:-build}
-[[ $TG_BUILD = /* ]] || TG_BUILD=$top/$TG_BUILD
-bin=$TG_BUILD/bin
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
-# System tools first: appliance.sh runs `python3 -m aiosmtpd`, which only
-# Debian's python3 has (a pyenv shim earlier in PATH lacks the module).
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3)
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_root
+need_cmd jq
 
-e2e_name=$(basename "$0" .sh)
 prefix=${E2E_PREFIX:-tge2}$$   # a test may pick its own (netns names)
 run=/run/$prefix
 lab() { "$top/tools/lab/lab" --prefix "$prefix" "$@"; }
 . "$top/tools/lab/lab.env"
 . "$top/tools/lab/appliance.sh"
-skipped=()
-e2e_t0=$SECONDS
 
-# Only a prerequisite binary that is absent from the build skips the test.
-e2e_need() {
-  local b
-  for b in "$@"; do
-    [ -x "$bin/$b" ] || { echo "SKIP: $bin/$b not built"; exit 77; }
-  done
-}
-
-e2e_cleanup() {
-  local rc=$?
-  trap - EXIT
-  if [ "$rc" -ne 0 ] && [ -d "$run" ]; then
-    # Keep what explains the failure: logs of every part, copied out of /run.
-    local keep=/tmp/$e2e_name.$prefix.logs
+# At exit (common.sh runs these last registered first): keep the logs of a
+# failed run, then take the lab down.
+e2e_keep_logs() {
+  if [ "$t_rc" -ne 0 ] && [ -d "$run" ]; then
+    local keep=/tmp/$t_name.$prefix.logs
     cp -r "$run" "$keep" 2>/dev/null && echo "logs kept in $keep"
   fi
-  lab down >/dev/null 2>&1 || true
-  exit "$rc"
+  return 0
 }
-trap e2e_cleanup EXIT
-trap 'exit 143' TERM INT   # a run-tests timeout still tears the lab down
+on_exit 'lab down >/dev/null 2>&1'
+on_exit e2e_keep_logs
 
-log() { echo "[$e2e_name +$((SECONDS - e2e_t0))s] $*"; }
-ok() { log "ok: $*"; }
-fail() {
-  echo "FAIL: $*"
+fail_details() {
   [ -f "$run/dataplane.json" ] && jq -c '{active_uplink,switches,loop,uplinks,recent_switches}' "$run/dataplane.json" 2>/dev/null
   [ -f "$run/dataplane.log" ] && tail -n 5 "$run/dataplane.log"
   [ -f "$run/controld.log" ] && tail -n 10 "$run/controld.log"
-  exit 1
+  return 0
 }
-# A sub-case that needs a part not in this build: say which, go on.
-skip_case() { skipped+=("$1: $2"); log "SKIP $1: $2"; }
 e2e_done() {
-  local s
-  for s in "${skipped[@]}"; do echo "skipped sub-case: $s"; done
   # Loop stalls the fast path rode out (descheduled; decisions held back).
   [ -f "$run/dataplane.json" ] && echo "tg-dataplane loop: $(jq -c .loop "$run/dataplane.json" 2>/dev/null)"
-  echo "PASS ($((SECONDS - e2e_t0)) s${skipped:+, ${#skipped[@]} sub-cases skipped})"
-}
-
-# wait_until SECONDS WHAT COMMAND...: poll COMMAND every 50 ms; fail after
-# SECONDS with WHAT.
-wait_until() {
-  local secs=$1 what=$2
-  local end=$((SECONDS + secs))
-  shift 2
-  until "$@"; do
-    ((SECONDS < end)) || fail "$what (not within $secs s)"
-    sleep 0.05
-  done
+  echo "PASS ($((SECONDS - t_t0)) s)"
 }
 
 e2e_lab_up() {
@@ -147,7 +110,7 @@ e2e_dataplane() {
   log "starting tg-dataplane"
   ap_dataplane --config "$run/failover.conf" --shm-prefix "/$prefix" "$@" || fail "tg-dataplane does not forward"
   e2e_boost gw
-  wait_until 20 "tg-dataplane active uplink is wan0" active_is wan0
+  wait_for 20 "tg-dataplane active uplink is wan0" active_is wan0
 }
 
 # tg-controld with the virtual board's example config; only what a test
@@ -157,13 +120,13 @@ e2e_controld() {
   log "starting tg-controld"
   ap_controld --log stderr --shm-prefix "/$prefix" --set "store.path=$run/state/store.db" \
     "${controld_timers[@]}" "$@" || fail "tg-controld did not start"
-  wait_until 15 "tg-controld answers on $run/mgmt.sock" controld_answers
-  wait_until 15 "tg-controld attached to the fast path" controld_attached
+  wait_for 15 "tg-controld answers on $run/mgmt.sock" controld_answers
+  wait_for 15 "tg-controld attached to the fast path" controld_attached
   # Its timers reached the fast path, which applied them (command_result ok
   # for every configured uplink; a refusal is a failure: one rule for both).
   local n
   n=$(grep -c '^\[uplink\.' "$top/board/virtual/trunkguard.conf")
-  wait_until 5 "the fast path applied tg-controld's timers for $n uplinks" controld_timers_applied "$n"
+  wait_for 5 "the fast path applied tg-controld's timers for $n uplinks" controld_timers_applied "$n"
 }
 controld_timers_applied() {
   local c
@@ -200,13 +163,6 @@ controld_answers() {
   return 1
 }
 
-# The built tg-controld holds the alarm model (control/alarms) and the
-# notification senders: the alarm sub-cases apply.
-controld_has_alarms() {
-  nm -C "$bin/tg-controld" 2>/dev/null | grep -q ' tg::alarm::' &&
-    nm -C "$bin/tg-controld" 2>/dev/null | grep -q ' tg::notify::'
-}
-
 # ---------------------------------------------------------------- calls
 
 # calls N SECONDS: far phones (latching) and the PBX placing N calls through
@@ -218,7 +174,7 @@ calls() {
   log "placing $1 calls of $2 s"
   ap_calls "$@" || fail "calls did not start"
   e2e_boost far lan
-  wait_until 20 "RTP of $1 calls flows through the gateway" eval '(( $(forwarded) > want ))'
+  wait_for 20 "RTP of $1 calls flows through the gateway" eval '(( $(forwarded) > want ))'
 }
 
 # Waits for both call generators to finish and checks every call completed.

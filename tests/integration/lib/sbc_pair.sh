@@ -2,29 +2,18 @@
 # uplink side $NC (the box's address $UPLINK on a veth, 203.0.113.0/24 via
 # the carrier) and the carrier side $NS (the carrier router's $PEER, the SBC
 # addresses on its loopback), with real kamailio as the carrier SBC
-# (tools/lab/kamailio.cfg). The caller sets P (prefix with its PID), NC,
-# NS, UPLINK, PEER, top and fail(), and deletes NC and NS in its EXIT trap.
-
-# stop_pid PID: TERM, then KILL if it lingers; waits for it either way.
-stop_pid() {
-  local pid=$1 deadline=$((SECONDS + 5))
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    ((SECONDS < deadline)) || { kill -KILL "$pid" 2>/dev/null || true; break; }
-    sleep 0.05
-  done
-  wait "$pid" 2>/dev/null || true
-}
+# (tools/lab/kamailio.cfg). Builds on lib/common.sh (root, kamailio, the
+# namespaces and kamailio deleted/stopped at exit). The caller sets P
+# (prefix with its PID), NC, NS, UPLINK and PEER.
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_root
+need_cmd kamailio kamcmd
 
 # sbc_pair_up SBC_ADDRESS...: namespaces, veth, addresses and the route.
 sbc_pair_up() {
   local a
-  ip netns add "$NC"
-  ip netns add "$NS"
+  netns_add "$NC" "$NS"
   ip link add "${P}a" netns "$NC" type veth peer name "${P}b" netns "$NS"
-  ip -n "$NC" link set lo up
-  ip -n "$NS" link set lo up
   ip -n "$NC" addr add "$UPLINK/28" dev "${P}a"
   ip -n "$NS" addr add "$PEER/28" dev "${P}b"
   for a in "$@"; do ip -n "$NS" addr add "$a/32" dev lo; done
@@ -46,6 +35,7 @@ start_kamailio() {
   ip netns exec "$NS" kamailio -DD -E -f "$top/tools/lab/kamailio.cfg" -l "udp:$addr:5060" -Y "$dir" -m 32 -M 8 \
     -A "FAR_URI=\"sip:203.0.113.20:5060\"" -A "CTL_SOCKET=\"unix:$ctl\"" >>"$dir/kamailio.log" 2>&1 &
   kam_started=$!
+  cleanup_pid "$kam_started"
   until [ -S "$ctl" ] && kamcmd -s "unix:$ctl" core.version >/dev/null 2>&1; do
     kill -0 "$kam_started" 2>/dev/null || fail "kamailio on $addr exited at start: $(tail -n 5 "$dir/kamailio.log")"
     ((SECONDS < deadline)) || fail "kamailio on $addr: control socket not up"
