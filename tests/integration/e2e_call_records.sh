@@ -17,9 +17,8 @@
 # Prints the measured errors (ms) as "stamp error" lines.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-callgen tg-cli tg-store
-command -v tcpdump >/dev/null || { echo "SKIP: tcpdump not installed"; exit 77; }
-command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
+need_bin tg-dataplane tg-controld tg-callgen tg-cli tg-store
+need_cmd tcpdump tshark
 
 ncalls=2 secs=10 digits=159
 e2e_lab_up
