@@ -31,17 +31,17 @@ cli() { "$bin/tg-cli" --socket "$run/mgmt.sock" --shm-prefix "/$prefix" --no-pag
 # The capture: SIP on the PBX's side of the gateway, kernel timestamps.
 lab exec lan tcpdump -i any -n -s 0 -U -w "$run/lan-sip.pcap" udp port 5060 >"$run/tcpdump.log" 2>&1 &
 echo $! >"$run/tcpdump.pid"
-wait_until 5 "tcpdump listening" eval 'grep -q "listening on" "$run/tcpdump.log"'
+wait_for 5 "tcpdump listening" eval 'grep -q "listening on" "$run/tcpdump.log"'
 
 ap_calls $ncalls $secs --from-user 4930111222 --to-user 4940333444 --dtmf $digits --dtmf-at 2 ||
   fail "calls did not start"
 e2e_boost far lan
-wait_until 15 "$ncalls answered calls" eval \
+wait_for 15 "$ncalls answered calls" eval \
   "cli --json -c 'show calls' 2>/dev/null | jq -e '[.calls[] | select(.state == \"answered\")] | length == $ncalls' >/dev/null"
 sleep 4   # midway through the calls (after the DTMF): the NOC moves traffic to wan1
 switch_ms=$(now_ms)
 mgmt_ok failover.force '{"uplink":"wan1"}' || fail "failover.force wan1 refused: $(mgmt failover.force '{"uplink":"wan1"}')"
-wait_until 5 "tg-dataplane active uplink is wan1" active_is wan1
+wait_for 5 "tg-dataplane active uplink is wan1" active_is wan1
 calls_end $((secs + 25))
 jq -e --argjson n $ncalls '.calls.completed == $n' "$run/pbx.json" >/dev/null || fail "PBX: $(jq -c .calls "$run/pbx.json")"
 
@@ -50,14 +50,14 @@ cdrs_ok() {
   jq -e --argjson n $ncalls '[.[] | select(.to == "4940333444" and .final_code == 200 and .state == "ended")] | length == $n' \
     "$run/export.json" >/dev/null
 }
-wait_until 50 "$ncalls CDRs in export calls ($(cat "$run/export.json" 2>/dev/null))" cdrs_ok
+wait_for 50 "$ncalls CDRs in export calls ($(cat "$run/export.json" 2>/dev/null))" cdrs_ok
 
 # --- times: the records against the LAN capture
 # tcpdump writes packet by packet (-U): stop ours (the one in the lan namespace) for a clean end.
 for p in $(ip netns pids "$prefix-lan" 2>/dev/null); do
   [ "$(cat "/proc/$p/comm" 2>/dev/null)" = tcpdump ] && kill -INT "$p" 2>/dev/null
 done
-wait_until 5 "tcpdump stopped" eval '! kill -0 $(cat "$run/tcpdump.pid") 2>/dev/null'
+wait_for 5 "tcpdump stopped" eval '! kill -0 $(cat "$run/tcpdump.pid") 2>/dev/null'
 tshark -r "$run/lan-sip.pcap" -Y sip -T fields -E separator=/t -e frame.time_epoch -e sip.Call-ID -e sip.Method \
   -e sip.Status-Code -e sip.CSeq.method >"$run/lan-sip.tsv" 2>/dev/null || fail "tshark could not read the capture"
 "$PY" - "$run/lan-sip.tsv" "$run/export.json" >"$run/stamps.json" <<'PY' || fail "stamp comparison: $(cat "$run/stamps.json")"
@@ -115,7 +115,7 @@ bye_ok() {
   jq -e '[.[] | select(.to == "4940555666" and .bye_code == 404 and .verdict == "bye_failed"
      and .end_reason == "caller BYE answered 404")] | length == 1' "$run/export2.json" >/dev/null
 }
-wait_until 50 "the 404-BYE call's CDR ($(jq -c '[.[] | select(.to == "4940555666")]' "$run/export2.json" 2>/dev/null))" bye_ok
+wait_for 50 "the 404-BYE call's CDR ($(jq -c '[.[] | select(.to == "4940555666")]' "$run/export2.json" 2>/dev/null))" bye_ok
 bye_id=$(jq -r '.[] | select(.to == "4940555666") | .call_id' "$run/export2.json")
 cli --json -c "diagnose call $bye_id" >"$run/diag-bye.json" || fail "diagnose call $bye_id"
 jq -e '.verdict == "bye_failed" and (.explanation | test("BYE was answered 404 Not Found: the far end no longer knew the dialog"))
