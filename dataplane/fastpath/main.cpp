@@ -412,7 +412,9 @@ int main(int argc, char** argv) {
   while (!g_quit) {
     // One acquire load per pass: a switch decided in tick() below applies
     // to the next burst.
-    dp->poll(ctl->active(), now);
+    // Packets are stamped with the time of this very burst: a stale `now`
+    // (the 10 ms work below, a stats file written) would date them early.
+    dp->poll(ctl->active(), clock.now());
     now = clock.now();
     ctl->tick(now);
     if (now < next_10ms) continue;
