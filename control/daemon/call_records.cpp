@@ -323,14 +323,16 @@ store::CallRecord CallRecords::to_row(const api::CallRecordWire& r) {
   if (r.ended_by_timer)
     c.end_reason = "idle timer";
   else if (state == CallState::ended)
-    c.end_reason = std::string(party_name(Party(r.hangup))) + " BYE";
+    c.end_reason = std::string(party_name(Party(r.hangup))) + " BYE" +
+                   (r.bye_code >= 300 ? " answered " + std::to_string(r.bye_code) : std::string());
   else
     c.end_reason = c.state;
   c.pdd_ms = r.pdd_ms;
   c.srd_ms = r.srd_ms;
   c.direction = CallDirection(r.direction) == CallDirection::outbound ? "outbound" : "inbound";
   auto quality = [](const api::CallMediaWire& m) {
-    return store::StreamQuality{m.mos_x100 / 100.0, diag::media_loss_pct(m), m.jitter_us / 1000.0, m.packets};
+    return store::StreamQuality{m.mos_x100 / 100.0, diag::media_loss_pct(m), m.jitter_us / 1000.0, m.packets,
+                                m.rtp_packets, m.dtmf_packets, m.dtmf_events};
   };
   c.outbound = quality(r.media[diag::media_out_index(r)]);
   c.inbound = quality(r.media[diag::media_in_index(r)]);
@@ -345,6 +347,11 @@ store::CallRecord CallRecords::to_row(const api::CallRecordWire& r) {
   c.verdict = diag::verdict_name(d.verdict);
   c.diagnosis = d.main().explanation;
   c.raw = diag::to_hex(r);
+  c.uplinks = diag::uplinks_of(r, v);
+  c.uplink_switches = r.uplink_switches;
+  c.bye_code = r.bye_code;
+  c.ack_ms = wall_ms_of(r, r.ack_ns);
+  c.ok_retransmissions = r.ok_retransmissions;
   return c;
 }
 

@@ -30,9 +30,17 @@ Json media_json(const api::CallMediaWire& m) {
   j["max_jitter_ms"] = seen ? Json(round_to(m.max_jitter_us / 1000.0, 1)) : Json(nullptr);
   j["lost"] = m.lost;
   j["max_gap_ms"] = m.max_gap_ms;
+  // Every RTP packet of the direction, all streams (DTMF on its own SSRC too).
+  j["rtp_packets"] = m.rtp_packets;
+  j["streams"] = m.streams;
+  j["dtmf_packets"] = m.dtmf_packets;
+  j["dtmf_events"] = m.dtmf_events;
+  j["dtmf_payload_type"] = m.dtmf_payload_type ? Json(m.dtmf_payload_type) : Json(nullptr);
   j["on_hold"] = (m.flags & api::kMediaOnHold) != 0;
   return j;
 }
+
+int64_t wall_ms(const api::CallRecordWire& r, uint64_t ns) { return int64_t((ns + r.realtime_offset_ns) / 1'000'000); }
 
 Json opt_ms(int32_t v) { return v >= 0 ? Json(v) : Json(nullptr); }
 
@@ -50,10 +58,20 @@ std::string trunk_of(const api::CallRecordWire& r, const ViewContext& c) {
   return n.empty() ? "trunk" + std::to_string(r.trunk) : n;
 }
 
-std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c) {
-  if (r.uplink == api::kNoUplink) return "-";
-  std::string n = c.uplink_name ? c.uplink_name(r.uplink) : std::string();
-  return n.empty() ? "uplink" + std::to_string(r.uplink) : n;
+std::string uplink_named(uint8_t u, const ViewContext& c) {
+  if (u == api::kNoUplink) return "-";
+  std::string n = c.uplink_name ? c.uplink_name(u) : std::string();
+  return n.empty() ? "uplink" + std::to_string(u) : n;
+}
+
+std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c) { return uplink_named(r.uplink, c); }
+
+std::string uplinks_of(const api::CallRecordWire& r, const ViewContext& c) {
+  std::string s;
+  for (int i = 0; i < r.uplink_count && i < api::kMaxCallUplinks; ++i)
+    s += (i ? " " : "") + uplink_named(r.uplinks[i].uplink, c) + "@" +
+         std::to_string(int64_t((r.uplinks[i].since_ns + r.realtime_offset_ns) / 1'000'000));
+  return s.empty() ? uplink_of(r, c) : s;
 }
 
 Json call_json(const api::CallRecordWire& r, const ViewContext& c) {
@@ -66,7 +84,17 @@ Json call_json(const api::CallRecordWire& r, const ViewContext& c) {
   j["direction"] = CallDirection(r.direction) == CallDirection::outbound ? "outbound" : "inbound";
   j["state"] = call_state_name(CallState(r.state));
   j["final_code"] = r.final_code ? Json(r.final_code) : Json(nullptr);
-  j["started_unix_ms"] = r.invite_ns ? Json(int64_t((r.invite_ns + r.realtime_offset_ns) / 1'000'000)) : Json(nullptr);
+  j["started_unix_ms"] = r.invite_ns ? Json(wall_ms(r, r.invite_ns)) : Json(nullptr);
+  j["answered_unix_ms"] = r.answer_ns ? Json(wall_ms(r, r.answer_ns)) : Json(nullptr);
+  j["ended_unix_ms"] = r.end_ns ? Json(wall_ms(r, r.end_ns)) : Json(nullptr);
+  Json ups = Json::array();
+  for (int i = 0; i < r.uplink_count && i < api::kMaxCallUplinks; ++i)
+    ups.push_back({{"uplink", uplink_named(r.uplinks[i].uplink, c)}, {"since_unix_ms", wall_ms(r, r.uplinks[i].since_ns)}});
+  j["uplinks"] = ups;
+  j["uplink_switches"] = r.uplink_switches;
+  j["bye_code"] = r.bye_code ? Json(r.bye_code) : Json(nullptr);
+  j["ack_seen"] = r.ack_ns != 0;
+  j["ok_retransmissions"] = r.ok_retransmissions;
   uint64_t until = r.end_ns ? r.end_ns : c.now_ns;
   j["duration_s"] = r.answer_ns && until > r.answer_ns ? Json(round_to(double(until - r.answer_ns) / 1e9, 1))
                                                        : Json(r.answer_ns ? Json(0) : Json(nullptr));

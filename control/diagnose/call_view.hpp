@@ -26,7 +26,11 @@ int media_out_index(const api::CallRecordWire& r);
 inline int media_in_index(const api::CallRecordWire& r) { return 1 - media_out_index(r); }
 
 std::string trunk_of(const api::CallRecordWire& r, const ViewContext& c);
-std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c);
+std::string uplink_of(const api::CallRecordWire& r, const ViewContext& c);  // at the INVITE
+std::string uplink_named(uint8_t uplink, const ViewContext& c);
+// Every uplink the call used with the wall time (unix ms) it started on it:
+// "wan0@1765012345678 wan1@1765012349012" (the store's uplinks column).
+std::string uplinks_of(const api::CallRecordWire& r, const ViewContext& c);
 
 // {"call_id","from","to","trunk","uplink","direction","state","final_code",
 //  "started_unix_ms","duration_s","setup_s","pdd_ms","srd_ms",

@@ -245,6 +245,27 @@ void transfer_findings(const api::CallRecordWire& r, std::vector<Finding>& out) 
     out.push_back(make(Verdict::transfer_failed, "transfer (REFER) to " + target + " failed without a final code"));
 }
 
+// The dialog: the answer's ACK and the BYE's response.
+void dialog_findings(const api::CallRecordWire& r, const Options& o, std::vector<Finding>& out) {
+  if (r.ok_retransmissions > o.ok_resends_max || (r.ok_retransmissions && !r.ack_ns))
+    out.push_back(make(Verdict::ack_missing,
+                       fmt("the far end resent its %s %u times after the answer; %s",
+                           r.final_code == 200 ? "200 OK" : std::to_string(r.final_code).c_str(),
+                           r.ok_retransmissions,
+                           r.ack_ns ? fmt("the PBX's ACK passed the box %.0f ms after the answer but did not reach it",
+                                          double(r.ack_ns - r.answer_ns) / 1e6)
+                                          .c_str()
+                                    : "no ACK was seen at all")));
+  if (r.bye_code >= 300) {
+    const CodeInfo* ci = code_info(r.bye_code);
+    out.push_back(make(Verdict::bye_failed,
+                       fmt("the %s's BYE was answered %s%s", party_name(Party(r.hangup)), code_text(r.bye_code).c_str(),
+                           r.bye_code == 404 || r.bye_code == 481
+                               ? ": the far end no longer knew the dialog"
+                               : (ci ? std::string(": ") + ci->meaning : std::string()).c_str())));
+  }
+}
+
 std::vector<Finding> diagnose_one(const api::CallRecordWire& r, const Options& o) {
   std::vector<Finding> out;
   if (r.version != api::kCallRecordVersion) {
@@ -267,6 +288,7 @@ std::vector<Finding> diagnose_one(const api::CallRecordWire& r, const Options& o
   }
   media_findings(r, o, out);
   transfer_findings(r, out);
+  dialog_findings(r, o, out);
   if (r.ended_by_timer) out.push_back(make(Verdict::ended_by_timer, "answered, then no BYE: ended by the idle timer"));
   if (out.empty()) {
     uint64_t until = r.end_ns ? r.end_ns : o.now_ns;

@@ -8,7 +8,8 @@
 // SIP response codes (with their meaning and verdict) one table. The rules
 // that pick a verdict run in a fixed order: setup outcome first (what the
 // network or the callee answered), then, for answered calls, media (never
-// arrived, one way, quality), then the transfer.
+// arrived, one way, quality), the transfer, then the dialog itself (ACK of
+// the answer, the BYE's response).
 #pragma once
 #include <cstdint>
 #include <span>
@@ -67,6 +68,13 @@ namespace tg::diag {
   X(transfer_failed, 2, "the transfer failed",                                                                    \
     "the transfer target refused or could not be reached: check the target number and the carrier's support "    \
     "for REFER / redirects")                                                                                      \
+  X(bye_failed, 2, "the hang-up (BYE) was refused",                                                              \
+    "the far end answered the BYE with an error (404/481: it no longer knew the call): the call may still be "   \
+    "up, and billed, at the carrier; report the Call-ID and time to the carrier and check for a dialog left "    \
+    "open there")                                                                                                 \
+  X(ack_missing, 2, "the answer was never acknowledged (ACK lost)",                                               \
+    "the far end kept resending its 200 OK because the ACK never reached it: its dialog hangs until its timer "  \
+    "gives up; check the PBX's ACK routing (Record-Route/Contact) and NAT for SIP on the uplink")                 \
   X(ended_by_timer, 1, "call ended without a BYE",                                                                \
     "no BYE was seen: the box ended the call on its idle timer; a BYE lost on the path or an endpoint that "      \
     "vanished (power, network) looks like this")                                                                  \
@@ -101,6 +109,9 @@ struct Options {
   // Media is judged once the call has been up this long (a live call just
   // answered has not had time to send RTP).
   uint32_t media_grace_ms = 2000;
+  // The far end resending its 200 OK this often means the ACK did not reach
+  // it (once can be an ACK crossing a resend; once without any ACK seen too).
+  uint16_t ok_resends_max = 1;
   // Digits of an international number (country code + national number) are
   // at least this many; a shorter digit string without + or 00 looks national.
   int international_min_digits = 11;

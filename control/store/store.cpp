@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -86,13 +87,22 @@ constexpr AddedColumn kCallsAdded[] = {
     {"transfer_result", "TEXT NOT NULL DEFAULT ''"}, {"transfer_code", "INTEGER NOT NULL DEFAULT 0"},
     {"transfer_target", "TEXT NOT NULL DEFAULT ''"}, {"verdict", "TEXT NOT NULL DEFAULT ''"},
     {"diagnosis", "TEXT NOT NULL DEFAULT ''"},      {"raw", "TEXT NOT NULL DEFAULT ''"},
+    // Record version 2: every uplink used, the dialog's end, all RTP and DTMF.
+    {"uplinks", "TEXT NOT NULL DEFAULT ''"},         {"uplink_switches", "INTEGER NOT NULL DEFAULT 0"},
+    {"bye_code", "INTEGER NOT NULL DEFAULT 0"},      {"ack_ms", "INTEGER NOT NULL DEFAULT 0"},
+    {"ok_retransmissions", "INTEGER NOT NULL DEFAULT 0"},
+    {"out_rtp_packets", "INTEGER NOT NULL DEFAULT 0"}, {"out_dtmf_packets", "INTEGER NOT NULL DEFAULT 0"},
+    {"out_dtmf_events", "INTEGER NOT NULL DEFAULT 0"}, {"in_rtp_packets", "INTEGER NOT NULL DEFAULT 0"},
+    {"in_dtmf_packets", "INTEGER NOT NULL DEFAULT 0"}, {"in_dtmf_events", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 constexpr const char* kCallColumns =
     "id, call_id, from_uri, to_uri, trunk, uplink, start_ms, answer_ms, end_ms, final_code, end_reason, "
     "pdd_ms, out_mos, out_loss_pct, out_jitter_ms, out_packets, in_mos, in_loss_pct, in_jitter_ms, "
     "in_packets, exported, direction, state, srd_ms, hangup, reason_cause, transfer_kind, transfer_result, "
-    "transfer_code, transfer_target, verdict, diagnosis, raw";
+    "transfer_code, transfer_target, verdict, diagnosis, raw, uplinks, uplink_switches, bye_code, ack_ms, "
+    "ok_retransmissions, out_rtp_packets, out_dtmf_packets, out_dtmf_events, in_rtp_packets, in_dtmf_packets, "
+    "in_dtmf_events";
 constexpr const char* kEventColumns =
     "id, time_ms, kind, object, text, from_uplink, to_uplink, reason, detect_ms, switch_ms, total_ms, "
     "calls_affected";
@@ -126,6 +136,17 @@ CallRecord read_call(const sql::Stmt& s) {
   c.verdict = s.text(30);
   c.diagnosis = s.text(31);
   c.raw = s.text(32);
+  c.uplinks = s.text(33);
+  c.uplink_switches = int(s.i64(34));
+  c.bye_code = int(s.i64(35));
+  c.ack_ms = s.i64(36);
+  c.ok_retransmissions = int(s.i64(37));
+  c.outbound.rtp_packets = uint64_t(s.i64(38));
+  c.outbound.dtmf_packets = uint64_t(s.i64(39));
+  c.outbound.dtmf_events = uint64_t(s.i64(40));
+  c.inbound.rtp_packets = uint64_t(s.i64(41));
+  c.inbound.dtmf_packets = uint64_t(s.i64(42));
+  c.inbound.dtmf_events = uint64_t(s.i64(43));
   return c;
 }
 
@@ -158,6 +179,24 @@ std::string num(double v) {
 }
 
 std::string iso(WallMs ms) { return ms ? alarm::text::iso8601(ms) : std::string(); }
+
+// "wan0@1765012345678 wan1@1765012349012" -> [{"uplink":"wan0","since":"<iso>","since_ms":...},...]
+std::string uplinks_json(const std::string& text) {
+  std::string out = "[";
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(pos, end - pos);
+    pos = end + 1;
+    const size_t at = item.rfind('@');
+    if (at == std::string::npos) continue;
+    const WallMs ms = std::strtoll(item.c_str() + at + 1, nullptr, 10);
+    out += std::string(out.size() > 1 ? "," : "") + "{\"uplink\":" + json::string(item.substr(0, at)) +
+           ",\"since\":" + json::string(iso(ms)) + ",\"since_ms\":" + std::to_string(ms) + "}";
+  }
+  return out + "]";
+}
 
 // RFC 4180: quote fields holding a comma, quote or line break.
 std::string csv(const std::string& v) {
@@ -282,8 +321,10 @@ bool Store::record_call(const CallRecord& c) {
       "INSERT INTO calls (call_id, from_uri, to_uri, trunk, uplink, start_ms, answer_ms, end_ms, final_code, "
       "end_reason, pdd_ms, out_mos, out_loss_pct, out_jitter_ms, out_packets, in_mos, in_loss_pct, "
       "in_jitter_ms, in_packets, exported, direction, state, srd_ms, hangup, reason_cause, transfer_kind, "
-      "transfer_result, transfer_code, transfer_target, verdict, diagnosis, raw) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "transfer_result, transfer_code, transfer_target, verdict, diagnosis, raw, uplinks, uplink_switches, "
+      "bye_code, ack_ms, ok_retransmissions, out_rtp_packets, out_dtmf_packets, out_dtmf_events, in_rtp_packets, "
+      "in_dtmf_packets, in_dtmf_events) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       error);
   if (!s) {
     last_error_ = error;
@@ -299,7 +340,11 @@ bool Store::record_call(const CallRecord& c) {
   s.bind(21, c.direction).bind(22, c.state).bind(23, c.srd_ms).bind(24, c.hangup);
   s.bind(25, int64_t(c.reason_cause)).bind(26, c.transfer_kind).bind(27, c.transfer_result);
   s.bind(28, int64_t(c.transfer_code)).bind(29, c.transfer_target).bind(30, c.verdict).bind(31, c.diagnosis);
-  s.bind(32, c.raw);
+  s.bind(32, c.raw).bind(33, c.uplinks).bind(34, int64_t(c.uplink_switches)).bind(35, int64_t(c.bye_code));
+  s.bind(36, int64_t(c.ack_ms)).bind(37, int64_t(c.ok_retransmissions));
+  s.bind(38, int64_t(c.outbound.rtp_packets)).bind(39, int64_t(c.outbound.dtmf_packets));
+  s.bind(40, int64_t(c.outbound.dtmf_events)).bind(41, int64_t(c.inbound.rtp_packets));
+  s.bind(42, int64_t(c.inbound.dtmf_packets)).bind(43, int64_t(c.inbound.dtmf_events));
   if (!s.run()) {
     last_error_ = db_.errmsg();
     return false;
@@ -578,7 +623,9 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
   if (f == Format::csv)
     out << "id,call_id,from,to,trunk,uplink,direction,start,answer,end,duration_s,final_code,state,end_reason,"
            "hangup,pdd_ms,srd_ms,out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,"
-           "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis\r\n";
+           "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis,uplinks,"
+           "uplink_switches,bye_code,ack,ok_retransmissions,out_rtp_packets,out_dtmf_packets,out_dtmf_events,"
+           "in_rtp_packets,in_dtmf_packets,in_dtmf_events\r\n";
   else
     out << "[";
   while (s.step() == SQLITE_ROW) {
@@ -593,11 +640,16 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
           << c.outbound.packets << ',' << num(c.inbound.mos) << ',' << num(c.inbound.loss_pct) << ','
           << num(c.inbound.jitter_ms) << ',' << c.inbound.packets << ',' << csv(c.transfer_kind) << ','
           << csv(c.transfer_result) << ',' << c.transfer_code << ',' << csv(c.transfer_target) << ','
-          << csv(c.verdict) << ',' << csv(c.diagnosis) << "\r\n";
+          << csv(c.verdict) << ',' << csv(c.diagnosis) << ',' << csv(c.uplinks) << ',' << c.uplink_switches << ','
+          << c.bye_code << ',' << iso(c.ack_ms) << ',' << c.ok_retransmissions << ',' << c.outbound.rtp_packets << ','
+          << c.outbound.dtmf_packets << ',' << c.outbound.dtmf_events << ',' << c.inbound.rtp_packets << ','
+          << c.inbound.dtmf_packets << ',' << c.inbound.dtmf_events << "\r\n";
     } else {
       auto dir = [](const StreamQuality& q) {
         return "{\"mos\":" + num(q.mos) + ",\"loss_pct\":" + num(q.loss_pct) + ",\"jitter_ms\":" +
-               num(q.jitter_ms) + ",\"packets\":" + std::to_string(q.packets) + "}";
+               num(q.jitter_ms) + ",\"packets\":" + std::to_string(q.packets) +
+               ",\"rtp_packets\":" + std::to_string(q.rtp_packets) + ",\"dtmf_packets\":" +
+               std::to_string(q.dtmf_packets) + ",\"dtmf_events\":" + std::to_string(q.dtmf_events) + "}";
       };
       out << (ids.empty() ? "\n" : ",\n") << "{\"id\":" << c.id << ",\"call_id\":" << json::string(c.call_id)
           << ",\"from\":" << json::string(c.from) << ",\"to\":" << json::string(c.to) << ",\"trunk\":" << json::string(c.trunk)
@@ -611,7 +663,10 @@ int64_t Store::export_calls(std::ostream& out, Format f, const ExportQuery& q) {
           << ",\"inbound\":" << dir(c.inbound) << ",\"transfer\":{\"kind\":" << json::string(c.transfer_kind)
           << ",\"result\":" << json::string(c.transfer_result) << ",\"code\":" << c.transfer_code
           << ",\"target\":" << json::string(c.transfer_target) << "},\"verdict\":" << json::string(c.verdict)
-          << ",\"diagnosis\":" << json::string(c.diagnosis) << "}";
+          << ",\"diagnosis\":" << json::string(c.diagnosis) << ",\"uplinks\":" << uplinks_json(c.uplinks)
+          << ",\"uplink_switches\":" << c.uplink_switches << ",\"bye_code\":" << c.bye_code
+          << ",\"ack\":" << json::string(iso(c.ack_ms)) << ",\"ok_retransmissions\":" << c.ok_retransmissions
+          << ",\"start_ms\":" << c.start_ms << ",\"answer_ms\":" << c.answer_ms << ",\"end_ms\":" << c.end_ms << "}";
     }
     ids.push_back(c.id);
   }

@@ -71,7 +71,10 @@ struct StreamQuality {           // one direction of a call's media
   double mos = 0;                // 0: no media measured
   double loss_pct = 0;
   double jitter_ms = 0;
-  uint64_t packets = 0;
+  uint64_t packets = 0;          // main stream
+  uint64_t rtp_packets = 0;      // every RTP stream of the direction (DTMF on its own SSRC too)
+  uint64_t dtmf_packets = 0;     // RFC 4733 telephone-event packets
+  uint64_t dtmf_events = 0;      // digits
 };
 
 struct CallRecord {
@@ -101,6 +104,12 @@ struct CallRecord {
   std::string verdict;           // call diagnosis (control/diagnose verdict name)
   std::string diagnosis;         // its one-line explanation
   std::string raw;               // the fast path's record, hex (exact re-diagnosis)
+  // Every uplink the call used: "wan0@<unix ms> wan1@<unix ms>" (from INVITE / each switch).
+  std::string uplinks;
+  int uplink_switches = 0;
+  int bye_code = 0;              // final response to the BYE, 0 none seen
+  WallMs ack_ms = 0;             // ACK of the answer, 0 none seen
+  int ok_retransmissions = 0;    // the answer resent by the far end (its ACK lost)
   // Worst of the two directions (0 if no media).
   double worst_mos() const;
   // Failed for the fault report: no answer with a network / server cause

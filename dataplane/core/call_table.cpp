@@ -457,6 +457,8 @@ void CallTable::start_attempt(Call& c, TimeNs now) {
   c.t_invite = now;
   c.t_first_response = c.t_first_18x = c.t_answer = c.t_ack = c.t_end = 0;
   c.final_code = 0;
+  c.bye_cseq = 0;
+  c.bye_code = c.ok_retransmissions = 0;
   c.cancel_seen = c.challenged = c.redirect_followup = false;
   c.fork_count = 0;
   std::memset(c.fork_tags, 0, sizeof(c.fork_tags));
@@ -590,6 +592,9 @@ void CallTable::on_invite_response(Call& c, const SipMessage& msg, const SdpSess
       count(CallTableCounter::stray_dialog);  // a second fork answered too
       return;
     }
+    // The UAS resends its 2xx until the ACK reaches it (RFC 3261 13.3.1.4):
+    // repeats mean the ACK got lost, and a dialog left half-open at the far end.
+    if (c.t_answer && c.ok_retransmissions < UINT16_MAX) ++c.ok_retransmissions;
     ++c.retransmissions;
     count(CallTableCounter::retransmissions);
     return;
@@ -684,6 +689,7 @@ void CallTable::on_bye(Call& c, const SipMessage& msg, Party p, TimeNs now) {
   }
   c.state = CallState::ended;
   c.hangup = p;
+  c.bye_cseq = msg.cseq;
   c.t_end = now;
   c.reason_cause = int16_t(msg.reason_cause);
   c.deadline = now + config_.linger;
@@ -749,6 +755,12 @@ CallRef CallTable::on_response(const SipMessage& msg, const SdpSession* sdp, Tim
           c.transfer.code = msg.status_code;
         }
       }
+      break;
+    case SipMethod::bye:
+      // The last final answer to the BYE that ended the call: a 404/481 says
+      // the far end no longer knew the dialog.
+      if (c.state == CallState::ended && msg.cseq == c.bye_cseq && msg.status_code >= 200)
+        c.bye_code = msg.status_code;
       break;
     case SipMethod::update:
       if (sdp && msg.status_code >= 200 && msg.status_code < 300)

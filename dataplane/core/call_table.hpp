@@ -218,6 +218,7 @@ struct Call {
   uint32_t invite_cseq = 0;     // current initial-INVITE transaction
   uint32_t reinvite_cseq = 0;
   uint32_t refer_cseq = 0;
+  uint32_t bye_cseq = 0;        // the BYE that ended the call (its response is looked for)
   uint32_t last_cseq[2] = {};   // last request CSeq per party (caller, callee)
   TimeNs deadline = 0;          // next timer: setup timeout, idle timeout or removal
 
@@ -236,6 +237,8 @@ struct Call {
   uint16_t retransmissions = 0;
   uint16_t messages = 0;
   uint16_t hold_count = 0;
+  uint16_t bye_code = 0;        // final response to the BYE; 0 none seen
+  uint16_t ok_retransmissions = 0;  // the INVITE's 2xx seen again after the answer: its ACK did not arrive
   Party hangup = Party::none;
   Party held_by = Party::none;
   CallDirection direction = CallDirection::outbound;

@@ -19,9 +19,9 @@
 // tag passed to inspect()) it came from, and a one-second packet count; see
 // for_each_activity().
 //
-// Memory, all allocated by the constructor: the stream table (<= 781 bytes
+// Memory, all allocated by the constructor: the stream table (<= 797 bytes
 // per stream), the call table (520 bytes per call), plus 16 bytes per stream
-// slot (activity) and 4 bytes per call slot (generation) here: about 5.3 MB
+// slot (activity) and 4 bytes per call slot (generation) here: about 5.4 MB
 // for the default 4096 streams and 4096 calls.
 //
 // Calls and their media: the call table reports each SDP offer/answer's

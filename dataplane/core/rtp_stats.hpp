@@ -31,6 +31,7 @@ namespace tg {
 
 constexpr uint8_t kRtpPtComfortNoise = 13;     // RFC 3389
 constexpr uint8_t kRtpPtComfortNoiseOld = 19;  // reserved, old CN
+constexpr uint8_t kRtpPtTelephoneEventDefault = 101;  // RFC 4733 events when no rtpmap names a PT
 constexpr TimeNs kRtpWindowShort = 1 * kNsPerSec;
 constexpr TimeNs kRtpWindowLong = 10 * kNsPerSec;
 

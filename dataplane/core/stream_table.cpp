@@ -97,6 +97,13 @@ RtpMediaInfo RtpMediaInfo::from_sdp(const SdpMedia& m) {
   return info;
 }
 
+bool RtpStream::is_telephone_event(uint8_t pt) const {
+  for (uint8_t i = 0; i < codec_count && i < kRtpMaxCodecs; ++i)
+    if (codecs[i].payload_type == pt) return codecs[i].codec == Codec::telephone_event;
+  // No rtpmap for it (no SDP, or only the other side's): the customary PT.
+  return pt == kRtpPtTelephoneEventDefault;
+}
+
 uint32_t RtpStream::clock_rate_for(uint8_t pt) const {
   for (uint8_t i = 0; i < codec_count; ++i)
     if (codecs[i].payload_type == pt) return codecs[i].clock_rate;
@@ -444,6 +451,14 @@ UdpMediaResult StreamTable::on_rtp(const Endpoint& src, const Endpoint& dst, con
       if (s.codecs[i].payload_type == h.payload_type) c = &s.codecs[i];
     Codec k = c ? c->codec : (h.payload_type < 96 ? codec_from_static_pt(h.payload_type) : Codec::unknown);
     if (codec_is_voice(k)) s.codec = k;
+  }
+  if (s.is_telephone_event(h.payload_type)) {
+    if (s.dtmf_packets == 0 || h.timestamp != s.dtmf_last_ts) {
+      if (s.dtmf_events < UINT16_MAX) ++s.dtmf_events;
+      s.dtmf_last_ts = h.timestamp;
+    }
+    ++s.dtmf_packets;
+    s.dtmf_payload_type = h.payload_type;
   }
   if (h.payload_type == kRtpPtComfortNoise || h.payload_type == kRtpPtComfortNoiseOld)
     s.flags |= kStreamComfortNoise;

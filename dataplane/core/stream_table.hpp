@@ -116,18 +116,28 @@ struct RtpStream {
   // when known), and the worst seen; -1 = no window yet.
   float r_short = -1, r_short_min = -1;   // 1 s windows
   float r_long = -1, r_long_min = -1;     // 10 s windows
+  // RFC 4733 telephone-event packets (the PT the SDP's rtpmap names, else
+  // 101) and distinct events among them (a new RTP timestamp is a new event).
+  uint32_t dtmf_packets = 0;
+  uint32_t dtmf_last_ts = 0;
+  uint16_t dtmf_events = 0;
+  uint8_t dtmf_payload_type = 0;  // 0: none seen
 
   uint32_t clock_rate_for(uint8_t pt) const;
-  const char* codec_text() const { return codec_name(codec); }
+  bool is_telephone_event(uint8_t pt) const;
+  const char* codec_text() const {
+    return codec == Codec::unknown && dtmf_packets && dtmf_packets == stats.packets() ? codec_name(Codec::telephone_event)
+                                                                                      : codec_name(codec);
+  }
   bool heuristic() const { return flags & kStreamHeuristic; }
 };
 
-// Fixed memory per tracked stream: the entry is 760 bytes (RtpStats 472 of
+// Fixed memory per tracked stream: the entry is 776 bytes (RtpStats 472 of
 // them); the table adds per stream at most 2 index slots of 8 bytes (slots =
 // 2 x capacity rounded up to a power of two), a used flag and a free-list
-// word: <= 781 bytes per stream, 3.2 MB for the default 4096 streams. All of
+// word: <= 797 bytes per stream, 3.3 MB for the default 4096 streams. All of
 // it is allocated by the constructor.
-constexpr size_t kRtpStreamBytes = 760;
+constexpr size_t kRtpStreamBytes = 776;
 static_assert(sizeof(RtpStream) == kRtpStreamBytes, "per-stream memory is a stated figure");
 static_assert(std::is_trivially_copyable_v<RtpStream>);
 

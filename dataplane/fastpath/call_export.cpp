@@ -27,6 +27,15 @@ int32_t ms_or_none(int64_t ms) { return ms < 0 ? -1 : ms > INT32_MAX ? INT32_MAX
 
 bool same_addr(const Endpoint& a, const Endpoint& b) { return b.port != 0 && a.addr == b.addr; }
 
+// One stream's counts into its direction's.
+void add_stream(DirectionCounts& d, uint32_t packets, uint32_t dtmf_packets, uint16_t dtmf_events, uint8_t dtmf_pt) {
+  ++d.streams;
+  d.rtp_packets += packets;
+  d.dtmf_packets += dtmf_packets;
+  d.dtmf_events = uint16_t(std::min<uint32_t>(UINT16_MAX, d.dtmf_events + dtmf_events));
+  if (dtmf_pt) d.dtmf_payload_type = dtmf_pt;
+}
+
 }  // namespace
 
 CallExporter::CallExporter(Inspector& in, api::CdrProducer* cdr, api::LiveCallsWriter* live, TimeNs now,
@@ -49,6 +58,26 @@ CallExporter::~CallExporter() { in_.set_call_removed_hook(nullptr, nullptr); }
 void CallExporter::note_switch(TimeNs when, uint8_t from, uint8_t to) {
   switches_[switch_count_ % kSwitchHistory] = Switch{when, from, to};
   ++switch_count_;
+}
+
+void CallExporter::note_realtime_offset(TimeNs when, uint64_t offset_ns) {
+  if (offset_count_) {
+    const uint64_t last = offsets_[(offset_count_ - 1) % kOffsetHistory].offset_ns;
+    const uint64_t moved = offset_ns > last ? offset_ns - last : last - offset_ns;
+    if (moved <= 100'000) return;
+  }
+  offsets_[offset_count_ % kOffsetHistory] = OffsetChange{when, offset_ns};
+  ++offset_count_;
+}
+
+uint64_t CallExporter::realtime_offset_at(TimeNs t) const {
+  const uint32_t kept = std::min(offset_count_, kOffsetHistory);
+  if (kept == 0) return 0;
+  for (uint32_t i = 0; i < kept; ++i) {  // newest first
+    const OffsetChange& o = offsets_[(offset_count_ - 1 - i) % kOffsetHistory];
+    if (o.when <= t) return o.offset_ns;
+  }
+  return offsets_[(offset_count_ - kept) % kOffsetHistory].offset_ns;  // before the oldest kept: its best guess
 }
 
 uint8_t CallExporter::uplink_at(TimeNs t) const {
@@ -161,7 +190,11 @@ void CallExporter::visit_stream(uint32_t index, TimeNs now) {
   const int dir = direction_of(*c, *s);
   if (dir < 0) return;
   CallMediaSlot& slot = slots_[ref.slot];
-  if (slot.generation != ref.generation) slot = CallMediaSlot{ref.generation, {kNoStream, kNoStream}, {}, 0};
+  if (slot.generation != ref.generation) {
+    slot = CallMediaSlot{};
+    slot.generation = ref.generation;
+  }
+  note_stream(slot, index, *s, dir);
   // The current main stream refreshes its snapshot; another one takes over
   // when it has carried more packets (SSRC change, forked early media).
   if (slot.stream[dir] == index || slot.stream[dir] == kNoStream || s->stats.packets() > slot.media[dir].packets) {
@@ -170,12 +203,91 @@ void CallExporter::visit_stream(uint32_t index, TimeNs now) {
   }
 }
 
+void CallExporter::note_stream(CallMediaSlot& slot, uint32_t index, const RtpStream& s, int dir) {
+  const uint32_t serial = uint32_t(s.serial);
+  CallStreamSeen* e = nullptr;
+  for (CallStreamSeen& x : slot.seen)
+    if (x.index == index && x.serial == serial) e = &x;
+  if (!e) {
+    CallStreamSeen* free = nullptr;
+    for (CallStreamSeen& x : slot.seen)
+      if (x.index == kNoStream && !free) free = &x;
+    if (!free) {
+      // Full: the oldest folds into its direction's rest (its counts stay).
+      const CallStreamSeen& old = slot.seen[0];
+      add_stream(slot.rest[old.direction & 1], old.packets, old.dtmf_packets, old.dtmf_events, old.dtmf_payload_type);
+      std::memmove(&slot.seen[0], &slot.seen[1], sizeof(CallStreamSeen) * (kCallSlotStreams - 1));
+      free = &slot.seen[kCallSlotStreams - 1];
+    }
+    e = free;
+    *e = CallStreamSeen{};
+    e->index = index;
+    e->serial = serial;
+  }
+  e->direction = uint8_t(dir);
+  e->packets = s.stats.packets();
+  e->dtmf_packets = s.dtmf_packets;
+  e->dtmf_events = s.dtmf_events;
+  e->dtmf_payload_type = s.dtmf_payload_type;
+}
+
+void CallExporter::fill_counts(const CallMediaSlot& slot, CallRef ref, api::CallRecordWire& r) const {
+  DirectionCounts d[2] = {slot.rest[0], slot.rest[1]};
+  for (const CallStreamSeen& x : slot.seen) {
+    if (x.index == kNoStream) continue;
+    uint32_t packets = x.packets, dtmf = x.dtmf_packets;
+    uint16_t events = x.dtmf_events;
+    // Still alive and still this call's: counts as of now, not the last sweep.
+    const RtpStream* s = in_.streams().get(x.index);
+    const CallRef now_ref = in_.stream_call(x.index);
+    if (s && uint32_t(s->serial) == x.serial && now_ref.slot == ref.slot && now_ref.generation == ref.generation) {
+      packets = s->stats.packets();
+      dtmf = s->dtmf_packets;
+      events = s->dtmf_events;
+    }
+    add_stream(d[x.direction & 1], packets, dtmf, events, x.dtmf_payload_type);
+  }
+  for (int i = 0; i < 2; ++i) {
+    api::CallMediaWire& m = r.media[i];
+    m.streams = uint8_t(std::min<uint32_t>(UINT8_MAX, d[i].streams));
+    // The main stream's figures may be fresher than the sweep's counts.
+    m.rtp_packets = std::max(d[i].rtp_packets, m.packets);
+    m.dtmf_packets = d[i].dtmf_packets;
+    m.dtmf_events = d[i].dtmf_events;
+    m.dtmf_payload_type = d[i].dtmf_payload_type;
+    if (m.rtp_packets && !m.streams) m.streams = 1;
+  }
+}
+
+void CallExporter::fill_uplinks(const Call& c, api::CallRecordWire& r) const {
+  r.uplink = uplink_at(c.t_invite);
+  r.uplinks[0] = api::CallUplinkWire{c.t_invite, r.uplink, {}};
+  r.uplink_count = 1;
+  const TimeNs until = call_state_live(c.state) ? UINT64_MAX : c.t_end;
+  // Switches after the INVITE and up to the end, oldest first; when more
+  // than fit, the first entry stays and the last ones are kept.
+  const uint32_t kept = std::min(switch_count_, kSwitchHistory);
+  uint32_t n = 0;
+  for (uint32_t i = kept; i-- > 0;) {
+    const Switch& s = switches_[(switch_count_ - 1 - i) % kSwitchHistory];
+    if (s.when <= c.t_invite || s.when > until) continue;
+    ++n;
+    if (r.uplink_count < api::kMaxCallUplinks) {
+      r.uplinks[r.uplink_count++] = api::CallUplinkWire{s.when, s.to, {}};
+    } else {
+      std::memmove(&r.uplinks[1], &r.uplinks[2], sizeof(api::CallUplinkWire) * (api::kMaxCallUplinks - 2));
+      r.uplinks[api::kMaxCallUplinks - 1] = api::CallUplinkWire{s.when, s.to, {}};
+    }
+  }
+  r.uplink_switches = uint8_t(std::min<uint32_t>(UINT8_MAX, n));
+}
+
 void CallExporter::build(const Call& c, CallRef ref, api::CallRecordWire& r) const {
   std::memset(&r, 0, sizeof r);
   r.version = api::kCallRecordVersion;
   r.state = uint8_t(c.state);
   r.direction = uint8_t(c.direction);
-  r.uplink = uplink_at(c.t_invite);
+  fill_uplinks(c, r);
   r.trunk = c.trunk;
   r.hangup = uint8_t(c.hangup);
   r.transfer_kind = uint8_t(c.transfer.kind);
@@ -188,10 +300,13 @@ void CallExporter::build(const Call& c, CallRef ref, api::CallRecordWire& r) con
   r.srd_ms = ms_or_none(c.srd_ms());
   r.hold_count = c.hold_count;
   r.retransmissions = c.retransmissions;
+  r.bye_code = c.bye_code;
+  r.ok_retransmissions = c.ok_retransmissions;
   r.invite_ns = c.t_invite;
   r.answer_ns = c.t_answer;
+  r.ack_ns = c.t_ack;
   r.end_ns = call_state_live(c.state) ? 0 : c.t_end;
-  r.realtime_offset_ns = realtime_offset_ns_;
+  r.realtime_offset_ns = realtime_offset_at(c.t_invite);
   copy_text(r.call_id, c.call_id_text());
   copy_text(r.from_user, c.from_text());
   copy_text(r.to_user, c.to_text());
@@ -216,6 +331,7 @@ void CallExporter::build(const Call& c, CallRef ref, api::CallRecordWire& r) con
     if (receiver[d]->port != 0) m.flags |= api::kMediaAnnounced;
     if (c.on_hold && !(m.flags & api::kMediaSeen)) m.flags |= api::kMediaOnHold;
   }
+  if (slot) fill_counts(*slot, ref, r);
 }
 
 void CallExporter::on_removed_hook(const Call& call, CallRef ref, void* self) {

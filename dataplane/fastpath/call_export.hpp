@@ -28,8 +28,19 @@
 // loss, jitter and the one-way delay from their RTCP round trip — what
 // tg-controld's per-uplink MOS and delay alarms read (api::UplinkMediaWire).
 //
-// Memory: sizeof(CallMediaSlot) = 96 bytes per call slot of the call table
-// (next to its 520), plus a fixed staging table of 512 records (176 kB),
+// Besides the main stream, every stream of the call is remembered per call
+// slot (up to kCallSlotStreams, then folded into a per-direction rest) with
+// its packet and telephone-event counts, so the record counts all RTP of
+// each direction — DTMF on its own SSRC included — even after the streams
+// idled out.
+//
+// Times: the record's stamps are the fast path's (calibrated) monotonic
+// clock; the realtime offset stamped into a record is the one current at
+// the call's INVITE (a short history of offsets, noted by the control work),
+// not the one when the record is built 32 s after the call ended.
+//
+// Memory: sizeof(CallMediaSlot) = 264 bytes per call slot of the call table
+// (next to its 520), plus a fixed staging table of 512 records (224 kB),
 // 4 x 32 per-trunk sums (< 5 kB) and 2 x 4 per-uplink sums (< 1 kB).
 #pragma once
 #include <cstdint>
@@ -49,14 +60,36 @@ struct CallExportConfig {
   uint32_t call_budget = 512;           // call slots visited per tick
 };
 
+// One stream of a call as of the last sweep (serial: the stream, not its reusable index).
+struct CallStreamSeen {
+  uint32_t index = kNoStream;
+  uint32_t serial = 0;          // low bits of RtpStream::serial
+  uint32_t packets = 0;
+  uint32_t dtmf_packets = 0;
+  uint16_t dtmf_events = 0;
+  uint8_t direction = 0;        // kMediaCallerToCallee / kMediaCalleeToCaller
+  uint8_t dtmf_payload_type = 0;
+};
+constexpr int kCallSlotStreams = 6;
+
+// Counts of one direction over all its streams.
+struct DirectionCounts {
+  uint32_t streams = 0, rtp_packets = 0, dtmf_packets = 0;
+  uint16_t dtmf_events = 0;
+  uint8_t dtmf_payload_type = 0;
+  uint8_t reserved = 0;
+};
+
 // What the exporter knows about one call slot's media between sweeps.
 struct CallMediaSlot {
   uint32_t generation = 0;                 // call this belongs to (with the slot: a CallRef)
   uint32_t stream[2] = {kNoStream, kNoStream};  // main stream per direction (kMediaCallerToCallee...)
-  api::CallMediaWire media[2] = {};        // its figures at the last sweep
   uint32_t reserved = 0;
+  api::CallMediaWire media[2] = {};        // its figures at the last sweep
+  CallStreamSeen seen[kCallSlotStreams];   // every stream of the call, oldest first
+  DirectionCounts rest[2];                 // streams beyond kCallSlotStreams, folded
 };
-static_assert(sizeof(CallMediaSlot) == 96, "per-call memory is a stated figure");
+static_assert(sizeof(CallMediaSlot) == 264, "per-call memory is a stated figure");
 
 // Media of one trunk's calls as of the last sweep.
 struct TrunkMedia {
@@ -85,8 +118,11 @@ class CallExporter {
   void note_switch(TimeNs when, uint8_t from, uint8_t to);
   // Uplink active at `t` as far as the recent switch history tells (kNoUplink unknown).
   uint8_t uplink_at(TimeNs t) const;
-  // CLOCK_REALTIME - fast path clock, stamped into every record (refreshed by the caller).
-  void set_realtime_offset(uint64_t offset_ns) { realtime_offset_ns_ = offset_ns; }
+  // CLOCK_REALTIME - fast path clock as measured at `when` (the control
+  // work, in time order). Kept when it moved by more than 100 us, so each
+  // record converts with the offset of its own INVITE.
+  void note_realtime_offset(TimeNs when, uint64_t offset_ns);
+  uint64_t realtime_offset_at(TimeNs t) const;
 
   // The record of one call as it stands (also what the CDR hook pushes).
   void build(const Call& call, CallRef ref, api::CallRecordWire& out) const;
@@ -112,6 +148,9 @@ class CallExporter {
   // kMediaCallerToCallee / kMediaCalleeToCaller, or -1 if the stream is neither.
   static int direction_of(const Call& call, const RtpStream& s);
   void fill_media(const RtpStream& s, api::CallMediaWire& m) const;
+  void note_stream(CallMediaSlot& slot, uint32_t index, const RtpStream& s, int dir);
+  void fill_counts(const CallMediaSlot& slot, CallRef ref, api::CallRecordWire& r) const;
+  void fill_uplinks(const Call& c, api::CallRecordWire& r) const;
   void add_to_trunk(const api::CallRecordWire& r, bool live);
 
   struct TrunkSums {
@@ -138,7 +177,13 @@ class CallExporter {
   uint32_t published_count_ = 0, published_total_ = 0;
   uint64_t publishes_ = 0;
   uint64_t cdr_records_ = 0, cdr_dropped_ = 0;
-  uint64_t realtime_offset_ns_ = 0;
+  struct OffsetChange {
+    TimeNs when;
+    uint64_t offset_ns;
+  };
+  static constexpr uint32_t kOffsetHistory = 16;
+  OffsetChange offsets_[kOffsetHistory] = {};
+  uint32_t offset_count_ = 0;  // total noted; the last kOffsetHistory are kept
   TrunkSums sums_[kMaxTrunks];            // this sweep's call pass so far
   uint64_t freed_packets_[kMaxTrunks] = {}, freed_lost_[kMaxTrunks] = {};  // calls freed, all time
   uint64_t freed_base_packets_[kMaxTrunks] = {}, freed_base_lost_[kMaxTrunks] = {};  // ... as of this pass
@@ -146,7 +191,7 @@ class CallExporter {
   UplinkSums uplink_sums_[api::kMaxUplinks];   // this sweep's stream pass so far
   api::UplinkMediaWire uplinks_[api::kMaxUplinks] = {};
 
-  // Recent switches, for the uplink active at a call's INVITE.
+  // Recent switches, for the uplinks a call used.
   struct Switch {
     TimeNs when;
     uint8_t from, to;

@@ -28,6 +28,7 @@
 #include "board/board.hpp"
 #include "dataplane/fastpath/datapath.hpp"
 #include "dataplane/fastpath/failover_file.hpp"
+#include "dataplane/fastpath/fast_clock.hpp"
 #include "dataplane/fastpath/trunks.hpp"
 #include "dataplane/fastpath/uplink_control.hpp"
 #include "dataplane/api/channels.hpp"
@@ -181,15 +182,6 @@ bool parse_options(const std::vector<std::string>& args, Options& o, int& rc) {
   return true;
 }
 
-class Clock {
- public:
-  Clock() : hz_(rte_get_tsc_hz()) {}
-  TimeNs now() const { return TimeNs((unsigned __int128)rte_get_tsc_cycles() * kNsPerSec / hz_); }
-
- private:
-  uint64_t hz_;
-};
-
 using board::kRoleCount;
 static_assert(kRoleCount <= kMaxPorts);
 const char* role_name(uint8_t p) { return p < kRoleCount ? board::kRoleNames[p] : "?"; }
@@ -301,14 +293,6 @@ std::string stats_json(const board::Board& board, const Datapath& dp, const Upli
   }
   j << "}}";
   return j.str();
-}
-
-// CLOCK_REALTIME minus the fast path's clock: turns record times into wall
-// time. Sampled on the control path (vDSO clock_gettime), never per packet.
-uint64_t realtime_offset(TimeNs fast_now) {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * kNsPerSec + uint64_t(ts.tv_nsec) - fast_now;
 }
 
 // The tap mirrors the port's IPv6 address too, so the box's own IPv6
@@ -458,7 +442,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Clock clock;
+  // CLOCK_MONOTONIC from the TSC, its rate measured rather than DPDK's rounded estimate.
+  SystemClockSource clock_source;
+  FastClock clock(clock_source);
+  clock.settle(100 * kNsPerMs);
+  std::fprintf(stderr, "tg-dataplane: TSC %.3f MHz against CLOCK_MONOTONIC; DPDK estimates %.3f MHz (a clock on it runs %+.0f ppm)\n",
+               clock.rate_hz() / 1e6, double(clock.nominal_hz()) / 1e6,
+               (double(clock.nominal_hz()) / clock.rate_hz() - 1) * -1e6);
   TimeNs now = clock.now();
   const TimeNs start = now;
 
@@ -491,14 +481,16 @@ int main(int argc, char** argv) {
   };
   resolve_gateways(true);
   auto ctl = std::make_unique<UplinkControl>(fo, *dp, ports, channels.get(), now);
-  if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
+  if (CallExporter* cx = ctl->calls()) cx->note_realtime_offset(now, clock.realtime_offset());
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
-  TimeNs next_10ms = now, next_file = now, next_arp_refresh = now + 30 * kNsPerSec;
+  TimeNs next_10ms = now, next_file = now, next_calibration = now + kNsPerSec, next_arp_refresh = now + 30 * kNsPerSec;
   while (!g_quit) {
     // One acquire load per pass: a switch decided in tick() below applies
     // to the next burst.
-    dp->poll(ctl->active(), now);
+    // Packets are stamped with the time of this very burst: a stale `now`
+    // (the 10 ms work below, a stats file written) would date them early.
+    dp->poll(ctl->active(), clock.now());
     now = clock.now();
     ctl->tick(now);
     if (now < next_10ms) continue;
@@ -512,10 +504,15 @@ int main(int argc, char** argv) {
       next_arp_refresh = now + 30 * kNsPerSec;
       resolve_gateways(false);
     }
+    if (now >= next_calibration) {
+      next_calibration = now + kNsPerSec;
+      clock.calibrate();
+    }
     if (now >= next_file) {
       next_file = now + 100 * kNsPerMs;
-      // Follows wall-clock steps (NTP) within 100 ms.
-      if (CallExporter* cx = ctl->calls()) cx->set_realtime_offset(realtime_offset(clock.now()));
+      // Follows wall-clock steps (NTP) within 100 ms; records convert each
+      // call with the offset of its own time.
+      if (CallExporter* cx = ctl->calls()) cx->note_realtime_offset(now, clock.realtime_offset());
       if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, stats_json(board, *dp, *ctl, start, now));
       if (opt.duration_s > 0 && double(now - start) / 1e9 >= opt.duration_s) break;
     }

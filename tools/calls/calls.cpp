@@ -51,6 +51,10 @@ void media_json(std::ostream& j, const api::CallMediaWire& m) {
     << ",\"max_gap_ms\":" << m.max_gap_ms << ",\"mos\":";
   if (m.mos_x100) j << double(m.mos_x100) / 100 << ",\"r_factor\":" << double(m.r_x10) / 10;
   else j << "null,\"r_factor\":null";
+  j << ",\"streams\":" << int(m.streams) << ",\"rtp_packets\":" << m.rtp_packets << ",\"dtmf_packets\":" << m.dtmf_packets
+    << ",\"dtmf_events\":" << m.dtmf_events << ",\"dtmf_payload_type\":";
+  if (m.dtmf_payload_type) j << int(m.dtmf_payload_type);
+  else j << "null";
   j << "}";
 }
 
@@ -97,6 +101,12 @@ void record_json(std::ostream& j, const api::CallRecordWire& r) {
   if (r.srd_ms < 0) j << "null";
   else j << r.srd_ms;
   j << ",\"hold_count\":" << r.hold_count << ",\"retransmissions\":" << r.retransmissions
+    << ",\"bye_code\":" << r.bye_code << ",\"ack_ns\":" << r.ack_ns << ",\"ok_retransmissions\":" << r.ok_retransmissions
+    << ",\"uplink_switches\":" << int(r.uplink_switches) << ",\"uplinks\":[";
+  for (int i = 0; i < r.uplink_count && i < api::kMaxCallUplinks; ++i)
+    j << (i ? "," : "") << "{\"uplink\":\"" << uplink_text(r.uplinks[i].uplink) << "\",\"since_ns\":" << r.uplinks[i].since_ns
+      << ",\"since\":\"" << iso_time(r.uplinks[i].since_ns + r.realtime_offset_ns) << "\"}";
+  j << "]"
     << ",\"invite_ns\":" << r.invite_ns << ",\"answer_ns\":" << r.answer_ns << ",\"end_ns\":" << r.end_ns
     << ",\"start\":\"" << iso_time(r.invite_ns + r.realtime_offset_ns) << "\",\"duration_ms\":";
   if (r.answer_ns && r.end_ns >= r.answer_ns) j << (r.end_ns - r.answer_ns) / 1'000'000;

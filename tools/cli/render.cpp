@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace tg::cli {
 namespace {
@@ -197,6 +198,16 @@ std::string clock_text(const OrderedJson& v) {
   return b;
 }
 
+// Unix ms as local HH:MM:SS.mmm (the console's time zone).
+std::string wall_time_text(int64_t ms) {
+  const time_t t = time_t(ms / 1000);
+  struct tm tm {};
+  localtime_r(&t, &tm);
+  char b[32];
+  std::snprintf(b, sizeof b, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, int(ms % 1000));
+  return b;
+}
+
 // Left-aligned in w columns, the last one kept blank as the separator.
 std::string cell(std::string s, size_t w) {
   if (s.size() + 1 > w) s = s.substr(0, w - 2) + "~";
@@ -284,6 +295,27 @@ std::vector<std::string> render_diagnosis(const OrderedJson& r, size_t width) {
     if (talked)
       add("Media", "MOS " + pair(call, "mos", 2) + ", loss " + pair(call, "loss_pct", 1) + " %, jitter " +
                        pair(call, "jitter_ms", 0) + " ms (out/in)");
+    if (call.contains("media") && call["media"].contains("out") && call["media"].contains("in")) {
+      const auto& mo = call["media"]["out"];
+      const auto& mi = call["media"]["in"];
+      if (mo.contains("rtp_packets"))
+        add("Packets", "RTP " + str(mo, "rtp_packets") + "/" + str(mi, "rtp_packets") + " in " + str(mo, "streams") +
+                           "/" + str(mi, "streams") + " streams, DTMF " + str(mo, "dtmf_events") + "/" +
+                           str(mi, "dtmf_events") + " digits in " + str(mo, "dtmf_packets") + "/" +
+                           str(mi, "dtmf_packets") + " packets (out/in)");
+    }
+    if (call.contains("uplinks") && call["uplinks"].is_array() && call["uplinks"].size() > 1) {
+      std::string ups;
+      for (const auto& u : call["uplinks"])
+        ups += (ups.empty() ? "" : ", then ") + str(u, "uplink") + " from " +
+               (u.contains("since_unix_ms") && u["since_unix_ms"].is_number()
+                    ? wall_time_text(u["since_unix_ms"].get<int64_t>())
+                    : std::string("?"));
+      add("Uplinks", ups);
+    }
+    if (call.contains("bye_code") && call["bye_code"].is_number())
+      add("Hang-up", "BYE answered " + str(call, "bye_code") +
+                         (call.value("ack_seen", true) ? std::string() : ", the answer was never ACKed"));
     if (call.contains("transfer"))
       add("Transfer", str(call["transfer"], "kind") + " to " + str(call["transfer"], "target") + ": " +
                           str(call["transfer"], "result") + " " + str(call["transfer"], "code"));

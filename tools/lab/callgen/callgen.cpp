@@ -193,6 +193,12 @@ struct Options {
   // SBC reaches a PBX behind NAT, and why a failover that keeps the NAT port
   // keeps the audio: the far end re-latches to the backup uplink's address.
   bool latch = false;
+  // UAC: RFC 4733 telephone events (DTMF) sent dtmf_at_s into each call, on
+  // their own SSRC with payload type 101 (as many PBXs and SIPp's pcaps do).
+  std::string dtmf;
+  double dtmf_at_s = 2;
+  // UAS: final response to a BYE (404: the dialog is unknown at the far end).
+  int bye_code = 200;
 };
 
 struct RxStream {
@@ -236,6 +242,13 @@ struct Call {
   bool media_known = false, sending = false, first_packet = true;
   uint32_t ssrc = 0, rtp_ts = 0;
   uint16_t seq = 0;
+  // DTMF: next packet time, digit and packet within it (9 per digit: 6 + 3 end).
+  uint64_t dtmf_next = 0;
+  size_t dtmf_digit = 0;
+  int dtmf_packet = 0;
+  uint32_t dtmf_ssrc = 0;
+  uint16_t dtmf_seq = 0;
+  uint64_t dtmf_sent = 0;
   uint64_t next_rtp = 0, next_rtcp = 0, sent_packets = 0, sent_octets = 0, sent_rtcp = 0;
   std::vector<RxStream> rx;
   uint32_t last_sr_middle = 0;     // LSR for our report blocks
@@ -278,6 +291,7 @@ class CallGen {
   void start_invite(Call& c, uint64_t now);
   void send_bye(Call& c, uint64_t now);
   void send_rtp(Call& c);
+  void send_dtmf(Call& c, uint64_t now);
   void send_rtcp(Call& c, uint64_t now);
   void start_media(Call& c, uint64_t now);
   void stop_media(Call& c) { c.sending = false; }
@@ -376,8 +390,9 @@ std::string CallGen::sdp(const Call& c) const {
   std::ostringstream s;
   s << "v=0\r\no=tg-callgen " << c.ssrc << " 1 IN " << ipv << ' ' << opt_.local.ip << "\r\ns=tg-callgen\r\n"
     << "c=IN " << ipv << ' ' << opt_.local.ip << "\r\nt=0 0\r\n"
-    << "m=audio " << c.rtp_port << " RTP/AVP " << int(opt_.codec->pt) << "\r\n"
+    << "m=audio " << c.rtp_port << " RTP/AVP " << int(opt_.codec->pt) << (opt_.dtmf.empty() ? "" : " 101") << "\r\n"
     << "a=rtpmap:" << int(opt_.codec->pt) << ' ' << opt_.codec->rtpmap << "\r\n"
+    << (opt_.dtmf.empty() ? "" : "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n")
     << "a=ptime:20\r\na=" << c.direction << "\r\n";
   return s.str();
 }
@@ -490,6 +505,10 @@ void CallGen::uas_notify(Call& c, int code, bool final) {
 
 void CallGen::start_media(Call& c, uint64_t now) {
   c.sending = c.media_known;
+  if (opt_.uac && !opt_.dtmf.empty()) {
+    c.dtmf_ssrc = uint32_t(rng_());
+    c.dtmf_next = now + uint64_t(opt_.dtmf_at_s * double(kSec));
+  }
   c.next_rtp = now;
   c.next_rtcp = now + uint64_t(opt_.rtcp_interval_s * double(kSec));
 }
@@ -666,7 +685,8 @@ void CallGen::uas_request(std::string_view msg, const Addr& from, uint64_t now) 
     return;
   }
   if (method == "BYE") {
-    send_sip(response(*c, msg, 200, "OK", false), from);
+    if (opt_.bye_code == 200) send_sip(response(*c, msg, 200, "OK", false), from);
+    else send_sip(response(*c, msg, opt_.bye_code, opt_.bye_code == 404 ? "Not Found" : "Refused", false), from);
     if (c->state == CallState::answered || c->state == CallState::ringing) {
       stop_media(*c);
       c->state = CallState::done;
@@ -773,6 +793,38 @@ void CallGen::on_rtcp(Call& c, const uint8_t* p, size_t n, uint64_t now) {
     int64_t rtt = int64_t(uint32_t(a - lsr - dlsr));
     if (rtt >= 0 && rtt < (int64_t(10) << 16)) c.rtt_ms = double(rtt) * 1000.0 / 65536.0;
   }
+}
+
+// One RFC 4733 packet of the current digit: 6 with a growing duration, then
+// the end packet sent 3 times; the next digit 100 ms later.
+void CallGen::send_dtmf(Call& c, uint64_t now) {
+  static const char kEvents[] = "0123456789*#";
+  const char d = opt_.dtmf[c.dtmf_digit];
+  const char* e = std::strchr(kEvents, d);
+  const uint8_t event = uint8_t(e ? e - kEvents : 0);
+  const bool end = c.dtmf_packet >= 6;
+  const uint16_t duration = uint16_t(160 * std::min(c.dtmf_packet + 1, 6));
+  const uint32_t ts = uint32_t(c.dtmf_digit * 8000 + 1000);
+  uint8_t pkt[16];
+  pkt[0] = 0x80;
+  pkt[1] = uint8_t(101 | (c.dtmf_packet == 0 ? 0x80 : 0));
+  pkt[2] = uint8_t(c.dtmf_seq >> 8);
+  pkt[3] = uint8_t(c.dtmf_seq);
+  for (int i = 0; i < 4; ++i) pkt[4 + i] = uint8_t(ts >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) pkt[8 + i] = uint8_t(c.dtmf_ssrc >> (24 - 8 * i));
+  pkt[12] = event;
+  pkt[13] = uint8_t((end ? 0x80 : 0) | 10);  // E bit, volume -10 dBm0
+  pkt[14] = uint8_t(duration >> 8);
+  pkt[15] = uint8_t(duration);
+  sendto(c.rtp_fd, pkt, sizeof pkt, 0, reinterpret_cast<const sockaddr*>(&c.media_remote.ss), c.media_remote.len);
+  ++c.dtmf_seq;
+  ++c.dtmf_sent;
+  if (++c.dtmf_packet < 9) {
+    c.dtmf_next = now + kPacketInterval;
+    return;
+  }
+  c.dtmf_packet = 0;
+  c.dtmf_next = ++c.dtmf_digit < opt_.dtmf.size() ? now + 100 * kSec / 1000 : 0;
 }
 
 void CallGen::send_rtp(Call& c) {
@@ -922,6 +974,8 @@ void CallGen::timers(uint64_t now, uint64_t& due) {
       consider(c.retx_at);
     }
     consider(c.state == CallState::answered ? c.bye_at : 0);
+    if (c.sending && c.dtmf_next && c.dtmf_next <= now && c.dtmf_digit < opt_.dtmf.size()) send_dtmf(c, now);
+    consider(c.sending ? c.dtmf_next : 0);
     if (c.sending) {
       int burst = 0;
       while (c.next_rtp <= now && burst++ < 10) {
@@ -961,7 +1015,7 @@ void CallGen::write_summary(uint64_t elapsed) const {
       << "\",\"final_code\":" << c.final_code << ",\"local_ssrc\":\"";
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08x", c.ssrc);
-    j << hex << "\",\"sent_packets\":" << c.sent_packets << ",\"sent_rtcp\":" << c.sent_rtcp << ",\"rtt_ms\":";
+    j << hex << "\",\"sent_packets\":" << c.sent_packets << ",\"sent_dtmf_packets\":" << c.dtmf_sent << ",\"sent_rtcp\":" << c.sent_rtcp << ",\"rtt_ms\":";
     if (c.rtt_ms >= 0) j << c.rtt_ms; else j << "null";
     j << ",\"holds\":" << c.holds << ",\"relatched\":" << c.relatched << ",\"transfer\":";
     if (c.transfer_code) j << "{\"code\":" << c.transfer_code << ",\"ok\":" << (c.transfer_code < 300 ? "true" : "false") << "}";
@@ -1085,6 +1139,9 @@ int main(int argc, char** argv) {
       ("transfer-at", po::value(&o.transfer_at_s)->default_value(0), "uac: transfer (REFER) each call after S seconds (0: never)")
       ("transfer-to", po::value(&o.transfer_to), "uac: Refer-To URI (default sip:transfer@REMOTE)")
       ("transfer-code", po::value(&o.transfer_code)->default_value(200), "uas: transfer outcome reported in the final NOTIFY")
+      ("dtmf", po::value(&o.dtmf), "uac: DTMF digits sent as RFC 4733 events (PT 101, own SSRC) in each call")
+      ("dtmf-at", po::value(&o.dtmf_at_s)->default_value(2), "uac: seconds after the answer the DTMF starts")
+      ("bye-code", po::value(&o.bye_code)->default_value(200), "uas: response to a BYE (404: dialog unknown)")
       ("latch", po::bool_switch(&o.latch), "send RTP to where the peer's RTP comes from (symmetric RTP, SBC latching)");
   po::variables_map vm;
   try {

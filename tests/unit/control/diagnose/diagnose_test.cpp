@@ -401,3 +401,48 @@ TEST(Diagnose, CodeTableCoversClasses) {
     CHECK_TRUE(std::strlen(verdict_advice(Verdict(v))) > 0);
   }
 }
+
+TEST(Diagnose, ByeAnsweredNotFoundIsAFailedHangUp) {
+  api::CallRecordWire r = answered();
+  r.ack_ns = r.answer_ns + 10 * kMs;
+  r.bye_code = 404;
+  Diagnosis d = diagnose(r);
+  STRCMP_EQUAL("bye_failed", verdict_name(d.verdict));
+  CHECK(mentions(d, "404 Not Found"));
+  CHECK(mentions(d, "no longer knew the dialog"));
+  CHECK(mentions(d, "billed"));
+}
+
+TEST(Diagnose, ByeAnswered200IsFine) {
+  api::CallRecordWire r = answered();
+  r.ack_ns = r.answer_ns + 10 * kMs;
+  r.bye_code = 200;
+  STRCMP_EQUAL("ok", verdict_name(diagnose(r).verdict));
+}
+
+TEST(Diagnose, AnswerResentBecauseTheAckNeverArrived) {
+  api::CallRecordWire r = answered();
+  r.ok_retransmissions = 6;
+  Diagnosis d = diagnose(r);
+  STRCMP_EQUAL("ack_missing", verdict_name(d.verdict));
+  CHECK(mentions(d, "resent its 200 OK 6 times"));
+  CHECK(mentions(d, "no ACK was seen"));
+  // The ACK passed the box but got lost beyond it.
+  r.ack_ns = r.answer_ns + 40 * kMs;
+  d = diagnose(r);
+  STRCMP_EQUAL("ack_missing", verdict_name(d.verdict));
+  CHECK(mentions(d, "passed the box 40 ms after the answer"));
+  // One resend crossing a prompt ACK is normal.
+  r.ok_retransmissions = 1;
+  STRCMP_EQUAL("ok", verdict_name(diagnose(r).verdict));
+}
+
+TEST(Diagnose, HungDialogAndRefusedByeBothReported) {
+  api::CallRecordWire r = answered();
+  r.ok_retransmissions = 10;
+  r.bye_code = 481;
+  Diagnosis d = diagnose(r);
+  STRCMP_EQUAL("ack_missing", verdict_name(d.verdict));
+  LONGS_EQUAL(2, d.findings.size());
+  STRCMP_EQUAL("bye_failed", verdict_name(d.findings[1].verdict));
+}

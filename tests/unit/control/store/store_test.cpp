@@ -112,23 +112,37 @@ TEST(Store, CallRecordsExportCsvAndJson) {
   c.transfer_target = "sip:+4940111@carrier-a.example.net";
   c.verdict = "transfer_failed";
   c.diagnosis = "transfer (REFER) failed, 486";
+  c.uplinks = "wan0@" + std::to_string(T0) + " wan1@" + std::to_string(T0 + 30000);
+  c.uplink_switches = 1;
+  c.bye_code = 404;
+  c.ok_retransmissions = 3;
+  c.outbound.rtp_packets = 3018;
+  c.outbound.dtmf_packets = 18;
+  c.outbound.dtmf_events = 2;
+  c.inbound.rtp_packets = 2990;
   CHECK_TRUE(st.record_call(c));
   std::ostringstream csv;
   LONGS_EQUAL(1, st.export_calls(csv, Format::csv));
   STRCMP_EQUAL(
       "id,call_id,from,to,trunk,uplink,direction,start,answer,end,duration_s,final_code,state,end_reason,"
       "hangup,pdd_ms,srd_ms,out_mos,out_loss_pct,out_jitter_ms,out_packets,in_mos,in_loss_pct,in_jitter_ms,"
-      "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis\r\n"
+      "in_packets,transfer_kind,transfer_result,transfer_code,transfer_target,verdict,diagnosis,uplinks,uplink_switches,bye_code,ack,ok_retransmissions,out_rtp_packets,out_dtmf_packets,out_dtmf_events,in_rtp_packets,in_dtmf_packets,in_dtmf_events\r\n"
       "1,a84b4c76e66710@pbx,\"\"\"Front Desk\"\" <sip:100@pbx.example.net>\",sip:+4940999@carrier-a.example.net,"
       "carrierA,wan0,outbound,2026-11-23T10:12:34.000Z,2026-11-23T10:12:36.000Z,2026-11-23T10:13:36.000Z,60,200,"
       "ended,caller BYE,caller,850,790,4.21,0.5,3.2,3000,3.87,1.25,12.5,2990,refer,failed,486,"
-      "sip:+4940111@carrier-a.example.net,transfer_failed,\"transfer (REFER) failed, 486\"\r\n",
+      "sip:+4940111@carrier-a.example.net,transfer_failed,\"transfer (REFER) failed, 486\","
+      "wan0@1795428754000 wan1@1795428784000,1,404,,3,3018,18,2,2990,0,0\r\n",
       csv.str().c_str());
   std::ostringstream js;
   LONGS_EQUAL(1, st.export_calls(js, Format::json));
   CHECK(js.str().find("\"from\":\"\\\"Front Desk\\\" <sip:100@pbx.example.net>\"") != std::string::npos);
-  CHECK(js.str().find("\"inbound\":{\"mos\":3.87,\"loss_pct\":1.25,\"jitter_ms\":12.5,\"packets\":2990}") !=
-        std::string::npos);
+  CHECK(js.str().find("\"inbound\":{\"mos\":3.87,\"loss_pct\":1.25,\"jitter_ms\":12.5,\"packets\":2990,"
+                      "\"rtp_packets\":2990,\"dtmf_packets\":0,\"dtmf_events\":0}") != std::string::npos);
+  CHECK(js.str().find("\"outbound\":{\"mos\":4.21,\"loss_pct\":0.5,\"jitter_ms\":3.2,\"packets\":3000,"
+                      "\"rtp_packets\":3018,\"dtmf_packets\":18,\"dtmf_events\":2}") != std::string::npos);
+  CHECK(js.str().find("\"uplinks\":[{\"uplink\":\"wan0\",\"since\":\"2026-11-23T10:12:34.000Z\",\"since_ms\":1795428754000},"
+                      "{\"uplink\":\"wan1\",\"since\":\"2026-11-23T10:13:04.000Z\",\"since_ms\":1795428784000}],"
+                      "\"uplink_switches\":1,\"bye_code\":404,\"ack\":\"\",\"ok_retransmissions\":3") != std::string::npos);
   CHECK(js.str().rfind("[\n{\"id\":1,", 0) == 0);
   CHECK(js.str().find("\"transfer\":{\"kind\":\"refer\",\"result\":\"failed\",\"code\":486,") != std::string::npos);
   CHECK(js.str().find("\"verdict\":\"transfer_failed\"") != std::string::npos);
@@ -204,6 +218,44 @@ TEST(Store, OldStoreGetsTheNewCallColumns) {
   n.verdict = "ok";
   CHECK_TRUE(old.record_call(n));
   STRCMP_EQUAL("ok", old.calls_by_id("new@pbx").at(0).verdict.c_str());
+}
+
+TEST(Store, StoreOfRecordVersion1GetsTheVersion2Columns) {
+  // A store written by the previous release: all columns but the uplink
+  // list, the dialog's end and the all-RTP/DTMF counts.
+  std::string path = dir.file("v1.db");
+  {
+    Store v1;
+    std::string err;
+    CHECK_TRUE_TEXT(v1.open({path}, err), err.c_str());
+    CHECK_TRUE(v1.record_call(call("v1@pbx", T0, T0 + 1000, T0 + 9000, 200)));
+  }
+  {
+    tg::sql::Db db;
+    std::string err;
+    CHECK_TRUE(db.open(path, err));
+    for (const char* col : {"uplinks", "uplink_switches", "bye_code", "ack_ms", "ok_retransmissions", "out_rtp_packets",
+                            "out_dtmf_packets", "out_dtmf_events", "in_rtp_packets", "in_dtmf_packets", "in_dtmf_events"})
+      CHECK_TRUE_TEXT(db.exec(std::string("ALTER TABLE calls DROP COLUMN ") + col + ";", err), err.c_str());
+  }
+  Store st2;
+  std::string err;
+  CHECK_TRUE_TEXT(st2.open({path}, err), err.c_str());
+  auto v = st2.calls_by_id("v1@pbx");
+  LONGS_EQUAL(1, v.size());
+  STRCMP_EQUAL("", v[0].uplinks.c_str());
+  LONGS_EQUAL(0, v[0].bye_code);
+  CallRecord n = call("v2@pbx", T0, T0 + 1000, T0 + 9000, 200);
+  n.uplinks = "wan0@1 lte@2";
+  n.bye_code = 404;
+  n.ack_ms = T0 + 1010;
+  n.inbound.dtmf_events = 3;
+  CHECK_TRUE(st2.record_call(n));
+  CallRecord back = st2.calls_by_id("v2@pbx").at(0);
+  STRCMP_EQUAL("wan0@1 lte@2", back.uplinks.c_str());
+  LONGS_EQUAL(404, back.bye_code);
+  CHECK_EQUAL(T0 + 1010, back.ack_ms);
+  LONGS_EQUAL(3, back.inbound.dtmf_events);
 }
 
 TEST(Store, CallFailureClassification) {

@@ -125,7 +125,7 @@ TEST(CallExport, CdrReaderRefusesOtherVersionsAndOtherRings) {
   static_cast<RingHeader*>(raw.data())->item_version = kCallRecordVersion + 1;
   CHECK_FALSE(cdr.open(ex.names.cdr, err));
   STRCMP_CONTAINS(ex.names.cdr.c_str(), err.c_str());
-  STRCMP_CONTAINS("item version 2 != 1", err.c_str());
+  STRCMP_CONTAINS("item version 3 != 2", err.c_str());
   CHECK_FALSE(cdr.bound());
 }
 
@@ -239,7 +239,7 @@ TEST(CallExport, LiveReaderRefusesOtherVersionsAndSizes) {
   h->record_version = kCallRecordVersion + 1;
   CHECK_FALSE(live.open(ex.names.calls, err));
   STRCMP_CONTAINS(ex.names.calls.c_str(), err.c_str());
-  STRCMP_CONTAINS("call record version 2, this build reads version 1", err.c_str());
+  STRCMP_CONTAINS("call record version 3, this build reads version 2", err.c_str());
   CHECK_FALSE(live.bound());
   h->record_version = kCallRecordVersion;
 

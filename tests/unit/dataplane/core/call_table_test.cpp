@@ -221,6 +221,41 @@ TEST(CallTable, CallerHangsUpAndInboundDirection) {
   DOUBLES_EQUAL(0.0, trunk_ratios(t.outbound()).asr, 1e-9);
 }
 
+TEST(CallTable, ByeAnsweredWithAnErrorIsKept) {
+  Fixture f;
+  Dialog d;
+  f.feed(invite(d), ms(0));
+  f.back(response(d, 200, "OK", "INVITE", 1, d.callee_tag), ms(100));
+  f.feed(request(d, "ACK", 1), ms(110));
+  f.feed(request(d, "BYE", 2), ms(10100));
+  f.back(response(d, 404, "Not Found", "BYE", 2, d.callee_tag), ms(10120));
+  const Call& c = f.call();
+  STRCMP_EQUAL("ended", call_state_name(c.state));
+  LONGS_EQUAL(404, c.bye_code);
+  LONGS_EQUAL(0, c.ok_retransmissions);
+  // A response to another request is not the BYE's.
+  f.back(response(d, 200, "OK", "BYE", 7, d.callee_tag), ms(10130));
+  LONGS_EQUAL(404, c.bye_code);
+}
+
+TEST(CallTable, AnswerResentWithoutAckIsCounted) {
+  Fixture f;
+  Dialog d;
+  f.feed(invite(d), ms(0));
+  f.back(response(d, 200, "OK", "INVITE", 1, d.callee_tag), ms(100));
+  // No ACK: the far end resends at 0.5, 1, 2 s ... (RFC 3261 Timer G).
+  f.back(response(d, 200, "OK", "INVITE", 1, d.callee_tag), ms(600));
+  f.back(response(d, 200, "OK", "INVITE", 1, d.callee_tag), ms(1600));
+  f.back(response(d, 200, "OK", "INVITE", 1, d.callee_tag), ms(3600));
+  const Call& c = f.call();
+  LONGS_EQUAL(3, c.ok_retransmissions);
+  CHECK_TRUE(c.t_ack == 0);
+  f.feed(request(d, "BYE", 2), ms(10100));
+  f.back(response(d, 481, "Call/Transaction Does Not Exist", "BYE", 2, d.callee_tag), ms(10120));
+  LONGS_EQUAL(481, c.bye_code);
+  LONGS_EQUAL(3, c.ok_retransmissions);
+}
+
 TEST(CallTable, BusyHere) {
   Fixture f;
   Dialog d;

@@ -132,11 +132,11 @@ struct Lab {
 
 TEST_GROUP(CallExport){};
 
-TEST(CallExport, PerCallMemoryIsTheStatedFigure) { LONGS_EQUAL(96, sizeof(CallMediaSlot)); }
+TEST(CallExport, PerCallMemoryIsTheStatedFigure) { LONGS_EQUAL(264, sizeof(CallMediaSlot)); }
 
 TEST(CallExport, AnsweredCallGivesOneCdrWithBothDirections) {
   Lab lab;
-  lab.ex->set_realtime_offset(1'700'000'000ull * kNsPerSec);
+  lab.ex->note_realtime_offset(lab.now, 1'700'000'000ull * kNsPerSec);
   const TimeNs t0 = lab.now;
   lab.answer("cdr-1@test");
   const TimeNs answered = lab.now;
@@ -298,6 +298,127 @@ TEST(CallExport, UplinkAtSetupFollowsTheSwitchHistory) {
   auto got = lab.cdrs();
   LONGS_EQUAL(1, got.size());
   LONGS_EQUAL(api::kUplinkWan1, got[0].uplink);
+}
+
+TEST(CallExport, RecordListsEveryUplinkTheCallUsedWithSwitchTimes) {
+  Lab lab;
+  lab.answer("ups@test");
+  lab.media(100);
+  const TimeNs first_switch = lab.now;
+  lab.ex->note_switch(first_switch, api::kUplinkWan0, api::kUplinkWan1);
+  lab.media(100);
+  const TimeNs second_switch = lab.now;
+  lab.ex->note_switch(second_switch, api::kUplinkWan1, api::kUplinkLte);
+  lab.media(50);
+  lab.hangup("ups@test");
+  lab.ex->note_switch(lab.now + kNsPerSec, api::kUplinkLte, api::kUplinkWan0);  // after the call: not its
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  const api::CallRecordWire& r = got[0];
+  LONGS_EQUAL(api::kUplinkWan0, r.uplink);
+  LONGS_EQUAL(3, r.uplink_count);
+  LONGS_EQUAL(2, r.uplink_switches);
+  LONGS_EQUAL(api::kUplinkWan0, r.uplinks[0].uplink);
+  CHECK_EQUAL(r.invite_ns, r.uplinks[0].since_ns);
+  LONGS_EQUAL(api::kUplinkWan1, r.uplinks[1].uplink);
+  CHECK_EQUAL(first_switch, r.uplinks[1].since_ns);
+  LONGS_EQUAL(api::kUplinkLte, r.uplinks[2].uplink);
+  CHECK_EQUAL(second_switch, r.uplinks[2].since_ns);
+}
+
+TEST(CallExport, ManySwitchesKeepTheFirstUplinkAndTheLastOnes) {
+  Lab lab;
+  lab.answer("flap@test");
+  const uint8_t seq[] = {api::kUplinkWan1, api::kUplinkLte, api::kUplinkWan0, api::kUplinkWan1, api::kUplinkLte};
+  uint8_t from = api::kUplinkWan0;
+  TimeNs last = 0;
+  for (uint8_t to : seq) {
+    lab.run_for(100 * kNsPerMs);
+    lab.ex->note_switch(last = lab.now, from, to);
+    from = to;
+  }
+  lab.hangup("flap@test");
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  LONGS_EQUAL(api::kMaxCallUplinks, got[0].uplink_count);
+  LONGS_EQUAL(5, got[0].uplink_switches);
+  LONGS_EQUAL(api::kUplinkWan0, got[0].uplinks[0].uplink);
+  LONGS_EQUAL(api::kUplinkWan0, got[0].uplinks[1].uplink);  // the 3rd switch
+  LONGS_EQUAL(api::kUplinkWan1, got[0].uplinks[2].uplink);
+  LONGS_EQUAL(api::kUplinkLte, got[0].uplinks[3].uplink);
+  CHECK_EQUAL(last, got[0].uplinks[3].since_ns);
+}
+
+TEST(CallExport, StampsConvertWithTheRealtimeOffsetOfTheirOwnTime) {
+  Lab lab;
+  const uint64_t before = 1'700'000'000ull * kNsPerSec;
+  lab.ex->note_realtime_offset(lab.now, before);
+  lab.answer("wall@test");
+  lab.media(50);
+  lab.ex->note_realtime_offset(lab.now, before + 50);  // jitter of the sampling: not a change
+  lab.hangup("wall@test");
+  lab.run_for(200 * kNsPerMs);
+  // Wall time stepped (NTP) after the call ended, before its record is built.
+  lab.ex->note_realtime_offset(lab.now, before + 60 * kNsPerMs);
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  CHECK_EQUAL(before, got[0].realtime_offset_ns);
+  CHECK_EQUAL(before + 60 * kNsPerMs, lab.ex->realtime_offset_at(lab.now));
+  CHECK_EQUAL(before, lab.ex->realtime_offset_at(0));  // before the first note: the oldest known
+}
+
+TEST(CallExport, EveryRtpStreamAndDtmfOnItsOwnSsrcAreCounted) {
+  Lab lab;
+  lab.answer("dtmf@test");
+  lab.media(100);
+  // Two digits as RFC 4733 events on another SSRC, PT 101 (no rtpmap in the SDP).
+  uint16_t seq = 1;
+  for (int digit = 0; digit < 2; ++digit) {
+    const uint32_t ts = 8000u * uint32_t(digit + 1);
+    for (int p = 0; p < 9; ++p) {
+      lab.send(udp(kCaller, kCallerRtp, kCallee, kCalleeRtp, test::rtp(seq++, ts, 0xD7, 101, p == 0)), 0x10);
+      lab.run_for(20 * kNsPerMs);
+    }
+  }
+  lab.media(100, 0, 1100);
+  lab.hangup("dtmf@test");
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  const api::CallMediaWire& up = got[0].media[api::kMediaCallerToCallee];
+  LONGS_EQUAL(0xA1, up.ssrc);  // the voice stream stays the main one
+  LONGS_EQUAL(200, up.packets);
+  LONGS_EQUAL(2, up.streams);
+  LONGS_EQUAL(218, up.rtp_packets);
+  LONGS_EQUAL(18, up.dtmf_packets);
+  LONGS_EQUAL(2, up.dtmf_events);
+  LONGS_EQUAL(101, up.dtmf_payload_type);
+  const api::CallMediaWire& down = got[0].media[api::kMediaCalleeToCaller];
+  LONGS_EQUAL(1, down.streams);
+  LONGS_EQUAL(200, down.rtp_packets);
+  LONGS_EQUAL(0, down.dtmf_packets);
+}
+
+TEST(CallExport, ByeResponseAndUnacknowledgedAnswerReachTheRecord) {
+  Lab lab;
+  lab.caller(sip("INVITE sip:+4940999@198.51.100.7 SIP/2.0", "hung@test", "1 INVITE", sdp("192.0.2.1", kCallerRtp), false));
+  lab.run_for(100 * kNsPerMs);
+  lab.callee(sip("SIP/2.0 200 OK", "hung@test", "1 INVITE", sdp("198.51.100.7", kCalleeRtp)));
+  for (int i = 0; i < 4; ++i) {  // no ACK: the far end resends its 200
+    lab.run_for(500 * kNsPerMs);
+    lab.callee(sip("SIP/2.0 200 OK", "hung@test", "1 INVITE", sdp("198.51.100.7", kCalleeRtp)));
+  }
+  lab.caller(sip("BYE sip:+4940999@198.51.100.7 SIP/2.0", "hung@test", "2 BYE"));
+  lab.callee(sip("SIP/2.0 404 Not Found", "hung@test", "2 BYE"));
+  lab.run_for(3 * kNsPerSec);
+  auto got = lab.cdrs();
+  LONGS_EQUAL(1, got.size());
+  LONGS_EQUAL(404, got[0].bye_code);
+  LONGS_EQUAL(4, got[0].ok_retransmissions);
+  CHECK_EQUAL(0u, got[0].ack_ns);
 }
 
 TEST(CallExport, TrunkSumsFollowLiveCallsAndKeepFreedOnes) {
