@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   PRIMARY KEY (notice_id, channel)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(channel, delivered, next_ms);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(delivered, channel, notice_id);
+CREATE INDEX IF NOT EXISTS deliveries_delivered_ms ON deliveries(delivered, delivered_ms);
 )sql";
 
 constexpr const char* kNoticeColumns =
@@ -303,6 +305,57 @@ std::vector<ChannelStatus> NotifyQueue::status() {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::vector<ChannelStatus> NotifyQueue::backlog() {
+  std::lock_guard lock(mu_);
+  std::vector<ChannelStatus> out;
+  std::string error;
+  // Notice ids grow with created_ms: the oldest pending is the smallest id.
+  sql::Stmt s = db_.prepare(
+      "SELECT p.channel, p.waiting, (SELECT created_ms FROM notices WHERE id = p.first), p.attempts, "
+      "(SELECT last_error FROM deliveries e WHERE e.delivered = 0 AND e.channel = p.channel "
+      "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
+      "FROM (SELECT channel, COUNT(*) AS waiting, MIN(notice_id) AS first, MAX(attempts) AS attempts "
+      "      FROM deliveries INDEXED BY deliveries_pending WHERE delivered = 0 GROUP BY channel) p "
+      "ORDER BY p.channel",
+      error);
+  if (!s) {
+    last_error_ = error;
+    return out;
+  }
+  while (s.step() == SQLITE_ROW) {
+    ChannelStatus c;
+    c.channel = s.text(0);
+    c.pending = size_t(s.i64(1));
+    c.oldest_pending_ms = s.is_null(2) ? 0 : s.i64(2);
+    c.max_attempts = uint32_t(s.i64(3));
+    c.last_error = s.text(4);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+size_t NotifyQueue::drop_channels_except(const std::vector<std::string>& channels) {
+  std::lock_guard lock(mu_);
+  std::string error;
+  sql::Transaction tx(db_);
+  if (!tx.ok()) return 0;
+  std::string keep;
+  for (size_t i = 0; i < channels.size(); ++i) keep += i ? ",?" : "?";
+  sql::Stmt d = db_.prepare("DELETE FROM deliveries WHERE delivered = 0 AND channel NOT IN (" + keep + ")", error);
+  if (!d) {
+    last_error_ = error;
+    return 0;
+  }
+  for (size_t i = 0; i < channels.size(); ++i) d.bind(int(i + 1), channels[i]);
+  if (!d.run()) {
+    last_error_ = db_.errmsg();
+    return 0;
+  }
+  size_t n = size_t(db_.changes());
+  if (n && !db_.exec("DELETE FROM notices WHERE id NOT IN (SELECT notice_id FROM deliveries)", error)) return 0;
+  return tx.commit(error) ? n : 0;
 }
 
 size_t NotifyQueue::purge_delivered(WallMs before_ms) {
