@@ -78,8 +78,11 @@ ok "config_rejected raised, naming $conf:$line"
 jq -e '.result | map(select(.type == "config_rejected" and (.text | contains("last good configuration")))) | length == 1' \
   <<<"$alarms" >/dev/null || fail "the alarm does not say what runs: $alarms"
 hist=$(q '{"v":1,"cmd":"show.alarms","args":{"history":true}}')
-for where in "$tmp/daemon.log" <(echo "$alarms") <(echo "$hist"); do
-  if grep -q "$secret" "$where"; then fail "the secret appears in $(grep "$secret" "$where" | head -n 1)"; fi
+printf '%s\n' "$alarms" >"$tmp/alarms.json"
+printf '%s\n' "$hist" >"$tmp/history.json"
+for where in "$tmp/daemon.log" "$tmp/alarms.json" "$tmp/history.json"; do
+  [ -s "$where" ] || fail "$where is empty"
+  if grep -q "$secret" "$where"; then fail "the secret appears in $where: $(grep "$secret" "$where" | head -n 1)"; fi
 done
 ok "the secret appears in no log line, alarm or alarm history"
 
