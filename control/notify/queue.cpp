@@ -280,16 +280,33 @@ size_t NotifyQueue::pending(std::string_view channel) {
 
 std::vector<ChannelStatus> NotifyQueue::status() {
   std::lock_guard lock(mu_);
-  std::vector<ChannelStatus> out;
-  std::string error;
-  sql::Stmt s = db_.prepare(
+  return channel_rows(
       "SELECT d.channel, SUM(d.delivered = 0), SUM(d.delivered = 1), "
       "MIN(CASE WHEN d.delivered = 0 THEN n.created_ms END), "
       "MAX(CASE WHEN d.delivered = 0 THEN d.attempts ELSE 0 END), "
       "(SELECT last_error FROM deliveries e WHERE e.channel = d.channel AND e.delivered = 0 "
       "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
-      "FROM deliveries d JOIN notices n ON n.id = d.notice_id GROUP BY d.channel ORDER BY d.channel",
-      error);
+      "FROM deliveries d JOIN notices n ON n.id = d.notice_id GROUP BY d.channel ORDER BY d.channel");
+}
+
+std::vector<ChannelStatus> NotifyQueue::backlog() {
+  std::lock_guard lock(mu_);
+  // Notice ids grow with created_ms: the oldest pending is the smallest id.
+  return channel_rows(
+      "SELECT p.channel, p.waiting, 0, (SELECT created_ms FROM notices WHERE id = p.first), p.attempts, "
+      "(SELECT last_error FROM deliveries e WHERE e.delivered = 0 AND e.channel = p.channel "
+      "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
+      "FROM (SELECT channel, COUNT(*) AS waiting, MIN(notice_id) AS first, MAX(attempts) AS attempts "
+      "      FROM deliveries INDEXED BY deliveries_pending WHERE delivered = 0 GROUP BY channel) p "
+      "ORDER BY p.channel");
+}
+
+// Rows of (channel, pending, delivered, oldest pending created_ms, max
+// attempts, last error). Called with mu_ held.
+std::vector<ChannelStatus> NotifyQueue::channel_rows(const char* query) {
+  std::vector<ChannelStatus> out;
+  std::string error;
+  sql::Stmt s = db_.prepare(query, error);
   if (!s) {
     last_error_ = error;
     return out;
@@ -302,35 +319,6 @@ std::vector<ChannelStatus> NotifyQueue::status() {
     c.oldest_pending_ms = s.is_null(3) ? 0 : s.i64(3);
     c.max_attempts = uint32_t(s.i64(4));
     c.last_error = s.text(5);
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-std::vector<ChannelStatus> NotifyQueue::backlog() {
-  std::lock_guard lock(mu_);
-  std::vector<ChannelStatus> out;
-  std::string error;
-  // Notice ids grow with created_ms: the oldest pending is the smallest id.
-  sql::Stmt s = db_.prepare(
-      "SELECT p.channel, p.waiting, (SELECT created_ms FROM notices WHERE id = p.first), p.attempts, "
-      "(SELECT last_error FROM deliveries e WHERE e.delivered = 0 AND e.channel = p.channel "
-      "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
-      "FROM (SELECT channel, COUNT(*) AS waiting, MIN(notice_id) AS first, MAX(attempts) AS attempts "
-      "      FROM deliveries INDEXED BY deliveries_pending WHERE delivered = 0 GROUP BY channel) p "
-      "ORDER BY p.channel",
-      error);
-  if (!s) {
-    last_error_ = error;
-    return out;
-  }
-  while (s.step() == SQLITE_ROW) {
-    ChannelStatus c;
-    c.channel = s.text(0);
-    c.pending = size_t(s.i64(1));
-    c.oldest_pending_ms = s.is_null(2) ? 0 : s.i64(2);
-    c.max_attempts = uint32_t(s.i64(3));
-    c.last_error = s.text(4);
     out.push_back(std::move(c));
   }
   return out;

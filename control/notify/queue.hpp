@@ -117,6 +117,8 @@ class NotifyQueue {
   std::string last_error() const { return last_error_; }
 
  private:
+  std::vector<ChannelStatus> channel_rows(const char* query);
+
   Backoff backoff_;
   sql::Db db_;
   std::mutex mu_;
