@@ -14,6 +14,7 @@ ServiceOptions options_from(const config::Config& c) {
   o.store.path = c.store.path.empty() ? "/var/lib/trunkguard/store.db" : c.store.path;
   if (c.store.max_rows > 0) o.store.max_rows = c.store.max_rows;
   if (c.store.max_size_mb > 0) o.store.max_size_mb = c.store.max_size_mb;
+  if (c.store.notify_retention_h > 0) o.delivered_retention_ms = c.store.notify_retention_h * 3600 * 1000;
   size_t slash = o.store.path.rfind('/');
   o.queue_path = (slash == std::string::npos ? std::string(".") : o.store.path.substr(0, slash)) + "/notify.db";
 
@@ -100,16 +101,26 @@ void AlarmService::reconfigure(const ServiceOptions& o) {
     log_(LOG_ERR, "alarm receivers not changed: " + bad);
     return;
   }
+  std::unique_ptr<notify::SyslogSender> events;
+  if (o.notify.syslog) events = std::make_unique<notify::SyslogSender>(*o.notify.syslog);
+  std::vector<std::string> channels = d->channels();
   {
     std::lock_guard lock(mu_);
-    channels_ = d->channels();
-    next_dispatcher_ = std::move(d);  // the delivery thread picks it up between passes
+    channels_ = channels;
+    next_dispatcher_ = std::move(d);  // the delivery thread picks them up between passes
+    next_event_syslog_ = std::move(events);
+    event_syslog_changed_ = true;
+    opt_.delivered_retention_ms = o.delivered_retention_ms;
   }
   opt_.notify = o.notify;
   opt_.uplink_labels = o.uplink_labels;
   opt_.uplinks = o.uplinks;
-  event_syslog_.reset();
-  if (o.notify.syslog) event_syslog_ = std::make_unique<notify::SyslogSender>(*o.notify.syslog);
+  if (!thread_.joinable()) {  // no delivery thread (yet): take them over in place
+    dispatcher_ = std::move(next_dispatcher_);
+    event_syslog_ = std::move(next_event_syslog_);
+    event_syslog_changed_ = false;
+    drop_removed(channels);
+  }
   wake_.notify_all();
 }
 
@@ -120,6 +131,16 @@ void AlarmService::on_config_applied(const config::Config& c) {
   reconfigure(options_from(c));
 }
 
+// A receiver removed from the configuration will never take what waits for
+// it: dropped and counted, so notify_backlog can clear.
+void AlarmService::drop_removed(const std::vector<std::string>& channels) {
+  size_t n = queue_.drop_channels_except(channels);
+  if (!n) return;
+  bump(Counter::removed_receiver_dropped, n);
+  log_(LOG_NOTICE, "alarm delivery: " + std::to_string(n) +
+                       " waiting notifications dropped: their receiver is no longer configured");
+}
+
 al::ManagedObject AlarmService::uplink_object(const std::string& name) const {
   auto it = opt_.uplink_labels.find(name);
   return {al::ObjectKind::uplink, name, it == opt_.uplink_labels.end() ? std::string() : it->second};
@@ -127,10 +148,61 @@ al::ManagedObject AlarmService::uplink_object(const std::string& name) const {
 
 void AlarmService::log_event(int severity, const std::string& msgid, const std::string& object,
                              const std::string& text) {
-  if (!event_syslog_) return;
-  std::string error;
-  if (!event_syslog_->log_event(clock_(), severity, msgid, object, text, error))
-    log_(LOG_DEBUG, "syslog: " + error);
+  if (!opt_.notify.syslog) return;
+  EventLine line{clock_(), severity, msgid, object, text};
+  if (!thread_.joinable()) return send_events(event_syslog_.get(), {line});
+  {
+    std::lock_guard lock(mu_);
+    if (handover_.events.size() < kMaxHandover) {
+      handover_.events.push_back(std::move(line));
+      line.text.clear();
+    }
+  }
+  if (!line.text.empty()) {
+    bump(Counter::events_dropped);
+    return;
+  }
+  wake_.notify_all();
+}
+
+void AlarmService::send_events(notify::SyslogSender* sender, const std::vector<EventLine>& events) {
+  if (!sender) return;
+  for (const EventLine& e : events) {
+    std::string error;
+    if (!sender->log_event(e.time_ms, e.severity, e.msgid, e.object, e.text, error)) log_(LOG_DEBUG, "syslog: " + error);
+  }
+}
+
+void AlarmService::write_notices(Handover& h) {
+  for (auto& [notice, channels] : h.notices) {
+    std::string error;
+    if (!queue_.enqueue(notice, channels, clock_(), error)) log_(LOG_ERR, "notification queue: " + error);
+  }
+}
+
+// Delivered rows older than the retention go (every kPurgeEveryMs): the
+// queue on flash stays bounded.
+void AlarmService::purge_if_due(al::WallMs now, al::WallMs retention) {
+  if (now < next_purge_ms_) return;
+  next_purge_ms_ = now + kPurgeEveryMs;
+  if (size_t n = queue_.purge_delivered(now - retention)) bump(Counter::delivered_purged, n);
+}
+
+void AlarmService::publish_backlog() {
+  std::vector<notify::ChannelStatus> b = queue_.backlog();
+  std::lock_guard lock(mu_);
+  backlog_ = std::move(b);
+}
+
+nlohmann::json AlarmService::counters_json() const {
+  static constexpr const char* kNames[] = {
+#define TG_X(name, text) #name,
+      TG_ALARMSVC_COUNTERS(TG_X)
+#undef TG_X
+  };
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < size_t(Counter::count_); ++i) j[kNames[i]] = counters_[i].load();
+  return j;
 }
 
 void AlarmService::on_switch(store::FailoverRecord f) {
@@ -248,18 +320,30 @@ void AlarmService::sink(const al::AlarmNotification& n) {
        : n.severity() == al::Severity::cleared ? LOG_NOTICE
                                                : LOG_WARNING,
        std::string("alarm ") + al::transition_name(n.transition) + ": " + n.message());
-  std::vector<std::string> channels;
-  {
-    std::lock_guard lock(mu_);
-    channels = channels_;
-  }
-  if (channels.empty()) return;
-  std::string error;
   notify::Notice notice = notify::notice_from(n);
   // ids are unique across restarts (first_id), seq is not: key on the transition
   notice.key = "alarm:" + std::to_string(n.alarm.id) + ":" + std::to_string(n.seq) + ":" +
                std::to_string(n.alarm.changed_ms) + ":" + al::transition_name(n.transition);
-  if (!queue_.enqueue(notice, channels, clock_(), error)) log_(LOG_ERR, "notification queue: " + error);
+  Handover here;
+  bool dropped = false;
+  {
+    std::lock_guard lock(mu_);
+    if (channels_.empty()) return;
+    // On disk from the delivery thread: the fsync never holds up this loop.
+    Handover& to = thread_.joinable() ? handover_ : here;
+    if (to.notices.size() < kMaxHandover)
+      to.notices.emplace_back(std::move(notice), channels_);
+    else
+      dropped = true;
+  }
+  if (dropped) {
+    bump(Counter::notices_dropped);
+    uint64_t k = counter(Counter::notices_dropped);
+    if ((k & (k - 1)) == 0)  // 1, 2, 4, ...: a storm does not flood the log
+      log_(LOG_ERR, "notification queue: " + std::to_string(k) + " notices dropped, the delivery thread is behind");
+    return;
+  }
+  write_notices(here);  // without the thread: in place
   wake_.notify_all();
 }
 
@@ -267,13 +351,24 @@ void AlarmService::delivery_loop() {
   // Per channel, the error last logged: a receiver that stays away is
   // logged once (and once more when it is back), not at every retry.
   std::map<std::string, std::string> failing;
-  while (!stop_) {
+  al::WallMs next_backlog = 0;
+  while (true) {
     std::vector<std::string> channels;
+    Handover work;
+    bool switched = false;
+    al::WallMs retention;
     {
       std::lock_guard lock(mu_);
-      if (next_dispatcher_) dispatcher_ = std::move(next_dispatcher_);
+      if (next_dispatcher_) dispatcher_ = std::move(next_dispatcher_), switched = true;
+      if (event_syslog_changed_) event_syslog_ = std::move(next_event_syslog_), event_syslog_changed_ = false;
       channels = channels_;
+      std::swap(work, handover_);
+      retention = opt_.delivered_retention_ms;
     }
+    write_notices(work);  // on disk before anything is sent
+    send_events(event_syslog_.get(), work.events);
+    if (switched) drop_removed(channels);
+    if (stop_) break;  // what was handed over is on disk
     notify::Dispatcher::PassResult r;
     if (dispatcher_) r = dispatcher_->run_once();
     for (const auto& e : r.errors) {
@@ -293,11 +388,18 @@ void AlarmService::delivery_loop() {
         ++it;
       }
     }
+    const al::WallMs now = clock_();
+    purge_if_due(now, retention);
+    if (now >= next_backlog || r.delivered || switched) {
+      next_backlog = now + 1000;
+      publish_backlog();
+    }
     al::WallMs wait = 500;
     if (auto next = queue_.next_due()) wait = std::clamp<al::WallMs>(*next - clock_(), 10, 500);
     if (r.delivered) wait = 0;
     std::unique_lock lock(mu_);
-    wake_.wait_for(lock, std::chrono::milliseconds(wait));
+    if (handover_.notices.empty() && handover_.events.empty() && !next_dispatcher_)
+      wake_.wait_for(lock, std::chrono::milliseconds(wait));
   }
 }
 
@@ -309,7 +411,15 @@ void AlarmService::tick() {
   size_t waiting = 0;
   al::WallMs oldest = 0;
   std::string why;
-  for (const auto& c : queue_.status()) {
+  std::vector<notify::ChannelStatus> backlog;
+  if (!thread_.joinable()) {
+    purge_if_due(now, opt_.delivered_retention_ms);  // without the thread: in place
+    backlog = queue_.backlog();
+  } else {
+    std::lock_guard lock(mu_);
+    backlog = backlog_;
+  }
+  for (const auto& c : backlog) {
     if (!c.pending || !c.oldest_pending_ms || now - c.oldest_pending_ms < kBacklog) continue;
     waiting += c.pending;
     if (!oldest || c.oldest_pending_ms < oldest) oldest = c.oldest_pending_ms;

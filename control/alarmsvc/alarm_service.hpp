@@ -17,8 +17,13 @@
 //
 // Other modules raise their own alarms through alarms() (the OPTIONS prober:
 // trunk_down / trunk_sip_errors; QoS logic: uplink_latency, uplink_mos, ...).
-// Threads: everything here runs on the daemon's thread except delivery,
-// which runs on an internal thread (NotifyQueue is thread-safe).
+// Threads: the alarm model and the event store run on the daemon's thread;
+// everything that may wait — the durable enqueue (an fsync per notice),
+// delivery, event lines to a remote syslog (DNS, TCP connect), purging the
+// queue, reading its backlog — runs on the delivery thread. The daemon's
+// thread hands notices and event lines over through bounded queues (drops
+// counted and logged) and reads the backlog the thread last published.
+// Without the thread (deliver = false) the same work is done in place.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -48,8 +53,16 @@ struct ServiceOptions {
   std::map<std::string, std::string> uplink_labels;  // wan0 -> "Carrier A"
   std::vector<std::string> uplinks;                  // enabled uplinks, in order
   alarm::ManagerOptions manager;
+  alarm::WallMs delivered_retention_ms = 168LL * 3600 * 1000;  // then purged from the queue
   bool deliver = true;           // false: queue only (tests, or a box without receivers)
 };
+
+// Counters of the hand-over to the delivery thread, declared once.
+#define TG_ALARMSVC_COUNTERS(X)                                                      \
+  X(notices_dropped, "notices not queued: hand-over to the delivery thread full")  \
+  X(events_dropped, "event lines not sent to syslog: hand-over full")               \
+  X(removed_receiver_dropped, "notices dropped: their receiver left the configuration") \
+  X(delivered_purged, "delivered notices purged after the retention")
 
 // controld's configuration -> service options. Queue next to the store
 // (STORE_DIR/notify.db) unless the store path is in memory.
@@ -77,6 +90,15 @@ class AlarmService {
   nlohmann::json show_alarm_history();
   nlohmann::json fault_reports(int n);
   void tick();  // storm end, notify_backlog alarm
+  enum class Counter {
+#define TG_X(name, text) name,
+    TG_ALARMSVC_COUNTERS(TG_X)
+#undef TG_X
+        count_
+  };
+  uint64_t counter(Counter c) const { return counters_[size_t(c)]; }
+  nlohmann::json counters_json() const;
+  static constexpr size_t kMaxHandover = 4096;  // notices (and event lines) waiting for the thread
 
   alarm::AlarmManager& alarms() { return *manager_; }
   store::Store& event_store() { return store_; }
@@ -90,6 +112,23 @@ class AlarmService {
   void update_redundancy();
   void delivery_loop();
   void log_event(int severity, const std::string& msgid, const std::string& object, const std::string& text);
+  struct EventLine {
+    alarm::WallMs time_ms = 0;
+    int severity = 0;
+    std::string msgid, object, text;
+  };
+  struct Handover {
+    std::vector<std::pair<notify::Notice, std::vector<std::string>>> notices;
+    std::vector<EventLine> events;
+  };
+  // The work handed to the delivery thread (or done in place without it).
+  void write_notices(Handover& h);
+  void send_events(notify::SyslogSender* sender, const std::vector<EventLine>& events);
+  void publish_backlog();
+  void purge_if_due(alarm::WallMs now, alarm::WallMs retention);
+  void drop_removed(const std::vector<std::string>& channels);
+  static constexpr alarm::WallMs kPurgeEveryMs = 10 * 60 * 1000;
+  void bump(Counter c, uint64_t n = 1) { counters_[size_t(c)] += n; }
 
   alarm::Clock clock_;
   Log log_;
@@ -99,7 +138,9 @@ class AlarmService {
   std::unique_ptr<alarm::AlarmManager> manager_;
   std::map<std::string, std::string> state_;  // uplink -> last state name
   std::vector<store::FaultReport> new_reports_;
-  std::unique_ptr<notify::SyslogSender> event_syslog_;
+  std::unique_ptr<notify::SyslogSender> event_syslog_;       // the delivery thread's (or in place)
+  std::unique_ptr<notify::SyslogSender> next_event_syslog_;  // handed over under mu_
+  bool event_syslog_changed_ = false;
 
   // Delivery thread. It alone uses dispatcher_, so a slow receiver (an
   // inform waiting for its timeout) never blocks the daemon's thread, which
@@ -109,6 +150,10 @@ class AlarmService {
   std::unique_ptr<notify::Dispatcher> dispatcher_;
   std::unique_ptr<notify::Dispatcher> next_dispatcher_;
   std::vector<std::string> channels_;
+  Handover handover_;                         // guarded by mu_
+  std::vector<notify::ChannelStatus> backlog_;  // published by the thread, guarded by mu_
+  alarm::WallMs next_purge_ms_ = 0;           // the thread's
+  std::atomic<uint64_t> counters_[size_t(Counter::count_)] = {};
   std::atomic<bool> stop_{false};
   std::thread thread_;
   bool started_ = false;

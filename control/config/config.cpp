@@ -218,9 +218,9 @@ std::string fmt(double v) {
   return buf;
 }
 
-void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& errors) {
+void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& errors, bool need_uplink) {
   auto err = [&](Origin o, std::string msg) { errors.push_back({std::move(o), std::move(msg)}); };
-  if (c.uplinks.empty()) err({at.file, 1}, "no [uplink.NAME] section: at least one uplink is needed");
+  if (c.uplinks.empty() && need_uplink) err({at.file, 1}, "no [uplink.NAME] section: at least one uplink is needed");
   std::map<int, std::string> priorities;
   std::map<std::string, std::string> devices;
   std::set<std::string> reported;  // [timers] errors: once, not per uplink
@@ -317,7 +317,23 @@ void cross_checks(const Config& c, const Lines& at, std::vector<ConfigError>& er
 
 }  // namespace
 
+namespace {
+LoadResult load(std::string_view text, const std::string& file, const std::vector<Override>& overrides,
+                bool need_uplink);
+}  // namespace
+
 LoadResult load_config(std::string_view text, const std::string& file, const std::vector<Override>& overrides) {
+  return load(text, file, overrides, true);
+}
+
+LoadResult load_factory_defaults(std::string_view box_text, const std::string& file,
+                                 const std::vector<Override>& overrides) {
+  return load(box_text, file, overrides, false);
+}
+
+namespace {
+LoadResult load(std::string_view text, const std::string& file, const std::vector<Override>& overrides,
+                bool need_uplink) {
   LoadResult result;
   auto& errors = result.errors;
   if (text.size() > kMaxConfigBytes) {
@@ -569,6 +585,7 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   // everything the daemon writes.
   if (c.store.path.empty()) c.store.path = c.box.state_dir + "/store.db";
   c.store.max_rows = b.integer("store", "max_rows");
+  c.store.notify_retention_h = b.integer("store", "notify_retention_h");
   c.store.max_size_mb = b.integer("store", "max_size_mb");
 
   c.capture.dir = b.text("capture", "dir");
@@ -577,7 +594,7 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   c.capture.max_mb = b.integer("capture", "max_mb");
   c.capture.max_duration_s = b.integer("capture", "max_duration_s");
 
-  cross_checks(c, at, errors);
+  cross_checks(c, at, errors, need_uplink);
   if (!errors.empty()) {
     std::stable_sort(errors.begin(), errors.end(), [&](const ConfigError& a, const ConfigError& b2) {
       bool fa = a.where.file != file, fb = b2.where.file != file;
@@ -588,5 +605,6 @@ LoadResult load_config(std::string_view text, const std::string& file, const std
   result.config = std::move(c);
   return result;
 }
+}  // namespace
 
 }  // namespace tg::config

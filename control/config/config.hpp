@@ -103,6 +103,7 @@ struct StoreConfig {
   std::string path;
   int64_t max_rows = 0;
   int64_t max_size_mb = 0;
+  int64_t notify_retention_h = 168;  // delivered notices kept, then purged
 };
 
 struct CaptureConfig {
@@ -149,6 +150,11 @@ inline constexpr size_t kMaxConfigBytes = 256 * 1024;
 
 // `file` names the text in errors (a path, or "candidate").
 LoadResult load_config(std::string_view text, const std::string& file, const std::vector<Override>& overrides = {});
+// The factory defaults with only a [box] section (`box_text`): what the
+// daemon runs on when the file is rejected at boot and no good one is left
+// (no uplink, no trunk: the console, the alarms and config_rejected work).
+LoadResult load_factory_defaults(std::string_view box_text, const std::string& file,
+                                 const std::vector<Override>& overrides = {});
 LoadResult load_config_file(const std::string& path, const std::vector<Override>& overrides = {});
 
 // The failover timers of one uplink as tg-controld pushes them to the fast

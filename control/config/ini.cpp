@@ -23,6 +23,16 @@ bool valid_name(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), name_char) && s.front() != '.' && s.back() != '.';
 }
 
+// A line that did not parse, as an error may quote it: its first word when
+// more follows ("'auth_key …'"), else only its length. The rest may be a
+// secret ("auth_key S3cret" without '='), and errors reach logs and alarms.
+std::string unshown_line(std::string_view body) {
+  size_t space = body.find_first_of(" \t");
+  if (space != std::string_view::npos && valid_name(body.substr(0, space)))
+    return "'" + std::string(body.substr(0, space)) + " …' (the rest not shown: it may hold a secret)";
+  return "a line of " + std::to_string(body.size()) + " characters (not shown: it may hold a secret)";
+}
+
 // Boost.PO's config parser drops everything from '#'; do the same so both
 // readings of a line agree.
 std::string_view strip_comment(std::string_view s) {
@@ -72,7 +82,7 @@ IniDocument IniDocument::parse(std::string_view text, const std::string& file, s
     } else {
       size_t eq = body.find('=');
       if (eq == std::string_view::npos) {
-        errors.push_back({where, "expected 'key = value' or '[section]', got '" + std::string(body) + "'"});
+        errors.push_back({where, "expected 'key = value' or '[section]', got " + unshown_line(body)});
         line.kind = LineKind::comment;  // keep the text, ignore the line
       } else {
         line.kind = LineKind::entry;
@@ -80,7 +90,7 @@ IniDocument IniDocument::parse(std::string_view text, const std::string& file, s
         line.key = std::string(trim(body.substr(0, eq)));
         line.value = std::string(trim(body.substr(eq + 1)));
         if (!valid_name(line.key) || line.key.find('.') != std::string::npos) {
-          errors.push_back({where, "invalid option name '" + line.key + "'"});
+          errors.push_back({where, "invalid option name " + unshown_line(line.key)});
           line.kind = LineKind::comment;
         } else if (current.empty()) {
           errors.push_back({where, "option '" + line.key + "' outside any [section]"});

@@ -155,6 +155,8 @@ constexpr OptionSpec kStore[] = {
     {"path", V::path, 0, 4095, nullptr, "", false, "SQLite event and call store; default STATE_DIR/store.db"},
     {"max_rows", V::integer, 100, 10000000, nullptr, "200000", false, "rows kept per table, oldest deleted"},
     {"max_size_mb", V::integer, 1, 4096, nullptr, "64", false, "database size bound, oldest rows deleted"},
+    {"notify_retention_h", V::integer, 1, 8760, nullptr, "168", false,
+     "delivered alarm notifications kept this long in the notification queue, then purged"},
 };
 
 constexpr OptionSpec kCapture[] = {

@@ -172,6 +172,65 @@ LoadResult ConfigStore::open(const Options& options) {
   return r;
 }
 
+LoadResult ConfigStore::open_last_good(const Options& options, std::string& source) {
+  options_ = options;
+  // Where the history is: as the rejected file (or --state-dir) says, read
+  // without validation; else the schema's default state_dir.
+  std::string state_dir, rejected, text, why;
+  read_file(options.running_path, rejected, why);
+  std::vector<ConfigError> ignored;
+  const IniDocument rejected_doc = IniDocument::parse(rejected, options.running_path, ignored);
+  for (const Override& o : options.overrides)
+    if (o.section == "box" && o.key == "state_dir") state_dir = o.value;
+  if (auto v = rejected_doc.get("box", "state_dir"); state_dir.empty() && v && !v->empty() && v->front() == '/')
+    state_dir = *v;
+  if (state_dir.empty()) {
+    const SectionSpec* box = find_section("box");
+    const OptionSpec* o = box ? find_option(*box, "state_dir") : nullptr;
+    state_dir = o && o->default_value ? o->default_value : "/var/lib/trunkguard";
+  }
+  history_dir_ = options.history_dir.empty() ? state_dir + "/config-history" : options.history_dir;
+  LoadResult r;
+  std::string chosen;
+  bool found = false;
+  for (const HistoryEntry& h : history()) {
+    if (!read_file(h.path, text, why)) continue;
+    r = load_config(text, h.path, options.overrides);
+    if (!r.ok()) continue;
+    chosen = text;
+    found = true;
+    source = "the last good configuration (history " + h.path + (h.comment.empty() ? "" : ", " + h.comment) + ")";
+    break;
+  }
+  if (!found) {
+    // The defaults, with the rejected file's [box] (socket, pid file, state
+    // directory, log) if that section is valid on its own: the box stays
+    // reachable where its technician expects it.
+    IniDocument box_only = IniDocument::parse("[box]\n", "factory defaults", ignored);
+    for (const auto& e : rejected_doc.entries())
+      if (e.section == "box") box_only.set("box", e.key, e.value);
+    chosen = box_only.render();
+    r = load_factory_defaults(chosen, "factory defaults", options.overrides);
+    if (!r.ok()) {
+      chosen.clear();
+      r = load_factory_defaults(chosen, "factory defaults", options.overrides);
+    }
+    if (!r.ok()) return r;
+    source = "the factory defaults (no valid configuration in " + history_dir_ + ")";
+  }
+  if (!make_dirs(history_dir_, why)) {
+    r.errors.push_back({{history_dir_, 0}, "history directory: " + why});
+    r.config.reset();
+    return r;
+  }
+  running_ = r.config;
+  running_text_ = chosen;
+  candidate_ = IniDocument::parse(chosen, "candidate", ignored);
+  auto seqs = list_history(history_dir_);
+  next_sequence_ = seqs.empty() ? 1 : seqs.front() + 1;
+  return r;
+}
+
 std::optional<std::string> ConfigStore::set(const std::string& section, const std::string& key,
                                             const std::string& value) {
   std::string why;

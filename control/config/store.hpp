@@ -46,6 +46,12 @@ class ConfigStore {
   // Loads the running configuration. On errors nothing is set up and the
   // caller refuses to start.
   LoadResult open(const Options& options);
+  // After open() rejected the file at boot: runs on the newest history
+  // entry that is still valid (the last good committed configuration), or
+  // on the factory defaults. The running path stays the rejected file, so
+  // the next commit (or a fixed file and SIGHUP) replaces it. `source` says
+  // what runs. Errors only if not even the defaults load.
+  LoadResult open_last_good(const Options& options, std::string& source);
 
   const Config& running() const { return *running_; }
   const std::string& running_text() const { return running_text_; }

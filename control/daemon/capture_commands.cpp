@@ -92,18 +92,33 @@ Json Controller::cmd_capture(const Json& args, const Peer& peer, Role, Error& er
   c.capture.classes = spec.classes;
   // The fast path's own guard, should this daemon die mid-capture.
   c.capture.max_duration_ms = spec.duration_s * 1000 + 2000;
-  api::CommandResult result;
-  if (!send_and_wait(c, result, error, 1000)) return w.abandon(), Json();
-  if (result != api::CommandResult::ok) {
+  Later later = answer_later(error);
+  if (!later) return w.abandon(), Json();
+  auto verdict = [this, later, now, user = peer.user, what = spec.filter_text()](bool answered, api::CommandResult result,
+                                                                                 const Error& e) {
+    capture_command_pending_ = false;
+    CaptureWriter& w = *capture_writer;
+    if (!answered || result != api::CommandResult::ok) {
+      w.abandon();
+      return later({},
+                   answered ? Error{ErrorCode::bad_argument,
+                                    std::string("fast path rejected it: ") + api::command_result_text(result), {}}
+                            : e,
+                   true);
+    }
+    capture_stop_sent_ns_ = 0;
+    Json st = w.status(now);
+    log_(LOG_NOTICE, user + ": capture started (" + what + ") to " + st["file"].get<std::string>());
+    later(st, {}, false);
+  };
+  if (!send_command(c, 1000, verdict, error)) {
     w.abandon();
-    return error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}},
-           Json();
+    later({}, error, true);
+  } else {
+    capture_command_pending_ = true;  // tick_capture leaves the file alone until the verdict
   }
-  capture_stop_sent_ns_ = 0;
   failed = false;
-  Json st = w.status(now);
-  log_(LOG_NOTICE, peer.user + ": capture started (" + spec.filter_text() + ") to " + st["file"].get<std::string>());
-  return st;
+  return {};
 }
 
 Json Controller::cmd_capture_stop(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
@@ -112,20 +127,31 @@ Json Controller::cmd_capture_stop(const Json& args, const Peer& peer, Role, Erro
   if (!mgmt::args_only(args, {}, error)) return {};
   CaptureWriter& w = *capture_writer;
   if (!w.running()) return error = {ErrorCode::bad_argument, "no capture is running (show capture: the last one)", {}}, Json();
+  if (capture_command_pending_)
+    return error = {ErrorCode::busy, "the fast path has not answered the last capture command yet", {}}, Json();
+  Later later = answer_later(error);
+  if (!later) return {};
+  failed = false;
+  // A fast path that is gone wrote nothing more: close the file all the same.
+  auto stopped = [this, later, user = peer.user](bool confirmed, api::CommandResult, const Error&) {
+    capture_command_pending_ = false;
+    CaptureWriter& w = *capture_writer;
+    if (w.running()) w.finish(clock_.mono_ns(), confirmed ? CaptureEnd::stopped : CaptureEnd::fastpath_gone);
+    Json st = w.status(clock_.mono_ns());
+    log_(LOG_NOTICE, user + ": capture stopped: " + st["file"].get<std::string>() + ", " +
+                         std::to_string(st["packets"].get<uint64_t>()) + " packets, " +
+                         std::to_string(st["drops"].get<uint64_t>()) + " drops");
+    later(st, {}, false);
+  };
   api::Command c{};
   c.kind = api::CommandKind::capture_stop;
   c.uplink = api::kNoUplink;
-  api::CommandResult result;
   Error fp_error;
-  // A fast path that is gone wrote nothing more: close the file all the same.
-  const bool confirmed = fp_.attached() && send_and_wait(c, result, fp_error, 1000);
-  w.finish(clock_.mono_ns(), confirmed ? CaptureEnd::stopped : CaptureEnd::fastpath_gone);
-  failed = false;
-  Json st = w.status(clock_.mono_ns());
-  log_(LOG_NOTICE, peer.user + ": capture stopped: " + st["file"].get<std::string>() + ", " +
-                       std::to_string(st["packets"].get<uint64_t>()) + " packets, " +
-                       std::to_string(st["drops"].get<uint64_t>()) + " drops");
-  return st;
+  if (fp_.attached() && send_command(c, 1000, stopped, fp_error))
+    capture_command_pending_ = true;
+  else
+    stopped(false, api::CommandResult{}, fp_error);
+  return {};
 }
 
 Json Controller::cmd_show_capture(const Json& args, const Peer&, Role, Error& error, bool& failed) {
@@ -135,7 +161,7 @@ Json Controller::cmd_show_capture(const Json& args, const Peer&, Role, Error& er
 }
 
 void Controller::tick_capture() {
-  if (!capture_writer || !capture_writer->running()) return;
+  if (!capture_writer || !capture_writer->running() || capture_command_pending_) return;
   CaptureWriter& w = *capture_writer;
   const uint64_t now = clock_.mono_ns();
   const bool limit = w.drain(now);

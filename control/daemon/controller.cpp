@@ -128,12 +128,38 @@ std::string Controller::handle(const Peer& peer, Role role, std::string_view lin
              {}});
   }
   bool failed = false;
+  request_id_ = id;
+  deferred_ = false;
   Json result = (this->*(cmd->fn))(req.args, peer, role, error, failed);
+  if (deferred_ && !failed) return {};  // answered later through answer_later()
   if (failed) {
     count(Counter::request_errors);
     return mgmt::error_response(id, error);
   }
   return mgmt::ok_response(id, result);
+}
+
+Controller::Later Controller::answer_later(Error& error) {
+  if (!defer_answer || outstanding_ >= kMaxOutstanding) {
+    count(Counter::deferred_refused);
+    error = {ErrorCode::busy,
+             defer_answer ? std::to_string(outstanding_) + " answers outstanding: try again when they are in"
+                          : "this daemon cannot answer later",
+             {}};
+    return nullptr;
+  }
+  Answer answer = defer_answer();
+  if (!answer) {
+    error = {ErrorCode::internal, "no request to answer later", {}};
+    return nullptr;
+  }
+  deferred_ = true;
+  ++outstanding_;
+  return [this, id = request_id_, answer](const Json& result, const Error& error, bool failed) {
+    --outstanding_;
+    if (failed) count(Counter::request_errors);
+    answer(failed ? mgmt::error_response(id, error) : mgmt::ok_response(id, result));
+  };
 }
 
 // ------------------------------------------------------------------ events
@@ -156,6 +182,7 @@ void Controller::tick() {
       if (uplink_index(uplink) >= 0) push_soft_fault(uint8_t(uplink_index(uplink)), reason, true);
   }
   drain_events();
+  expire_commands();
   tick_capture();
   uint64_t now = clock_.mono_ns();
   if (now - last_qos_ns_ >= 1'000'000'000ull) {
@@ -282,8 +309,6 @@ void Controller::handle_event(const api::Event& e) {
     }
     case api::EventKind::command_result: {
       const auto& c = e.command_result;
-      results_[c.command_seq] = c.result;
-      while (results_.size() > 64) results_.erase(results_.begin());
       bool accepted = c.result == api::CommandResult::ok || c.result == api::CommandResult::ok_uplink_down;
       count(accepted ? Counter::commands_accepted : Counter::commands_rejected);
       if (!accepted)
@@ -294,6 +319,11 @@ void Controller::handle_event(const api::Event& e) {
         count(Counter::timers_applied);
       else if (api::CommandKind(c.command_kind) == api::CommandKind::trunk_table_commit)
         count(Counter::trunk_tables_applied);
+      if (auto it = awaited_.find(c.command_seq); it != awaited_.end()) {
+        CommandDone done = std::move(it->second.done);
+        awaited_.erase(it);
+        done(true, c.result, {});
+      }
       break;
     }
     default:
@@ -301,7 +331,7 @@ void Controller::handle_event(const api::Event& e) {
   }
 }
 
-bool Controller::send_and_wait(api::Command c, api::CommandResult& result, Error& error, int timeout_ms) {
+bool Controller::send_command(api::Command c, int timeout_ms, CommandDone done, Error& error) {
   if (!fp_.attached()) {
     error = {ErrorCode::fastpath_unavailable, "fast path not running (" + fp_.status() + ")", {}};
     return false;
@@ -315,20 +345,24 @@ bool Controller::send_and_wait(api::Command c, api::CommandResult& result, Error
     return false;
   }
   count(Counter::commands_sent);
-  uint64_t deadline = clock_.mono_ns() + uint64_t(timeout_ms) * 1'000'000ull;
-  while (true) {
-    drain_events();
-    if (auto it = results_.find(c.seq); it != results_.end()) {
-      result = it->second;
-      results_.erase(it);
-      return true;
+  awaited_[c.seq] = {c.sent_ns + uint64_t(timeout_ms) * 1'000'000ull, timeout_ms, std::move(done)};
+  return true;
+}
+
+void Controller::expire_commands() {
+  const uint64_t now = clock_.mono_ns();
+  for (auto it = awaited_.begin(); it != awaited_.end();) {
+    if (now < it->second.deadline_ns) {
+      ++it;
+      continue;
     }
-    if (clock_.mono_ns() >= deadline) break;
-    clock_.sleep_ms(2);
+    Awaited a = std::move(it->second);
+    it = awaited_.erase(it);
+    count(Counter::commands_unanswered);
+    a.done(false, api::CommandResult{},
+           {ErrorCode::fastpath_unavailable,
+            "fast path did not answer within " + std::to_string(a.timeout_ms) + " ms (" + fp_.status() + ")", {}});
   }
-  error = {ErrorCode::fastpath_unavailable,
-           "fast path did not answer within " + std::to_string(timeout_ms) + " ms (" + fp_.status() + ")", {}};
-  return false;
 }
 
 void Controller::push_timers() {
@@ -617,6 +651,7 @@ Json Controller::cmd_show_counters(const Json& args, const Peer&, Role, Error& e
   Json texts = Json::object();
   for (size_t i = 0; i < size_t(Counter::count_); ++i) texts[kCounterNames[i]] = kCounterTexts[i];
   j["daemon_help"] = texts;
+  if (hooks.alarm_counters) j["alarms"] = hooks.alarm_counters();
   return j;
 }
 
@@ -815,15 +850,19 @@ Json Controller::cmd_failover_force(const Json& args, const Peer& peer, Role, Er
   api::Command c{};
   c.kind = api::CommandKind::force_uplink;
   c.uplink = uint8_t(idx);
-  api::CommandResult result;
-  if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
-  if (result != api::CommandResult::ok && result != api::CommandResult::ok_uplink_down) {
-    failed = true;
-    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}};
-    return {};
-  }
-  log_(LOG_WARNING, peer.user + ": failover forced to " + name + " (" + api::command_result_text(result) + ")");
-  return {{"uplink", name}, {"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}};
+  Later later = answer_later(error);
+  if (!later) return failed = true, Json();
+  auto verdict = [this, later, name, user = peer.user](bool answered, api::CommandResult result, const Error& e) {
+    if (!answered) return later({}, e, true);
+    if (result != api::CommandResult::ok && result != api::CommandResult::ok_uplink_down)
+      return later({}, {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}},
+                   true);
+    log_(LOG_WARNING, user + ": failover forced to " + name + " (" + api::command_result_text(result) + ")");
+    later({{"uplink", name}, {"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}},
+          {}, false);
+  };
+  if (!send_command(c, 1000, verdict, error)) later({}, error, true);
+  return {};
 }
 
 Json Controller::cmd_failover_auto(const Json& args, const Peer& peer, Role, Error& error, bool& failed) {
@@ -831,15 +870,18 @@ Json Controller::cmd_failover_auto(const Json& args, const Peer& peer, Role, Err
   api::Command c{};
   c.kind = api::CommandKind::auto_select;
   c.uplink = api::kNoUplink;
-  api::CommandResult result;
-  if (!send_and_wait(c, result, error, 1000)) return failed = true, Json();
-  if (result != api::CommandResult::ok) {
-    failed = true;
-    error = {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}};
-    return {};
-  }
-  log_(LOG_NOTICE, peer.user + ": failover back to automatic selection");
-  return {{"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}};
+  Later later = answer_later(error);
+  if (!later) return failed = true, Json();
+  auto verdict = [this, later, user = peer.user](bool answered, api::CommandResult result, const Error& e) {
+    if (!answered) return later({}, e, true);
+    if (result != api::CommandResult::ok)
+      return later({}, {ErrorCode::bad_argument, std::string("fast path rejected it: ") + api::command_result_text(result), {}},
+                   true);
+    log_(LOG_NOTICE, user + ": failover back to automatic selection");
+    later({{"result", api::command_result_name(result)}, {"message", api::command_result_text(result)}}, {}, false);
+  };
+  if (!send_command(c, 1000, verdict, error)) later({}, error, true);
+  return {};
 }
 
 Json Controller::cmd_test_trunk(const Json& args, const Peer&, Role, Error& error, bool& failed) {
@@ -857,14 +899,13 @@ Json Controller::cmd_test_trunk(const Json& args, const Peer&, Role, Error& erro
     error = not_available("the SIP OPTIONS prober is not running in this daemon");
     return {};
   }
+  Later later = answer_later(error);
+  if (!later) return {};
   std::string why;
-  Json r = hooks.test_trunk(trunk, why);
-  if (!why.empty()) {
-    error = {ErrorCode::not_available, why, {}};
-    return {};
-  }
+  if (!hooks.test_trunk(trunk, [later](Json answers) { later(answers, {}, false); }, why))
+    later({}, {ErrorCode::not_available, why, {}}, true);
   failed = false;
-  return r;
+  return {};
 }
 
 Json Controller::cmd_diagnose_call(const Json& args, const Peer&, Role, Error& error, bool& failed) {

@@ -36,6 +36,8 @@ class CaptureWriter;
   X(commands_ring_full, "commands not sent: ring full")              \
   X(commands_accepted, "commands the fast path applied")             \
   X(commands_rejected, "commands the fast path refused")             \
+  X(commands_unanswered, "commands the fast path did not answer in time") \
+  X(deferred_refused, "requests refused: too many answers outstanding") \
   X(timers_applied, "set_timers the fast path applied")             \
   X(trunk_tables_applied, "trunk tables the fast path swapped in")   \
   X(fastpath_attaches, "times the fast path was (re)attached")      \
@@ -78,8 +80,12 @@ struct Hooks {
   std::function<void(const config::Config&)> on_config_applied;
   std::function<Json()> show_alarms;                          // active alarms
   std::function<Json()> show_alarm_history;
+  std::function<Json()> alarm_counters;                       // notification hand-over, drops, purges
   std::function<Json(int n)> fault_report;                    // last N reports
-  std::function<Json(const std::string& trunk, std::string& why)> test_trunk;
+  // Starts an OPTIONS test of the trunk; `done` runs once, later, from the
+  // loop with the answers. False with `why` if it cannot start.
+  using TrunkTestDone = std::function<void(Json answers)>;
+  std::function<bool(const std::string& trunk, TrunkTestDone done, std::string& why)> test_trunk;
   std::function<Json()> trunk_probe_states;                   // OPTIONS state per trunk
   std::function<Json()> kernel_links;                         // netlink: links, routes (kernel_sync)
   // Per-call records (control/daemon/call_records): same shape as a command.
@@ -106,6 +112,12 @@ class Controller {
   std::function<void()> on_policy_change;  // admin/operator groups may have changed
   // Packet capture (capture_commands.cpp); unset: capture commands say not available.
   CaptureWriter* capture_writer = nullptr;
+  // Hands a command that waits (on the fast path, on an OPTIONS test) the
+  // means to answer later with its response line (the server's deferred
+  // reply); the loop serves everyone else meanwhile. Set by the daemon.
+  using Answer = std::function<void(const std::string& response_line)>;
+  std::function<Answer()> defer_answer;
+  static constexpr size_t kMaxOutstanding = 32;  // deferred answers at once
 
   // A soft fault decided outside the QoS watch (the trunk watch's
   // sip_outage): pushed now and again after the fast path restarts.
@@ -154,8 +166,17 @@ class Controller {
 
   void handle_event(const api::Event& e);
   void drain_events();
-  // Sends a command and waits (bounded) for the fast path's verdict.
-  bool send_and_wait(api::Command c, api::CommandResult& result, mgmt::Error& error, int timeout_ms);
+  // Inside a command: the answer comes later through the returned function
+  // (result, or error when failed); the command itself returns nothing.
+  // nullptr (with `error` set) when too many answers are outstanding.
+  using Later = std::function<void(const Json& result, const mgmt::Error& error, bool failed)>;
+  Later answer_later(mgmt::Error& error);
+  // Sends a command; `done` runs once from tick() with the fast path's
+  // verdict, or with an error after timeout_ms. False (error set, no
+  // callback) if it could not be sent.
+  using CommandDone = std::function<void(bool answered, api::CommandResult result, const mgmt::Error& error)>;
+  bool send_command(api::Command c, int timeout_ms, CommandDone done, mgmt::Error& error);
+  void expire_commands();
   void push_timers();
   void push_trunks();
   void check_qos();
@@ -177,7 +198,16 @@ class Controller {
   std::deque<SwitchRecord> switches_;
   uint32_t command_seq_ = 1;
   uint32_t trunk_generation_ = 0;  // of the last trunk table sent (0: none)
-  std::map<uint32_t, api::CommandResult> results_;  // seq -> verdict, for send_and_wait
+  struct Awaited {
+    uint64_t deadline_ns = 0;
+    int timeout_ms = 0;
+    CommandDone done;
+  };
+  std::map<uint32_t, Awaited> awaited_;  // command seq -> who waits for its verdict
+  Json request_id_;                      // of the request being handled
+  bool deferred_ = false;                // the command being handled answers later
+  size_t outstanding_ = 0;               // deferred answers not given yet
+  bool capture_command_pending_ = false; // capture start/stop sent, verdict not in yet
   bool event_seq_known_ = false;
   uint32_t last_event_seq_ = 0;
   std::unique_ptr<api::StatsBody> stats_buf_;

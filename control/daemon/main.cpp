@@ -1,5 +1,6 @@
 // tg-controld: the control daemon. Loads and validates the configuration
-// (a bad file is refused whole, with FILE:LINE for every error), attaches to
+// (a bad file is refused whole, with FILE:LINE for every error, and the
+// daemon runs on the last good one, raising config_rejected), attaches to
 // the fast path's shared memory when it is there, serves the management
 // socket, logs to syslog, and exits cleanly on SIGTERM. SIGHUP re-reads the
 // file (a bad file leaves the running configuration as it is).
@@ -150,16 +151,26 @@ int main(int argc, char** argv) {
   controld::Logger log;
   config::ConfigStore store;
   auto loaded = store.open({config_path, "", overrides});
+  // A file rejected at boot: the box still runs — probing, alarms, the
+  // console — on the last good committed configuration (or the factory
+  // defaults), and says so with config_rejected. The file is rejected whole;
+  // nothing of it is used. (Error texts never quote a secret's value.)
+  std::string rejected_at_boot;
   if (!loaded.ok()) {
-    // Refuse to start: nothing half-configured ever runs. stderr is where
-    // systemd's journal and a technician at the console look.
+    std::string source;
+    auto fallback = store.open_last_good({config_path, "", overrides}, source);
     std::fputs(loaded.error_text().c_str(), stderr);
-    std::fprintf(stderr, "tg-controld: %s: %zu error(s), configuration rejected, not starting\n",
-                 config_path.c_str(), loaded.errors.size());
-    log.to_syslog("tg-controld", LOG_DAEMON);
-    log(LOG_ERR, config_path + ": configuration rejected (" + std::to_string(loaded.errors.size()) +
-                     " errors), not starting; first: " + loaded.errors.front().str());
-    return 1;
+    rejected_at_boot = config_path + " rejected at start (" + std::to_string(loaded.errors.size()) +
+                       " errors, first: " + loaded.errors.front().str() + "); running on " + source;
+    std::fprintf(stderr, "tg-controld: %s\n", rejected_at_boot.c_str());
+    if (!fallback.ok()) {
+      std::fputs(fallback.error_text().c_str(), stderr);
+      std::fprintf(stderr, "tg-controld: no configuration to run on, not starting\n");
+      log.to_syslog("tg-controld", LOG_DAEMON);
+      log(LOG_ERR, config_path + ": configuration rejected, no last good one, not starting; first: " +
+                       loaded.errors.front().str());
+      return 1;
+    }
   }
   const config::Config& cfg = store.running();
   if (cfg.box.log == "syslog") log.to_syslog("tg-controld", controld::facility_from_name(cfg.syslog.facility));
@@ -199,6 +210,10 @@ int main(int argc, char** argv) {
                               [&log](int p, const std::string& m) { log(p, m); });
   services.open(store.running());
   services.install(controller);
+  if (!rejected_at_boot.empty()) {
+    log(LOG_ERR, rejected_at_boot);
+    if (controller.hooks.on_config_rejected) controller.hooks.on_config_rejected(rejected_at_boot);
+  }
   // SIP OPTIONS to every trunk over each of its uplinks (sofia-sip).
   controld::TrunkProbing trunk_probing([&log](int p, const std::string& m) { log(p, m); });
   trunk_probing.open(store.running());
@@ -252,6 +267,13 @@ int main(int argc, char** argv) {
   server.set_handler([&](const mgmt::Peer& p, mgmt::Role r, std::string_view line) {
     return controller.handle(p, r, line);
   });
+  // Commands that wait (fast-path verdicts, OPTIONS tests) answer later;
+  // the loop serves the console meanwhile.
+  controller.defer_answer = [&server]() -> controld::Controller::Answer {
+    mgmt::Server::Reply reply = server.defer();
+    if (!reply) return nullptr;
+    return [reply](const std::string& line) { reply(line); };
+  };
   if (kernel_sync.event_fd() >= 0) server.watch(kernel_sync.event_fd(), [&] { kernel_sync.on_readable(); });
   bool stop = false;
   server.watch(sig_fd, [&] {

@@ -49,6 +49,7 @@ void Services::install(Controller& ctl) {
   };
   h.show_alarms = [this] { return svc_.show_alarms(); };
   h.show_alarm_history = [this] { return svc_.show_alarm_history(); };
+  h.alarm_counters = [this] { return svc_.counters_json(); };
   h.fault_report = [this](int n) { return svc_.fault_reports(n); };
   ctl.hooks.on_qos = [this](const QosAction& q) { on_qos(q); };
 }

@@ -126,7 +126,9 @@ void TrunkProbing::install(Controller& ctl, alarm::AlarmManager* alarms) {
   alarms_ = alarms;
   if (!monitor_) return;
   ctl.hooks.trunk_probe_states = [this] { return states(); };
-  ctl.hooks.test_trunk = [this](const std::string& trunk, std::string& why) { return test(trunk, why); };
+  ctl.hooks.test_trunk = [this](const std::string& trunk, Hooks::TrunkTestDone done, std::string& why) {
+    return test(trunk, std::move(done), why);
+  };
   // Only applied configurations reach this hook: a rejected reload or
   // commit leaves the probers as they are.
   auto applied = ctl.hooks.on_config_applied;
@@ -140,6 +142,7 @@ void TrunkProbing::tick() {
   if (!monitor_) return;
   if (loop_) loop_->step(0);
   monitor_->poll();
+  if (!tests_.empty()) finish_tests(true);
   TimeNs now = clock_();
   if (probers_.size() < plan_.agents.size() && now >= next_retry_) {
     next_retry_ = now + 5'000 * kNsPerMs;
@@ -167,47 +170,80 @@ Json TrunkProbing::states() const {
   return out;
 }
 
-// Sends one OPTIONS now over each uplink of the trunk and waits for the
-// answers (bounded by the probe timeout): what a technician checks first.
-Json TrunkProbing::test(const std::string& trunk, std::string& why) {
-  const config::TrunkConfig* t = cfg_.trunk(trunk);
-  if (!t) return why = "no trunk '" + trunk + "'", Json();
-  struct Pending {
+struct TrunkProbing::TrunkTest {
+  struct Answer {
     std::string uplink;
     bool done = false;
     probe::ProbeReport report;
   };
-  std::vector<std::shared_ptr<Pending>> pending;
+  std::string trunk, target;
+  std::vector<std::shared_ptr<Answer>> answers;
+  TimeNs deadline = 0;
+  Hooks::TrunkTestDone done;
+};
+
+// Sends one OPTIONS now over each uplink of the trunk; the answers come back
+// through the probers' callbacks (what a technician checks first).
+bool TrunkProbing::test(const std::string& trunk, Hooks::TrunkTestDone done, std::string& why) {
+  const config::TrunkConfig* t = cfg_.trunk(trunk);
+  if (!t) return why = "no trunk '" + trunk + "'", false;
+  if (tests_.size() >= kMaxTests)
+    return why = std::to_string(tests_.size()) + " trunk tests already running: try again when they are done", false;
+  auto test = std::make_shared<TrunkTest>();
+  test->trunk = trunk;
+  test->target = options_target(*t);
+  test->done = std::move(done);
   for (auto& [name, prober] : probers_) {
     if (std::find(t->uplinks.begin(), t->uplinks.end(), name) == t->uplinks.end()) continue;
-    auto p = std::make_shared<Pending>();
-    p->uplink = name;
+    auto a = std::make_shared<TrunkTest::Answer>();
+    a->uplink = name;
     std::string err;
-    if (!prober->probe(options_target(*t), [p](const probe::ProbeReport& r) { p->done = true, p->report = r; }, &err)) {
-      p->done = true;
-      p->report.reason = err;
+    auto on_answer = [this, a](const probe::ProbeReport& r) {
+      a->done = true, a->report = r;
+      finish_tests(false);
+    };
+    if (!prober->probe(test->target, on_answer, &err)) {
+      a->done = true;
+      a->report.reason = err;
     }
-    pending.push_back(p);
+    test->answers.push_back(a);
   }
-  if (pending.empty()) return why = "no uplink of trunk '" + trunk + "' can send OPTIONS yet", Json();
-  TimeNs deadline = clock_() + TimeNs(std::max(t->options_timeout_ms, 100) + 500) * kNsPerMs;
-  while (loop_ && clock_() < deadline &&
-         !std::all_of(pending.begin(), pending.end(), [](auto& p) { return p->done; }))
-    loop_->step(20);
-  Json answers = Json::array();
-  for (auto& p : pending) {
-    Json a{{"uplink", p->uplink}, {"target", options_target(*t)}};
-    if (!p->done) {
-      a["outcome"] = "no answer (still waiting when the test ended)";
-    } else {
-      a["outcome"] = probe::probe_outcome_name(p->report.result.outcome);
-      a["status"] = p->report.result.status;
-      a["reason"] = p->report.reason;
-      if (p->report.result.status) a["rtt_ms"] = double(p->report.result.rtt) / double(kNsPerMs);
+  if (test->answers.empty()) return why = "no uplink of trunk '" + trunk + "' can send OPTIONS yet", false;
+  // The probers' own timeout ends every probe; this bounds a test whose
+  // prober was replaced by a reload meanwhile (its probes end silently).
+  test->deadline = clock_() + TimeNs(std::max(t->options_timeout_ms, 100) + 500) * kNsPerMs;
+  tests_.push_back(std::move(test));
+  finish_tests(false);  // every probe may have failed at once
+  return true;
+}
+
+// Answers the tests whose probes all ended (and, past its deadline, a test
+// whose probes will never end).
+void TrunkProbing::finish_tests(bool check_deadlines) {
+  const TimeNs now = check_deadlines ? clock_() : 0;
+  std::vector<std::shared_ptr<TrunkTest>> finished;
+  std::erase_if(tests_, [&](const std::shared_ptr<TrunkTest>& t) {
+    bool all = std::all_of(t->answers.begin(), t->answers.end(), [](auto& a) { return a->done; });
+    if (!all && !(check_deadlines && now >= t->deadline)) return false;
+    finished.push_back(t);
+    return true;
+  });
+  for (auto& t : finished) {
+    Json answers = Json::array();
+    for (auto& p : t->answers) {
+      Json a{{"uplink", p->uplink}, {"target", t->target}};
+      if (!p->done) {
+        a["outcome"] = "no answer (still waiting when the test ended)";
+      } else {
+        a["outcome"] = probe::probe_outcome_name(p->report.result.outcome);
+        a["status"] = p->report.result.status;
+        a["reason"] = p->report.reason;
+        if (p->report.result.status) a["rtt_ms"] = double(p->report.result.rtt) / double(kNsPerMs);
+      }
+      answers.push_back(a);
     }
-    answers.push_back(a);
+    t->done(Json{{"trunk", t->trunk}, {"answers", answers}});
   }
-  return Json{{"trunk", trunk}, {"answers", answers}};
 }
 
 }  // namespace tg::controld

@@ -48,7 +48,8 @@ class TrunkProbing {
   void install(Controller& ctl, alarm::AlarmManager* alarms);
   // Follows a configuration that was applied (never a rejected one).
   void apply(const config::Config& c);
-  void tick();  // each loop round: sofia timers/sockets, due probes
+  void tick();  // each loop round: sofia timers/sockets, due probes, trunk tests' deadlines
+  static constexpr size_t kMaxTests = 8;  // `test trunk`s waiting at once
 
   // Tests and the console.
   const probe::TrunkMonitor* monitor() const { return monitor_.get(); }
@@ -57,8 +58,13 @@ class TrunkProbing {
   Json states() const;
 
  private:
+  // `test trunk`: OPTIONS now over each uplink of the trunk; the answers go
+  // to `done` from tick() (each bounded by the probe timeout), so the loop
+  // serves the console meanwhile. At most kMaxTests run at once.
+  struct TrunkTest;
+  bool test(const std::string& trunk, Hooks::TrunkTestDone done, std::string& why);
+  void finish_tests(bool all_due);
   void realize();
-  Json test(const std::string& trunk, std::string& why);
 
   Log log_;
   std::unique_ptr<probe::ProbeLoop> loop_;  // the daemon's only
@@ -73,6 +79,7 @@ class TrunkProbing {
   TrunkWatch watch_;
   TimeNs next_retry_ = 0;
   std::set<std::string> failing_;  // uplinks whose agent could not bind (logged once)
+  std::vector<std::shared_ptr<TrunkTest>> tests_;  // `test trunk`s waiting for answers
 };
 
 }  // namespace tg::controld

@@ -85,12 +85,28 @@ void Server::close() {
 
 void Server::watch(int fd, std::function<void()> on_readable) { watches_.emplace_back(fd, std::move(on_readable)); }
 
+Server::Reply Server::defer() {
+  if (!handling_) return nullptr;
+  handling_->awaiting = true;
+  return [this, serial = handling_->serial](std::string line) {
+    for (auto& c : clients_) {
+      if (c->serial != serial || c->fd < 0) continue;
+      c->out += line;
+      c->awaiting = false;
+      return;  // run_once answers what waited behind it and writes
+    }
+  };
+}
+
 bool Server::run_once(int timeout_ms) {
+  // Requests that waited behind a deferred answer now given.
+  for (auto& c : clients_)
+    if (!c->awaiting && c->fd >= 0 && c->in.find('\n') != std::string::npos) answer_lines(*c);
   std::vector<pollfd> fds;
   fds.push_back({listen_fd_, POLLIN, 0});
   for (auto& [fd, fn] : watches_) fds.push_back({fd, POLLIN, 0});
   for (auto& c : clients_) {
-    short ev = c->closing ? 0 : POLLIN;
+    short ev = c->closing || c->awaiting ? 0 : POLLIN;
     if (!c->out.empty()) ev |= POLLOUT;
     fds.push_back({c->fd, ev, 0});
   }
@@ -124,6 +140,7 @@ void Server::accept_clients() {
     if (fd < 0) return;
     auto c = std::make_unique<Client>();
     c->fd = fd;
+    c->serial = next_serial_++;
     std::string why;
     if (!peer_of(fd, c->peer, why)) {
       c->out = error_response(nullptr, {ErrorCode::internal, why, {}});
@@ -157,14 +174,8 @@ void Server::read_client(Client& c) {
       return;
     }
     c.in.append(buf, size_t(n));
-    size_t start = 0, nl;
-    while ((nl = c.in.find('\n', start)) != std::string::npos) {
-      std::string_view line(c.in.data() + start, nl - start);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) c.out += handler_(c.peer, c.role, line);
-      start = nl + 1;
-    }
-    c.in.erase(0, start);
+    answer_lines(c);
+    if (c.awaiting) break;  // the rest waits in `in` behind the deferred answer
     if (c.in.size() > kMaxLineBytes) {
       c.out += error_response(nullptr, {ErrorCode::too_long,
                                         "no newline within " + std::to_string(kMaxLineBytes) + " bytes", {}});
@@ -177,6 +188,21 @@ void Server::read_client(Client& c) {
     }
   }
   if (!c.out.empty()) write_client(c);
+}
+
+void Server::answer_lines(Client& c) {
+  size_t start = 0, nl;
+  while (!c.awaiting && (nl = c.in.find('\n', start)) != std::string::npos) {
+    std::string line(c.in, start, nl - start);
+    start = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    handling_ = &c;
+    std::string out = handler_(c.peer, c.role, line);
+    handling_ = nullptr;
+    c.out += out;
+  }
+  c.in.erase(0, start);
 }
 
 void Server::write_client(Client& c) {

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   PRIMARY KEY (notice_id, channel)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(channel, delivered, next_ms);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries(delivered, channel, notice_id);
+CREATE INDEX IF NOT EXISTS deliveries_delivered_ms ON deliveries(delivered, delivered_ms);
 )sql";
 
 constexpr const char* kNoticeColumns =
@@ -278,16 +280,33 @@ size_t NotifyQueue::pending(std::string_view channel) {
 
 std::vector<ChannelStatus> NotifyQueue::status() {
   std::lock_guard lock(mu_);
-  std::vector<ChannelStatus> out;
-  std::string error;
-  sql::Stmt s = db_.prepare(
+  return channel_rows(
       "SELECT d.channel, SUM(d.delivered = 0), SUM(d.delivered = 1), "
       "MIN(CASE WHEN d.delivered = 0 THEN n.created_ms END), "
       "MAX(CASE WHEN d.delivered = 0 THEN d.attempts ELSE 0 END), "
       "(SELECT last_error FROM deliveries e WHERE e.channel = d.channel AND e.delivered = 0 "
       "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
-      "FROM deliveries d JOIN notices n ON n.id = d.notice_id GROUP BY d.channel ORDER BY d.channel",
-      error);
+      "FROM deliveries d JOIN notices n ON n.id = d.notice_id GROUP BY d.channel ORDER BY d.channel");
+}
+
+std::vector<ChannelStatus> NotifyQueue::backlog() {
+  std::lock_guard lock(mu_);
+  // Notice ids grow with created_ms: the oldest pending is the smallest id.
+  return channel_rows(
+      "SELECT p.channel, p.waiting, 0, (SELECT created_ms FROM notices WHERE id = p.first), p.attempts, "
+      "(SELECT last_error FROM deliveries e WHERE e.delivered = 0 AND e.channel = p.channel "
+      "   AND e.last_error != '' ORDER BY e.notice_id DESC LIMIT 1) "
+      "FROM (SELECT channel, COUNT(*) AS waiting, MIN(notice_id) AS first, MAX(attempts) AS attempts "
+      "      FROM deliveries INDEXED BY deliveries_pending WHERE delivered = 0 GROUP BY channel) p "
+      "ORDER BY p.channel");
+}
+
+// Rows of (channel, pending, delivered, oldest pending created_ms, max
+// attempts, last error). Called with mu_ held.
+std::vector<ChannelStatus> NotifyQueue::channel_rows(const char* query) {
+  std::vector<ChannelStatus> out;
+  std::string error;
+  sql::Stmt s = db_.prepare(query, error);
   if (!s) {
     last_error_ = error;
     return out;
@@ -303,6 +322,28 @@ std::vector<ChannelStatus> NotifyQueue::status() {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+size_t NotifyQueue::drop_channels_except(const std::vector<std::string>& channels) {
+  std::lock_guard lock(mu_);
+  std::string error;
+  sql::Transaction tx(db_);
+  if (!tx.ok()) return 0;
+  std::string keep;
+  for (size_t i = 0; i < channels.size(); ++i) keep += i ? ",?" : "?";
+  sql::Stmt d = db_.prepare("DELETE FROM deliveries WHERE delivered = 0 AND channel NOT IN (" + keep + ")", error);
+  if (!d) {
+    last_error_ = error;
+    return 0;
+  }
+  for (size_t i = 0; i < channels.size(); ++i) d.bind(int(i + 1), channels[i]);
+  if (!d.run()) {
+    last_error_ = db_.errmsg();
+    return 0;
+  }
+  size_t n = size_t(db_.changes());
+  if (n && !db_.exec("DELETE FROM notices WHERE id NOT IN (SELECT notice_id FROM deliveries)", error)) return 0;
+  return tx.commit(error) ? n : 0;
 }
 
 size_t NotifyQueue::purge_delivered(WallMs before_ms) {

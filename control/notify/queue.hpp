@@ -101,8 +101,15 @@ class NotifyQueue {
   std::optional<WallMs> next_due(std::string_view channel = {});
   size_t pending(std::string_view channel = {});
   std::vector<ChannelStatus> status();
+  // What waits, per channel (delivered = 0): read from the pending index,
+  // never a scan of what was delivered (the daemon asks every second).
+  std::vector<ChannelStatus> backlog();
   // Drops delivered deliveries older than `before_ms` and notices left with none.
   size_t purge_delivered(WallMs before_ms);
+  // Drops what waits for a channel not in `channels` (a receiver removed
+  // from the configuration: nobody will ever take it), and notices left
+  // with no delivery. Returns the deliveries dropped.
+  size_t drop_channels_except(const std::vector<std::string>& channels);
   // Largest alarm id queued so far (tg-notify numbers its own alarms after it).
   uint64_t max_alarm_id();
   const Backoff& backoff() const { return backoff_; }
@@ -110,6 +117,8 @@ class NotifyQueue {
   std::string last_error() const { return last_error_; }
 
  private:
+  std::vector<ChannelStatus> channel_rows(const char* query);
+
   Backoff backoff_;
   sql::Db db_;
   std::mutex mu_;

@@ -49,11 +49,22 @@ check "error names FILE:LINE of sbc_port" grep -qF "$bad:$line_port: sbc_port: m
 check "error names FILE:LINE of mos" grep -qF "$bad:$line_mos: mos: expected a number, got 'good'" <<<"$out"
 check "error names the duplicate section" grep -qE "$bad:[0-9]+: section \[thresholds\] already defined at line" <<<"$out"
 
-# --- a daemon with a bad file does not start and creates no socket
-"$controld" --config "$bad" --log stderr >"$tmp/bad-start.log" 2>&1; rc=$?
-check "daemon refuses a bad file (rc $rc)" [ $rc -eq 1 ]
-check "refusal names FILE:LINE" grep -qF "$bad:$line_port:" "$tmp/bad-start.log"
-check "no socket after refusal" [ ! -e "$tmp/mgmt.sock" ]
+# --- a bad file at the first start: nothing of it runs but its [box]; the
+# daemon runs on the factory defaults (no good configuration yet) and
+# raises config_rejected naming FILE:LINE (controld_boot_rejected.sh: the
+# last good configuration after commits)
+"$controld" --config "$bad" --log stderr --shm-prefix "/tgcd$$" >"$tmp/bad-start.log" 2>&1 &
+pid=$!
+cleanup_pid "$pid"
+check "a bad file at start: the daemon runs (socket)" wait_until 10 test -S "$tmp/mgmt.sock"
+check "rejection names FILE:LINE" grep -qF "$bad:$line_port:" "$tmp/bad-start.log"
+r=$(q '{"v":1,"cmd":"show.alarms"}')
+check "config_rejected raised with FILE:LINE ($r)" \
+  [ "$(jget "$r" "[a['type'] for a in r['result'] if '$bad:$line_port' in a['text']]")" = "['config_rejected']" ]
+r=$(q '{"v":1,"cmd":"show.trunks"}')
+check "factory defaults: no trunk of the bad file runs ($r)" [ "$(jget "$r" 'len(r["result"]["trunks"])')" = 0 ]
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
+rm -rf "$tmp/state"
 
 # --- start, query
 start_daemon "$conf"

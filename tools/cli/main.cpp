@@ -64,7 +64,9 @@ class Session {
     Reply r;
     if (!client_.connected() && !client_.connect(opt_.socket, r.transport_error, 2000)) return r;
     std::string line, why;
-    if (!client_.raw(tg::mgmt::request_line(next_id_++, cmd, args), line, why, 15000)) {
+    // Above the longest answer the daemon may owe: `test trunk` waits up to
+    // options_timeout_ms (32 s at most) + 0.5 s.
+    if (!client_.raw(tg::mgmt::request_line(next_id_++, cmd, args), line, why, 40000)) {
       r.transport_error = why;
       client_.close();
       return r;

@@ -174,6 +174,48 @@ TEST(AlarmService, BacklogAlarmWhenReceiversStayAway) {
   CHECK(b->text.find("notifications waiting, oldest 6 min") != std::string::npos);
 }
 
+TEST(AlarmService, RemovedReceiverBacklogIsDroppedAndTheAlarmClears) {
+  svc->on_switch(blackout());
+  now += 6 * 60 * 1000;
+  svc->tick();
+  CHECK(svc->alarms().find_active(al::AlarmType::notify_backlog, "box") != nullptr);
+  size_t mail_waiting = svc->queue().pending("email");
+  CHECK(mail_waiting > 0);
+  config::Config c = lab_config(dir.path);
+  c.email.enabled = false;  // the mail relay leaves the configuration
+  svc->reconfigure(alarmsvc::options_from(c));
+  LONGS_EQUAL(0, svc->queue().pending("email"));
+  LONGS_EQUAL(mail_waiting, svc->counter(alarmsvc::AlarmService::Counter::removed_receiver_dropped));
+  svc->tick();
+  const al::Alarm* b = svc->alarms().find_active(al::AlarmType::notify_backlog, "box");
+  CHECK(b != nullptr);  // syslog still owes its copies
+  CHECK(b->text.find("email") == std::string::npos);
+  c.syslog.enabled = false;
+  svc->reconfigure(alarmsvc::options_from(c));
+  LONGS_EQUAL(0, svc->queue().pending());
+  svc->tick();
+  CHECK(svc->alarms().find_active(al::AlarmType::notify_backlog, "box") == nullptr);
+  CHECK_EQUAL(1, svc->counters_json().count("removed_receiver_dropped"));
+}
+
+TEST(AlarmService, DeliveredNoticesArePurgedAfterTheRetention) {
+  config::Config c = lab_config(dir.path);
+  c.store.notify_retention_h = 2;
+  svc->reconfigure(alarmsvc::options_from(c));
+  svc->on_switch(blackout());
+  for (const char* ch : {"email", "syslog"})
+    for (const auto& d : svc->queue().due(ch, now, 10)) CHECK(svc->queue().mark_delivered(ch, {d.notice.id}, now));
+  svc->tick();  // first purge pass: delivered just now, kept
+  size_t delivered = 0;
+  for (const auto& s : svc->queue().status()) delivered += s.delivered;
+  CHECK(delivered > 0);
+  LONGS_EQUAL(0, svc->counter(alarmsvc::AlarmService::Counter::delivered_purged));
+  now += 2 * 3600 * 1000 + 1;  // past the retention (and the purge interval)
+  svc->tick();
+  LONGS_EQUAL(delivered, svc->counter(alarmsvc::AlarmService::Counter::delivered_purged));
+  CHECK_TRUE(svc->queue().status().empty());
+}
+
 // The entries the daemon's hooks call (control/daemon/services.cpp).
 TEST(AlarmService, DrivenThroughItsEntries) {
   svc->on_uplink_state("wan1", "up", "down");

@@ -29,10 +29,19 @@ TEST(Ini, SyntaxErrorsAreAllReportedWithLines) {
   LONGS_EQUAL(6, errors.size());
   STRCMP_EQUAL("f:1: option 'orphan' outside any [section]", errors[0].str().c_str());
   STRCMP_EQUAL("f:2: section header not closed: expected '[name]'", errors[1].str().c_str());
-  STRCMP_EQUAL("f:4: expected 'key = value' or '[section]', got 'no equals sign'", errors[2].str().c_str());
+  STRCMP_EQUAL("f:4: expected 'key = value' or '[section]', got 'no …' (the rest not shown: it may hold a secret)",
+               errors[2].str().c_str());
   STRCMP_EQUAL("f:6: option 'name' in [box] already set at line 5", errors[3].str().c_str());
   STRCMP_EQUAL("f:7: section [box] already defined at line 3", errors[4].str().c_str());
   STRCMP_EQUAL("f:8: invalid section name 'bad name'", errors[5].str().c_str());
+}
+
+TEST(Ini, ASecretOnABrokenLineIsNotEchoed) {
+  std::vector<ConfigError> errors;
+  IniDocument::parse("[alarm.snmp]\nauth_key S3cretPass\nS3cretPass\nauth key = S3cretPass\n", "f", errors);
+  LONGS_EQUAL(3, errors.size());
+  for (const auto& e : errors) CHECK_TEXT(e.str().find("S3cret") == std::string::npos, e.str().c_str());
+  STRCMP_CONTAINS("got 'auth_key …'", errors[0].str().c_str());  // the key, to find the line
 }
 
 TEST(Ini, CrLfLinesAreAccepted) {

@@ -221,3 +221,43 @@ TEST(Diff, SecretsAreMasked) {
   std::string m = mask_secrets(t);
   STRCMP_EQUAL("[alarm.snmp]\nauth_key = ********  # k\ncommunity = ********\nuser = noc\n", m.c_str());
 }
+
+// A file rejected at boot: the newest history entry that is still valid
+// runs, the file stays on disk untouched, and the next commit replaces it.
+TEST(Store, RejectedAtBootRunsTheLastGoodCommittedConfiguration) {
+  CHECK_FALSE(store.set("thresholds", "rtt_ms", "80").has_value());
+  CHECK_TRUE(store.commit("root", "rtt 80", 1000).ok);
+  const std::string good = slurp(conf);
+  std::string why;
+  CHECK(write_file_atomically(conf, good + "[alarm.snmp]\nauth_key S3cretPassphrase\n", why));
+  ConfigStore boot;
+  CHECK_FALSE(boot.open({conf, dir + "/history", {}}).ok());
+  std::string source;
+  auto r = boot.open_last_good({conf, dir + "/history", {}}, source);
+  CHECK_TRUE_TEXT(r.ok(), r.error_text().c_str());
+  STRCMP_EQUAL(good.c_str(), boot.running_text().c_str());
+  LONGS_EQUAL(80, boot.running().thresholds.rtt_ms);
+  STRCMP_CONTAINS("last good configuration", source.c_str());
+  STRCMP_CONTAINS("rtt 80", source.c_str());
+  CHECK(slurp(conf).find("S3cret") != std::string::npos);  // left for the technician
+  CHECK_FALSE(boot.set("thresholds", "rtt_ms", "90").has_value());
+  CHECK_TRUE(boot.commit("root", "fixed", 2000).ok);
+  CHECK(slurp(conf).find("S3cret") == std::string::npos);
+  CHECK(slurp(conf).find("rtt_ms = 90") != std::string::npos);
+}
+
+TEST(Store, RejectedAtBootWithoutHistoryRunsTheFactoryDefaultsWithItsBox) {
+  std::string why;
+  const std::string other = dir + "/other";
+  CHECK(write_file_atomically(dir + "/new.conf",
+                              "[box]\nname = gw-new\nstate_dir = " + other + "\n[thresholds]\nrtt_ms = fast\n", why));
+  ConfigStore boot;
+  std::string source;
+  auto r = boot.open_last_good({dir + "/new.conf", "", {}}, source);
+  CHECK_TRUE_TEXT(r.ok(), r.error_text().c_str());
+  STRCMP_CONTAINS("factory defaults", source.c_str());
+  STRCMP_EQUAL("gw-new", boot.running().box.name.c_str());  // its [box] kept: reachable where expected
+  STRCMP_EQUAL((other + "/config-history").c_str(), boot.history_dir().c_str());
+  LONGS_EQUAL(100, boot.running().thresholds.rtt_ms);  // the default, nothing of the bad section
+  CHECK_TRUE(boot.running().trunks.empty());
+}

@@ -56,6 +56,7 @@ TEST_GROUP(Controller) {
   std::vector<std::string> logs;
   mgmt::Peer root{1, 0, 0, {}, "root"};
   mgmt::Peer op{2, 1000, 1000, {}, "carol"};
+  std::vector<std::string> later;  // answers given after handle() returned
 
   void setup() override {
     char tmpl[] = "/tmp/tg-controller-test.XXXXXX";
@@ -69,6 +70,9 @@ TEST_GROUP(Controller) {
                   now_ns += uint64_t(ms) * 1000000;
                 }};
     ctl = new Controller(*store, fp, clock, [this](int, const std::string& m) { logs.push_back(m); });
+    ctl->defer_answer = [this]() -> Controller::Answer {
+      return [this](const std::string& line) { later.push_back(line); };
+    };
     fp.body.uplink_count = 2;
     std::strcpy(fp.body.uplinks[0].name, "wan0");
     std::strcpy(fp.body.uplinks[1].name, "wan1");
@@ -89,7 +93,17 @@ TEST_GROUP(Controller) {
   Json call(const mgmt::Peer& peer, mgmt::Role role, const std::string& cmd, Json args = Json::object()) {
     std::string line = mgmt::request_line(7, cmd, args);
     line.pop_back();
+    // A command that waits answers later: the loop (tick) runs meanwhile.
+    size_t before = later.size();
     std::string out = ctl->handle(peer, role, line);
+    for (int i = 0; out.empty() && i <= 1000; ++i) {
+      if (later.size() > before) {
+        out = later.back();
+        break;
+      }
+      now_ns += 10'000'000;
+      ctl->tick();
+    }
     CHECK(!out.empty() && out.back() == '\n');
     return Json::parse(out);
   }
@@ -276,6 +290,42 @@ TEST(Controller, PartsNotWiredSayNotAvailableAndWhy) {
   ctl->hooks.show_alarms = [] { return Json{{"alarms", Json::array()}}; };
   r = admin("show.alarms");
   STRCMP_EQUAL("ok", code(r).c_str());
+}
+
+TEST(Controller, TrunkTestAnswersLaterWhileOtherRequestsAreServed) {
+  Hooks::TrunkTestDone pending;
+  ctl->hooks.test_trunk = [&](const std::string& trunk, Hooks::TrunkTestDone done, std::string&) {
+    STRCMP_EQUAL("carrierA", trunk.c_str());
+    pending = std::move(done);
+    return true;
+  };
+  std::string line = mgmt::request_line(9, "test.trunk", {{"trunk", "carrierA"}});
+  line.pop_back();
+  STRCMP_EQUAL("", ctl->handle(root, mgmt::Role::admin, line).c_str());  // nothing yet
+  CHECK(bool(pending));
+  for (int i = 0; i < 3; ++i) STRCMP_EQUAL("ok", code(admin("show.uplinks")).c_str());  // served meanwhile
+  CHECK(later.empty());
+  pending(Json{{"trunk", "carrierA"}, {"answers", Json::array()}});
+  LONGS_EQUAL(1, later.size());
+  Json r = Json::parse(later[0]);
+  LONGS_EQUAL(9, r["id"].get<int>());
+  STRCMP_EQUAL("carrierA", r["result"]["trunk"].get<std::string>().c_str());
+}
+
+TEST(Controller, DeferredAnswersAreBounded) {
+  std::vector<Hooks::TrunkTestDone> pending;
+  ctl->hooks.test_trunk = [&](const std::string&, Hooks::TrunkTestDone done, std::string&) {
+    pending.push_back(std::move(done));
+    return true;
+  };
+  std::string line = mgmt::request_line(9, "test.trunk", {{"trunk", "carrierA"}});
+  line.pop_back();
+  for (size_t i = 0; i < Controller::kMaxOutstanding; ++i) STRCMP_EQUAL("", ctl->handle(root, mgmt::Role::admin, line).c_str());
+  Json r = Json::parse(ctl->handle(root, mgmt::Role::admin, line));
+  STRCMP_EQUAL("busy", code(r).c_str());
+  LONGS_EQUAL(1, ctl->counter(Counter::deferred_refused));
+  pending[0](Json::object());
+  STRCMP_EQUAL("", ctl->handle(root, mgmt::Role::admin, line).c_str());  // room again
 }
 
 TEST(Controller, AttachPushesTimersAndCounts) {

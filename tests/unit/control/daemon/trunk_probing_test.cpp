@@ -324,3 +324,60 @@ TEST(TrunkProbing, ConsoleCommitChangesRemovesAndARejectedCommitDoesNothing) {
   STRCMP_CONTAINS("removed from the configuration", notes.back().message().c_str());
   CHECK_FALSE(probing->states().contains("carrierA"));
 }
+
+// `test trunk` never waits in place: the command returns at once, the
+// answers come from the probers' callbacks through tick(), and a probe that
+// never ends (its prober gone) is reported at the test's deadline.
+TEST(TrunkProbing, TestTrunkAnswersLaterFromTheProbersAndEndsByItsDeadline) {
+  std::vector<std::string> later;
+  ctl->defer_answer = [&later]() -> Controller::Answer {
+    return [&later](const std::string& line) { later.push_back(line); };
+  };
+  probing->tick();  // periodic probes out first, answered: only the test's remain
+  round();
+  std::string line = mgmt::request_line(4, "test.trunk", {{"trunk", "carrierA"}});
+  line.pop_back();
+  STRCMP_EQUAL("", ctl->handle({1, 0, 0, {}, "root"}, mgmt::Role::admin, line).c_str());
+  LONGS_EQUAL(1, prober("wan0")->pending.size());
+  LONGS_EQUAL(1, prober("wan1")->pending.size());
+  STRCMP_EQUAL(kA.c_str(), prober("wan0")->pending.back().target.c_str());
+  // wan0 answers 200; wan1 never does.
+  probe::ProbeReport ok;
+  ok.target = kA;
+  ok.result.outcome = ProbeOutcome::ok;
+  ok.result.status = 200;
+  ok.result.rtt = ms(7);
+  auto req = std::move(prober("wan0")->pending.back());
+  prober("wan0")->pending.pop_back();
+  req.done(ok);
+  CHECK_TRUE(later.empty());  // wan1 still owes its answer
+  now += ms(500);
+  probing->tick();
+  CHECK_TRUE(later.empty());
+  now += ms(600);  // past timeout 500 + 500 ms
+  probing->tick();
+  LONGS_EQUAL(1, later.size());
+  mgmt::Json r = mgmt::Json::parse(later[0]);
+  LONGS_EQUAL(4, r["id"].get<int>());
+  const mgmt::Json& a = r["result"]["answers"];
+  LONGS_EQUAL(2, a.size());
+  STRCMP_EQUAL("wan0", a[0]["uplink"].get<std::string>().c_str());
+  STRCMP_EQUAL("ok", a[0]["outcome"].get<std::string>().c_str());
+  DOUBLES_EQUAL(7.0, a[0]["rtt_ms"].get<double>(), 1e-9);
+  STRCMP_EQUAL("no answer (still waiting when the test ended)", a[1]["outcome"].get<std::string>().c_str());
+}
+
+TEST(TrunkProbing, TrunkTestsAtOnceAreBounded) {
+  std::vector<std::string> later;
+  ctl->defer_answer = [&later]() -> Controller::Answer {
+    return [&later](const std::string& line) { later.push_back(line); };
+  };
+  std::string line = mgmt::request_line(4, "test.trunk", {{"trunk", "carrierA"}});
+  line.pop_back();
+  for (size_t i = 0; i < TrunkProbing::kMaxTests; ++i)
+    STRCMP_EQUAL("", ctl->handle({1, 0, 0, {}, "root"}, mgmt::Role::admin, line).c_str());
+  CHECK_TRUE(later.empty());
+  STRCMP_EQUAL("", ctl->handle({1, 0, 0, {}, "root"}, mgmt::Role::admin, line).c_str());
+  LONGS_EQUAL(1, later.size());  // refused at once, saying why
+  STRCMP_CONTAINS("trunk tests already running", later[0].c_str());
+}

@@ -125,3 +125,45 @@ TEST(Server, TooManyClientsGetBusy) {
   CHECK(extra.read_line(line, why, 2000));
   STRCMP_EQUAL("busy", Json::parse(line)["error"]["code"].get<std::string>().c_str());
 }
+
+// A deferred answer: the loop serves other clients meanwhile, and the
+// deferring client's next request waits behind it (answers stay in order).
+TEST(Server, DeferredAnswerLetsOthersThroughAndKeepsOrder) {
+  Server::Reply held;
+  server.set_handler([&](const Peer&, Role, std::string_view line) -> std::string {
+    if (line == "slow") {
+      held = server.defer();
+      return "";
+    }
+    if (line == "release" && held) {
+      held("slow-done\n");
+      held = nullptr;
+    }
+    return std::string(line) + "-done\n";
+  });
+  std::string why;
+  CHECK_TRUE_TEXT(server.listen(path, why), why.c_str());
+  start();
+  Client a, b;
+  CHECK_TRUE_TEXT(a.connect(path, why), why.c_str());
+  CHECK_TRUE_TEXT(b.connect(path, why), why.c_str());
+  std::atomic<bool> a_answered{false};
+  std::string a1, a2, why_a;
+  bool a_ok = false;
+  std::thread ta([&] {
+    a_ok = a.raw("slow\nafter\n", a1, why_a, 5000) && a.read_line(a2, why_a, 5000);
+    a_answered = true;
+  });
+  std::string line;
+  usleep(100'000);
+  CHECK_FALSE(a_answered.load());  // nothing yet: it waits
+  CHECK_TRUE_TEXT(b.raw("hello\n", line, why, 2000), why.c_str());  // another client is served meanwhile
+  STRCMP_EQUAL("hello-done", line.c_str());
+  CHECK_FALSE(a_answered.load());
+  CHECK_TRUE_TEXT(b.raw("release\n", line, why, 2000), why.c_str());
+  STRCMP_EQUAL("release-done", line.c_str());
+  ta.join();
+  CHECK_TRUE_TEXT(a_ok, why_a.c_str());
+  STRCMP_EQUAL("slow-done", a1.c_str());
+  STRCMP_EQUAL("after-done", a2.c_str());  // answered after the deferred one, not before
+}

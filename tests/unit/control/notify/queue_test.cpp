@@ -164,6 +164,72 @@ TEST(NotifyQueue, PurgeDropsOnlyFullyDelivered) {
   LONGS_EQUAL(1, q.due("snmp:127.0.0.1:162", 0, 10).size());
 }
 
+TEST(NotifyQueue, PurgeAfterRetentionBoundsTheQueue) {
+  NotifyQueue q(backoff);
+  std::string err;
+  CHECK_TRUE(q.open(dir.file("q.db"), err));
+  for (int i = 1; i <= 50; ++i) {
+    CHECK_TRUE(q.enqueue(notice(i), kChannels, 1000 + i, err));
+    for (const auto& ch : kChannels) CHECK_TRUE(q.mark_delivered(ch, {q.due(ch, 99999, 1)[0].notice.id}, 2000 + i));
+  }
+  LONGS_EQUAL(0, q.purge_delivered(2000));  // all delivered after: kept
+  LONGS_EQUAL(20, q.purge_delivered(2011));  // delivered before 2011: notices 1..10, both channels
+  size_t delivered = 0;
+  for (const auto& c : q.status()) delivered += c.delivered;
+  LONGS_EQUAL(80, delivered);
+  LONGS_EQUAL(80, q.purge_delivered(99999));
+  CHECK_TRUE(q.status().empty());  // nothing left: the file stops growing
+  CHECK_TRUE(q.enqueue(notice(1), kChannels, 5000, err));  // a purged key may come again
+  LONGS_EQUAL(2, q.pending());
+}
+
+TEST(NotifyQueue, BacklogIsWhatWaitsPerChannel) {
+  NotifyQueue q(backoff);
+  std::string err;
+  CHECK_TRUE(q.open(dir.file("q.db"), err));
+  CHECK_TRUE(q.backlog().empty());
+  CHECK_TRUE(q.enqueue(notice(1), kChannels, 5000, err));
+  CHECK_TRUE(q.enqueue(notice(2), kChannels, 6000, err));
+  CHECK_TRUE(q.enqueue(notice(3), kChannels, 7000, err));
+  auto d = q.due("email", 99999, 10);
+  CHECK_TRUE(q.mark_delivered("email", {d[0].notice.id}, 7100));
+  CHECK_TRUE(q.mark_failed("email", {d[1].notice.id, d[2].notice.id}, 7200, "connection refused"));
+  auto b = q.backlog();
+  LONGS_EQUAL(2, b.size());
+  STRCMP_EQUAL("email", b[0].channel.c_str());
+  LONGS_EQUAL(2, b[0].pending);
+  LONGS_EQUAL(6000, b[0].oldest_pending_ms);  // the delivered one no longer counts
+  LONGS_EQUAL(1, b[0].max_attempts);
+  STRCMP_EQUAL("connection refused", b[0].last_error.c_str());
+  STRCMP_EQUAL("snmp:127.0.0.1:162", b[1].channel.c_str());
+  LONGS_EQUAL(3, b[1].pending);
+  LONGS_EQUAL(5000, b[1].oldest_pending_ms);
+  // The same figures as the full status (which also counts what was delivered).
+  for (const auto& c : q.status())
+    for (const auto& w : b)
+      if (w.channel == c.channel) LONGS_EQUAL(c.pending, w.pending);
+}
+
+TEST(NotifyQueue, RemovedChannelsBacklogIsDropped) {
+  NotifyQueue q(backoff);
+  std::string err;
+  CHECK_TRUE(q.open(dir.file("q.db"), err));
+  CHECK_TRUE(q.enqueue(notice(1), kChannels, 5000, err));
+  CHECK_TRUE(q.enqueue(notice(2), {"email"}, 5001, err));
+  CHECK_TRUE(q.mark_delivered("snmp:127.0.0.1:162", {q.due("snmp:127.0.0.1:162", 99999, 1)[0].notice.id}, 5002));
+  LONGS_EQUAL(0, q.drop_channels_except(kChannels));  // both still configured
+  LONGS_EQUAL(2, q.drop_channels_except({"snmp:127.0.0.1:162"}));  // email removed
+  LONGS_EQUAL(0, q.pending());
+  CHECK_TRUE(q.backlog().empty());
+  auto st = q.status();  // the delivered snmp copy stays (purged after the retention)
+  LONGS_EQUAL(1, st.size());
+  LONGS_EQUAL(1, st[0].delivered);
+  LONGS_EQUAL(1, q.purge_delivered(99999));
+  CHECK_TRUE(q.status().empty());  // notice 2 went with its last delivery
+  CHECK_TRUE(q.enqueue(notice(3), kChannels, 6000, err));
+  LONGS_EQUAL(2, q.drop_channels_except({}));  // no receiver at all
+}
+
 TEST(NotifyQueue, NoticeFromAlarmNotification) {
   al::AlarmNotification n;
   n.seq = 9;
