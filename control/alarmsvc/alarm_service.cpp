@@ -5,9 +5,45 @@
 #include <algorithm>
 #include <chrono>
 
+#include "dataplane/api/uplink.hpp"
+
 namespace tg::alarmsvc {
 
 namespace al = tg::alarm;
+
+namespace {
+
+// The hard faults the fast path decides, as switch reasons and fault bits
+// (link first: with several bits the carrier is the cause).
+struct Cause {
+  const char* reason;
+  uint8_t fault_bit;
+  al::AlarmType type;
+  const char* what;
+};
+constexpr Cause kCauses[] = {
+    {"link_down", api::kFault_link, al::AlarmType::uplink_link_down, "carrier lost"},
+    {"probe_loss", api::kFault_probe, al::AlarmType::uplink_probe_loss, "probe rounds unanswered"},
+    {"media_blackout", api::kFault_blackout, al::AlarmType::uplink_blackhole, "inbound RTP stopped on its calls"},
+};
+
+const Cause* cause_of_faults(uint8_t fault_mask) {
+  for (const Cause& c : kCauses)
+    if (fault_mask & c.fault_bit) return &c;
+  return nullptr;
+}
+
+const Cause* cause_of_type(al::AlarmType t) {
+  for (const Cause& c : kCauses)
+    if (c.type == t) return &c;
+  return nullptr;
+}
+
+// A switch event arrives in the same fast-path pass as the state event;
+// this long without one, the uplink's traffic had nowhere to go.
+constexpr al::WallMs kSwitchWaitMs = 1000;
+
+}  // namespace
 
 ServiceOptions options_from(const config::Config& c) {
   ServiceOptions o;
@@ -215,18 +251,17 @@ void AlarmService::on_switch(store::FailoverRecord f) {
   bool initial = r.reason.rfind("initial", 0) == 0;
   log_event(initial ? LOG_INFO : LOG_WARNING, "FAILOVER", from.empty() ? to : from, store::failover_text(f));
 
-  struct Cause {
-    const char* reason;
-    al::AlarmType type;
-    const char* what;
-  };
-  static const Cause kCauses[] = {
-      {"link_down", al::AlarmType::uplink_link_down, "carrier lost"},
-      {"probe_loss", al::AlarmType::uplink_probe_loss, "probe rounds unanswered"},
-      {"media_blackout", al::AlarmType::uplink_blackhole, "inbound RTP stopped on its calls"},
-  };
-  for (const Cause& c : kCauses) {
-    if (from.empty() || r.reason.rfind(c.reason, 0) != 0) continue;
+  active_ = to;
+  // The alarm of the uplink that failed, raised here rather than at its
+  // state event so that its first notification names the switch.
+  const Cause* cause = nullptr;
+  for (const Cause& c : kCauses)
+    if (!from.empty() && r.reason.rfind(c.reason, 0) == 0) cause = &c;
+  auto pending = pending_.find(from);
+  if (!cause && pending != pending_.end()) cause = cause_of_type(pending->second.type);
+  if (pending != pending_.end()) pending_.erase(pending);
+  if (cause) {
+    const Cause& c = *cause;
     al::RaiseRequest rq;
     rq.type = c.type;
     rq.object = uplink_object(from);
@@ -251,16 +286,62 @@ void AlarmService::on_switch(store::FailoverRecord f) {
   }
 }
 
-void AlarmService::on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to) {
+void AlarmService::on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to,
+                                   uint8_t fault_mask) {
   state_[uplink] = to;
   log_event(to == "down" ? LOG_WARNING : LOG_NOTICE, "UPLINK", uplink,
             al::text::object(uplink_object(uplink)) + " " + from + " -> " + to);
+  // The alarm follows the published state: raised while down with a hard
+  // fault (flaps and hold-down are the fast path's business), cleared when
+  // it leaves down. Soft faults are the control daemon's own alarms.
+  if (to == "down" && from != "down") {
+    if (const Cause* c = cause_of_faults(fault_mask & api::kHardFaults)) {
+      if (active_ == uplink || active_.empty())
+        pending_[uplink] = {c->type, clock_()};  // its switch follows
+      else
+        raise_standby_fault(uplink, c->type);
+    }
+  }
+  if (to != "down") pending_.erase(uplink);
   if (from == "down" && to != "down" && to != "admin_down") {
     for (al::AlarmType t : {al::AlarmType::uplink_link_down, al::AlarmType::uplink_probe_loss,
                             al::AlarmType::uplink_blackhole})
       if (manager_->find_active(t, uplink)) manager_->clear(t, uplink_object(uplink), "uplink " + to);
   }
   update_redundancy();
+}
+
+void AlarmService::raise_standby_fault(const std::string& uplink, al::AlarmType type) {
+  al::RaiseRequest rq;
+  rq.type = type;
+  rq.object = uplink_object(uplink);
+  rq.detail = cause_of_type(type)->what;
+  rq.action = active_.empty() ? std::string("standby uplink, not carrying traffic")
+                              : "standby uplink, traffic stays on " + al::text::object(uplink_object(active_));
+  rq.impact = "no traffic affected; no failover to it until it recovers";
+  rq.severity = al::Severity::major;  // a lost backup, not a service outage
+  manager_->raise(rq);
+}
+
+void AlarmService::raise_pending_faults(al::WallMs now) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now - it->second.since_ms < kSwitchWaitMs) {
+      ++it;
+      continue;
+    }
+    const Cause& c = *cause_of_type(it->second.type);
+    if (active_ != it->first) {
+      raise_standby_fault(it->first, c.type);
+    } else {
+      al::RaiseRequest rq;
+      rq.type = c.type;
+      rq.object = uplink_object(it->first);
+      rq.detail = c.what;
+      rq.action = "no usable uplink to switch to, traffic stays on it";
+      manager_->raise(rq);
+    }
+    it = pending_.erase(it);
+  }
 }
 
 void AlarmService::on_config_rejected(const std::string& first_error) {
@@ -405,6 +486,7 @@ void AlarmService::delivery_loop() {
 
 void AlarmService::tick() {
   manager_->tick();
+  raise_pending_faults(clock_());
   // Notices waiting more than 5 minutes: the NOC may not be hearing us.
   const al::WallMs kBacklog = 5 * 60 * 1000;
   al::WallMs now = clock_();

@@ -8,8 +8,12 @@
 //                      uplink that failed (link down / probes lost / silent
 //                      blackhole), text with the action and calls affected;
 //                      no uplink left -> all_uplinks_down
-//   on_uplink_state    down -> no_redundancy (or all_uplinks_down); back out
-//                      of down -> that uplink's fault alarms clear
+//   on_uplink_state    down with a hard fault -> that uplink's fault alarm:
+//                      a standby uplink at once (major: no traffic on it);
+//                      the uplink carrying traffic at the switch that follows
+//                      (same pass of the fast path), or at tick() if none
+//                      came; down -> no_redundancy (or all_uplinks_down);
+//                      out of down (recovering, up) -> its fault alarms clear
 //   on_config_applied  receivers, labels and store bounds follow the config;
 //                      clears config_rejected
 //   on_config_rejected config_rejected alarm with the first error (file:line)
@@ -83,13 +87,15 @@ class AlarmService {
   // The entries the daemon's hooks call.
   // A failover: time_ms 0 = now; from/to "" = none; labels are filled in here.
   void on_switch(store::FailoverRecord f);
-  void on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to);
+  // fault_mask: api::FaultBit mask after the transition (hard faults raise).
+  void on_uplink_state(const std::string& uplink, const std::string& from, const std::string& to,
+                       uint8_t fault_mask = 0);
   void on_config_rejected(const std::string& first_error);
   void on_config_applied(const config::Config& c);
   nlohmann::json show_alarms() const;
   nlohmann::json show_alarm_history();
   nlohmann::json fault_reports(int n);
-  void tick();  // storm end, notify_backlog alarm
+  void tick();  // storm end, notify_backlog alarm, fault alarm of an active uplink no switch followed
   enum class Counter {
 #define TG_X(name, text) name,
     TG_ALARMSVC_COUNTERS(TG_X)
@@ -110,6 +116,8 @@ class AlarmService {
   void sink(const alarm::AlarmNotification& n);
   alarm::ManagedObject uplink_object(const std::string& name) const;
   void update_redundancy();
+  void raise_standby_fault(const std::string& uplink, alarm::AlarmType type);
+  void raise_pending_faults(alarm::WallMs now);
   void delivery_loop();
   void log_event(int severity, const std::string& msgid, const std::string& object, const std::string& text);
   struct EventLine {
@@ -137,6 +145,15 @@ class AlarmService {
   notify::NotifyQueue queue_;
   std::unique_ptr<alarm::AlarmManager> manager_;
   std::map<std::string, std::string> state_;  // uplink -> last state name
+  std::string active_;                          // uplink carrying traffic (last switch), "" unknown
+  // Fault of the uplink carrying traffic, waiting for the switch event the
+  // fast path sends right after the state event (its alarm then names the
+  // switch and the calls affected): uplink -> (alarm type, since).
+  struct PendingFault {
+    alarm::AlarmType type;
+    alarm::WallMs since_ms;
+  };
+  std::map<std::string, PendingFault> pending_;
   std::vector<store::FaultReport> new_reports_;
   std::unique_ptr<notify::SyslogSender> event_syslog_;       // the delivery thread's (or in place)
   std::unique_ptr<notify::SyslogSender> next_event_syslog_;  // handed over under mu_

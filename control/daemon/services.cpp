@@ -39,7 +39,7 @@ void Services::install(Controller& ctl) {
   Hooks& h = ctl.hooks;
   h.on_switch = [this](const SwitchRecord& r) { svc_.on_switch(failover_record(r)); };
   h.on_uplink_state = [this](const std::string& u, const api::UplinkStateEvent& e) {
-    svc_.on_uplink_state(u, api::uplink_state_name(e.from), api::uplink_state_name(e.to));
+    svc_.on_uplink_state(u, api::uplink_state_name(e.from), api::uplink_state_name(e.to), e.fault_mask);
   };
   h.on_config_rejected = [this](const std::string& first_error) { svc_.on_config_rejected(first_error); };
   h.on_config_applied = [this](const config::Config& c) {

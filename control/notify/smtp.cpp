@@ -107,18 +107,29 @@ SendOutcome SmtpSender::send(const std::vector<Delivery>& due, WallMs now) {
   refill(now);
   if (tokens_ < 1.0) return out;  // rate limit: wait, the next mail will be a digest
 
-  std::vector<Notice> notices;
-  for (const Delivery& d : due) notices.push_back(d.notice);
-  MailMessage m = format_mail(notices, o_.box_name);
-  std::string err = transport_->send(o_, render_mail(m, o_.from, o_.recipients, now));
-  if (!err.empty()) {
-    out.error = err;
-    return out;
+  // Without a group window every notice gets its own mail (its subject and
+  // X.733 fields are what the NOC's mail rules match), also when several
+  // came while the last mail was on the wire. One digest only when grouping
+  // was asked for, when the rate limit has not a token for each, or for a
+  // retry (a relay that is back gets one mail, not a trickle).
+  const bool each_alone = o_.group_window_s == 0 && !retry && tokens_ >= double(due.size());
+  std::vector<std::vector<Notice>> mails;
+  for (const Delivery& d : due) {
+    if (each_alone || mails.empty()) mails.emplace_back();
+    mails.back().push_back(d.notice);
   }
-  tokens_ -= 1.0;
-  ++mails_;
-  last_mail_ms_ = now;
-  for (const Delivery& d : due) out.delivered.push_back(d.notice.id);
+  for (const std::vector<Notice>& notices : mails) {
+    MailMessage m = format_mail(notices, o_.box_name);
+    std::string err = transport_->send(o_, render_mail(m, o_.from, o_.recipients, now));
+    if (!err.empty()) {
+      out.error = err;  // what went before stays delivered; the rest is retried
+      return out;
+    }
+    tokens_ -= 1.0;
+    ++mails_;
+    last_mail_ms_ = now;
+    for (const Notice& n : notices) out.delivered.push_back(n.id);
+  }
   return out;
 }
 

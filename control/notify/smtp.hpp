@@ -3,7 +3,8 @@
 // alarm goes at once, what follows within group_window_s of the last mail
 // goes out together as one digest, and a token bucket keeps to
 // rate_limit_per_hour; what the limit holds back goes out as one digest when
-// the next token comes (alarm storms).
+// the next token comes (alarm storms). With group_window_s = 0, notices that
+// queued up meanwhile go one mail each while the bucket has a token for each.
 #pragma once
 #include <memory>
 #include <string>

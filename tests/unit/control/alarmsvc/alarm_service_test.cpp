@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/api/uplink.hpp"
+
 #include <CppUTest/TestHarness.h>  // last: its new/delete macros break std headers
 
 using namespace tg;
@@ -267,4 +269,203 @@ TEST(AlarmService, DeliveryThreadSendsFromTheQueue) {
   CHECK(got.find("wan0 (Carrier A) silent blackhole: inbound RTP stopped") != std::string::npos);
   for (int i = 0; i < 50 && svc->queue().pending(); ++i) usleep(20'000);  // marked delivered after the send
   LONGS_EQUAL(0, svc->queue().pending());
+}
+
+// ------------------------------------------------------------------------
+// Uplink fault alarms follow the published uplink state, for the uplink
+// carrying traffic and for a standby one (three uplinks, wan0 active).
+
+namespace {
+
+struct Step {
+  enum Kind { state, switch_, tick } kind;
+  std::string uplink, from, to;  // state: uplink from -> to; switch_: from -> to
+  uint8_t faults = 0;            // state: api::FaultBit mask; switch_: unused
+  std::string reason;            // switch_
+  al::WallMs after_ms = 0;       // clock advance before the step
+};
+
+Step state(const std::string& u, const std::string& from, const std::string& to, uint8_t faults = 0,
+           al::WallMs after = 10) {
+  return {Step::state, u, from, to, faults, "", after};
+}
+Step switched(const std::string& from, const std::string& to, const std::string& reason, al::WallMs after = 0) {
+  return {Step::switch_, "", from, to, 0, reason, after};
+}
+Step tick_after(al::WallMs after) { return {Step::tick, "", "", "", 0, "", after}; }
+
+struct Row {
+  const char* name;
+  std::vector<Step> steps;
+  std::vector<std::string> notified;  // uplink alarms as notified: "raised uplink_link_down wan1 major"
+};
+
+constexpr uint8_t kLink = api::kFault_link, kProbe = api::kFault_probe, kBlackout = api::kFault_blackout,
+                  kSoft = api::kFault_soft;
+
+const Row kUplinkFaultRows[] = {
+    {"standby link down: raised at once, major",
+     {state("wan1", "up", "down", kLink)},
+     {"raised uplink_link_down wan1 major"}},
+    {"standby probes lost",
+     {state("wan1", "suspect", "down", kProbe)},
+     {"raised uplink_probe_loss wan1 major"}},
+    {"standby recovers: cleared when it leaves down",
+     {state("wan1", "up", "down", kLink), state("wan1", "down", "recovering")},
+     {"raised uplink_link_down wan1 major", "cleared uplink_link_down wan1 cleared"}},
+    {"standby first recovery straight to up",
+     {state("lte", "up", "down", kProbe), state("lte", "down", "up")},
+     {"raised uplink_probe_loss lte major", "cleared uplink_probe_loss lte cleared"}},
+    {"standby flaps: each published down raises, each recovery clears",
+     {state("wan1", "up", "down", kLink), state("wan1", "down", "recovering"),
+      state("wan1", "recovering", "down", kLink), state("wan1", "down", "recovering"),
+      state("wan1", "recovering", "up", 0, 10'000)},
+     {"raised uplink_link_down wan1 major", "cleared uplink_link_down wan1 cleared",
+      "raised uplink_link_down wan1 major", "cleared uplink_link_down wan1 cleared"}},
+    {"standby soft fault only: no uplink fault alarm (the daemon raised it)",
+     {state("wan1", "up", "down", kSoft)},
+     {}},
+    {"standby link and probe: the carrier is the cause",
+     {state("wan1", "up", "down", kLink | kProbe)},
+     {"raised uplink_link_down wan1 major"}},
+    {"standby to admin_down: the fault stays",
+     {state("wan1", "up", "down", kLink), state("wan1", "down", "admin_down", kLink | api::kFault_admin)},
+     {"raised uplink_link_down wan1 major"}},
+    {"active link down then its switch: raised once, critical",
+     {state("wan0", "up", "down", kLink), switched("wan0", "wan1", "link_down")},
+     {"raised uplink_link_down wan0 critical"}},
+    {"active probes lost then its switch",
+     {state("wan0", "suspect", "down", kProbe), switched("wan0", "wan1", "probe_loss")},
+     {"raised uplink_probe_loss wan0 major"}},
+    {"active blackout then its switch",
+     {state("wan0", "up", "down", kBlackout), switched("wan0", "wan1", "media_blackout")},
+     {"raised uplink_blackhole wan0 critical"}},
+    {"active down, the switch later in the same second: still once",
+     {state("wan0", "up", "down", kLink), tick_after(500), switched("wan0", "wan1", "link_down", 100),
+      tick_after(2000)},
+     {"raised uplink_link_down wan0 critical"}},
+    {"active down, no switch followed: raised at the tick after 1 s",
+     {state("wan0", "up", "down", kLink), tick_after(999)},
+     {}},
+    {"active down, no switch followed: raised at the tick after 1 s (critical)",
+     {state("wan0", "up", "down", kLink), tick_after(1000), tick_after(1000)},
+     {"raised uplink_link_down wan0 critical"}},
+    {"active down and back before any switch: nothing raised",
+     {state("wan0", "up", "down", kLink), state("wan0", "down", "up", 0, 100), tick_after(2000)},
+     {}},
+    {"old active, standby after the switch, recovers: cleared",
+     {state("wan0", "up", "down", kLink), switched("wan0", "wan1", "link_down"),
+      state("wan0", "down", "recovering", 0, 3000)},
+     {"raised uplink_link_down wan0 critical", "cleared uplink_link_down wan0 cleared"}},
+    {"new active fails too: switch to lte, each raised once",
+     {state("wan0", "up", "down", kLink), switched("wan0", "wan1", "link_down"),
+      state("wan1", "up", "down", kProbe, 2000), switched("wan1", "lte", "probe_loss")},
+     {"raised uplink_link_down wan0 critical", "raised uplink_probe_loss wan1 major"}},
+    {"standby down, then the active fails over to the third: standby alarm untouched",
+     {state("wan1", "up", "down", kLink), state("wan0", "up", "down", kBlackout, 1000),
+      switched("wan0", "lte", "media_blackout")},
+     {"raised uplink_link_down wan1 major", "raised uplink_blackhole wan0 critical"}},
+};
+
+}  // namespace
+
+TEST_GROUP(UplinkFaultAlarms) {
+  TempDir dir;
+  al::WallMs now = 1795428754000;
+  std::unique_ptr<alarmsvc::AlarmService> svc;
+  void start() {
+    svc = std::make_unique<alarmsvc::AlarmService>([this] { return now; }, [](int, const std::string&) {});
+    config::Config c = lab_config(dir.path);
+    config::UplinkConfig lte;
+    lte.name = "lte";
+    lte.carrier = "LTE";
+    c.uplinks.push_back(lte);
+    c.store.path = dir.path + "/store-" + std::to_string(now) + ".db";
+    alarmsvc::ServiceOptions o = alarmsvc::options_from(c);
+    o.deliver = false;
+    std::string err;
+    CHECK_TRUE_TEXT(svc->start(o, err), err.c_str());
+    store::FailoverRecord r;
+    r.to_uplink = "wan0";
+    r.reason = "initial";
+    svc->on_switch(r);
+  }
+  void run(const std::vector<Step>& steps) {
+    for (const Step& s : steps) {
+      now += s.after_ms;
+      if (s.kind == Step::state) svc->on_uplink_state(s.uplink, s.from, s.to, s.faults);
+      if (s.kind == Step::tick) svc->tick();
+      if (s.kind == Step::switch_) {
+        store::FailoverRecord r;
+        r.time_ms = now;
+        r.from_uplink = s.from;
+        r.to_uplink = s.to;
+        r.reason = s.reason;
+        r.detect_ms = 50;
+        r.total_ms = 50;
+        r.calls_affected = 3;
+        svc->on_switch(r);
+      }
+    }
+  }
+  std::vector<std::string> uplink_notifications() {
+    std::vector<std::string> v;
+    for (const al::AlarmNotification& n : svc->alarms().history())
+      if (n.alarm.object.kind == al::ObjectKind::uplink)
+        v.push_back(std::string(al::transition_name(n.transition)) + " " + n.alarm.info().name + " " +
+                    n.alarm.object.name + " " + al::severity_name(n.severity()));
+    return v;
+  }
+  void teardown() override { svc.reset(); }
+};
+
+TEST(UplinkFaultAlarms, EveryTransition) {
+  for (const Row& row : kUplinkFaultRows) {
+    start();
+    run(row.steps);
+    std::vector<std::string> got = uplink_notifications();
+    std::string want_text, got_text;
+    for (const auto& s : row.notified) want_text += s + "\n";
+    for (const auto& s : got) got_text += s + "\n";
+    STRCMP_EQUAL_TEXT(want_text.c_str(), got_text.c_str(), row.name);
+    svc.reset();
+    now += 3'600'000;
+  }
+}
+
+TEST(UplinkFaultAlarms, StandbyTextSaysWhatWhereImpactAndAction) {
+  start();
+  run({state("wan1", "up", "down", kLink)});
+  const al::Alarm* a = svc->alarms().find_active(al::AlarmType::uplink_link_down, "wan1");
+  CHECK(a != nullptr);
+  STRCMP_EQUAL(
+      "wan1 (Carrier B) link down: carrier lost; standby uplink, traffic stays on wan0 (Carrier A); no traffic "
+      "affected; no failover to it until it recovers",
+      a->text.c_str());
+  // lte is still there as a backup: no loss of redundancy yet
+  CHECK(svc->alarms().find_active(al::AlarmType::no_redundancy, "box") == nullptr);
+  run({state("lte", "up", "down", kProbe)});
+  CHECK(svc->alarms().find_active(al::AlarmType::no_redundancy, "box") != nullptr);
+}
+
+TEST(UplinkFaultAlarms, ActiveTextNamesTheSwitchAndCalls) {
+  start();
+  run({state("wan0", "up", "down", kLink), switched("wan0", "wan1", "link_down")});
+  const al::Alarm* a = svc->alarms().find_active(al::AlarmType::uplink_link_down, "wan0");
+  CHECK(a != nullptr);
+  STRCMP_EQUAL(
+      "wan0 (Carrier A) link down: carrier lost, detected in 50 ms; traffic switched to wan1 (Carrier B) in 50 ms; "
+      "3 calls affected",
+      a->text.c_str());
+}
+
+TEST(UplinkFaultAlarms, ActiveWithNowhereToGoSaysSo) {
+  start();
+  run({state("wan1", "up", "down", kLink), state("lte", "up", "down", kLink), state("wan0", "up", "down", kLink),
+       tick_after(1000)});
+  const al::Alarm* a = svc->alarms().find_active(al::AlarmType::uplink_link_down, "wan0");
+  CHECK(a != nullptr);
+  STRCMP_EQUAL("wan0 (Carrier A) link down: carrier lost; no usable uplink to switch to, traffic stays on it",
+               a->text.c_str());
+  CHECK(svc->alarms().find_active(al::AlarmType::all_uplinks_down, "box") != nullptr);
 }

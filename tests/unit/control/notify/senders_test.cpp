@@ -173,6 +173,59 @@ TEST(SmtpPacing, RateLimitTurnsAStormIntoDigests) {
   CHECK(tr->mails[2].find("37 alarm notifications") != std::string::npos);
 }
 
+// The lab's e2e_alarms run at 10:27:07: group_window_s = 0 ("one mail per
+// notification"), tokens to spare; three notices queued while the previous
+// mail was on the wire (a clear, a major raise, the change to critical).
+// They went out as one digest without the critical alarm's own subject and
+// X.733 fields, so a NOC rule on "Severity: critical" never saw it.
+TEST(SmtpPacing, NoGroupWindowNoticesQueuedMeanwhileGoOneMailEach) {
+  auto t = std::make_unique<FakeTransport>();
+  FakeTransport* tr = t.get();
+  SmtpOptions o = mail_opts();
+  o.group_window_s = 0;
+  o.rate_limit_per_hour = 3600;
+  o.burst = 5;
+  SmtpSender s(o, std::move(t));
+  LONGS_EQUAL(1, s.send(deliveries({blackhole(10)}), 7'471).delivered.size());
+  Notice cleared = blackhole(11), major = blackhole(12), critical = blackhole(13);
+  cleared.transition = al::Transition::cleared;
+  cleared.severity = al::Severity::cleared;
+  major.severity = al::Severity::major;
+  critical.transition = al::Transition::changed;
+  critical.text = "carrierA SIP trunk unreachable: no failover (no uplink reaches it)";
+  SendOutcome r = s.send(deliveries({cleared, major, critical}), 8'069);
+  CHECK_TRUE(r.error.empty());
+  LONGS_EQUAL(3, r.delivered.size());
+  LONGS_EQUAL(4, tr->mails.size());
+  CHECK(tr->mails[3].find("Subject: [TrunkGuard gw1] CRITICAL changed: ") != std::string::npos);
+  CHECK(tr->mails[3].find("Severity:         critical\r\n") != std::string::npos);
+  CHECK(tr->mails[3].find("no uplink reaches it") != std::string::npos);
+  // Fewer tokens than notices: the rate limit still makes one digest.
+  std::vector<Notice> many;
+  for (int i = 14; i < 20; ++i) many.push_back(blackhole(i));
+  r = s.send(deliveries(many), 8'070);
+  LONGS_EQUAL(6, r.delivered.size());
+  LONGS_EQUAL(5, tr->mails.size());
+  CHECK(tr->mails[4].find("6 alarm notifications") != std::string::npos);
+}
+
+// A failure part-way: the mails sent stay delivered, the rest is retried.
+TEST(SmtpPacing, OneMailEachStopsAtTheFirstFailure) {
+  class FailSecond : public MailTransport {
+   public:
+    std::string send(const SmtpOptions&, const std::string&) override { return ++n == 2 ? "421 busy" : ""; }
+    int n = 0;
+  };
+  SmtpOptions o = mail_opts();
+  o.group_window_s = 0;
+  o.burst = 5;
+  SmtpSender s(o, std::make_unique<FailSecond>());
+  SendOutcome r = s.send(deliveries({blackhole(1), blackhole(2), blackhole(3)}), 1000);
+  LONGS_EQUAL(1, r.delivered.size());
+  LONGS_EQUAL(1, r.delivered[0]);
+  STRCMP_EQUAL("421 busy", r.error.c_str());
+}
+
 TEST(SmtpPacing, ErrorFailsBatchAndRetryIsNotHeld) {
   auto t = std::make_unique<FakeTransport>();
   FakeTransport* tr = t.get();
