@@ -10,7 +10,7 @@ tgcontrold_LDLIBS := -lpcap
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp
 # tgfastpath only for the board's port file parser (board.o: no DPDK calls).
-tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite
+tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgfastpath tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite tgservice
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'

@@ -7,7 +7,7 @@ tgfastpath_CXXFLAGS := -Wno-volatile
 
 BINS += tg-dataplane
 tg-dataplane_SRCS := dataplane/fastpath/main.cpp
-tg-dataplane_LIBS := tgfastpath tgconfig tgfailover tgapi tgdpdk tgcore
+tg-dataplane_LIBS := tgfastpath tgconfig tgfailover tgapi tgdpdk tgcore tgservice
 tg-dataplane_PKGS := libdpdk
 tg-dataplane_LDLIBS := -lboost_program_options
 tg-dataplane_CXXFLAGS := -Wno-volatile
