@@ -116,6 +116,17 @@ qemu_boot() {
   boot_t0=$SECONDS
 }
 
+# wait_active SECONDS: both services active (polled in the debug shell).
+wait_active() {
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    [ "$(shell "systemctl is-active trunkguard-dataplane trunkguard-controld" | tr '\n' ' ')" = "active active " ] &&
+      return 0
+    sleep 2
+  done
+  return 1
+}
+
 # wait_log FILE REGEX SECONDS [FROM_LINE]: true once REGEX shows up in FILE
 # (after line FROM_LINE), false after SECONDS or if qemu is gone.
 wait_log() {
@@ -136,10 +147,8 @@ console() { printf '%s\r' "$1" >&7; }
 
 # shell CMD [SECONDS]: runs CMD in the guest's root debug shell (ttyS1),
 # prints its output, returns its exit status.
-shell_n=0
 shell() {
-  shell_n=$((shell_n + 1))
-  local tag=tg$shell_n$$ from
+  local tag=tg$RANDOM$RANDOM from
   from=$(lines "$w/debug.log")
   printf 'echo B-%s; %s; echo E-%s rc=$?\r' "$tag" "$1" "$tag" >&8
   wait_log "$w/debug.log" "^E-$tag rc=[0-9]+" "${2:-60}" "$from" || fail "debug shell: no answer to: $1"
