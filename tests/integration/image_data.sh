@@ -23,8 +23,7 @@ wait_log "$w/debug.log" "#" 30 || fail "no debug shell on ttyS1"
 shell "cmp /data/config/trunkguard.conf /usr/share/trunkguard/factory/config/trunkguard.conf" >/dev/null ||
   fail "/data/config/trunkguard.conf is not the factory configuration"
 ok "/data re-created with the factory configuration"
-states=$(shell "systemctl is-active trunkguard-dataplane trunkguard-controld" | tr '\n' ' ') || true
-[ "$states" = "active active " ] || fail "services not both active: $states"
+wait_active 300 || fail "services not both active within 300s: $(shell 'systemctl is-active trunkguard-dataplane trunkguard-controld' | tr '\n' ' ')"
 ok "both services active"
 shell "journalctl -b -p crit -o cat | grep -q 're-created from factory defaults'" >/dev/null ||
   fail "no critical log entry for the re-created /data"

@@ -1,61 +1,41 @@
 # Shared part of the image tests (tests/integration/image_*.sh), sourced after
-# `set -euo pipefail`: the qemu board's image (built by `make image` when it
-# is missing or older than the build), booted in TCG by board/qemu/qemu from
+# `set -euo pipefail` in place of lib/common.sh (it sources that): the qemu
+# board's image (built by `make image` when it is missing or older than the
+# build), booted in TCG by board/qemu/qemu from
 # a scratch copy, its serial ports on FIFOs (ttyS0: the console, logged to
 # $w/console.log; ttyS1: the lab's root debug shell, $w/debug.log). Every
-# wait is bounded; qemu is stopped by its PID in the EXIT trap, also when a
-# run-tests timeout ends the test.
+# wait is bounded; qemu (and an image build) is stopped by its PID at exit,
+# also when a run-tests timeout ends the test.
 #
-# Provides: img_prepare, qemu_boot, qemu_stop, wait_log, console, shell
-# (run a command in the guest's debug shell, print its output), log/ok/fail.
+# Provides: img_prepare, part_offset, qemu_boot, qemu_stop, wait_log,
+# wait_active, console, console_expect, shell (run a command in the guest's
+# debug shell, print its output), and common.sh's log/ok/fail.
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-build=${BUILD:-build}
-[[ $build = /* ]] || build=$top/$build
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (image build)"; exit 77; }
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-img_name=$(basename "$0" .sh)
-w=$(mktemp -d "/tmp/$img_name.XXXXXX")
-qemu_pid="" make_pid="" readers=()
-t0=$SECONDS
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+need_root
+need_cmd qemu-system-x86_64 sgdisk mcopy grub-editenv mksquashfs mmdebstrap
+build=$TG_BUILD
+temp_dir w "$t_name"
+qemu_pid="" make_pid=""
 . "$top/board/qemu/image.env"
 
-log() { echo "[$img_name +$((SECONDS - t0))s] $*"; }
-ok() { log "ok: $*"; }
-fail() {
-  echo "FAIL: $*"
-  echo "--- console (last 40 lines) ---"; tail -n 40 "$w/console.log" 2>/dev/null | tr -d '\r'
-  echo "--- debug shell (last 15 lines) ---"; tail -n 15 "$w/debug.log" 2>/dev/null | tr -d '\r'
-  exit 1
+fail_details() {
+  echo "--- console (last 40 lines) ---"; tail -n 40 "$w/console.log" 2>/dev/null | clean
+  echo "--- debug shell (last 15 lines) ---"; tail -n 15 "$w/debug.log" 2>/dev/null | clean
 }
-
 qemu_stop() {
-  if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-    kill "$qemu_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$qemu_pid" 2>/dev/null || true
-  fi
+  stop_pid "$qemu_pid"
   qemu_pid=""
-  [ -n "$make_pid" ] && kill -- "-$make_pid" 2>/dev/null
-  make_pid=""
-  local r
-  for r in "${readers[@]}"; do kill "$r" 2>/dev/null || true; done
-  readers=()
-  exec 7>&- 8>&- 2>/dev/null || true
 }
-img_cleanup() {
-  local rc=$?
-  trap - EXIT
-  qemu_stop
-  if [ "$rc" -ne 0 ]; then
-    mkdir -p "/tmp/$img_name.logs" && cp "$w"/*.log "/tmp/$img_name.logs/" 2>/dev/null &&
-      echo "logs kept in /tmp/$img_name.logs"
-  fi
-  rm -rf "$w"
-  exit "$rc"
+# A failed run keeps its serial logs.
+keep_logs() {
+  [ "$t_rc" -ne 0 ] || return 0
+  mkdir -p "/tmp/$t_name.logs" && cp "$w"/*.log "/tmp/$t_name.logs/" 2>/dev/null &&
+    echo "logs kept in /tmp/$t_name.logs"
 }
-trap img_cleanup EXIT
-trap 'exit 143' TERM INT
+on_exit keep_logs
+on_exit '[ -z "$make_pid" ] || kill -- "-$make_pid" 2>/dev/null'
+on_exit qemu_stop
 
 # The shared image, built once per run: again only when binaries or image
 # sources are newer than it. TG_IMAGE=FILE tests that image as it is.
@@ -106,9 +86,9 @@ qemu_boot() {
   : >"$w/console.log"
   : >"$w/debug.log"
   cat "$w/console.out" >>"$w/console.log" &
-  readers+=($!)
+  cleanup_pid $!
   cat "$w/debug.out" >>"$w/debug.log" &
-  readers+=($!)
+  cleanup_pid $!
   "$top/board/qemu/qemu" --serial "pipe:$w/console" --debug-serial "pipe:$w/debug" \
     --pidfile "$w/qemu.pid" "$w/disk.img" >"$w/qemu.log" 2>&1 &
   qemu_pid=$!
@@ -144,6 +124,15 @@ lines() { wc -l <"$1"; }
 clean() { tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g'; }
 
 console() { printf '%s\r' "$1" >&7; }
+# console_expect TEXT REGEX SECONDS WHY: types TEXT on the console and fails
+# with WHY unless REGEX follows within SECONDS; prints the lines that came.
+console_expect() {
+  local from
+  from=$(lines "$w/console.log")
+  console "$1"
+  wait_log "$w/console.log" "$2" "$3" "$from" || fail "$4"
+  tail -n +"$((from + 1))" "$w/console.log" | clean | head -n 14
+}
 
 # shell CMD [SECONDS]: runs CMD in the guest's root debug shell (ttyS1),
 # prints its output, returns its exit status.
