@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 600
+# timeout: 900
 # A damaged data partition (its ext4 superblock zeroed) does not stop the
 # box: it boots, re-creates /data from the factory defaults (the factory
 # configuration back in /data/config), both services run, and the console

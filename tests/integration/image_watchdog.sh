@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 900
+# timeout: 1500
 # Watchdogs on the qemu board, in qemu TCG:
 # 1. the fast path stopped (SIGSTOP): its service watchdog (WatchdogSec)
 #    kills it and systemd starts a new one, which gets ready again;
@@ -40,7 +40,7 @@ ok "fast path stopped: service watchdog restarted it in $((SECONDS - stopped_at)
 from=$(lines "$w/console.log")
 shell "kill -ABRT 1; echo sent" 20 >/dev/null || true
 frozen_at=$SECONDS
-wait_log "$w/console.log" "TrunkGuard: booting slot" 240 "$from" || fail "no reset within 240s of the feeder stopping"
+wait_log "$w/console.log" "TrunkGuard: booting slot" 400 "$from" || fail "no reset within 400s of the feeder stopping"
 ok "VM reset $((SECONDS - frozen_at))s after the feeder stopped"
 wait_log "$w/console.log" "Last reset: watchdog" 400 "$from" || fail "next boot does not show the watchdog reset"
 clean <"$w/console.log" | tail -n +"$((from + 1))" | grep -a -E "^(TrunkGuard .* slot|Last reset)" | head -n 2
