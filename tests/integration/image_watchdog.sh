@@ -15,7 +15,7 @@ wait_log "$w/console.log" "TrunkGuard [^ ]+ slot A board qemu" 400 || fail "no b
 wait_log "$w/console.log" "login: *$" 60 || fail "no login prompt"
 ok "booted in $((SECONDS - boot_t0))s"
 wait_log "$w/debug.log" "#" 30 || fail "no debug shell on ttyS1"
-[ "$(shell 'systemctl is-active trunkguard-dataplane')" = active ] || fail "fast path not active"
+wait_active 300 || fail "services not both active within 300s of the login prompt"
 state=$(shell "cat /sys/class/watchdog/watchdog0/state /sys/class/watchdog/watchdog0/timeout" | tr '\n' ' ')
 [[ $state == active* ]] || fail "hardware watchdog not armed: $state"
 ok "hardware watchdog armed: $state"
