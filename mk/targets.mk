@@ -11,7 +11,7 @@ BIN_PATHS   := $(addprefix $(BUILD)/bin/,$(BINS))
 TEST_PATHS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 BENCH_PATHS := $(addprefix $(BUILD)/bench/,$(BENCHES))
 
-.PHONY: all unit test asan fuzz fuzz-build bench deps run clean lab-clean image
+.PHONY: all unit test asan fuzz fuzz-build bench deps run clean lab-clean image qemu
 all: $(BIN_PATHS) $(TEST_PATHS) $(BENCH_PATHS)
 
 unit: $(TEST_PATHS)
@@ -45,9 +45,18 @@ run:
 	$(MAKE) all
 	tools/lab/run
 
-# Firmware image of the current build for a board (BOARD=virtual by default).
+# Bootable disk image of the current build for a board (BOARD=qemu by
+# default): build/image/trunkguard-BOARD-VERSION.img, and
+# build/image/trunkguard-BOARD.img pointing at the newest one.
+IMAGE_BOARD = $(or $(BOARD),qemu)
 image: all
-	firmware/mkimage --build $(BUILD) --board $(or $(BOARD),virtual)
+	firmware/mkimage --build $(BUILD) --board $(IMAGE_BOARD)
+
+# Boots that image under qemu with its serial console on this terminal.
+qemu:
+	@[ -x board/$(IMAGE_BOARD)/qemu ] || { echo "make qemu: board '$(IMAGE_BOARD)' does not run under qemu (try BOARD=qemu)" >&2; exit 2; }
+	$(MAKE) image BOARD=$(IMAGE_BOARD)
+	board/$(IMAGE_BOARD)/qemu --snapshot $(BUILD)/image/trunkguard-$(IMAGE_BOARD).img
 
 lab-clean:
 	tools/lab/lab clean

@@ -133,6 +133,10 @@ struct ManagedObject {
   X(notify_backlog, box, processingErrorAlarm, queueSizeExceeded, minor,                            \
     "notifications waiting for a receiver")                                                        \
   X(alarm_storm, box, processingErrorAlarm, thresholdCrossed, warning, "alarm storm")              \
+  X(watchdog_reset, box, processingErrorAlarm, softwareProgramAbnormallyTerminated, major,          \
+    "restarted by the hardware watchdog")                                                          \
+  X(data_recreated, box, processingErrorAlarm, configurationOrCustomizationError, major,            \
+    "data partition re-created from factory defaults")                                             \
   X(notify_test, box, other, other, warning, "test notification")
 
 enum class AlarmType : uint16_t {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -27,6 +28,7 @@
 #include "control/daemon/log.hpp"
 #include "control/daemon/services.hpp"
 #include "control/mgmt/server.hpp"
+#include "drivers/service/service_notify.hpp"
 
 #ifndef TG_VERSION
 #define TG_VERSION "dev"
@@ -291,6 +293,10 @@ int main(int argc, char** argv) {
 
   log(LOG_NOTICE, std::string("started ") + TG_VERSION + ", config " + config_path + ", socket " + socket_at);
   controller.tick();
+  // systemd (Type=notify, WatchdogSec=): ready once the socket serves; kicked
+  // by the event loop below, so a loop that stops turning gets restarted.
+  drivers::ServiceNotifier service;
+  service.ready("serving " + socket_at);
   if (!fastpath.attached()) log(LOG_NOTICE, "fast path " + fastpath.status() + "; will attach when it starts");
   // 10 ms rounds: fast-path events (failovers) are logged and handed on
   // within one round; the management socket wakes the loop immediately.
@@ -304,7 +310,9 @@ int main(int argc, char** argv) {
     trunk_probing.tick();
     call_records.tick();
     kernel_sync.tick();
+    service.kick(uint64_t(std::chrono::nanoseconds(std::chrono::steady_clock::now().time_since_epoch()).count()));
   }
+  service.stopping();
   server.close();
   ::unlink(pid_path.c_str());
   ::close(pid_fd);

@@ -10,7 +10,7 @@ tgcontrold_LDLIBS := -lpcap
 BINS += tg-controld
 tg-controld_SRCS := control/daemon/main.cpp
 # tgboard: the board's port file (which kernel links and routes to keep).
-tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgboard tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite tgcommon
+tg-controld_LIBS := tgcontrold tgprobe tgalarmsvc tgmgmt tgconfig tgnetlink tgboard tgapi tgdiagnose tgcore tgstore tgnotify tgalarms tgsqlite tgcommon tgservice
 tg-controld_LDLIBS := -lboost_program_options -lrt
 tg-controld_PKGS := netsnmp libcurl
 tg-controld_CXXFLAGS := -DTG_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo dev)"'

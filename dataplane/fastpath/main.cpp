@@ -33,6 +33,7 @@
 #include "dataplane/fastpath/uplink_control.hpp"
 #include "dataplane/api/channels.hpp"
 #include "drivers/dpdk/dpdk_port.hpp"
+#include "drivers/service/service_notify.hpp"
 
 using namespace tg;
 using namespace tg::fastpath;
@@ -484,6 +485,10 @@ int main(int argc, char** argv) {
   if (CallExporter* cx = ctl->calls()) cx->note_realtime_offset(now, clock.realtime_offset());
 
   std::cerr << "tg-dataplane: running on lcore " << rte_lcore_id() << "\n";
+  // systemd (Type=notify, WatchdogSec=): ready once the ports are open; the
+  // kicks come from the forwarding loop itself, so a stopped loop is restarted.
+  drivers::ServiceNotifier service;
+  service.ready("forwarding on lcore " + std::to_string(rte_lcore_id()));
   TimeNs next_10ms = now, next_file = now, next_calibration = now + kNsPerSec, next_arp_refresh = now + 30 * kNsPerSec;
   while (!g_quit) {
     // One acquire load per pass: a switch decided in tick() below applies
@@ -495,6 +500,7 @@ int main(int argc, char** argv) {
     ctl->tick(now);
     if (now < next_10ms) continue;
     next_10ms = now + 10 * kNsPerMs;
+    service.kick(now);
     dp->forwarder().nat().expire(now, 256);
     dp->forwarder().nat6().expire(now, 256);
     if (Inspector* in = dp->inspector()) in->tick(now, 256);
@@ -520,6 +526,7 @@ int main(int argc, char** argv) {
   // Calls still in the table (lingering, or live: state says which) get
   // their record now rather than never; the CDR store may drain the ring
   // before it re-attaches to the next fast path.
+  service.stopping();
   if (Inspector* in = dp->inspector()) in->calls().flush();
   const std::string final_stats = stats_json(board, *dp, *ctl, start, now);
   if (!opt.stats_file.empty()) write_file_atomic(opt.stats_file, final_stats);

@@ -7,7 +7,7 @@ tgfastpath_CXXFLAGS := -Wno-volatile
 
 BINS += tg-dataplane
 tg-dataplane_SRCS := dataplane/fastpath/main.cpp
-tg-dataplane_LIBS := tgfastpath tgboard tgfailover tgapi tgdpdk tgcore tgcommon
+tg-dataplane_LIBS := tgfastpath tgboard tgfailover tgapi tgdpdk tgcore tgcommon tgservice
 tg-dataplane_PKGS := libdpdk
 
 tg-dataplane_CXXFLAGS := -Wno-volatile

@@ -16,8 +16,8 @@ mkdir -p "$work/build/bin"
 for b in tg-dataplane tg-controld tg-cli tg-analyze; do
   printf '#!/bin/sh\necho %s\n' "$b" >"$work/build/bin/$b"; chmod +x "$work/build/bin/$b"
 done
-v1=$("$top/firmware/mkimage" --build "$work/build" --version 1.0.0 -o "$work/img")
-v2=$("$top/firmware/mkimage" --build "$work/build" --version 1.1.0 -o "$work/img")
+v1=$("$top/firmware/mkupdate-tar" --build "$work/build" --version 1.0.0 -o "$work/img")
+v2=$("$top/firmware/mkupdate-tar" --build "$work/build" --version 1.1.0 -o "$work/img")
 listing=$(tar -tf "$v1")   # whole listing first: grep -q on a pipe would SIGPIPE tar
 grep -qx './MANIFEST' <<<"$listing" || fail "no MANIFEST in image"
 grep -q 'usr/bin/tg-dataplane' <<<"$listing" || fail "binaries missing from image"
