@@ -13,6 +13,9 @@ on_exit 'lab down >/dev/null 2>&1'
 . "$top/tools/lab/lab.env"
 
 lab up
+# The lab drops kernel input on the gateway's uplink veths (tg-dataplane
+# owns them); here the gateway's kernel is the end point, so wan0 takes input.
+lab exec gw iptables-legacy -w -D INPUT -i wan0 -j DROP
 lab exec gw ip addr add "$WAN0_GW/28" dev wan0
 lab exec gw ip route add 203.0.113.0/24 via "$WAN0_PEER"
 

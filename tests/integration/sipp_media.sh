@@ -19,8 +19,8 @@
 #     (120 ms) + 50 ms.
 set -euo pipefail
 . "$(dirname "$0")/lib/e2e.sh"
-e2e_need tg-dataplane tg-controld tg-cli
-command -v sipp >/dev/null || { echo "SKIP: sipp (Debian package sip-tester) not installed"; exit 77; }
+need_bin tg-dataplane tg-controld tg-cli
+need_cmd sipp
 scen=$top/tests/integration/sipp
 ncalls=40
 
@@ -47,7 +47,7 @@ sipp_calls() {
     -nostdin -timeout 150s -timeout_error -trace_err -error_file "$run/sipp-far-$name.err" \
     >"$run/sipp-far-$name.log" 2>&1 &
   local far=$!
-  wait_until 5 "$name: far-end SIPp listens" eval 'lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"'
+  wait_for 5 "$name: far-end SIPp listens" eval 'lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"'
   lab exec lan sipp -sf "$scen/$uac" "$FAR_SBC:5060" -s 4940333444 -i "$LAN_PBX" -p 5060 -mi "$LAN_PBX" -mp 20000 \
     -m "$n" -r 2 -l 30 -nostdin -timeout 150s -timeout_error -trace_err -error_file "$run/sipp-pbx-$name.err" \
     >"$run/sipp-pbx-$name.log" 2>&1 || fail "$name: PBX SIPp: not every call succeeded ($(tail -n 5 "$run/sipp-pbx-$name.err" 2>/dev/null))"
@@ -71,7 +71,7 @@ records_ok() {
   jq -e --argjson n $ncalls '[.[] | select(.final_code == 200 and .outbound.packets > 100 and .inbound.packets > 100
       and .verdict != "one_way_audio")] | length >= $n' "$run/export.json" >/dev/null
 }
-wait_until 60 "$ncalls records with both streams and no one_way_audio ($(jq -c '[.[] | {verdict, o: .outbound.packets, i: .inbound.packets}] | .[:6]' "$run/export.json" 2>/dev/null))" records_ok
+wait_for 60 "$ncalls records with both streams and no one_way_audio ($(jq -c '[.[] | {verdict, o: .outbound.packets, i: .inbound.packets}] | .[:6]' "$run/export.json" 2>/dev/null))" records_ok
 ok "shared far media port: $ncalls records each with its own outbound stream, verdicts $(jq -c '[.[].verdict] | group_by(.) | map({(.[0]): length}) | add' "$run/export.json")"
 
 sipp_calls announce pbx_uac_listen.xml $ncalls
@@ -92,20 +92,20 @@ ok "${results[-1]}"
 # traffic back on it after its hold-down.
 fault_case() {
   local name=$1 fault=$2 reasons=$3 limit=$4 s1 base sw detect far pbx
-  wait_until 15 "$name: traffic on wan0" active_is wan0
+  wait_for 15 "$name: traffic on wan0" active_is wan0
   s1=$(switches)
   lab exec far sipp -sf "$scen/far_uas.xml" -i "$FAR_PHONES" -p 5060 -mi "$FAR_PHONES" -mp 6000 -m 4 \
     -nostdin -timeout 40s >"$run/sipp-far-$name.log" 2>&1 &
   far=$!
-  wait_until 5 "$name: far-end SIPp listens" eval 'lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"'
+  wait_for 5 "$name: far-end SIPp listens" eval 'lab exec far ss -Hlun | grep -q "$FAR_PHONES:5060"'
   base=$(forwarded)
   lab exec lan sipp -sf "$scen/pbx_uac.xml" "$FAR_SBC:5060" -s 4940333444 -i "$LAN_PBX" -p 5060 -mi "$LAN_PBX" \
     -mp 20000 -m 4 -r 4 -nostdin -timeout 40s >"$run/sipp-pbx-$name.log" 2>&1 &
   pbx=$!
-  wait_until 15 "$name: media of the calls flows" eval '(( $(forwarded) > base + 4 * 100 ))'
+  wait_for 15 "$name: media of the calls flows" eval '(( $(forwarded) > base + 4 * 100 ))'
   sleep 1
   lab fault wan0 $fault >/dev/null
-  wait_until 5 "$name: switch to wan1" active_is wan1
+  wait_for 5 "$name: switch to wan1" active_is wan1
   sw=$(dp -c '.recent_switches[-1]')
   detect=$(jq '(.decided_ns - .fault_first_seen_ns) / 1e6 | floor' <<<"$sw")
   jq -e --arg r "$reasons" '.from == "wan0" and .to == "wan1" and (.reason | test("^(" + $r + ")$"))' <<<"$sw" >/dev/null ||
