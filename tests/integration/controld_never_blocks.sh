@@ -45,24 +45,7 @@ done
 ok "dead SBC bound on $SBC:5060 (takes OPTIONS, answers none)"
 
 cfg=$run/tg.conf
-cat >"$cfg" <<EOF
-[box]
-name = tg-noblock-test
-mgmt_socket = $run/mgmt.sock
-admin_group = tg-no-such-group
-pidfile = $run/tg-controld.pid
-state_dir = $run/state
-log = stderr
-
-[uplink.wan0]
-role = wan
-device = ${P}a
-carrier = Carrier A
-address = $UPLINK/28
-gateway = $PEER
-probe_targets = $SBC
-priority = 1
-
+{ sbc_pair_conf_head tg-noblock-test "$UPLINK" "$SBC"; cat <<EOF
 [alarm.email]
 enabled = false
 
@@ -75,6 +58,7 @@ down_after = 1
 up_after = 1
 uplinks = wan0
 EOF
+} >"$cfg"
 "$controld" --config "$cfg" --check >/dev/null || fail "the test's config does not pass --check"
 ip netns exec "$NC" "$controld" --config "$cfg" --log stderr --shm-prefix "/tgnb$$" --board "$run/no-board" \
   >"$run/daemon.log" 2>&1 &

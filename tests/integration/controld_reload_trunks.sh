@@ -61,24 +61,8 @@ trunk() {  # NAME SBC
 }
 uplink_address=$UPLINK
 conf() {  # TRUNK...: the whole file, with these trunks
+  sbc_pair_conf_head tg-reload-test "$uplink_address" "$SBC_A"
   cat <<EOF
-[box]
-name = tg-reload-test
-mgmt_socket = $run/mgmt.sock
-admin_group = tg-no-such-group
-pidfile = $run/tg-controld.pid
-state_dir = $run/state
-log = stderr
-
-[uplink.wan0]
-role = wan
-device = ${P}a
-carrier = Carrier A
-address = $uplink_address/28
-gateway = $PEER
-probe_targets = $SBC_A
-priority = 1
-
 [alarm.snmp]
 enabled = true
 version = v2c

@@ -22,6 +22,31 @@ sbc_pair_up() {
   ip -n "$NC" route add 203.0.113.0/24 via "$PEER"
 }
 
+# sbc_pair_conf_head NAME ADDRESS PROBE_TARGET: the [box] and [uplink.wan0]
+# sections of a tg-controld config on the uplink side (socket, pid file and
+# state in $run; wan0 at ADDRESS/28 via $PEER, probing PROBE_TARGET).
+sbc_pair_conf_head() {
+  cat <<EOF
+[box]
+name = $1
+mgmt_socket = $run/mgmt.sock
+admin_group = tg-no-such-group
+pidfile = $run/tg-controld.pid
+state_dir = $run/state
+log = stderr
+
+[uplink.wan0]
+role = wan
+device = ${P}a
+carrier = Carrier A
+address = $2/28
+gateway = $PEER
+probe_targets = $3
+priority = 1
+
+EOF
+}
+
 # start_kamailio ADDRESS DIR: kamailio answering on ADDRESS:5060 in $NS,
 # runtime files, log (DIR/kamailio.log) and control socket
 # (DIR/kamailio.ctl) in DIR. Sets kam_started to its pid once the control
